@@ -1,0 +1,38 @@
+"""Parameter descriptions shared by several estimators, written once.
+
+Docstrings use ``%(name)s`` placeholders filled by :func:`fill_doc`, so one text
+about ``view_sizes`` or ``whitener`` serves every estimator.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+__all__ = ["DOCS", "fill_doc"]
+
+T = TypeVar("T")
+
+DOCS: dict[str, str] = {
+    "view_sizes": """view_sizes : sequence of int or None, default=None
+        Widths of the views stacked column-wise in ``X`` (``X = np.hstack([X1, X2])``).
+        ``None``: when ``X`` has column names of the form ``<view>__<feature>``
+        (what :class:`~sklearn_ccafusion.nets.NetFeatures` emits with
+        ``set_output(transform="pandas")``), the views are the name prefixes;
+        otherwise the columns are split evenly, the first view taking the extra
+        column. Views of different widths given as a bare array need explicit
+        ``view_sizes``.""",
+    "whitener": """whitener : PCAWhitener or None, default=None
+        Template of the per-view whitening, cloned for each view. ``None`` means
+        ``PCAWhitener(n_components=0.9999)``: each view keeps the principal
+        directions that carry all but the last 0.01 %% of its variance (as the
+        original study). Grid-search it as ``whitener__n_components``.""",
+    "random_state": """random_state : int, RandomState instance or None, default=None
+        Seed of the random choices. Pass an int for reproducible results.""",
+}
+
+
+def fill_doc(obj: T) -> T:
+    """Substitute the ``%(name)s`` placeholders of ``obj.__doc__`` from :data:`DOCS`."""
+    if obj.__doc__:
+        obj.__doc__ = obj.__doc__ % DOCS
+    return obj

@@ -1,0 +1,46 @@
+"""Shared input checks with messages that name the problem and the fix."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["check_min_samples", "check_same_n_samples"]
+
+
+def check_min_samples(n_samples: int, minimum: int, estimator_name: str) -> None:
+    """Raise a ``ValueError`` when fewer than ``minimum`` samples were given.
+
+    Examples
+    --------
+    >>> check_min_samples(5, 2, "CCAProjector")
+    >>> check_min_samples(1, 2, "CCAProjector")
+    Traceback (most recent call last):
+    ...
+    ValueError: CCAProjector needs at least 2 samples, got 1 sample(s) (n_samples = 1).
+    """
+    if n_samples < minimum:
+        raise ValueError(
+            f"{estimator_name} needs at least {minimum} samples, got {n_samples} sample(s) "
+            f"(n_samples = {n_samples})."
+        )
+
+
+def check_same_n_samples(*arrays: NDArray, names: tuple[str, ...] | None = None) -> None:
+    """Raise a ``ValueError`` when arrays disagree on their number of rows.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> check_same_n_samples(np.zeros((3, 2)), np.zeros((4, 2)), names=("X1", "X2"))
+    Traceback (most recent call last):
+    ...
+    ValueError: X1 and X2 must have the same number of samples (rows), got 3 and 4.
+    """
+    counts = [np.shape(a)[0] for a in arrays]
+    if len(set(counts)) > 1:
+        names = names or tuple(f"array {i}" for i in range(len(arrays)))
+        raise ValueError(
+            f"{' and '.join(names)} must have the same number of samples (rows), got "
+            f"{' and '.join(str(c) for c in counts)}."
+        )

@@ -1,0 +1,144 @@
+"""The stacked-views contract: several views travel as one 2-D array.
+
+Every multi-view estimator of the package takes ``X = np.hstack([X1, X2])``. This
+module is the one place that knows how to find the views again: from an explicit
+``view_sizes``, from ``<view>__<feature>`` column names, or by an even split.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from numbers import Integral
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["resolve_view_sizes", "split_views", "view_slices"]
+
+
+def _sizes_from_feature_names(feature_names: NDArray | None) -> tuple[int, ...] | None:
+    """Group contiguous ``<view>__<feature>`` names by their prefix.
+
+    Returns ``None`` when the names do not all carry a ``__`` prefix or define a
+    single group only.
+    """
+    if feature_names is None:
+        return None
+    names = [str(name) for name in feature_names]
+    if not names or not all("__" in name for name in names):
+        return None
+    prefixes = [name.split("__", 1)[0] for name in names]
+    sizes: list[int] = []
+    seen: list[str] = []
+    for prefix in prefixes:
+        if seen and prefix == seen[-1]:
+            sizes[-1] += 1
+            continue
+        if prefix in seen:
+            raise ValueError(
+                f"The columns of view {prefix!r} are not contiguous in X; stack each "
+                "view's columns together (np.hstack([X1, X2]))."
+            )
+        seen.append(prefix)
+        sizes.append(1)
+    if len(sizes) < 2:
+        return None
+    return tuple(sizes)
+
+
+def resolve_view_sizes(
+    view_sizes: Sequence[int] | None,
+    n_features: int,
+    feature_names: NDArray | None = None,
+    n_views: int | None = 2,
+    estimator_name: str = "The estimator",
+) -> tuple[int, ...]:
+    """Return the width of each view stacked in ``X``.
+
+    Parameters
+    ----------
+    view_sizes : sequence of int or None
+        Explicit widths. ``None``: take the views from ``<view>__<feature>`` column
+        names when ``feature_names`` has them, else split ``n_features`` evenly
+        into ``n_views`` views, the first views taking the extra columns.
+    n_features : int
+        Number of columns of ``X``.
+    feature_names : ndarray of str or None
+        ``feature_names_in_`` of the estimator, if ``X`` had column names.
+    n_views : int or None, default=2
+        Number of views the estimator needs; ``None`` accepts any number of
+        explicit or named views (and splits evenly into two otherwise).
+    estimator_name : str
+        Used in error messages.
+
+    Returns
+    -------
+    view_sizes : tuple of int
+
+    Examples
+    --------
+    >>> resolve_view_sizes(None, 5)
+    (3, 2)
+    >>> resolve_view_sizes([2, 3], 5)
+    (2, 3)
+    >>> resolve_view_sizes(None, 3, feature_names=["a__f0", "b__f0", "b__f1"])
+    (1, 2)
+    """
+    if view_sizes is None:
+        sizes = _sizes_from_feature_names(feature_names)
+        if sizes is None:
+            parts = 2 if n_views is None else n_views
+            if n_features < parts:
+                raise ValueError(
+                    f"{estimator_name} needs at least {parts} features (one per view), "
+                    f"got {n_features} feature(s)."
+                )
+            base, extra = divmod(n_features, parts)
+            sizes = tuple(base + (1 if i < extra else 0) for i in range(parts))
+    else:
+        if isinstance(view_sizes, (str, bytes)) or not isinstance(view_sizes, Sequence | np.ndarray):
+            raise TypeError(
+                f"view_sizes must be None or a sequence of ints, got {view_sizes!r}."
+            )
+        sizes = tuple(view_sizes)
+        if not all(isinstance(s, Integral) and not isinstance(s, bool) for s in sizes):
+            raise TypeError(f"view_sizes must contain ints, got {view_sizes!r}.")
+        sizes = tuple(int(s) for s in sizes)
+        if any(s < 1 for s in sizes):
+            raise ValueError(f"Every view needs at least one column, got view_sizes={sizes}.")
+        if sum(sizes) != n_features:
+            raise ValueError(
+                f"view_sizes={sizes} sum to {sum(sizes)} but X has {n_features} features; "
+                "the views must be stacked column-wise, X = np.hstack([X1, X2])."
+            )
+    if n_views is not None and len(sizes) != n_views:
+        raise ValueError(
+            f"{estimator_name} needs exactly {n_views} views, got {len(sizes)} "
+            f"(view_sizes={sizes})."
+        )
+    return sizes
+
+
+def view_slices(view_sizes: Sequence[int]) -> list[slice]:
+    """Column slices of each view, in order.
+
+    Examples
+    --------
+    >>> view_slices((2, 3))
+    [slice(0, 2, None), slice(2, 5, None)]
+    """
+    bounds = np.concatenate([[0], np.cumsum(view_sizes)]).astype(int)
+    return [slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+def split_views(X: NDArray, view_sizes: Sequence[int]) -> list[NDArray]:
+    """Split a stacked array into its views (views of the data, no copy).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X1, X2 = split_views(np.arange(10.0).reshape(2, 5), (2, 3))
+    >>> X1.shape, X2.shape
+    ((2, 2), (2, 3))
+    """
+    return [X[:, s] for s in view_slices(view_sizes)]
