@@ -171,9 +171,8 @@ def shrink_covariance(cov: NDArray, reg: float) -> NDArray:
     Examples
     --------
     >>> import numpy as np
-    >>> shrink_covariance(np.diag([3.0, 1.0]), 0.5)
-    array([[2. , 0. ],
-           [0. , 1.5]])
+    >>> shrink_covariance(np.diag([3.0, 1.0]), 0.5).tolist()
+    [[2.5, 0.0], [0.0, 1.5]]
     """
     if reg == 0:
         return cov

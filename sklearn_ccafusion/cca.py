@@ -128,8 +128,8 @@ class CCAProjector(TransformerMixin, BaseEstimator):
     >>> X1 = np.hstack([shared, rng.normal(size=(500, 2))])
     >>> X2 = np.hstack([shared + 0.1 * rng.normal(size=(500, 1)), rng.normal(size=(500, 3))])
     >>> cca = CCAProjector(n_components=1, view_sizes=(3, 4)).fit(np.hstack([X1, X2]))
-    >>> round(float(cca.canonical_correlations_[0]), 2)
-    1.0
+    >>> bool(cca.canonical_correlations_[0] > 0.98)
+    True
     >>> cca.transform(np.hstack([X1, X2])).shape
     (500, 1)
     """
