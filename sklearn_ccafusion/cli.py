@@ -39,6 +39,14 @@ def _sklearn_cca_correlations(X1, X2, n_components: int, max_iter: int) -> np.nd
     return np.array([np.corrcoef(u[:, k], v[:, k])[0, 1] for k in range(n_components)])
 
 
+def _fraction(text: str) -> float:
+    """argparse type: a float strictly between 0 and 1."""
+    value = float(text)
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must be a fraction in (0, 1), got {text}")
+    return value
+
+
 def _timed(fn):
     start = time.perf_counter()
     result = fn()
@@ -88,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     cca.add_argument("--n-components", type=int, default=10, help="pairs to print (10)")
     cca.add_argument(
         "--variance",
-        type=float,
+        type=_fraction,
         default=0.9999,
         help="fraction of each view's variance the whitener keeps (0.9999)",
     )
