@@ -162,7 +162,6 @@ def run(shapes, repeats, cap, peers=True):
                         "extra_mem_x_input": np.nan,
                     }
                 )
-        del X, X32
     for row in rows:
         row["x_floor"] = row["seconds"] / row["floor_s"]
     return rows
