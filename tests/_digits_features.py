@@ -8,7 +8,7 @@ features, their output layer the class components. No torch needed.
 from __future__ import annotations
 
 import warnings
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 from sklearn.datasets import load_digits
@@ -19,7 +19,7 @@ from sklearn.neural_network import MLPClassifier
 from sklearn_ccafusion.study import NetworkFeatures
 
 
-@lru_cache(maxsize=None)
+@cache
 def digits_networks(n_nets=2, hidden=64, max_iter=200):
     digits = load_digits()
     X = digits.data / 16.0

@@ -64,14 +64,14 @@ def test_study_equals_grid_search_over_pipeline(nets, head):
 
 def test_reproducible_whatever_the_number_of_workers(nets):
     (net, partner), y_train, y_val = nets
-    kwargs = dict(
-        methods=["random_projection", "cca_random"],
-        dimensions=[2, 5],
-        repeats=2,
-        heads=["original"],
-        random_state=3,
-        progress=False,
-    )
+    kwargs = {
+        "methods": ["random_projection", "cca_random"],
+        "dimensions": [2, 5],
+        "repeats": 2,
+        "heads": ["original"],
+        "random_state": 3,
+        "progress": False,
+    }
     serial = subspace_study(net, partner, y_train, y_val, **kwargs)
     parallel = subspace_study(net, partner, y_train, y_val, n_jobs=2, **kwargs)
     pd.testing.assert_frame_equal(serial, parallel)
