@@ -1,0 +1,5 @@
+"""Fusion of two views' features: CCA-sum (early) and logit averaging (late)."""
+
+from sklearn_ccafusion.fusion._logit_average import LogitAverageFusion
+
+__all__ = ["LogitAverageFusion"]

@@ -1,0 +1,5 @@
+"""Studies of two networks' features, each returning a tidy DataFrame."""
+
+from sklearn_ccafusion.study._synthetic_features import make_planted_features
+
+__all__ = ["make_planted_features"]
