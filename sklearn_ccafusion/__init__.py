@@ -1,3 +1,19 @@
-"""Canonical correlation analysis of neural-network features, inside scikit-learn."""
+"""Canonical correlation analysis of neural-network features, inside scikit-learn.
+
+sklearn-ccafusion studies and fuses the features that two networks learn, on one
+sensor or on different sensors: exact and streaming CCA (:class:`CCAProjector`),
+the subspace projection study (:class:`SubspaceProjector`), and CCA-sum fusion
+compared with logit averaging. Importing the package does not import torch; the
+networks live in :mod:`sklearn_ccafusion.nets`.
+"""
+
+from sklearn_ccafusion.cca import CCAProjector
+from sklearn_ccafusion.whitening import PCAWhitener
 
 __version__ = "0.1.0"
+
+__all__ = [
+    "CCAProjector",
+    "PCAWhitener",
+    "__version__",
+]

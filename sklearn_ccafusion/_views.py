@@ -96,7 +96,8 @@ def resolve_view_sizes(
             base, extra = divmod(n_features, parts)
             sizes = tuple(base + (1 if i < extra else 0) for i in range(parts))
     else:
-        if isinstance(view_sizes, (str, bytes)) or not isinstance(view_sizes, Sequence | np.ndarray):
+        is_sequence = isinstance(view_sizes, Sequence | np.ndarray)
+        if isinstance(view_sizes, str | bytes) or not is_sequence:
             raise TypeError(
                 f"view_sizes must be None or a sequence of ints, got {view_sizes!r}."
             )

@@ -1,0 +1,342 @@
+"""Exact and streaming canonical correlation analysis of two views (:class:`CCAProjector`)."""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context, clone
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
+
+from sklearn_ccafusion._docstrings import fill_doc
+from sklearn_ccafusion._linalg import (
+    Moments,
+    canonical_basis,
+    compute_moments,
+    covariance,
+    merge_moments,
+)
+from sklearn_ccafusion._validation import check_min_samples
+from sklearn_ccafusion._views import resolve_view_sizes, view_slices
+from sklearn_ccafusion.whitening import PCAWhitener
+
+__all__ = ["CCAProjector"]
+
+
+def _view_moments(moments: Moments, columns: slice) -> Moments:
+    """Moments of one view, read off the moments of the stacked views."""
+    return Moments(moments.count, moments.mean[columns], moments.m2[columns, columns])
+
+
+def _pair(value: float | tuple[float, float], name: str) -> tuple[float, float]:
+    """Broadcast a per-view parameter given once or as a pair."""
+    if isinstance(value, Real):
+        return float(value), float(value)
+    values = tuple(value)
+    if len(values) != 2 or not all(isinstance(v, Real) and 0 <= v <= 1 for v in values):
+        raise ValueError(f"{name} must be a float in [0, 1] or a pair of them, got {value!r}.")
+    return float(values[0]), float(values[1])
+
+
+def _correlations(U: NDArray, V: NDArray) -> NDArray[np.float64]:
+    """Pearson correlation of each column of ``U`` with the same column of ``V``."""
+    U = U - U.mean(axis=0)
+    V = V - V.mean(axis=0)
+    denominator = np.sqrt((U * U).sum(axis=0) * (V * V).sum(axis=0))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = (U * V).sum(axis=0) / denominator
+    return np.where(denominator > 0, corr, 0.0)
+
+
+@fill_doc
+class CCAProjector(TransformerMixin, BaseEstimator):
+    """Exact linear CCA between two views stacked in one array.
+
+    Each view is centred and whitened by a clone of ``whitener`` (a
+    :class:`PCAWhitener`, which drops the directions with little or no variance),
+    then the SVD of the whitened cross-covariance gives the canonical pairs. The
+    whitening and the SVD are functions of the accumulated moments only (count,
+    means, centred second moments in float64), so :meth:`partial_fit` over any
+    batching is exactly :meth:`fit` on all the rows: features too large for
+    memory, or emitted batch by batch by a network, can be streamed.
+
+    Parameters
+    ----------
+    n_components : int or None, default=None
+        Number of canonical pairs used by :meth:`transform` and :meth:`score`.
+        ``None``: all of them, ``min(k_1, k_2)`` where ``k_i`` is the rank that
+        view ``i``'s whitener keeps. A larger int raises a ``ValueError``.
+    %(view_sizes)s
+    %(whitener)s
+    reg : float in [0, 1] or pair of floats, default=0.0
+        Shrinks each view's covariance toward a scaled identity before whitening,
+        ``(1 - reg) C_ii + reg * trace(C_ii) / d_i * I``: 0 is CCA, 1 is PLS-like.
+        A pair gives one value per view. With ``reg > 0`` the
+        ``canonical_correlations_`` are those of the regularised problem.
+    output : {"first", "both", "sum"}, default="first"
+        What :meth:`transform` returns: the canonical variates of view 1, those
+        of both views side by side, or their sum (the CCA-sum fusion feature of
+        Ahmad and Khan 2020 and Imran and Raman 2020).
+
+    Attributes
+    ----------
+    canonical_correlations_ : ndarray of shape (min(k_1, k_2),)
+        All canonical correlations, descending, in [0, 1].
+    x_weights_ : ndarray of shape (view_sizes_[0], n_components_)
+        Canonical directions of view 1 in its original coordinates (columns):
+        the variates are ``(X1 - means_[0]) @ x_weights_``, with unit variance
+        (``ddof=1``) on the training data when ``reg=0``.
+    y_weights_ : ndarray of shape (view_sizes_[1], n_components_)
+        Canonical directions of view 2.
+    means_ : tuple of two ndarrays
+        Training means of each view.
+    n_components_ : int
+        Number of canonical pairs in use.
+    whiteners_ : list of two PCAWhitener
+        The fitted per-view whiteners (their ``n_components_`` are ``k_1, k_2``).
+    view_sizes_ : tuple of int
+        Widths of the two views.
+    n_samples_seen_ : int
+        Rows seen by :meth:`fit` or all the :meth:`partial_fit` calls.
+    n_features_in_ : int
+        Number of features (both views) seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features, when ``X`` has string column names.
+
+    See Also
+    --------
+    sklearn.cross_decomposition.CCA : Iterative (NIPALS) CCA taking the second
+        view as ``y``.
+    SubspaceProjector : Projects view 1 on its most (or least) correlated
+        canonical directions.
+
+    Notes
+    -----
+    Signs are deterministic: the largest absolute entry of each column of
+    ``x_weights_`` is positive, and ``y_weights_`` follows so that each pair is
+    positively correlated. On the training data the correlation of the ``k``-th
+    pair of variates equals ``canonical_correlations_[k]``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ccafusion import CCAProjector
+    >>> rng = np.random.default_rng(0)
+    >>> shared = rng.normal(size=(500, 1))
+    >>> X1 = np.hstack([shared, rng.normal(size=(500, 2))])
+    >>> X2 = np.hstack([shared + 0.1 * rng.normal(size=(500, 1)), rng.normal(size=(500, 3))])
+    >>> cca = CCAProjector(n_components=1, view_sizes=(3, 4)).fit(np.hstack([X1, X2]))
+    >>> bool(cca.canonical_correlations_[0] > 0.98)
+    True
+    >>> cca.transform(np.hstack([X1, X2])).shape
+    (500, 1)
+    """
+
+    _parameter_constraints: dict = {
+        "n_components": [Interval(Integral, 1, None, closed="left"), None],
+        "view_sizes": ["array-like", None],
+        "whitener": [PCAWhitener, None],
+        "reg": [Interval(Real, 0, 1, closed="both"), "array-like"],
+        "output": [StrOptions({"first", "both", "sum"})],
+    }
+
+    def __init__(
+        self,
+        n_components: int | None = None,
+        *,
+        view_sizes: tuple[int, ...] | None = None,
+        whitener: PCAWhitener | None = None,
+        reg: float | tuple[float, float] = 0.0,
+        output: str = "first",
+    ):
+        self.n_components = n_components
+        self.view_sizes = view_sizes
+        self.whitener = whitener
+        self.reg = reg
+        self.output = output
+
+    def _validate(self, X: ArrayLike, reset: bool) -> NDArray:
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=reset)
+        if reset:
+            self.view_sizes_ = resolve_view_sizes(
+                self.view_sizes,
+                X.shape[1],
+                getattr(self, "feature_names_in_", None),
+                estimator_name=type(self).__name__,
+            )
+        return X
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X: ArrayLike, y: None = None) -> CCAProjector:
+        """Fit the canonical pairs of the two views stacked in ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The two views stacked column-wise, ``np.hstack([X1, X2])``.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : CCAProjector
+        """
+        X = self._validate(X, reset=True)
+        check_min_samples(X.shape[0], 2, type(self).__name__)
+        self._moments = compute_moments(X)
+        return self._fit_from_moments(self._moments)
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def partial_fit(self, X: ArrayLike, y: None = None) -> CCAProjector:
+        """Add a batch of rows; the result equals :meth:`fit` on all rows seen.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            A batch of the two stacked views.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : CCAProjector
+        """
+        first_call = not hasattr(self, "_moments")
+        X = self._validate(X, reset=first_call)
+        self._moments = merge_moments(getattr(self, "_moments", None), compute_moments(X))
+        if self._moments.count >= 2:
+            self._fit_from_moments(self._moments)
+        return self
+
+    def _fit_from_moments(self, moments: Moments) -> CCAProjector:
+        """Whiten each view and take the SVD of the whitened cross-covariance."""
+        template = PCAWhitener() if self.whitener is None else self.whitener
+        if not template.whiten:
+            raise ValueError(
+                "CCAProjector needs whitened views: pass a PCAWhitener with whiten=True."
+            )
+        regs = _pair(self.reg, "reg")
+        slices = view_slices(self.view_sizes_)
+        whiteners = []
+        for index, (columns, reg) in enumerate(zip(slices, regs), start=1):
+            whitener = clone(template)
+            try:
+                whitener._fit_from_moments(_view_moments(moments, columns), reg=reg)
+            except ValueError as error:
+                raise ValueError(
+                    f"View {index} has no variance: all of its {columns.stop - columns.start} "
+                    "features are constant, so it cannot be correlated with anything."
+                ) from error
+            whiteners.append(whitener)
+        k1, k2 = (w.n_components_ for w in whiteners)
+        n_pairs = min(k1, k2)
+        if self.n_components is not None and self.n_components > n_pairs:
+            raise ValueError(
+                f"n_components={self.n_components} is larger than the number of canonical "
+                f"pairs, {n_pairs} = min({k1}, {k2}), the ranks the whitener keeps in each "
+                "view; lower n_components or keep more components in the whitener."
+            )
+        self.n_components_ = n_pairs if self.n_components is None else self.n_components
+        cross = covariance(moments)
+        basis = canonical_basis(
+            whiteners[0]._basis.weights,
+            whiteners[1]._basis.weights,
+            cross[slices[0], slices[1]],
+            n_pairs=self.n_components_,
+        )
+        self.whiteners_ = whiteners
+        self.canonical_correlations_ = basis.correlations
+        self.x_weights_ = whiteners[0]._basis.weights @ basis.x_rotation
+        self.y_weights_ = whiteners[1]._basis.weights @ basis.y_rotation
+        self.means_ = (moments.mean[slices[0]], moments.mean[slices[1]])
+        self.n_samples_seen_ = moments.count
+        return self
+
+    def _variates(self, X: NDArray) -> tuple[NDArray, NDArray]:
+        """Canonical variates of both views of validated ``X``."""
+        X1, X2 = (X[:, s] for s in view_slices(self.view_sizes_))
+        dtype = X.dtype
+        U = (X1 - self.means_[0].astype(dtype)) @ self.x_weights_.astype(dtype, copy=False)
+        V = (X2 - self.means_[1].astype(dtype)) @ self.y_weights_.astype(dtype, copy=False)
+        return U, V
+
+    def transform(self, X: ArrayLike) -> NDArray:
+        """Canonical variates of ``X``, as chosen by ``output``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The two views stacked column-wise.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_components_) or (n_samples, 2 * n_components_)
+            View 1's variates (``"first"``), both views' side by side (``"both"``)
+            or their sum (``"sum"``), in the dtype of ``X``.
+        """
+        check_is_fitted(self, "x_weights_")
+        X = self._validate(X, reset=False)
+        U, V = self._variates(X)
+        if self.output == "first":
+            return U
+        if self.output == "both":
+            return np.hstack([U, V])
+        return U + V
+
+    def score(self, X: ArrayLike, y: None = None) -> float:
+        """Mean correlation of the first ``n_components_`` canonical pairs on ``X``.
+
+        On held-out data this measures how well the fitted directions generalise,
+        so :class:`~sklearn.model_selection.GridSearchCV` can tune the whitener or
+        ``reg`` with no custom scorer.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The two views stacked column-wise, at least 2 rows.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+            Mean Pearson correlation of the pairs of variates, in [-1, 1].
+        """
+        check_is_fitted(self, "x_weights_")
+        X = self._validate(X, reset=False)
+        check_min_samples(X.shape[0], 2, f"{type(self).__name__}.score")
+        U, V = self._variates(X.astype(np.float64, copy=False))
+        return float(np.mean(_correlations(U, V)))
+
+    def get_feature_names_out(self, input_features: ArrayLike | None = None) -> NDArray:
+        """Names of the output columns.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None
+            Checked against ``feature_names_in_``; not used otherwise.
+
+        Returns
+        -------
+        names : ndarray of str
+            ``ccaprojector<i>`` (``"first"``), ``ccaprojector_sum<i>`` (``"sum"``),
+            or ``ccaprojector_x<i>`` then ``ccaprojector_y<i>`` (``"both"``).
+        """
+        check_is_fitted(self, "x_weights_")
+        _check_feature_names_in(self, input_features, generate_names=False)
+        prefix = type(self).__name__.lower()
+        k = range(self.n_components_)
+        if self.output == "first":
+            names = [f"{prefix}{i}" for i in k]
+        elif self.output == "sum":
+            names = [f"{prefix}_sum{i}" for i in k]
+        else:
+            names = [f"{prefix}_x{i}" for i in k] + [f"{prefix}_y{i}" for i in k]
+        return np.asarray(names, dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags

@@ -1,0 +1,5 @@
+"""Utilities for developers and users of the package."""
+
+from sklearn_ccafusion.utils.discovery import all_estimators
+
+__all__ = ["all_estimators"]

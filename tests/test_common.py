@@ -1,0 +1,55 @@
+"""scikit-learn's estimator checks over every public estimator of the package.
+
+Estimators are discovered, so a new one cannot escape the checks: it is either
+checked here or listed in ``EXCLUDED`` with the reason and its own tests.
+"""
+
+from __future__ import annotations
+
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sklearn_ccafusion.utils import all_estimators
+
+# Estimators whose input is not a 2-D float table; their own test files cover
+# clone, pickle, Pipeline and GridSearchCV.
+EXCLUDED: dict[str, str] = {}
+
+# Constructor arguments that keep the checks fast or make them applicable.
+INIT_PARAMS: dict[str, dict] = {}
+
+# Checks that cannot pass, with the reason.
+EXPECTED_FAILED_CHECKS: dict[str, dict[str, str]] = {}
+
+# Extra configurations worth checking on top of the defaults.
+EXTRA_INSTANCES: dict[str, list[dict]] = {
+    "CCAProjector": [{"output": "both"}, {"output": "sum"}, {"reg": 0.5}],
+    "PCAWhitener": [{"whiten": False}, {"n_components": 2}],
+}
+
+
+def _instances():
+    for name, cls in all_estimators():
+        if name in EXCLUDED:
+            continue
+        yield cls(**INIT_PARAMS.get(name, {}))
+        for params in EXTRA_INSTANCES.get(name, []):
+            yield cls(**{**INIT_PARAMS.get(name, {}), **params})
+
+
+def _expected_failed_checks(estimator):
+    return EXPECTED_FAILED_CHECKS.get(type(estimator).__name__, {})
+
+
+@parametrize_with_checks(list(_instances()), expected_failed_checks=_expected_failed_checks)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+def test_every_estimator_is_checked_or_excused():
+    names = {name for name, _ in all_estimators()}
+    assert {"CCAProjector", "PCAWhitener"} <= names
+    assert set(EXCLUDED) <= names, "an excluded estimator no longer exists"
+    for name, reason in EXCLUDED.items():
+        assert len(reason) > 20, f"{name} is excluded without a written reason"
+    assert set(INIT_PARAMS) <= names and set(EXPECTED_FAILED_CHECKS) <= names
+

@@ -1,0 +1,99 @@
+"""The pure functions of the CCA core."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from sklearn_ccafusion._linalg import (
+    _chunk_rows,
+    canonical_basis,
+    compute_moments,
+    merge_moments,
+    select_n_components,
+    shrink_covariance,
+    whitening_basis,
+)
+
+
+@pytest.mark.parametrize("offset", [0.0, 1e3, 1e8])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_moments_match_numpy(offset, dtype):
+    rng = np.random.default_rng(0)
+    X = (rng.normal(size=(3000, 7)) * np.arange(1, 8) + offset).astype(dtype)
+    moments = compute_moments(X)
+    reference = X.astype(np.float64)
+    assert moments.count == 3000
+    assert_allclose(moments.mean, reference.mean(axis=0), rtol=1e-12)
+    expected = np.cov(reference.T) * 2999
+    assert_allclose(moments.m2, expected, rtol=1e-9, atol=1e-9 * np.abs(expected).max())
+
+
+def test_moments_chunked_path_is_used_and_exact(monkeypatch):
+    import sklearn_ccafusion._linalg as core
+
+    monkeypatch.setattr(core, "_CHUNK_ENTRIES", 64)
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(1001, 4)).astype(np.float32)
+    assert _chunk_rows(1001, 4) < 1001
+    moments = compute_moments(X)
+    assert_allclose(moments.m2, np.cov(X.astype(float).T) * 1000, rtol=1e-10)
+
+
+def test_merge_is_associative_and_exact():
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(100, 3)) + 10
+    parts = [compute_moments(p) for p in np.array_split(X, 5)]
+    left = parts[0]
+    for p in parts[1:]:
+        left = merge_moments(left, p)
+    right = parts[-1]
+    for p in parts[-2::-1]:
+        right = merge_moments(p, right)
+    whole = compute_moments(X)
+    for merged in (left, right):
+        assert merged.count == 100
+        assert_allclose(merged.mean, whole.mean, rtol=1e-14)
+        assert_allclose(merged.m2, whole.m2, rtol=1e-12)
+
+
+def test_select_n_components_rule():
+    eig = np.array([5.0, 3.0, 1.5, 0.5])
+    # cumulative ratios: 0.5, 0.8, 0.95, 1.0; keep the smallest k whose ratio is > fraction
+    assert select_n_components(eig, 0.4, 4) == 1
+    assert select_n_components(eig, 0.5, 4) == 2
+    assert select_n_components(eig, 0.79, 4) == 2
+    assert select_n_components(eig, 0.81, 4) == 3
+    assert select_n_components(eig, 2, 4) == 2
+    assert select_n_components(eig, 9, 3) == 3
+    assert select_n_components(eig, None, 3) == 3
+
+
+def test_whitening_basis_signs_and_rank():
+    cov = np.array([[2.0, 1.0, 0.0], [1.0, 2.0, 0.0], [0.0, 0.0, 0.0]])
+    basis = whitening_basis(cov, n_components=None)
+    assert basis.rank == 2
+    assert_allclose(basis.explained_variance, [3.0, 1.0])
+    biggest = np.abs(basis.components).argmax(axis=1)
+    assert np.all(basis.components[np.arange(2), biggest] > 0)
+    assert_allclose(basis.weights.T @ cov @ basis.weights, np.eye(2), atol=1e-12)
+    assert_allclose(basis.inverse_weights @ basis.weights, np.eye(2), atol=1e-12)
+
+
+def test_shrinkage_keeps_trace():
+    cov = np.diag([4.0, 1.0, 1.0])
+    for reg in (0.0, 0.3, 1.0):
+        assert np.trace(shrink_covariance(cov, reg)) == pytest.approx(6.0)
+    assert_allclose(shrink_covariance(cov, 1.0), 2.0 * np.eye(3))
+
+
+def test_canonical_basis_full_completion():
+    rng = np.random.default_rng(3)
+    cross = rng.normal(size=(5, 3)) * 0.1
+    basis = canonical_basis(np.eye(5), np.eye(3), cross, full_x_basis=True)
+    assert basis.x_rotation.shape == (5, 5)
+    assert_allclose(basis.x_rotation.T @ basis.x_rotation, np.eye(5), atol=1e-12)
+    # the completion directions carry no correlation with view 2
+    assert_allclose(basis.x_rotation[:, 3:].T @ cross, 0.0, atol=1e-12)
+    assert_allclose(np.linalg.svd(cross, compute_uv=False), basis.correlations)
