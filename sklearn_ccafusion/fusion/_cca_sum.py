@@ -70,7 +70,8 @@ class CCASumFusion(ClassifierMixin, TransformerMixin, BaseEstimator):
     %(whitener)s
     classifier : classifier or None, default=None
         Classifier of the fused features, cloned in ``fit``. ``None`` means
-        ``SVC(kernel="linear")``. Grid-search it as ``classifier__C``.
+        ``SVC(kernel="linear")``. Pass it explicitly to grid-search its parameters as
+        ``classifier__C``.
     fusion : {"sum", "concat"}, default="sum"
         ``"sum"``: ``n_components`` features, the sum of the two views' canonical variates;
         ``"concat"``: ``2 * n_components`` features, view 1's variates then view 2's.

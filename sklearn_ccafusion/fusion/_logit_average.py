@@ -69,8 +69,9 @@ class LogitAverageFusion(ClassifierMixin, _BaseComposition):
     ----------
     estimators : list of (str, estimator) tuples or None, default=None
         One classifier per view, in the order of the views in ``X``; cloned in ``fit``.
-        ``None`` means ``LogisticRegression()`` for each of two views. Parameters of the
-        given estimators are reachable as ``<name>__<param>`` (``GridSearchCV``).
+        ``None`` means ``LogisticRegression()`` for each of two views (pass them
+        explicitly to grid-search them). Parameters of the given estimators are reachable
+        as ``<name>__<param>`` (``GridSearchCV``).
     %(view_sizes)s
     combine : {"logits", "proba"}, default="logits"
         What is averaged: ``decision_function`` (logits) or ``predict_proba``. For two
