@@ -182,9 +182,7 @@ def shrink_covariance(cov: NDArray, reg: float) -> NDArray:
     return shrunk
 
 
-def select_n_components(
-    eigenvalues: NDArray, n_components: int | float | None, rank: int
-) -> int:
+def select_n_components(eigenvalues: NDArray, n_components: int | float | None, rank: int) -> int:
     """Number of leading components to keep, by scikit-learn PCA's rule.
 
     Parameters

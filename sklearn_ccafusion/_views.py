@@ -98,9 +98,7 @@ def resolve_view_sizes(
     else:
         is_sequence = isinstance(view_sizes, Sequence | np.ndarray)
         if isinstance(view_sizes, str | bytes) or not is_sequence:
-            raise TypeError(
-                f"view_sizes must be None or a sequence of ints, got {view_sizes!r}."
-            )
+            raise TypeError(f"view_sizes must be None or a sequence of ints, got {view_sizes!r}.")
         sizes = tuple(view_sizes)
         if not all(isinstance(s, Integral) and not isinstance(s, bool) for s in sizes):
             raise TypeError(f"view_sizes must contain ints, got {view_sizes!r}.")

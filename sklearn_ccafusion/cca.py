@@ -222,6 +222,7 @@ class CCAProjector(TransformerMixin, BaseEstimator):
         whiteners = []
         for index, (columns, reg) in enumerate(zip(slices, regs), start=1):
             whitener = clone(template)
+            whitener._validate_params()
             try:
                 whitener._fit_from_moments(_view_moments(moments, columns), reg=reg)
             except ValueError as error:

@@ -27,7 +27,7 @@ def make_deep_views(
         private = rng.normal(size=(n_samples, width))
         mix = rng.normal(size=(n_shared, width))
         pre = shared @ mix + 0.7 * private
-        scales = np.logspace(0, np.log10(condition), width) / condition ** 0.5
+        scales = np.logspace(0, np.log10(condition), width) / condition**0.5
         view = np.maximum(pre, 0.0) * scales
         if duplicated:
             view = np.hstack([view, view[:, :duplicated]])

@@ -307,3 +307,9 @@ class TestBadInput:
     def test_single_column(self):
         with pytest.raises(ValueError, match=r"1 feature\(s\)"):
             CCAProjector().fit(np.ones((5, 1)))
+
+
+def test_whitener_parameters_are_validated(deep_views):
+    cca = CCAProjector(view_sizes=(20, 16), whitener=PCAWhitener(n_components=2.0))
+    with pytest.raises(ValueError, match="n_components"):
+        cca.fit(np.hstack(deep_views))

@@ -52,4 +52,3 @@ def test_every_estimator_is_checked_or_excused():
     for name, reason in EXCLUDED.items():
         assert len(reason) > 20, f"{name} is excluded without a written reason"
     assert set(INIT_PARAMS) <= names and set(EXPECTED_FAILED_CHECKS) <= names
-
