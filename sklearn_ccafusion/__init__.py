@@ -8,12 +8,16 @@ networks live in :mod:`sklearn_ccafusion.nets`.
 """
 
 from sklearn_ccafusion.cca import CCAProjector
+from sklearn_ccafusion.head import ClassLayerClassifier
+from sklearn_ccafusion.subspace import SubspaceProjector
 from sklearn_ccafusion.whitening import PCAWhitener
 
 __version__ = "0.1.0"
 
 __all__ = [
     "CCAProjector",
+    "ClassLayerClassifier",
     "PCAWhitener",
+    "SubspaceProjector",
     "__version__",
 ]

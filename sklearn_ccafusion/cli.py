@@ -59,9 +59,7 @@ def run_cca(args: argparse.Namespace) -> int:
 
     X, width = _digits_two_sensors()
     X1, X2 = X[:, :width], X[:, width:]
-    cca = CCAProjector(
-        view_sizes=(width, X.shape[1] - width), whitener=PCAWhitener(args.variance)
-    )
+    cca = CCAProjector(view_sizes=(width, X.shape[1] - width), whitener=PCAWhitener(args.variance))
     _, ours = _timed(lambda: cca.fit(X))
     k = min(args.n_components, cca.canonical_correlations_.size)
     theirs_rho, theirs = _timed(lambda: _sklearn_cca_correlations(X1, X2, k, args.max_iter))
@@ -118,4 +116,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, OSError) as error:
         print(f"ccafusion: error: {error}", file=sys.stderr)
         return 2
-

@@ -24,6 +24,19 @@ EXPECTED_FAILED_CHECKS: dict[str, dict[str, str]] = {}
 EXTRA_INSTANCES: dict[str, list[dict]] = {
     "CCAProjector": [{"output": "both"}, {"output": "sum"}, {"reg": 0.5}],
     "PCAWhitener": [{"whiten": False}, {"n_components": 2}],
+    "SubspaceProjector": [
+        {"method": method, "n_components": 1, "random_state": 0}
+        for method in (
+            "cca_highest",
+            "cca_lowest",
+            "cca_random",
+            "pca",
+            "max_activation",
+            "random_selection",
+            "random_projection",
+        )
+    ],
+    "ClassLayerClassifier": [{"class_weight": "balanced"}],
 }
 
 
