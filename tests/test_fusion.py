@@ -21,6 +21,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_ccafusion.cca import CCAProjector
 from sklearn_ccafusion.fusion import CCASumFusion, LogitAverageFusion
+from sklearn_ccafusion.head import ClassLayerClassifier
 from sklearn_ccafusion.kelm import KernelELMClassifier
 from sklearn_ccafusion.study import make_planted_features
 from sklearn_ccafusion.whitening import PCAWhitener
@@ -94,6 +95,33 @@ def test_prefit_views_keep_their_classes():
     np.testing.assert_array_equal(fusion.classes_, [0, 1, 2])
     expected = (heads[0].decision_function(X[:, :4]) + heads[1].decision_function(X[:, 4:])) / 2
     np.testing.assert_allclose(fusion.decision_function(X), expected)
+
+
+@pytest.mark.parametrize("n_classes", [2, 5])
+def test_prefit_network_layers_through_class_layer_classifier(n_classes):
+    """The networks' own heads: the fusion is the average of X_i W_i^T + b_i."""
+    X1, X2, y, ((W1, b1), (W2, b2)) = make_planted_features(
+        400, n_classes=n_classes, n_features=(30, 24), n_nuisance=2, random_state=0
+    )
+    heads = [("acc", ClassLayerClassifier(coef=W1, intercept=b1)),
+             ("gyr", ClassLayerClassifier(coef=W2, intercept=b2))]
+    X = np.hstack([X1, X2])
+    keep = y != 1  # a y lacking a class: the layers still define every class
+    logits = LogitAverageFusion(heads, view_sizes=(30, 24)).fit(X[keep], y[keep])
+    np.testing.assert_array_equal(logits.classes_, np.arange(n_classes))
+    L = (X1 @ W1.T + b1 + X2 @ W2.T + b2) / 2
+    expected = L[:, 1] - L[:, 0] if n_classes == 2 else L
+    np.testing.assert_allclose(logits.decision_function(X), expected, rtol=1e-10, atol=1e-10)
+    np.testing.assert_array_equal(logits.predict(X), np.argmax(L, axis=1))
+
+    proba = LogitAverageFusion(heads, view_sizes=(30, 24), combine="proba").fit(X, y)
+
+    def softmax(a):
+        e = np.exp(a - a.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+
+    expected = (softmax(X1 @ W1.T + b1) + softmax(X2 @ W2.T + b2)) / 2
+    np.testing.assert_allclose(proba.predict_proba(X), expected, rtol=1e-10)
 
 
 def test_views_from_feature_names():

@@ -26,6 +26,10 @@ from sklearn_ccafusion.kelm import KernelELMClassifier, make_nystroem_kelm
         KernelELMClassifier(kernel="precomputed"),
     ]
 )
+@pytest.mark.filterwarnings(
+    # check_positive_only_tag_during_fit feeds a random, non-kernel matrix to "precomputed"
+    "ignore:I / C \\+ K is not positive definite:RuntimeWarning"
+)
 def test_sklearn_compatible(estimator, check):
     check(estimator)
 

@@ -10,7 +10,8 @@ from sklearn.metrics import f1_score
 from sklearn.svm import SVC
 
 from sklearn_ccafusion._plot_fusion import plot_fusion
-from sklearn_ccafusion.fusion import CCASumFusion
+from sklearn_ccafusion.fusion import CCASumFusion, LogitAverageFusion
+from sklearn_ccafusion.head import ClassLayerClassifier
 from sklearn_ccafusion.study import fusion_study, make_planted_features
 
 SVM_ONLY = {"cca_sum_svm": ("sum", SVC(kernel="linear"))}
@@ -62,6 +63,17 @@ def test_table_layout_and_reference_scores(planted_study):
     n_all = df.loc[df["method"] == "view_1_vs_view_2", "component"].max()
     swept = df.loc[df["method"] == "cca_sum_kelm", "n_components"]
     assert sorted(swept.unique()) == [1, 3, n_all]
+
+
+def test_late_fusions_equal_logit_average_fusion_of_class_layers(planted_study):
+    (train, y_train, val, y_val, layers), df = planted_study
+    heads = [(f"v{i}", ClassLayerClassifier(coef=W, intercept=b))
+             for i, (W, b) in enumerate(layers)]
+    X_train, X_val = np.hstack(train), np.hstack(val)
+    for combine, method in (("logits", "logit_average"), ("proba", "proba_average")):
+        fusion = LogitAverageFusion(heads, combine=combine).fit(X_train, y_train)
+        score = df.query(f"method == '{method}' and measure == 'accuracy'")["value"].iloc[0]
+        assert score == pytest.approx(fusion.score(X_val, y_val))
 
 
 def test_equivalence_measure_holds_on_shared_layers(planted_study):
