@@ -291,3 +291,6 @@ def test_cca_sum_bad_input_messages():
         CCASumFusion(fusion="product").fit(X_train, y_train)
     with pytest.raises(ValueError, match="n_components=500"):
         CCASumFusion(n_components=500).fit(X_train, y_train)
+    fitted = CCASumFusion(2).fit(X_train, y_train)
+    with pytest.raises(ValueError, match="expecting 80 features"):
+        fitted.predict(X_train[:, :79])
