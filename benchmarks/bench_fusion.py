@@ -38,13 +38,14 @@ import time
 
 import numpy as np
 import pandas as pd
-from _harness import report
+from _harness import RESULTS, report
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
+from sklearn_ccafusion._plot_fusion import plot_fusion
 from sklearn_ccafusion.fusion import CCASumFusion, LogitAverageFusion
 from sklearn_ccafusion.kelm import KernelELMClassifier, make_nystroem_kelm
 from sklearn_ccafusion.study import fusion_study, make_planted_features
@@ -165,6 +166,8 @@ def study_table(data, n_jobs):
     table = table.reset_index()
     references = df[df["n_components"].isna() & (df["measure"] != "canonical_correlation")]
     equivalence = df[df["method"] == "cca_sum_vs_logit_sum"]["value"].to_numpy()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    plot_fusion(df).savefig(RESULTS / "fusion_study_shl.png", dpi=100)
     return table, references, equivalence, elapsed
 
 
