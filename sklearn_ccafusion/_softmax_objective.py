@@ -14,7 +14,6 @@ import warnings
 import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import minimize
-from scipy.special import log_softmax
 from sklearn.exceptions import ConvergenceWarning
 
 __all__ = ["fit_softmax_lbfgs", "softmax_objective"]
@@ -52,13 +51,15 @@ def softmax_objective(
     >>> import numpy as np
     >>> X = np.array([[1.0, 0.0], [0.0, 1.0]])
     >>> loss, grad = softmax_objective(np.zeros(6), X, np.array([0, 1]), np.ones(2), 0.0, 2)
-    >>> round(loss, 6) == round(np.log(2), 6)
+    >>> bool(np.isclose(loss, np.log(2)))
     True
     """
     n_features = X.shape[1]
     W = params[: n_classes * n_features].reshape(n_classes, n_features)
     b = params[n_classes * n_features :]
-    log_proba = log_softmax(X @ W.T + b, axis=1)
+    logits = X @ W.T + b
+    logits -= logits.max(axis=1, keepdims=True)
+    log_proba = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
     rows = np.arange(X.shape[0])
     total = sample_weight.sum()
     loss = -np.dot(sample_weight, log_proba[rows, y_index]) / total

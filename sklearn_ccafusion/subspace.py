@@ -262,8 +262,12 @@ class SubspaceProjector(TransformerMixin, BaseEstimator):
         self.n_components_ = self._effective_n(self.n_components)
         return self
 
+    def _limit(self) -> int:
+        """Dimension at and above which the projection is the identity."""
+        return self.basis_size_ if self.method in _CCA_METHODS else self.view_sizes_[0]
+
     def _effective_n(self, n_components: int | None) -> int:
-        limit = self.basis_size_ if self.method in _CCA_METHODS else self.view_sizes_[0]
+        limit = self._limit()
         if n_components is None:
             return limit
         if n_components < 1:
@@ -273,8 +277,7 @@ class SubspaceProjector(TransformerMixin, BaseEstimator):
     def _project(self, X1: NDArray, n_components: int | None) -> NDArray:
         """Project view-1 rows on the first ``n_components`` kept coordinates."""
         n = self._effective_n(n_components)
-        limit = self.basis_size_ if self.method in _CCA_METHODS else self.view_sizes_[0]
-        if n >= limit:
+        if n >= self._limit():
             return X1.copy()
         keep = self._basis.order[:n]
         dtype = X1.dtype

@@ -1,6 +1,25 @@
-"""Studies of two networks' features, each returning a tidy DataFrame."""
+"""Experiments of the study as functions returning tidy DataFrames."""
 
+from sklearn_ccafusion.study._features import NetworkFeatures
 from sklearn_ccafusion.study._fusion import fusion_study
+from sklearn_ccafusion.study._subspace import (
+    CCA_METHODS,
+    RANDOM_METHODS,
+    cross_sensor_study,
+    default_dimensions,
+    subspace_study,
+    summarize_study,
+)
 from sklearn_ccafusion.study._synthetic_features import make_planted_features
 
-__all__ = ["fusion_study", "make_planted_features"]
+__all__ = [
+    "CCA_METHODS",
+    "RANDOM_METHODS",
+    "NetworkFeatures",
+    "cross_sensor_study",
+    "default_dimensions",
+    "fusion_study",
+    "make_planted_features",
+    "subspace_study",
+    "summarize_study",
+]

@@ -1,0 +1,385 @@
+"""The subspace projection study (Moreau et al. 2021, figures 4 and 5).
+
+A joblib map over (pair, method, repeat) tasks. Each task fits its subspace
+once, on precomputed training features, then evaluates every dimension from it
+(the subspaces are nested), with the network's own classification layer (the
+"original" head) and with a layer retrained on the projected training features
+(the "retrained" head).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from itertools import product
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed
+from numpy.typing import ArrayLike, NDArray
+from scipy import linalg
+from sklearn.metrics import accuracy_score, f1_score
+from threadpoolctl import threadpool_limits
+from tqdm.auto import tqdm
+
+from sklearn_ccafusion._validation import check_same_n_samples
+from sklearn_ccafusion.head import ClassLayerClassifier
+from sklearn_ccafusion.study._features import NetworkFeatures
+from sklearn_ccafusion.subspace import METHODS, SubspaceProjector
+from sklearn_ccafusion.whitening import PCAWhitener
+
+__all__ = [
+    "CCA_METHODS",
+    "RANDOM_METHODS",
+    "cross_sensor_study",
+    "default_dimensions",
+    "subspace_study",
+    "summarize_study",
+]
+
+#: Methods whose subspace is drawn at random, repeated with several seeds.
+RANDOM_METHODS = ("cca_random", "random_selection", "random_projection")
+#: The methods of the cross-sensor experiment.
+CCA_METHODS = ("cca_highest", "cca_random", "cca_lowest")
+
+_METRICS = {
+    "accuracy": accuracy_score,
+    "f1_macro": lambda y, p: f1_score(y, p, average="macro"),
+}
+_HEADS = ("original", "retrained")
+
+
+def default_dimensions(n_classes: int, n_features: int) -> list[int]:
+    """Subspace dimensions of the study: 1 to ``2 * n_classes``, then powers of two.
+
+    Examples
+    --------
+    >>> default_dimensions(8, 128)
+    [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 32, 64, 128]
+    """
+    dims = list(range(1, min(2 * n_classes, n_features) + 1))
+    power = 1
+    while power < n_features:
+        power *= 2
+        if power > dims[-1] and power <= n_features:
+            dims.append(power)
+    if dims[-1] != n_features:
+        dims.append(n_features)
+    return dims
+
+
+def _score(metric: str, y_true: NDArray, y_pred: NDArray) -> float:
+    return float(_METRICS[metric](y_true, y_pred))
+
+
+def _span_basis(projector: SubspaceProjector, n: int) -> NDArray | None:
+    """Orthonormal basis of the affine span of the projected rows (None: everything).
+
+    The retrained layer's optimum has no component outside that span (the
+    loss does not see it and the weight decay removes it), so the layer is
+    retrained in those ``n + 1`` coordinates: the same minimiser, far cheaper.
+    """
+    if n >= projector._limit():
+        return None
+    keep = projector._basis.order[:n]
+    spanning = np.vstack([projector._basis.inverse[keep], projector.mean_[None, :]])
+    return linalg.orth(spanning.T)
+
+
+def _evaluate(
+    pair_index: int,
+    network: NetworkFeatures,
+    partner: NetworkFeatures,
+    method: str,
+    repeat: int,
+    seed: int,
+    y_train: NDArray,
+    y_validation: NDArray,
+    dimensions: Sequence[int],
+    heads: Sequence[str],
+    metric: str,
+    head_params: Mapping,
+    whitener: PCAWhitener | None,
+) -> list[dict]:
+    """One task: fit the subspace once, score every dimension with every head."""
+    with threadpool_limits(1):
+        projector = SubspaceProjector(
+            method,
+            view_sizes=(network.n_features, partner.n_features),
+            whitener=whitener,
+            random_state=seed,
+        ).fit(np.hstack([network.train, partner.train]))
+        original = ClassLayerClassifier(network.coef, network.intercept, network.classes)
+        original.fit(network.validation[:1])
+        rows = []
+        base = {"pair": pair_index, "method": method, "repeat": repeat, "seed": seed}
+        for n in dimensions:
+            projected_val = projector._project(network.validation, n)
+            for head in heads:
+                n_iter = 0
+                if head == "original":
+                    predicted = original.predict(projected_val)
+                else:
+                    projected_train = projector._project(network.train, n)
+                    span = _span_basis(projector, n)
+                    coef = network.coef if span is None else network.coef @ span
+                    retrained = ClassLayerClassifier(
+                        coef, network.intercept, network.classes, retrain=True, **head_params
+                    )
+                    if span is not None:
+                        projected_train = projected_train @ span
+                        projected_val_head = projected_val @ span
+                    else:
+                        projected_val_head = projected_val
+                    retrained.fit(projected_train, y_train)
+                    predicted = retrained.predict(projected_val_head)
+                    n_iter = retrained.n_iter_
+                rows.append(
+                    {
+                        **base,
+                        "n": int(n),
+                        "head": head,
+                        "metric": metric,
+                        "score": _score(metric, y_validation, predicted),
+                        "n_iter": n_iter,
+                    }
+                )
+        return rows
+
+
+def _as_list(value):
+    return [value] if isinstance(value, NetworkFeatures) else list(value)
+
+
+def _seeds(random_state: int | None, n_tasks: int) -> list[int]:
+    """Independent, reproducible seeds, one per task, whatever the number of workers."""
+    sequence = np.random.SeedSequence(random_state)
+    return [int(child.generate_state(1)[0]) for child in sequence.spawn(n_tasks)]
+
+
+def subspace_study(
+    networks: NetworkFeatures | Sequence[NetworkFeatures],
+    partners: NetworkFeatures | Sequence[NetworkFeatures],
+    y_train: ArrayLike,
+    y_validation: ArrayLike,
+    *,
+    methods: Sequence[str] = tuple(METHODS),
+    dimensions: Sequence[int] | None = None,
+    repeats: int = 5,
+    heads: Sequence[str] = _HEADS,
+    metric: str = "accuracy",
+    head_params: Mapping | None = None,
+    whitener: PCAWhitener | None = None,
+    labels: Sequence[Mapping] | None = None,
+    n_jobs: int | None = None,
+    random_state: int | None = None,
+    progress: bool = True,
+) -> pd.DataFrame:
+    """Score projections of each network's features onto subspaces of growing dimension.
+
+    For each pair (``networks[i]`` projected, ``partners[i]`` its CCA partner),
+    each method and each repeat, a :class:`~sklearn_ccafusion.SubspaceProjector`
+    is fitted once on the training features, and the validation features
+    projected on its first ``n`` coordinates are classified by the network's own
+    layer (``"original"``) and by a layer retrained on the projected training
+    features (``"retrained"``, warm-started from the trained layer, exact
+    L-BFGS on the training objective, as :class:`ClassLayerClassifier`). The
+    retraining uses the projected TRAINING features, as the original study's
+    code and its section 4.1 (one sentence of its section 4.2 says validation).
+
+    Parameters
+    ----------
+    networks : NetworkFeatures or sequence of them
+        The networks whose features are projected.
+    partners : NetworkFeatures or sequence of them
+        Each network's CCA partner (only its training features are used).
+    y_train : array-like of shape (n_train,)
+        Labels of the training samples.
+    y_validation : array-like of shape (n_validation,)
+        Labels of the validation samples.
+    methods : sequence of str, default=all seven
+        Names from :data:`sklearn_ccafusion.subspace.METHODS`.
+    dimensions : sequence of int or None, default=None
+        Subspace dimensions; ``None``: :func:`default_dimensions`.
+    repeats : int, default=5
+        Seeds of the random methods (the others run once).
+    heads : sequence of {"original", "retrained"}, default=both
+    metric : {"accuracy", "f1_macro"}, default="accuracy"
+        Macro F1 is the SHL metric.
+    head_params : mapping or None, default=None
+        Parameters of the retrained :class:`ClassLayerClassifier`
+        (``weight_decay``, ``class_weight``, ``tol``, ``max_iter``, ...).
+    whitener : PCAWhitener or None, default=None
+        Whitener of the CCA methods (default ``PCAWhitener(0.9999)``).
+    labels : sequence of mappings or None, default=None
+        Extra columns for each pair's rows (e.g. ``{"sensor": "Acc_norm"}``).
+    n_jobs : int or None, default=None
+        joblib workers; any joblib backend (``joblib.parallel_config``) works.
+        Each task pins BLAS to one thread (the matrices are small: threads
+        would only contend), so ``n_jobs`` scales with the cores.
+    random_state : int or None, default=None
+        Seed of every random choice; each task gets its own derived seed
+        (logged in the ``seed`` column).
+    progress : bool, default=True
+        Show a progress bar.
+
+    Returns
+    -------
+    results : pandas.DataFrame
+        One row per (pair, method, repeat, n, head): the ``labels`` columns,
+        ``pair``, ``method``, ``repeat``, ``seed``, ``n``, ``head``, ``metric``,
+        ``score`` and ``n_iter`` (L-BFGS iterations of the retrained head).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ccafusion.study import NetworkFeatures, subspace_study
+    >>> rng = np.random.default_rng(0)
+    >>> y = rng.integers(0, 3, 300)
+    >>> def net(seed):
+    ...     W = np.random.default_rng(seed).normal(size=(3, 6))
+    ...     X = np.eye(3)[y] @ W + 0.3 * np.random.default_rng(seed + 1).normal(size=(300, 6))
+    ...     return NetworkFeatures(X[:200], X[200:], W, np.zeros(3))
+    >>> df = subspace_study(net(1), net(2), y[:200], y[200:], methods=["cca_highest"],
+    ...                     dimensions=[2, 6], heads=["original"], progress=False)
+    >>> df[["method", "n", "head"]].values.tolist()
+    [['cca_highest', 2, 'original'], ['cca_highest', 6, 'original']]
+    """
+    networks, partners = _as_list(networks), _as_list(partners)
+    if len(networks) != len(partners):
+        raise ValueError(
+            f"Each network needs one CCA partner: got {len(networks)} networks and "
+            f"{len(partners)} partners."
+        )
+    unknown = sorted(set(methods) - set(METHODS))
+    if unknown:
+        raise ValueError(f"Unknown method(s) {unknown}; valid methods are {sorted(METHODS)}.")
+    if metric not in _METRICS:
+        raise ValueError(f"Unknown metric {metric!r}; valid metrics are {sorted(_METRICS)}.")
+    bad_heads = sorted(set(heads) - set(_HEADS))
+    if bad_heads:
+        raise ValueError(f"Unknown head(s) {bad_heads}; valid heads are {list(_HEADS)}.")
+    if repeats < 1:
+        raise ValueError(f"repeats must be at least 1, got {repeats}.")
+    y_train, y_validation = np.asarray(y_train), np.asarray(y_validation)
+    for network, partner in zip(networks, partners):
+        check_same_n_samples(
+            network.train,
+            partner.train,
+            y_train,
+            names=("network train", "partner train", "y_train"),
+        )
+        check_same_n_samples(network.validation, y_validation, names=("validation", "y_validation"))
+    if labels is not None and len(labels) != len(networks):
+        raise ValueError(f"labels needs one mapping per pair ({len(networks)}), got {len(labels)}.")
+    tasks = [
+        (index, method, repeat)
+        for index, method in product(range(len(networks)), methods)
+        for repeat in range(repeats if method in RANDOM_METHODS else 1)
+    ]
+    seeds = _seeds(random_state, len(tasks))
+    jobs = (
+        delayed(_evaluate)(
+            index,
+            networks[index],
+            partners[index],
+            method,
+            repeat,
+            seed,
+            y_train,
+            y_validation,
+            dimensions
+            if dimensions is not None
+            else default_dimensions(networks[index].n_classes, networks[index].n_features),
+            tuple(heads),
+            metric,
+            dict(head_params or {}),
+            whitener,
+        )
+        for (index, method, repeat), seed in zip(tasks, seeds)
+    )
+    rows = []
+    with tqdm(total=len(tasks), disable=not progress, desc="subspace study", unit="task") as bar:
+        for task_rows in Parallel(n_jobs=n_jobs, return_as="generator_unordered")(jobs):
+            rows.extend(task_rows)
+            bar.update()
+    frame = pd.DataFrame(rows)
+    if labels is not None:
+        extra = pd.DataFrame(list(labels))
+        extra["pair"] = range(len(labels))
+        frame = extra.merge(frame, on="pair", how="right")
+    sort = ["pair", "method", "repeat", "n", "head"]
+    return frame.sort_values(sort, kind="stable").reset_index(drop=True)
+
+
+def cross_sensor_study(
+    sensors: Mapping[str, Sequence[NetworkFeatures]],
+    y_train: ArrayLike,
+    y_validation: ArrayLike,
+    *,
+    n_pairs: int | None = None,
+    methods: Sequence[str] = CCA_METHODS,
+    **study_params,
+) -> pd.DataFrame:
+    """The cross-sensor experiment (figure 5): every ordered pair of sensors.
+
+    For data sensor ``s1`` and partner sensor ``s2`` (the diagonal is the
+    same-sensor case), network ``i`` of ``s1`` is projected with network
+    ``i + n_pairs`` of ``s2`` as its CCA partner, as the original study pairs
+    them; only the original classification layer is scored.
+
+    Parameters
+    ----------
+    sensors : mapping of str to sequence of NetworkFeatures
+        ``2 * n_pairs`` networks per sensor, same samples in the same order.
+    y_train, y_validation : array-like
+        Labels.
+    n_pairs : int or None, default=None
+        Pairs per sensor pair; ``None``: half the networks of each sensor.
+    methods : sequence of str, default=("cca_highest", "cca_random", "cca_lowest")
+    **study_params
+        Passed to :func:`subspace_study` (``dimensions``, ``repeats``,
+        ``metric``, ``n_jobs``, ``random_state``, ``progress``, ...).
+
+    Returns
+    -------
+    results : pandas.DataFrame
+        :func:`subspace_study`'s columns plus ``sensor`` and ``partner``.
+    """
+    counts = {name: len(nets) for name, nets in sensors.items()}
+    if n_pairs is None:
+        n_pairs = min(counts.values()) // 2
+    if n_pairs < 1 or any(c < 2 * n_pairs for c in counts.values()):
+        raise ValueError(
+            f"Each sensor needs 2 * n_pairs networks (n_pairs={n_pairs}); got {counts}."
+        )
+    networks, partners, labels = [], [], []
+    for data_sensor, partner_sensor in product(sensors, repeat=2):
+        for i in range(n_pairs):
+            networks.append(sensors[data_sensor][i])
+            partners.append(sensors[partner_sensor][i + n_pairs])
+            labels.append({"sensor": data_sensor, "partner": partner_sensor, "net": i})
+    study_params.setdefault("heads", ("original",))
+    return subspace_study(
+        networks, partners, y_train, y_validation, methods=methods, labels=labels, **study_params
+    )
+
+
+def summarize_study(results: pd.DataFrame) -> pd.DataFrame:
+    """Mean and standard deviation (``ddof=0``) over pairs and repeats, per curve point.
+
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        Output of :func:`subspace_study` or :func:`cross_sensor_study`.
+
+    Returns
+    -------
+    summary : pandas.DataFrame
+        Grouped by every label column, ``method``, ``n`` and ``head``:
+        ``mean``, ``std`` and ``count`` of ``score``.
+    """
+    drop = {"pair", "repeat", "seed", "score", "n_iter", "net"}
+    keys = [c for c in results.columns if c not in drop]
+    grouped = results.groupby(keys, sort=False)["score"]
+    summary = grouped.agg(mean="mean", std=lambda s: float(np.std(s, ddof=0)), count="count")
+    return summary.reset_index()
