@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed, effective_n_jobs
 from numpy.typing import ArrayLike, NDArray
+from scipy.special import softmax
 from sklearn.base import clone
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.svm import SVC
@@ -48,11 +49,6 @@ def _default_fusions() -> dict[str, tuple[str, object]]:
         "cca_sum_kelm": ("sum", KernelELMClassifier()),
         "cca_concat_svm": ("concat", SVC(kernel="linear")),
     }
-
-
-def _softmax(logits: NDArray) -> NDArray:
-    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
-    return shifted / shifted.sum(axis=1, keepdims=True)
 
 
 def _class_centred(logits: NDArray) -> NDArray:
@@ -248,7 +244,9 @@ def fusion_study(
         "view_1": classes[np.argmax(logits[0], axis=1)],
         "view_2": classes[np.argmax(logits[1], axis=1)],
         "logit_average": classes[np.argmax(logits[0] + logits[1], axis=1)],
-        "proba_average": classes[np.argmax(_softmax(logits[0]) + _softmax(logits[1]), axis=1)],
+        "proba_average": classes[
+            np.argmax(softmax(logits[0], axis=1) + softmax(logits[1], axis=1), axis=1)
+        ],
     }
     reference = predictions["logit_average"]
 
