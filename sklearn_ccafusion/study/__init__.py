@@ -1,6 +1,7 @@
 """Experiments of the study as functions returning tidy DataFrames."""
 
 from sklearn_ccafusion.study._features import NetworkFeatures
+from sklearn_ccafusion.study._fusion import fusion_study
 from sklearn_ccafusion.study._subspace import (
     CCA_METHODS,
     RANDOM_METHODS,
@@ -9,6 +10,7 @@ from sklearn_ccafusion.study._subspace import (
     subspace_study,
     summarize_study,
 )
+from sklearn_ccafusion.study._synthetic_features import make_planted_features
 
 __all__ = [
     "CCA_METHODS",
@@ -16,6 +18,8 @@ __all__ = [
     "NetworkFeatures",
     "cross_sensor_study",
     "default_dimensions",
+    "fusion_study",
+    "make_planted_features",
     "subspace_study",
     "summarize_study",
 ]

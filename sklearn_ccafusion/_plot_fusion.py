@@ -1,0 +1,121 @@
+"""Figure of the fusion study: CCA fusion against logit averaging, in three panels."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+__all__ = ["plot_fusion"]
+
+# the networks' own layers, drawn as horizontal reference lines
+_REFERENCES = {
+    "view_1": ("view 1 alone", ":"),
+    "view_2": ("view 2 alone", "-."),
+    "logit_average": ("logit average", "--"),
+    "proba_average": ("probability average", (0, (1, 3))),
+}
+_EQUIVALENCE = "cca_sum_vs_logit_sum"
+_VIEWS_CCA = "view_1_vs_view_2"
+
+
+def _cca_methods(df: pd.DataFrame) -> list[str]:
+    swept = df[df["n_components"].notna() & (df["measure"] != "canonical_correlation")]
+    return list(dict.fromkeys(swept["method"]))
+
+
+def _sweep_panel(ax, df: pd.DataFrame, measure: str, methods: list[str], n_classes: int | None):
+    for method in methods:
+        part = df[(df["method"] == method) & (df["measure"] == measure)]
+        part = part.sort_values("n_components")
+        ax.plot(part["n_components"].astype(float), part["value"], marker="o", ms=3,
+                label=method)
+    for method, (label, style) in _REFERENCES.items():
+        value = df.loc[(df["method"] == method) & (df["measure"] == measure), "value"]
+        if len(value):
+            ax.axhline(float(value.iloc[0]), color="0.3", ls=style, lw=1, label=label)
+    if n_classes is not None:
+        ax.axvline(n_classes - 1, color="0.6", ls=":", lw=1)
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("n_components (canonical pairs fused)")
+
+
+def plot_fusion(df: pd.DataFrame) -> Figure:
+    """Plot the result of :func:`~sklearn_ccafusion.study.fusion_study`.
+
+    Three panels: the validation score of each CCA fusion against ``n_components`` with the
+    networks' own layers (each view alone, logit and probability averages) as horizontal
+    lines; the agreement of each method with logit averaging; and the canonical
+    correlations, those between the two views' features and those between the first
+    ``K - 1`` CCA-sum features and the summed class-centred logits. A dotted vertical line
+    marks ``n_components = K - 1``.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Tidy table returned by :func:`~sklearn_ccafusion.study.fusion_study`.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+        The figure (not attached to pyplot: save it with ``fig.savefig(path)``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn_ccafusion._plot_fusion import plot_fusion
+    >>> df = pd.DataFrame({
+    ...     "method": ["logit_average", "cca_sum_svm", "cca_sum_svm", "cca_sum_vs_logit_sum"],
+    ...     "n_components": pd.array([None, 2, 2, 2], dtype="Int64"),
+    ...     "measure": ["accuracy", "accuracy", "agreement", "canonical_correlation"],
+    ...     "component": pd.array([None, None, None, 1], dtype="Int64"),
+    ...     "value": [0.9, 0.88, 0.97, 0.99]})
+    >>> len(plot_fusion(df).axes)
+    3
+    """
+    required = {"method", "n_components", "measure", "component", "value"}
+    if not required <= set(df.columns):
+        raise ValueError(
+            f"df must be the table of fusion_study, with columns {sorted(required)}; "
+            f"got {sorted(df.columns)}."
+        )
+    correlations = df[df["measure"] == "canonical_correlation"]
+    scores = df[~df["measure"].isin(["canonical_correlation", "agreement"])]
+    metric = str(scores["measure"].iloc[0]) if len(scores) else "score"
+    equivalence = correlations[correlations["method"] == _EQUIVALENCE]
+    n_classes = (
+        int(equivalence["n_components"].iloc[0]) + 1 if len(equivalence) else None
+    )
+    methods = _cca_methods(df)
+
+    fig = Figure(figsize=(13.5, 4.0), layout="constrained")
+    ax_score, ax_agree, ax_corr = fig.subplots(1, 3)
+    _sweep_panel(ax_score, df, metric, methods, n_classes)
+    ax_score.set_ylabel(f"validation {metric}")
+    ax_score.set_title("Fusion score")
+    ax_score.legend(fontsize=7, loc="lower right")
+    _sweep_panel(ax_agree, df, "agreement", methods, n_classes)
+    ax_agree.set_ylabel("agreement with logit average")
+    ax_agree.set_title("Same predictions as logit averaging")
+
+    views = correlations[correlations["method"] == _VIEWS_CCA].sort_values("component")
+    if len(views):
+        ax_corr.plot(views["component"].astype(float), views["value"], color="0.4",
+                     label="view 1 vs view 2 (train)")
+    if len(equivalence):
+        part = equivalence.sort_values("component")
+        ax_corr.plot(part["component"].astype(float), part["value"], "o", color="C3",
+                     label="CCA-sum vs logit sum (val)")
+        ax_corr.axvline(n_classes - 1, color="0.6", ls=":", lw=1)
+    ax_corr.set_xscale("log", base=2)
+    ax_corr.set_ylim(0, 1.02)
+    ax_corr.set_xlabel("canonical pair")
+    ax_corr.set_ylabel("canonical correlation")
+    ax_corr.set_title("Canonical correlations")
+    ax_corr.legend(fontsize=7, loc="lower left")
+    for ax in (ax_score, ax_agree):
+        ax.grid(True, alpha=0.3)
+    ax_corr.grid(True, alpha=0.3)
+    if np.isfinite(ax_agree.get_ylim()[1]):
+        ax_agree.set_ylim(top=1.005)
+    return fig
