@@ -2,13 +2,16 @@
 
 sklearn-ccafusion studies and fuses the features that two networks learn, on one
 sensor or on different sensors: exact and streaming CCA (:class:`CCAProjector`),
-the subspace projection study (:class:`SubspaceProjector`), and CCA-sum fusion
-compared with logit averaging. Importing the package does not import torch; the
-networks live in :mod:`sklearn_ccafusion.nets`.
+the subspace projection study (:class:`SubspaceProjector`,
+:mod:`sklearn_ccafusion.study`), and CCA-sum fusion (:class:`CCASumFusion`)
+compared with logit averaging (:class:`LogitAverageFusion`). Importing the
+package does not import torch; the networks live in :mod:`sklearn_ccafusion.nets`.
 """
 
 from sklearn_ccafusion.cca import CCAProjector
+from sklearn_ccafusion.fusion import CCASumFusion, LogitAverageFusion
 from sklearn_ccafusion.head import ClassLayerClassifier
+from sklearn_ccafusion.kelm import KernelELMClassifier
 from sklearn_ccafusion.subspace import SubspaceProjector
 from sklearn_ccafusion.whitening import PCAWhitener
 
@@ -16,7 +19,10 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CCAProjector",
+    "CCASumFusion",
     "ClassLayerClassifier",
+    "KernelELMClassifier",
+    "LogitAverageFusion",
     "PCAWhitener",
     "SubspaceProjector",
     "__version__",

@@ -15,9 +15,16 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from sklearn_ccafusion._plot_fusion import plot_fusion
 from sklearn_ccafusion.study import summarize_study
 
-__all__ = ["METHOD_COLORS", "plot_cross_sensor", "plot_subspace_study", "save_figure"]
+__all__ = [
+    "METHOD_COLORS",
+    "plot_cross_sensor",
+    "plot_fusion",
+    "plot_subspace_study",
+    "save_figure",
+]
 
 #: One colour per subspace-selection method, shared by every figure.
 METHOD_COLORS = {

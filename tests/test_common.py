@@ -37,6 +37,8 @@ EXTRA_INSTANCES: dict[str, list[dict]] = {
         )
     ],
     "ClassLayerClassifier": [{"class_weight": "balanced"}],
+    "LogitAverageFusion": [{"combine": "proba"}],
+    "CCASumFusion": [{"fusion": "concat"}],
 }
 
 
