@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import torch
 from numpy.typing import ArrayLike, NDArray
+from sklearn.utils.class_weight import compute_class_weight
 from skorch import NeuralNetClassifier
 from skorch.callbacks import (
     EpochScoring,
@@ -26,7 +27,6 @@ from skorch.callbacks import (
 from skorch.dataset import Dataset as SkorchDataset
 from skorch.dataset import unpack_data
 from skorch.utils import is_dataset, to_numpy, to_tensor
-from sklearn.utils.class_weight import compute_class_weight
 from torch.utils.data import DataLoader
 
 from ._data import ArrayDataset, TensorBatches, as_float_tensor, tensors_of
@@ -288,8 +288,10 @@ class SensorNetClassifier(NeuralNetClassifier):
         """Build the criterion, with the class weights of ``class_weight``."""
         kwargs = self.get_params_for("criterion")
         weight = getattr(self, "class_weight_", None)
-        if weight is None and self.class_weight is not None and not isinstance(
-            self.class_weight, (str, dict)
+        if (
+            weight is None
+            and self.class_weight is not None
+            and not isinstance(self.class_weight, (str, dict))
         ):
             weight = np.asarray(self.class_weight, dtype=float)
         if weight is not None:

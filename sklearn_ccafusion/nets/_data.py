@@ -40,9 +40,7 @@ def as_float_tensor(X: Any, device: str | torch.device | None = None) -> Tensor:
         if array.dtype == object or not (
             np.issubdtype(array.dtype, np.number) or array.dtype == bool
         ):
-            raise ValueError(
-                f"Networks need numeric inputs; got an array of dtype {array.dtype}."
-            )
+            raise ValueError(f"Networks need numeric inputs; got an array of dtype {array.dtype}.")
         tensor = torch.from_numpy(np.ascontiguousarray(array, dtype=np.float32))
     if tensor.dtype != torch.float32:
         tensor = tensor.float()

@@ -37,7 +37,24 @@ def _as_index(selection: Any) -> Any:
     return list(selection)
 
 
-def _select(X: Any, selection: Any, name: str) -> Any:
+def _check_selection(X: Any, selection: Any, name: str) -> None:
+    """Raise a ``ValueError`` naming the net when its selection does not fit ``X``."""
+    selection = _as_index(selection)
+    if selection is None or hasattr(X, "iloc"):
+        return
+    shape = tuple(np.shape(X))
+    if len(shape) < 2:
+        raise ValueError(f"inputs[{name!r}] selects along axis 1, but X has shape {shape}.")
+    if isinstance(selection, list):
+        bad = [i for i in selection if not isinstance(i, Integral) or not -shape[1] <= i < shape[1]]
+        if bad:
+            raise ValueError(
+                f"inputs[{name!r}] = {selection} selects indices {bad} along axis 1, but X "
+                f"has {shape[1]} columns/channels there (shape {shape})."
+            )
+
+
+def _select(X: Any, selection: Any) -> Any:
     """The part of ``X`` a net sees: columns of a 2-D input, channels (axis 1) otherwise."""
     selection = _as_index(selection)
     if selection is None:
@@ -46,19 +63,8 @@ def _select(X: Any, selection: Any, name: str) -> Any:
         if isinstance(selection, list) and selection and isinstance(selection[0], str):
             return X.loc[:, selection]
         return X.iloc[:, selection]
-    if not hasattr(X, "shape") or len(X.shape) < 2:
+    if not hasattr(X, "shape"):
         X = np.asarray(X)
-    if len(X.shape) < 2:
-        raise ValueError(
-            f"inputs[{name!r}] selects along axis 1, but X has shape {tuple(X.shape)}."
-        )
-    if isinstance(selection, list):
-        bad = [i for i in selection if not isinstance(i, Integral) or not -X.shape[1] <= i < X.shape[1]]
-        if bad:
-            raise ValueError(
-                f"inputs[{name!r}] = {selection} selects indices {bad} along axis 1, but X "
-                f"has {X.shape[1]} columns/channels there (shape {tuple(X.shape)})."
-            )
     return X[:, selection]
 
 
@@ -180,12 +186,13 @@ class NetFeatures(TransformerMixin, _BaseComposition):
         return Bunch(**dict(self.nets_))
 
     def _validate_nets(self) -> list[str]:
-        if not isinstance(self.nets, (list, tuple)) or not self.nets or not all(
-            isinstance(item, (list, tuple)) and len(item) == 2 for item in self.nets
+        if (
+            not isinstance(self.nets, (list, tuple))
+            or not self.nets
+            or not all(isinstance(item, (list, tuple)) and len(item) == 2 for item in self.nets)
         ):
             raise ValueError(
-                "nets must be a non-empty list of (name, net) tuples, got "
-                f"{self.nets!r}."
+                f"nets must be a non-empty list of (name, net) tuples, got {self.nets!r}."
             )
         names = [name for name, _ in self.nets]
         self._validate_names(names)
@@ -263,9 +270,11 @@ class NetFeatures(TransformerMixin, _BaseComposition):
         """
         names = self._validate_nets()
         selections = self._selections(names)
+        for name, selection in zip(names, selections):
+            _check_selection(X, selection, name)
         nets_, sizes = [], []
         for (name, net), selection in zip(self.nets, selections):
-            X_net = _select(X, selection, name)
+            X_net = _select(X, selection)
             fitted = self._fit_one(name, net, X_net, y)
             nets_.append((name, fitted))
             sizes.append(self._width(fitted, X_net[:1]))
@@ -290,11 +299,12 @@ class NetFeatures(TransformerMixin, _BaseComposition):
         """
         check_is_fitted(self, "nets_")
         names = [name for name, _ in self.nets_]
+        selections = self._selections(names)
+        for name, selection in zip(names, selections):
+            _check_selection(X, selection, name)
         blocks = []
-        for (name, net), selection, size in zip(
-            self.nets_, self._selections(names), self.view_sizes_
-        ):
-            block = np.asarray(net.transform(_select(X, selection, name)))
+        for (name, net), selection, size in zip(self.nets_, selections, self.view_sizes_):
+            block = np.asarray(net.transform(_select(X, selection)))
             if block.ndim != 2 or block.shape[1] != size:
                 raise ValueError(
                     f"Net {name!r} returned features of shape {block.shape}, expected "

@@ -174,8 +174,9 @@ def fit_linear_layer_adam(
     X, y, coef, intercept, weight = _check_layer_inputs(X, y, coef, intercept, sample_class_weight)
     max_epochs = int(max_epochs)
     if max_epochs < 0 or batch_size < 1:
-        raise ValueError(f"max_epochs must be >= 0 and batch_size >= 1, got {max_epochs}, "
-                         f"{batch_size}.")
+        raise ValueError(
+            f"max_epochs must be >= 0 and batch_size >= 1, got {max_epochs}, {batch_size}."
+        )
     if max_epochs == 0 or len(X) == 0:
         return coef.copy(), intercept.copy(), 0
     device = resolve_device(device)

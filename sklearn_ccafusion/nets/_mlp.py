@@ -102,4 +102,3 @@ class MLPNet(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         """Logits, ``classifier(dropout(features(x)))``."""
         return self.classifier(self.dropout(self.features(x)))
-

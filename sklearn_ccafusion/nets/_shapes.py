@@ -7,9 +7,7 @@ from torch import Tensor
 __all__ = ["check_image_batch"]
 
 
-def check_image_batch(
-    x: Tensor, name: str, channels: int, size: tuple[int, int] | None
-) -> Tensor:
+def check_image_batch(x: Tensor, name: str, channels: int, size: tuple[int, int] | None) -> Tensor:
     """Return ``x`` as ``(n, channels, H, W)`` or raise a ``ValueError`` naming the shapes.
 
     Accepts ``(n, C, H, W)``, ``(n, H, W)`` when ``channels == 1``, and flattened
@@ -40,4 +38,3 @@ def check_image_batch(
             f"shape {tuple(x.shape)}."
         )
     return x
-

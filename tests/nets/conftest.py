@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_digits
-
 import torch
+from sklearn.datasets import load_digits
 
 from ._helpers import make_mlp
 

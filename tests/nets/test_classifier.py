@@ -9,8 +9,6 @@ import pandas as pd
 import pytest
 import torch
 from numpy.testing import assert_allclose, assert_array_equal
-from skorch.dataset import ValidSplit
-from skorch.exceptions import NotInitializedError
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.frozen import FrozenEstimator
@@ -18,6 +16,8 @@ from sklearn.linear_model import RidgeClassifier
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.utils.class_weight import compute_class_weight
+from skorch.dataset import ValidSplit
+from skorch.exceptions import NotInitializedError
 from torch.utils.data import DataLoader
 
 from sklearn_ccafusion.nets import SensorNetClassifier, SHLConvNet, training_recipe
@@ -184,9 +184,9 @@ class TestTrainingOptions:
         with pytest.raises(ValueError, match="one weight per class"):
             make_mlp(max_epochs=1, class_weight=[1.0, 2.0]).fit(X, y)
         with pytest.raises(ValueError, match="not both"):
-            make_mlp(
-                max_epochs=1, class_weight="balanced", criterion__weight=torch.ones(10)
-            ).fit(X, y)
+            make_mlp(max_epochs=1, class_weight="balanced", criterion__weight=torch.ones(10)).fit(
+                X, y
+            )
 
     @pytest.mark.parametrize("steps, expected", [(2, 0.01 * 0.5**2), ([1, 3], 0.01 * 0.25)])
     def test_lr_schedule(self, steps, expected, digits):

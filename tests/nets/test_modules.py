@@ -64,9 +64,7 @@ def test_resnet_size_matches_he_et_al(depth, shortcut, n_params):
 
 def test_resnet_authors_variant_has_3x3_projections():
     net = CIFARResNet(depth=38, shortcut="conv3x3")
-    projections = [
-        m.shortcut[0] for m in net.stages if isinstance(m.shortcut, torch.nn.Sequential)
-    ]
+    projections = [m.shortcut[0] for m in net.stages if isinstance(m.shortcut, torch.nn.Sequential)]
     assert [p.kernel_size for p in projections] == [(3, 3), (3, 3)]
     assert len(net.stages) == 18
 
