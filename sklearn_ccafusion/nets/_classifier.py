@@ -14,19 +14,10 @@ from typing import Any
 import numpy as np
 import torch
 from numpy.typing import ArrayLike, NDArray
-from sklearn.utils.class_weight import compute_class_weight
 from skorch import NeuralNetClassifier
-from skorch.callbacks import (
-    EpochScoring,
-    EpochTimer,
-    LRScheduler,
-    PassthroughScoring,
-    PrintLog,
-    ProgressBar,
-)
 from skorch.dataset import Dataset as SkorchDataset
 from skorch.dataset import unpack_data
-from skorch.utils import is_dataset, to_numpy, to_tensor
+from skorch.utils import is_dataset, to_tensor
 from torch.utils.data import DataLoader
 
 from ._data import ArrayDataset, TensorBatches, as_float_tensor, tensors_of
@@ -40,17 +31,12 @@ from ._device import (
     seeded,
     unwrap_module,
 )
+from ._targets import class_weight_array, default_callbacks, encode_targets
 
 __all__ = ["SensorNetClassifier"]
 
 # Purposes of the seeds derived from ``random_state`` (see ``derive_seed``).
 _INIT, _TRAIN, _SHUFFLE = 0, 1, 2
-
-
-def _index_accuracy(net: SensorNetClassifier, X: Any, y: Any) -> float:
-    """Accuracy against encoded targets (class indices), for skorch's ``valid_acc``."""
-    proba = net.predict_proba(X)
-    return float(np.mean(proba.argmax(axis=1) == to_numpy(y)))
 
 
 def _has_conv(module: torch.nn.Module) -> bool:
@@ -219,33 +205,7 @@ class SensorNetClassifier(NeuralNetClassifier):
 
     @property
     def _default_callbacks(self) -> list[tuple[str, Any]]:
-        callbacks = [
-            ("epoch_timer", EpochTimer()),
-            ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
-            ("valid_loss", PassthroughScoring(name="valid_loss")),
-            (
-                "valid_acc",
-                EpochScoring(_index_accuracy, name="valid_acc", lower_is_better=False),
-            ),
-        ]
-        if self.lr_step_epochs is not None:
-            callbacks.append(("lr_schedule", self._lr_scheduler()))
-        callbacks.append(("print_log", PrintLog()))
-        if self.verbose and self.verbose > 1:
-            callbacks.append(("progress_bar", ProgressBar()))
-        return callbacks
-
-    def _lr_scheduler(self) -> LRScheduler:
-        steps = self.lr_step_epochs
-        if np.ndim(steps) == 0:
-            return LRScheduler(
-                policy=torch.optim.lr_scheduler.StepLR, step_size=int(steps), gamma=self.lr_gamma
-            )
-        return LRScheduler(
-            policy=torch.optim.lr_scheduler.MultiStepLR,
-            milestones=[int(s) for s in steps],
-            gamma=self.lr_gamma,
-        )
+        return default_callbacks(self.verbose, self.lr_step_epochs, self.lr_gamma)
 
     # -------------------------------------------------------------- resolution
     def _seed(self, purpose: int, *keys: int) -> int | None:
@@ -304,20 +264,8 @@ class SensorNetClassifier(NeuralNetClassifier):
     def _compute_class_weight(self, y: Any) -> None:
         """Store ``class_weight_`` (array in classes order, or None) from ``y``."""
         self.class_weight_ = None
-        if self.class_weight is None or y is None:
-            return
-        y = to_numpy(y) if torch.is_tensor(y) else np.asarray(y)
-        classes = np.asarray(self.classes) if self.classes is not None else np.unique(y)
-        if isinstance(self.class_weight, str) or isinstance(self.class_weight, dict):
-            weight = compute_class_weight(self.class_weight, classes=classes, y=y)
-        else:
-            weight = np.asarray(self.class_weight, dtype=float)
-            if weight.shape != (len(classes),):
-                raise ValueError(
-                    f"class_weight has shape {weight.shape} but there are {len(classes)} "
-                    "classes; give one weight per class, in classes_ order."
-                )
-        self.class_weight_ = np.asarray(weight, dtype=float)
+        if y is not None:
+            self.class_weight_ = class_weight_array(self.class_weight, self.classes, y)
 
     # ----------------------------------------------------------------- fitting
     def fit(self, X: Any, y: Any, **fit_params: Any) -> SensorNetClassifier:
@@ -376,21 +324,6 @@ class SensorNetClassifier(NeuralNetClassifier):
                 "classes= with every label."
             )
 
-    def _encode_targets(self, y: Any) -> NDArray[np.int64]:
-        y = to_numpy(y) if torch.is_tensor(y) else np.asarray(y)
-        if y.ndim != 1:
-            raise ValueError(f"y must be 1-D class labels, got shape {y.shape}.")
-        classes = np.asarray(self.classes_)
-        sorter = np.argsort(classes, kind="stable")
-        pos = np.searchsorted(classes, y, sorter=sorter).clip(0, len(classes) - 1)
-        idx = sorter[pos]
-        unknown = classes[idx] != y
-        if np.any(unknown):
-            raise ValueError(
-                f"y has labels {np.unique(y[unknown])!r} that are not in classes_ {classes!r}."
-            )
-        return idx.astype(np.int64)
-
     # ------------------------------------------------------------- data paths
     def _data_device(self) -> str | torch.device | None:
         return self.device if self.data_on_device else None
@@ -408,7 +341,7 @@ class SensorNetClassifier(NeuralNetClassifier):
         yt = None
         if y is not None:
             self._check_n_outputs()
-            yt = torch.from_numpy(self._encode_targets(y))
+            yt = torch.from_numpy(encode_targets(y, self.classes_))
         device = self._data_device()
         if device is not None:
             Xt = Xt.to(device)

@@ -70,7 +70,7 @@ def layer_from_net(net: Any) -> tuple[NDArray[np.float64], NDArray[np.float64], 
     return coef, intercept, np.asarray(net.classes_)
 
 
-def _check_layer_inputs(X, y, coef, intercept, sample_class_weight):
+def _check_layer_inputs(X, y, coef, intercept, class_weight):
     X = np.asarray(X)
     y = np.asarray(y)
     coef = np.asarray(coef, dtype=float)
@@ -91,11 +91,11 @@ def _check_layer_inputs(X, y, coef, intercept, sample_class_weight):
             f"y must hold class indices in [0, {n_classes}) (rows of coef); encode labels first."
         )
     weight = None
-    if sample_class_weight is not None:
-        weight = np.asarray(sample_class_weight, dtype=float)
+    if class_weight is not None:
+        weight = np.asarray(class_weight, dtype=float)
         if weight.shape != (n_classes,):
             raise ValueError(
-                f"sample_class_weight must have one weight per class, shape ({n_classes},), "
+                f"class_weight must have one weight per class, shape ({n_classes},), "
                 f"got {weight.shape}."
             )
     return X, y, coef, intercept, weight
@@ -107,6 +107,7 @@ def fit_linear_layer_adam(
     coef: ArrayLike,
     intercept: ArrayLike,
     *,
+    class_weight: ArrayLike | None = None,
     sample_class_weight: ArrayLike | None = None,
     weight_decay: float = 0.0,
     lr: float = 1e-3,
@@ -135,8 +136,10 @@ def fit_linear_layer_adam(
         Starting weight.
     intercept : array-like of shape (n_classes,)
         Starting bias.
+    class_weight : array-like of shape (n_classes,) or None, default=None
+        Weight of each class in the loss (torch's ``CrossEntropyLoss(weight=...)``).
     sample_class_weight : array-like of shape (n_classes,) or None, default=None
-        Weight of each class in the loss.
+        Another name of ``class_weight``; give one of the two.
     weight_decay : float, default=0.0
         Adam's (coupled, L2) weight decay.
     lr : float, default=1e-3
@@ -171,7 +174,11 @@ def fit_linear_layer_adam(
     >>> bool(coef[1, 0] > coef[0, 0]), n
     (True, 20)
     """
-    X, y, coef, intercept, weight = _check_layer_inputs(X, y, coef, intercept, sample_class_weight)
+    if class_weight is not None and sample_class_weight is not None:
+        raise ValueError("Give class_weight or sample_class_weight, not both.")
+    if class_weight is None:
+        class_weight = sample_class_weight
+    X, y, coef, intercept, weight = _check_layer_inputs(X, y, coef, intercept, class_weight)
     max_epochs = int(max_epochs)
     if max_epochs < 0 or batch_size < 1:
         raise ValueError(

@@ -70,7 +70,7 @@ _HEAD_RECIPES = {
         "weight_decay": 1e-3,
         "max_epochs": 50,
         "batch_size": 64,
-        "sample_class_weight": 1.0 / np.asarray(SHL_CLASS_COUNTS, dtype=float),
+        "class_weight": 1.0 / np.asarray(SHL_CLASS_COUNTS, dtype=float),
     },
     "cifar": lambda: {
         "lr": 1e-3,

@@ -91,7 +91,7 @@ class TestAdamRetraining:
         X, y, coef, intercept = features
         weight = np.linspace(0.5, 2.0, 10)
         kwargs = {
-            "sample_class_weight": weight,
+            "class_weight": weight,
             "weight_decay": 1e-3,
             "lr": 1e-2,
             "max_epochs": 3,
@@ -138,7 +138,7 @@ class TestAdamRetraining:
         for name in ("shl", "cifar"):
             kwargs = head_recipe(name) | {"max_epochs": 1}
             if name == "shl":
-                kwargs["sample_class_weight"] = np.ones(10)
+                kwargs["class_weight"] = np.ones(10)
             out = fit_linear_layer_adam(X, y, coef, intercept, random_state=0, **kwargs)
             assert np.isfinite(out[0]).all()
 
@@ -149,12 +149,24 @@ class TestAdamRetraining:
             ({"intercept": np.zeros(3)}, "intercept must have shape"),
             ({"y": np.full(1797, 10)}, "class indices"),
             ({"y": np.array(["a"] * 1797)}, "class indices"),
-            ({"sample_class_weight": np.ones(3)}, "one weight per class"),
+            ({"class_weight": np.ones(3)}, "one weight per class"),
         ],
     )
     def test_bad_inputs(self, features, change, match):
         X, y, coef, intercept = features
         args = {"X": X, "y": y, "coef": coef, "intercept": intercept} | change
-        weight = args.pop("sample_class_weight", None)
+        weight = args.pop("class_weight", None)
         with pytest.raises(ValueError, match=match):
-            fit_linear_layer_adam(**args, sample_class_weight=weight, max_epochs=1)
+            fit_linear_layer_adam(**args, class_weight=weight, max_epochs=1)
+
+    def test_class_weight_alias(self, features):
+        X, y, coef, intercept = features
+        weight = np.linspace(1, 2, 10)
+        kwargs = {"max_epochs": 1, "random_state": 0}
+        a = fit_linear_layer_adam(X, y, coef, intercept, class_weight=weight, **kwargs)
+        b = fit_linear_layer_adam(X, y, coef, intercept, sample_class_weight=weight, **kwargs)
+        assert_array_equal(a[0], b[0])
+        with pytest.raises(ValueError, match="not both"):
+            fit_linear_layer_adam(
+                X, y, coef, intercept, class_weight=weight, sample_class_weight=weight
+            )
