@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -16,6 +17,8 @@ from sklearn.utils import check_random_state
 
 __all__ = [
     "autocast",
+    "derive_seed",
+    "device_type",
     "draw_seed",
     "resolve_device",
     "resolve_precision",
@@ -41,6 +44,7 @@ def resolve_device(device: str | torch.device | None) -> str | torch.device | No
     return device
 
 
+@lru_cache(maxsize=64)
 def device_type(device: str | torch.device | None) -> str:
     """``"cuda"``, ``"cpu"``, ... of a device spec (``None`` counts as CPU).
 
