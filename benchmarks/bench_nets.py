@@ -142,7 +142,7 @@ def bench_model(
     variants = {}
     for bf16, cl in settings:
         tag = (bf16, cl)
-        common = dict(epochs=epochs, batch_size=batch_size, device=device)
+        common = {"epochs": epochs, "batch_size": batch_size, "device": device}
         for batching in ("dataloader", "device"):
             variants[("train", f"plain {batching}", tag)] = lambda b=batching, bf=bf16, c=cl: (
                 plain_train(build, X, y, batching=b, bf16=bf, channels_last=c, **common)
