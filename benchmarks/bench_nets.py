@@ -15,9 +15,11 @@ for training and for feature extraction (``transform`` against a ``no_grad``
 loop over ``module.features``), and reports samples per second and the overhead
 of each ``SensorNetClassifier`` row over the plain loop with the same batching
 and over the plain ``DataLoader`` loop. Variants are interleaved, repeat by
-repeat, so machine noise hits them alike. On CPU the clock is the process's CPU
-time (median over the rounds), which other jobs sharing the cores do not inflate;
-on CUDA it is the best wall time. The median wall-clock throughput is shown too.
+repeat. On CPU the clock is the process's CPU time, which other jobs sharing the
+cores inflate much less than wall time; on CUDA it is wall time. Throughputs are
+medians over the rounds (the median wall-clock throughput is shown too); an
+overhead is the median over the rounds of the paired ratio of the two variants'
+times, so drifts of the machine's load cancel.
 
 CPU: ``MLPNet`` (64 -> 128 -> 10) and ``SHLConvNet`` (1 x 48 x 48). With CUDA, also
 ``CIFARResNet(56)`` (3 x 32 x 32), fp32 against bf16 mixed precision and NCHW
@@ -188,17 +190,22 @@ def bench_model(
     wall, cpu = defaultdict(list), defaultdict(list)
     for key, fn in variants.items():  # warm-up round (allocators, kernels, imports)
         fn()
-    for _ in range(repeats):
-        for key, fn in variants.items():
+    keys = list(variants)
+    for round_ in range(repeats):
+        # rotate the order, so no variant always runs first or after the same one
+        for key in keys[round_ % len(keys) :] + keys[: round_ % len(keys)]:
+            fn = variants[key]
             start_wall, start_cpu = time.perf_counter(), time.process_time()
             fn()
             wall[key].append(time.perf_counter() - start_wall)
             cpu[key].append(time.process_time() - start_cpu)
 
+    clock = wall if cuda else cpu
+
     def seconds(key):
-        # CUDA: best wall time (the GPU's work is not CPU time). CPU: median CPU time
-        # of this process, which other jobs on shared cores do not inflate.
-        return min(wall[key]) if cuda else statistics.median(cpu[key])
+        # CUDA: wall time (the GPU's work is not CPU time). CPU: CPU time of this
+        # process, which other jobs on shared cores inflate much less.
+        return statistics.median(clock[key])
 
     rows = []
     for key in variants:
@@ -208,9 +215,12 @@ def bench_model(
         is_net = label.startswith("SensorNet")
 
         def overhead(reference, key=key, phase=phase, tag=(bf16, cl), is_net=is_net):
+            # median over the rounds of the paired ratio: slow drifts of the machine's
+            # load hit both members of a pair alike
             if not is_net:
                 return None
-            return round(100 * (seconds(key) / seconds((phase, reference, tag)) - 1), 1)
+            ratios = [a / b for a, b in zip(clock[key], clock[(phase, reference, tag)])]
+            return round(100 * (statistics.median(ratios) - 1), 1)
 
         rows.append(
             {
@@ -221,7 +231,7 @@ def bench_model(
                 "precision": "bf16" if bf16 else "fp32",
                 "channels_last": cl,
                 "samples_per_s": round(work / seconds(key)),
-                "clock": "wall, best" if cuda else "CPU time, median",
+                "clock": "wall" if cuda else "CPU time",
                 "wall_samples_per_s": round(work / statistics.median(wall[key])),
                 "overhead_vs_same_batching_%": overhead(same),
                 "overhead_vs_plain_dataloader_%": overhead("plain dataloader"),
@@ -233,7 +243,13 @@ def bench_model(
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes, one repeat")
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=11)
+    parser.add_argument(
+        "--only",
+        choices=["mlp", "shl", "resnet"],
+        action="append",
+        help="benchmark only these models (repeatable)",
+    )
     parser.add_argument(
         "--threads",
         type=int,
@@ -248,54 +264,58 @@ def main():
         f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
         f"CUDA: {torch.cuda.is_available()}"
     )
+    only = set(args.only or ["mlp", "shl", "resnet"])
+    common = {"repeats": repeats}
     rows = []
-    cpu = [(False, False)]
-    rows += bench_model(
-        "MLPNet(64, 10, hidden=(128,))",
-        MLPNet,
-        {"n_features": 64, "n_classes": 10, "hidden": (128,)},
-        make_data((64,), 10, 16384 // scale),
-        epochs=2,
-        batch_size=64,
-        device="cpu",
-        repeats=repeats,
-        settings=cpu,
-    )
-    rows += bench_model(
-        "SHLConvNet()",
-        SHLConvNet,
-        {"n_classes": 8},
-        make_data((1, 48, 48), 8, 4096 // scale),
-        epochs=1,
-        batch_size=64,
-        device="cpu",
-        repeats=repeats,
-        settings=cpu,
-    )
-    if torch.cuda.is_available():
-        gpu = [(False, False), (True, False), (False, True), (True, True)]
+    if "mlp" in only:
+        rows += bench_model(
+            "MLPNet(64, 10, hidden=(128,))",
+            MLPNet,
+            {"n_features": 64, "n_classes": 10, "hidden": (128,)},
+            make_data((64,), 10, 8192 // scale),
+            epochs=2,
+            batch_size=64,
+            device="cpu",
+            settings=[(False, False)],
+            **common,
+        )
+    if "shl" in only:
         rows += bench_model(
             "SHLConvNet()",
             SHLConvNet,
             {"n_classes": 8},
-            make_data((1, 48, 48), 8, 13000 // scale),
-            epochs=2,
+            make_data((1, 48, 48), 8, 2048 // scale),
+            epochs=1,
             batch_size=64,
-            device="cuda",
-            repeats=repeats,
-            settings=[(False, False), (True, True)],
+            device="cpu",
+            settings=[(False, False)],
+            **common,
         )
-        rows += bench_model(
-            "CIFARResNet(56)",
-            CIFARResNet,
-            {"depth": 56},
-            make_data((3, 32, 32), 10, 10000 // scale),
-            epochs=2,
-            batch_size=128,
-            device="cuda",
-            repeats=repeats,
-            settings=gpu,
-        )
+    if torch.cuda.is_available():
+        if "shl" in only:
+            rows += bench_model(
+                "SHLConvNet()",
+                SHLConvNet,
+                {"n_classes": 8},
+                make_data((1, 48, 48), 8, 13000 // scale),
+                epochs=2,
+                batch_size=64,
+                device="cuda",
+                settings=[(False, False), (True, False), (True, True)],
+                **common,
+            )
+        if "resnet" in only:
+            rows += bench_model(
+                "CIFARResNet(56)",
+                CIFARResNet,
+                {"depth": 56},
+                make_data((3, 32, 32), 10, 10000 // scale),
+                epochs=2,
+                batch_size=128,
+                device="cuda",
+                settings=[(False, False), (True, False), (False, True), (True, True)],
+                **common,
+            )
     report("bench_nets", rows)
 
 

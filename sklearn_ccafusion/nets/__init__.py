@@ -12,7 +12,7 @@ from ._classifier import SensorNetClassifier
 from ._features import NetFeatures
 from ._head import fit_linear_layer_adam, layer_from_net
 from ._mlp import MLPNet
-from ._recipes import training_recipe
+from ._recipes import head_recipe, training_recipe
 from ._resnet import CIFARResNet
 from ._shl import SHLConvNet
 
@@ -25,6 +25,7 @@ __all__ = [
     "SHLConvNet",
     "SensorNetClassifier",
     "fit_linear_layer_adam",
+    "head_recipe",
     "layer_from_net",
     "training_recipe",
 ]

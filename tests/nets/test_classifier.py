@@ -275,6 +275,19 @@ class TestSklearnContract:
         assert_array_equal(loaded.transform(X), fitted_mlp.transform(X))
         assert_array_equal(loaded.class_components_, fitted_mlp.class_components_)
 
+    @pytest.mark.skipif(torch.cuda.is_available(), reason="TestCUDA covers it with CUDA")
+    def test_net_placed_on_cuda_unpickles_without_cuda(self, digits):
+        """What a pickle made on a GPU machine holds: device="cuda" (skorch maps it)."""
+        X, y = digits
+        net = make_mlp(max_epochs=1).fit(X, y)
+        F = net.transform(X[:10])
+        net.device = "cuda"  # as if trained there; the tensors are mapped at load time
+        with pytest.warns(UserWarning, match="(?i)cuda"):
+            loaded = pickle.loads(pickle.dumps(net))
+        assert torch.device(loaded.device).type == "cpu"
+        assert_array_equal(loaded.transform(X[:10]), F)
+        loaded.set_params(max_epochs=1).fit(X[:100], y[:100])  # and trains on the CPU
+
     def test_grid_search_over_module_and_epochs(self, digits):
         X, y = digits
         grid = GridSearchCV(
@@ -304,9 +317,9 @@ class TestCUDA:
         F = net.transform(X)
         blob = pickle.dumps(net)
         monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-        with pytest.warns(UserWarning, match="CUDA|cpu"):
+        with pytest.warns(UserWarning, match="(?i)cuda"):
             loaded = pickle.loads(blob)
-        assert loaded.device == "cpu"
+        assert torch.device(loaded.device).type == "cpu"
         assert not loaded.module_.classifier.weight.is_cuda
         assert_allclose(loaded.transform(X), F, rtol=1e-4, atol=1e-4)
 
@@ -318,3 +331,15 @@ class TestCUDA:
         assert net.module_.conv[0].weight.is_contiguous(memory_format=torch.channels_last)
         F = net.transform(X[:, :1])
         assert F.dtype == np.float32 and np.isfinite(F).all()
+
+
+def test_compiled_module_keeps_the_convention(digits):
+    """``compile=True`` wraps ``module_``; features, layer and pickling see through it."""
+    X, y = digits
+    net = make_mlp(max_epochs=1, compile=True, compile__backend="eager").fit(X, y)
+    assert type(net.module_).__name__ == "OptimizedModule"
+    layer = net.module_._orig_mod.classifier
+    assert_array_equal(net.class_components_, layer.weight.detach().numpy())
+    F = net.transform(X[:20])
+    logits = F @ net.class_components_.T + net.class_bias_
+    assert_allclose(net.decision_function(X[:20]), logits, rtol=1e-5, atol=1e-5)
