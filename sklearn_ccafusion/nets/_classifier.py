@@ -471,7 +471,7 @@ class SensorNetClassifier(NeuralNetClassifier):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = False
-        tags.input_tags.three_d_array = True
+        tags.input_tags.two_d_array = True  # tables (MLPNet) and
+        tags.input_tags.three_d_array = True  # stacked images, whatever the module takes
         tags.non_deterministic = self.random_state is None
         return tags
