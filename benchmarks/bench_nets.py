@@ -19,7 +19,7 @@ repeat. On CPU the clock is the process's CPU time, which other jobs sharing the
 cores inflate much less than wall time; on CUDA it is wall time. Throughputs are
 medians over the rounds (the median wall-clock throughput is shown too); an
 overhead is the median over the rounds of the paired ratio of the two variants'
-times, so drifts of the machine's load cancel.
+times, so drifts of the machine's load cancel; its quartiles show the noise.
 
 CPU: ``MLPNet`` (64 -> 128 -> 10) and ``SHLConvNet`` (1 x 48 x 48). With CUDA, also
 ``CIFARResNet(56)`` (3 x 32 x 32), fp32 against bf16 mixed precision and NCHW
@@ -214,13 +214,21 @@ def bench_model(
         same = "plain device" if label == "SensorNetClassifier" else "plain dataloader"
         is_net = label.startswith("SensorNet")
 
-        def overhead(reference, key=key, phase=phase, tag=(bf16, cl), is_net=is_net):
-            # median over the rounds of the paired ratio: slow drifts of the machine's
-            # load hit both members of a pair alike
+        def ratios(reference, key=key, phase=phase, tag=(bf16, cl)):
+            pairs = zip(clock[key], clock[(phase, reference, tag)])
+            return sorted(100 * (a / b - 1) for a, b in pairs)
+
+        def overhead(reference, is_net=is_net):
+            # median over the rounds of the paired ratio: drifts of the machine's load
+            # hit both members of a pair alike
+            return round(statistics.median(ratios(reference)), 1) if is_net else None
+
+        def spread(reference, is_net=is_net):
             if not is_net:
                 return None
-            ratios = [a / b for a, b in zip(clock[key], clock[(phase, reference, tag)])]
-            return round(100 * (statistics.median(ratios) - 1), 1)
+            values = ratios(reference)
+            q1, q3 = values[len(values) // 4], values[(3 * len(values)) // 4]
+            return f"{q1:+.1f}..{q3:+.1f}"
 
         rows.append(
             {
@@ -235,6 +243,7 @@ def bench_model(
                 "wall_samples_per_s": round(work / statistics.median(wall[key])),
                 "overhead_vs_same_batching_%": overhead(same),
                 "overhead_vs_plain_dataloader_%": overhead("plain dataloader"),
+                "its_quartiles_%": spread("plain dataloader"),
             }
         )
     return rows
@@ -243,7 +252,7 @@ def bench_model(
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes, one repeat")
-    parser.add_argument("--repeats", type=int, default=11)
+    parser.add_argument("--repeats", type=int, default=31)
     parser.add_argument(
         "--only",
         choices=["mlp", "shl", "resnet"],
@@ -284,7 +293,7 @@ def main():
             "SHLConvNet()",
             SHLConvNet,
             {"n_classes": 8},
-            make_data((1, 48, 48), 8, 2048 // scale),
+            make_data((1, 48, 48), 8, 1024 // scale),
             epochs=1,
             batch_size=64,
             device="cpu",
