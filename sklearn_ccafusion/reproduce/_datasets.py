@@ -83,14 +83,22 @@ def _digits(data_dir, quick: bool, seed: int) -> Prepared:
     recipe = {"max_epochs": 30, "batch_size": 64, "lr": 1e-3}
     makers = {
         s: _net_factory(
-            MLPNet, {"n_features": len(c), "n_classes": 10, "hidden": (64,)}, recipe,
+            MLPNet,
+            {"n_features": len(c), "n_classes": 10, "hidden": (64,)},
+            recipe,
             10 if quick else None,
         )
         for s, c in columns.items()
     }
     return Prepared(
-        "digits", inputs_train, inputs_val, views.target_train, views.target_validation,
-        10, "accuracy", lambda s, seed_, device: makers[s](s, seed_, device),
+        "digits",
+        inputs_train,
+        inputs_val,
+        views.target_train,
+        views.target_validation,
+        10,
+        "accuracy",
+        lambda s, seed_, device: makers[s](s, seed_, device),
         {"module": "MLPNet", "hidden": 64, **recipe, "quick": quick},
         {"weight_decay": 1e-3},
         "scikit-learn's digits: the whole 8 x 8 image, and its left and right halves as two "
@@ -98,8 +106,9 @@ def _digits(data_dir, quick: bool, seed: int) -> Prepared:
     )
 
 
-def _spectrogram_dataset(name, segments_train, segments_val, y_train, y_val, signals,
-                         quick: bool, n_jobs) -> Prepared:
+def _spectrogram_dataset(
+    name, segments_train, segments_val, y_train, y_val, signals, quick: bool, n_jobs
+) -> Prepared:
     from sklearn_ccafusion.nets import SHLConvNet, training_recipe
     from sklearn_ccafusion.preprocessing import Spectrogram
 
@@ -109,11 +118,21 @@ def _spectrogram_dataset(name, segments_train, segments_val, y_train, y_val, sig
     inputs_train = {s: np.ascontiguousarray(images_train[:, [i]]) for i, s in enumerate(signals)}
     inputs_val = {s: np.ascontiguousarray(images_val[:, [i]]) for i, s in enumerate(signals)}
     recipe = training_recipe("shl")
-    make = _net_factory(SHLConvNet, {"n_classes": 8, "in_channels": 1}, recipe, 4 if quick else None)
+    make = _net_factory(
+        SHLConvNet, {"n_classes": 8, "in_channels": 1}, recipe, 4 if quick else None
+    )
     settings = {k: str(v) for k, v in recipe.items()} | {"module": "SHLConvNet", "quick": quick}
     return Prepared(
-        name, inputs_train, inputs_val, np.asarray(y_train), np.asarray(y_val), 8, "f1_macro",
-        make, settings, {"weight_decay": 1e-3, "class_weight": "balanced"},
+        name,
+        inputs_train,
+        inputs_val,
+        np.asarray(y_train),
+        np.asarray(y_val),
+        8,
+        "f1_macro",
+        make,
+        settings,
+        {"weight_decay": 1e-3, "class_weight": "balanced"},
         "48 x 48 log-power, log-frequency spectrograms per sensor; one SHL CNN per network "
         "(Adam 1e-3, weight decay 1e-3, class-weighted cross-entropy).",
     )
@@ -129,8 +148,14 @@ def _synthetic_shl(data_dir, quick: bool, seed: int, n_jobs=None) -> Prepared:
     data, target = bunch.data, bunch.target
     # like SHL: validation = the first segments, train = the rest
     return _spectrogram_dataset(
-        "synthetic-shl", data[n_val:], data[:n_val], target[n_val:], target[:n_val],
-        tuple(bunch.signal_names), quick, n_jobs,
+        "synthetic-shl",
+        data[n_val:],
+        data[:n_val],
+        target[n_val:],
+        target[:n_val],
+        tuple(bunch.signal_names),
+        quick,
+        n_jobs,
     )
 
 
@@ -160,13 +185,26 @@ def _cifar10(data_dir, quick: bool, seed: int, n_jobs=None) -> Prepared:
     x_train, x_test = normalise(train.data), normalise(test.data)
     y_train, y_test = np.asarray(train.target), np.asarray(test.target)
     if quick:
-        x_train, y_train, x_test, y_test = x_train[:2000], y_train[:2000], x_test[:500], y_test[:500]
+        x_train, y_train, x_test, y_test = (
+            x_train[:2000],
+            y_train[:2000],
+            x_test[:500],
+            y_test[:500],
+        )
     recipe = training_recipe("cifar")
     make = _net_factory(CIFARResNet, {"depth": 56, "n_classes": 10}, recipe, 2 if quick else None)
     settings = {k: str(v) for k, v in recipe.items()} | {"module": "CIFARResNet56", "quick": quick}
     return Prepared(
-        "cifar10", {"cifar10": x_train}, {"cifar10": x_test}, y_train, y_test, 10, "accuracy",
-        make, settings, {"weight_decay": 1e-4},
+        "cifar10",
+        {"cifar10": x_train},
+        {"cifar10": x_test},
+        y_train,
+        y_test,
+        10,
+        "accuracy",
+        make,
+        settings,
+        {"weight_decay": 1e-4},
         "CIFAR-10 (official test set as validation, as the authors); ResNet-56 (He et al.), "
         "the authors' Adam recipe.",
     )
@@ -181,8 +219,9 @@ DATASETS: dict[str, Callable[..., Prepared]] = {
 _NEEDS_DATA = {"shl", "cifar10"}
 
 
-def prepare(name: str, data_dir: str | Path | None, quick: bool, seed: int,
-            n_jobs: int | None = None) -> Prepared:
+def prepare(
+    name: str, data_dir: str | Path | None, quick: bool, seed: int, n_jobs: int | None = None
+) -> Prepared:
     """Load and preprocess a data set of the reproduction.
 
     Parameters

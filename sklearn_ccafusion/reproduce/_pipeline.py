@@ -96,8 +96,13 @@ def _train_networks(
             for i in range(2 * pairs):
                 net_seed = _net_seed(seed, s_index, i)
                 key = cache_key(
-                    {"dataset": prepared.name, "sensor": sensor, "seed": net_seed,
-                     "net": prepared.net_settings, "version": __version__}
+                    {
+                        "dataset": prepared.name,
+                        "sensor": sensor,
+                        "seed": net_seed,
+                        "net": prepared.net_settings,
+                        "version": __version__,
+                    }
                 )
                 features_path = cache_dir / f"{sensor}-{i}-{key}.npz"
                 net_path = cache_dir / f"{sensor}-{i}-{key}.pkl"
@@ -120,8 +125,11 @@ def _train_networks(
                         net.class_bias_,
                     )
                     save_arrays(
-                        features_path, train=features.train, validation=features.validation,
-                        coef=features.coef, intercept=features.intercept,
+                        features_path,
+                        train=features.train,
+                        validation=features.validation,
+                        coef=features.coef,
+                        intercept=features.intercept,
                     )
                 networks[sensor].append(features)
                 bar.update()
@@ -136,8 +144,15 @@ def _alignment(prepared: Prepared, networks, pairs: int) -> pd.DataFrame:
             net, other = networks[sensor][i], networks[partner][i + pairs]
             cosines = class_subspace_alignment(net.train, other.train, net.coef)
             for k, cosine in enumerate(cosines, start=1):
-                rows.append({"sensor": sensor, "partner": partner, "pair": i,
-                             "direction": k, "cosine": float(cosine)})
+                rows.append(
+                    {
+                        "sensor": sensor,
+                        "partner": partner,
+                        "pair": i,
+                        "direction": k,
+                        "cosine": float(cosine),
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -145,18 +160,25 @@ def _fusion(prepared: Prepared, networks, pairs: int, n_jobs, progress: bool) ->
     """Fusion study of two sensors (or two initialisations of the only sensor)."""
     sensors = [s for s in prepared.sensors if s != "image"]
     if len(sensors) >= 2:
-        groups = [(a, b, networks[a][i], networks[b][i + pairs])
-                  for a, b in combinations(sensors, 2) for i in range(pairs)]
+        groups = [
+            (a, b, networks[a][i], networks[b][i + pairs])
+            for a, b in combinations(sensors, 2)
+            for i in range(pairs)
+        ]
     else:
         only = sensors[0]
         groups = [(only, only, networks[only][i], networks[only][i + pairs]) for i in range(pairs)]
     frames = []
     for view_1, view_2, first, second in groups[: max(1, pairs)]:
         frame = fusion_study(
-            (first.train, second.train), prepared.y_train,
-            (first.validation, second.validation), prepared.y_validation,
+            (first.train, second.train),
+            prepared.y_train,
+            (first.validation, second.validation),
+            prepared.y_validation,
             ((first.coef, first.intercept), (second.coef, second.intercept)),
-            metric=prepared.metric, n_jobs=n_jobs, progress=progress,
+            metric=prepared.metric,
+            n_jobs=n_jobs,
+            progress=progress,
         )
         frames.append(frame.assign(view_1=view_1, view_2=view_2))
     return pd.concat(frames, ignore_index=True)
@@ -226,8 +248,13 @@ def reproduce(
         raise ValueError(f"repeats must be at least 1, got {repeats}.")
     out = Path(out)
     settings = {
-        "dataset": dataset, "data_dir": None if data_dir is None else str(data_dir),
-        "device": device, "pairs": pairs, "repeats": repeats, "seed": seed, "quick": quick,
+        "dataset": dataset,
+        "data_dir": None if data_dir is None else str(data_dir),
+        "device": device,
+        "pairs": pairs,
+        "repeats": repeats,
+        "seed": seed,
+        "quick": quick,
         "version": __version__,
     }
     out.mkdir(parents=True, exist_ok=True)
@@ -248,8 +275,11 @@ def reproduce(
         k = prepared.n_classes
         dimensions = sorted({1, 2, k // 2, k, 2 * k, width} & set(range(1, width + 1)))
     common = {
-        "dimensions": dimensions, "repeats": repeats, "metric": prepared.metric,
-        "n_jobs": n_jobs, "progress": progress,
+        "dimensions": dimensions,
+        "repeats": repeats,
+        "metric": prepared.metric,
+        "n_jobs": n_jobs,
+        "progress": progress,
     }
 
     start = time.perf_counter()
@@ -258,9 +288,14 @@ def reproduce(
         nets = networks[sensor]
         frames.append(
             subspace_study(
-                nets[:pairs], nets[pairs : 2 * pairs], prepared.y_train, prepared.y_validation,
-                head_params=prepared.head_params, labels=[{"sensor": sensor}] * pairs,
-                random_state=_net_seed(seed, s_index, 10_000), **common,
+                nets[:pairs],
+                nets[pairs : 2 * pairs],
+                prepared.y_train,
+                prepared.y_validation,
+                head_params=prepared.head_params,
+                labels=[{"sensor": sensor}] * pairs,
+                random_state=_net_seed(seed, s_index, 10_000),
+                **common,
             )
         )
     results = pd.concat(frames, ignore_index=True)
@@ -270,8 +305,12 @@ def reproduce(
     if len(prepared.sensors) > 1:
         start = time.perf_counter()
         cross = cross_sensor_study(
-            networks, prepared.y_train, prepared.y_validation, n_pairs=pairs,
-            random_state=_net_seed(seed, 0, 20_000), **common,
+            networks,
+            prepared.y_train,
+            prepared.y_validation,
+            n_pairs=pairs,
+            random_state=_net_seed(seed, 0, 20_000),
+            **common,
         )
         timings["cross-sensor study"] = time.perf_counter() - start
 

@@ -56,8 +56,15 @@ def key_numbers(results: pd.DataFrame, n_classes: int) -> pd.DataFrame:
     for sensor in dict.fromkeys(summary["sensor"]):
         full_n = int(summary.loc[summary["sensor"] == sensor, "n"].max())
         row = {"sensor": sensor, "full": _at(summary, sensor, "cca_highest", full_n, "original")}
-        for method in ("cca_highest", "pca", "random_selection", "random_projection",
-                       "max_activation", "cca_random", "cca_lowest"):
+        for method in (
+            "cca_highest",
+            "pca",
+            "random_selection",
+            "random_projection",
+            "max_activation",
+            "cca_random",
+            "cca_lowest",
+        ):
             for head in ("original", "retrained"):
                 row[f"{method}@K {head}"] = _at(summary, sensor, method, n_classes, head)
         rows.append(row)
@@ -115,7 +122,9 @@ def write_report(reproduction: Reproduction, prepared: Prepared) -> Path:
         if "view_1" in first.columns:
             pair = first[["view_1", "view_2"]].drop_duplicates().iloc[0]
             first = first[(first["view_1"] == pair["view_1"]) & (first["view_2"] == pair["view_2"])]
-        figures["fusion.png"] = plot_fusion(first.drop(columns=["view_1", "view_2"], errors="ignore"))
+        figures["fusion.png"] = plot_fusion(
+            first.drop(columns=["view_1", "view_2"], errors="ignore")
+        )
     for name, figure in figures.items():
         _save_png(figure, out / name)
 
@@ -163,9 +172,16 @@ def write_report(reproduction: Reproduction, prepared: Prepared) -> Path:
             f"{_fmt(row['random_selection@K original'])})."
         )
     if reproduction.cross_sensor is not None:
-        lines += ["", "## Across sensors (figure 5)", "", "![figure 5](figure5_cross_sensor.png)",
-                  "", "CCA_highest at n = K with the original layer (rows: data sensor, "
-                  "columns: CCA partner):", ""]
+        lines += [
+            "",
+            "## Across sensors (figure 5)",
+            "",
+            "![figure 5](figure5_cross_sensor.png)",
+            "",
+            "CCA_highest at n = K with the original layer (rows: data sensor, "
+            "columns: CCA partner):",
+            "",
+        ]
         summary = summarize_study(reproduction.cross_sensor)
         table = summary[(summary["method"] == "cca_highest") & (summary["n"] == k)]
         grid = table.pivot(index="sensor", columns="partner", values="mean")
@@ -174,15 +190,19 @@ def write_report(reproduction: Reproduction, prepared: Prepared) -> Path:
         for sensor, values in grid.iterrows():
             lines.append(f"| {sensor} | " + " | ".join(_fmt(v) for v in values) + " |")
     if reproduction.fusion is not None:
-        lines += ["", "## Fusion: CCA-sum against logit averaging", "", "![fusion](fusion.png)",
-                  ""]
+        lines += ["", "## Fusion: CCA-sum against logit averaging", "", "![fusion](fusion.png)", ""]
         lines += _fusion_lines(reproduction.fusion, metric)
     alignment = reproduction.alignment
     if len(alignment):
         same = alignment[alignment["sensor"] == alignment["partner"]]
-        lines += ["", "## Class-subspace alignment", "",
-                  "Cosines of the principal angles between the span of the first K-1 canonical "
-                  "variates and the span of the class-centred logits (1: the same subspace).", ""]
+        lines += [
+            "",
+            "## Class-subspace alignment",
+            "",
+            "Cosines of the principal angles between the span of the first K-1 canonical "
+            "variates and the span of the class-centred logits (1: the same subspace).",
+            "",
+        ]
         for sensor, group in same.groupby("sensor", sort=False):
             lines.append(
                 f"- {sensor}: mean cosine {group['cosine'].mean():.3f}, "
