@@ -94,9 +94,10 @@ def _fusion_lines(fusion: pd.DataFrame, metric: str) -> list[str]:
     rho = fusion[(fusion["method"] == "cca_sum_vs_logit_sum")]
     if len(rho):
         first = rho[rho["n_components"] == rho["n_components"].min()]
+        values = first["value"]
         lines.append(
             "- canonical correlations between the first K-1 CCA-sum features and the summed "
-            f"class-centred logits: mean {first['value'].mean():.3f}, min {first['value'].min():.3f}."
+            f"class-centred logits: mean {values.mean():.3f}, min {values.min():.3f}."
         )
     return lines
 
