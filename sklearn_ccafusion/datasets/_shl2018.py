@@ -45,9 +45,9 @@ Sussex-Huawei Locomotion-Transportation Recognition Challenge", UbiComp/ISWC 201
 
 This loader reorders the segments chronologically (train_order.txt), labels each segment with
 its middle sample, and splits in time as Moreau et al. (MobiCASE 2021): validation = the first
-{n_val} chronological segments, train = the others (13,000 on the full data).
+3,310 chronological segments, train = the last 13,000 (validation_size sets the split).
 
-Subset: {subset} ({n} segments). Signals: {signals}.
+Subset: {subset} ({n} segments{split}). Signals: {signals}.
 """
 
 
@@ -98,7 +98,7 @@ def _read_order(path: Path, n_jobs: int | None, cache: bool) -> NDArray:
     bad = np.flatnonzero((as_int != order) | (as_int < 1) | (as_int > n))
     if bad.size:
         raise ValueError(
-            f"{path}, line {bad[0] + 1}: {order[bad[0]]!r} is not a position in 1..{n}."
+            f"{path}, line {bad[0] + 1}: {float(order[bad[0]]):g} is not a position in 1..{n}."
         )
     counts = np.bincount(as_int, minlength=n + 1)
     if np.any(counts[1:] != 1):
@@ -117,8 +117,8 @@ def _label_converter(path: Path):
         if np.any(bad):
             line, col = np.unravel_index(int(np.flatnonzero(bad)[0]), matrix.shape)
             raise ValueError(
-                f"{path}, line {line + 1}, value {col + 1}: {matrix[line, col]!r} is not a "
-                "label (an integer, 1..8)."
+                f"{path}, line {line + 1}, value {col + 1}: {float(matrix[line, col]):g} is "
+                "not a label (an integer, 1..8)."
             )
         return matrix.astype(np.uint8)
 
@@ -148,6 +148,40 @@ def _check_rows(matrix: NDArray, path: Path, n: int, n_samples: int | None, orde
         raise ValueError(
             f"{path} has {matrix.shape[1]} samples per line but {_LABEL_FILE} has {n_samples}."
         )
+
+
+def _write_shl2018(
+    data_dir: str | os.PathLike,
+    signals: dict[str, NDArray],
+    labels: NDArray,
+    order: NDArray,
+    fmt: str = "%16.7e",
+) -> Path:
+    """Write arrays as an SHL 2018 ``train/`` folder (for tests, benchmarks, examples).
+
+    ``signals`` maps file stems (``"Acc_x"``) to (n_segments, n_samples) arrays in file
+    order, ``labels`` holds the per-sample labels 1..8 and ``order`` the 1-based
+    chronological position of each line. Values are written as MATLAB's ``save -ascii``
+    does (``fmt="%16.7e"``, no other separator); labels and order as integers.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import numpy as np
+    >>> folder = _write_shl2018(tempfile.mkdtemp(), {"Gyr_y": np.zeros((2, 3))},
+    ...                         np.ones((2, 3), int), np.array([2, 1]))
+    >>> sorted(p.name for p in folder.iterdir())
+    ['Gyr_y.txt', 'Label.txt', 'train_order.txt']
+    >>> (folder / "Gyr_y.txt").read_text().splitlines()[0]
+    '   0.0000000e+00   0.0000000e+00   0.0000000e+00'
+    """
+    folder = Path(data_dir) / "train"
+    folder.mkdir(parents=True, exist_ok=True)
+    for stem, values in signals.items():
+        np.savetxt(folder / f"{stem}.txt", np.asarray(values), fmt=fmt, delimiter="")
+    np.savetxt(folder / _LABEL_FILE, np.asarray(labels), fmt="%d")
+    np.savetxt(folder / _ORDER_FILE, np.asarray(order).reshape(-1, 1), fmt="%d")
+    return folder
 
 
 @validate_params(
@@ -263,7 +297,7 @@ def load_shl2018(
     n = order.shape[0]
     file_line = np.empty(n, dtype=np.int64)
     file_line[order - 1] = np.arange(n)  # chronological position -> line of the files
-    n_val = _validation_count(validation_size, n)
+    n_val = _validation_count(validation_size, n) if subset != "all" else 0
     positions = {
         "validation": np.arange(n_val),
         "train": np.arange(n_val, n),
@@ -316,7 +350,8 @@ def load_shl2018(
         index=positions,
         sampling_rate=100,
         DESCR=_DESCR.format(
-            url=_SHL_URL, n_val=n_val, subset=subset, n=positions.size,
+            url=_SHL_URL, subset=subset, n=positions.size,
+            split="" if subset == "all" else f", validation = the first {n_val} of {n}",
             signals=", ".join(signal_names),
         ),
     )
