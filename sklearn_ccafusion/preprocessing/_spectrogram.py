@@ -206,7 +206,8 @@ class Spectrogram(TransformerMixin, BaseEstimator):
         Names of the signals, used by :meth:`get_feature_names_out`; ``None`` means
         ``signal0``, ``signal1``, ...
     batch_size : int, default=32
-        Segments (of one signal) computed together.
+        Segments (of one signal) computed together. The result does not depend on
+        ``n_jobs``; another ``batch_size`` may change the last bits of float32 rounding.
     n_jobs : int or None, default=None
         Parallel batches (joblib, threads by default). BLAS is pinned to one thread
         during the transform: its own threads are slower on these small products.
