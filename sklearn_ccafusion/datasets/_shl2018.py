@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 from sklearn.utils import Bunch
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
-from ._textio import load_cached_matrix
+from ._textio import load_fresh_npy, read_text_matrix, save_npy
 
 __all__ = ["SHL2018_CLASSES", "load_shl2018"]
 
@@ -34,6 +34,7 @@ _ORDER_FILE = "train_order.txt"
 _LABEL_FILE = "Label.txt"
 _SIGNAL_NAME = re.compile(r"[A-Za-z0-9]+(?:_[A-Za-z0-9]+)?")
 _ROW_BLOCK = 1024  # segments gathered at once when assembling signals
+_CACHE_SUFFIX = ".chrono.npy"  # chronologically ordered float32 copy of a signal
 
 _DESCR = """\
 SHL 2018 challenge, train set (Sussex-Huawei Locomotion-Transportation)
@@ -87,9 +88,9 @@ def _signal_stems(name: str, directory: Path) -> tuple[list[str], bool]:
     return [name], False
 
 
-def _read_order(path: Path, n_jobs: int | None, cache: bool) -> NDArray:
+def _read_order(path: Path, n_jobs: int | None) -> NDArray:
     """1-based chronological positions of the lines, checked to be a permutation."""
-    order = np.asarray(load_cached_matrix(path, cache=cache, n_jobs=n_jobs))
+    order = read_text_matrix(path, n_jobs=n_jobs)
     if order.shape[1] != 1:
         raise ValueError(f"{path}, line 1: expected one number per line, found {order.shape[1]}.")
     order = order[:, 0]
@@ -111,18 +112,17 @@ def _read_order(path: Path, n_jobs: int | None, cache: bool) -> NDArray:
     return as_int
 
 
-def _label_converter(path: Path):
-    def convert(matrix: NDArray) -> NDArray:
-        bad = ~np.isfinite(matrix) | (matrix != np.rint(matrix)) | (matrix < 0) | (matrix > 255)
-        if np.any(bad):
-            line, col = np.unravel_index(int(np.flatnonzero(bad)[0]), matrix.shape)
-            raise ValueError(
-                f"{path}, line {line + 1}, value {col + 1}: {float(matrix[line, col]):g} is "
-                "not a label (an integer, 1..8)."
-            )
-        return matrix.astype(np.uint8)
-
-    return convert
+def _read_labels(path: Path, n_jobs: int | None) -> NDArray:
+    """Per-sample labels as uint8, in file order."""
+    matrix = read_text_matrix(path, n_jobs=n_jobs)
+    bad = ~np.isfinite(matrix) | (matrix != np.rint(matrix)) | (matrix < 0) | (matrix > 255)
+    if np.any(bad):
+        line, col = np.unravel_index(int(np.flatnonzero(bad)[0]), matrix.shape)
+        raise ValueError(
+            f"{path}, line {line + 1}, value {col + 1}: {float(matrix[line, col]):g} is "
+            "not a label (an integer, 1..8)."
+        )
+    return matrix.astype(np.uint8)
 
 
 def _validation_count(validation_size: int | float, n: int) -> int:
@@ -136,6 +136,34 @@ def _validation_count(validation_size: int | float, n: int) -> int:
             f"data holds {n}; pass a smaller count or a fraction in (0, 1)."
         )
     return n_val
+
+
+def _assemble(
+    directory: Path, stems: list[str], is_norm: bool, lines: NDArray, out: NDArray,
+    order_path: Path, n_jobs: int | None, n_total: int | None = None,
+) -> None:
+    """Fill ``out`` (one row per entry of ``lines``) with a signal read from text files.
+
+    A raw signal is copied; a ``_norm`` signal is the square root of the sum of its axes'
+    squares, accumulated block by block in float32 to keep memory bounded.
+    """
+    n_total = lines.shape[0] if n_total is None else n_total
+    for k, stem in enumerate(stems):
+        path = directory / f"{stem}.txt"
+        raw = read_text_matrix(path, n_jobs=n_jobs)
+        _check_rows(raw, path, n_total, out.shape[1], order_path)
+        for start in range(0, lines.shape[0], _ROW_BLOCK):
+            block = slice(start, start + _ROW_BLOCK)
+            rows = raw[lines[block]]
+            if not is_norm:
+                out[block] = rows
+            elif k == 0:
+                np.square(rows, out=out[block])
+            else:
+                out[block] += np.square(rows, out=rows)
+        del raw
+    if is_norm:
+        np.sqrt(out, out=out)
 
 
 def _check_rows(matrix: NDArray, path: Path, n: int, n_samples: int | None, order: Path) -> None:
@@ -212,8 +240,9 @@ def load_shl2018(
     Reads the official text files (one 60 s segment of 6,000 samples at 100 Hz per line),
     puts the segments in chronological order (``train_order.txt``), labels each with its
     middle sample (``Label.txt``, 1..8 mapped to 0..7) and keeps the requested part of the
-    time split. Parsing is vectorised and threaded; a ``.npy`` copy of each text file is
-    written next to it, so the second load reads binary files only.
+    time split. Parsing is vectorised and threaded. Each requested signal (and the labels)
+    is saved next to the text files as a chronologically ordered float32 binary copy,
+    ``<signal>.chrono.npy``, so a second load only copies the rows it returns.
 
     The data is not downloaded: get ``challenge-2018-train.zip`` from the SHL Challenge 2018
     page, http://www.shl-dataset.org/activity-recognition-challenge/, and unzip it.
@@ -235,7 +264,9 @@ def load_shl2018(
         Number of validation segments (int), or their fraction of all segments (float in
         (0, 1), rounded up). 3,310 is the paper's split of the 16,310 segments.
     cache : bool, default=True
-        Read and write the ``.npy`` copies next to the text files.
+        Read and write the ``.chrono.npy`` copies next to the text files (rebuilt when
+        older than their text files or ``train_order.txt``; a read-only folder only gives
+        a warning). ``False`` parses the text files and keeps only the requested rows.
     n_jobs : int or None, default=None
         Threads parsing the text files (``None``: 1, ``-1``: all cores).
 
@@ -293,54 +324,64 @@ def load_shl2018(
     if not label_path.is_file():
         raise _missing(label_path)
 
-    order = _read_order(order_path, n_jobs, cache)
-    n = order.shape[0]
-    file_line = np.empty(n, dtype=np.int64)
-    file_line[order - 1] = np.arange(n)  # chronological position -> line of the files
+    # Chronologically ordered binary copies, next to the text files; a copy older than
+    # one of its sources (or than train_order.txt) is rebuilt.
+    def cached(name, stems):
+        if not cache:
+            return None
+        sources = [order_path] + [directory / f"{stem}.txt" for stem in stems]
+        return load_fresh_npy(directory / f"{name}{_CACHE_SUFFIX}", sources)
+
+    label_chrono = cached("Label", ["Label"])
+    signal_chrono = [cached(name, stems) for name, (stems, _) in zip(signal_names, needs)]
+    file_line = None
+    if label_chrono is None or any(c is None for c in signal_chrono):
+        order = _read_order(order_path, n_jobs)
+        file_line = np.empty(order.shape[0], dtype=np.int64)
+        file_line[order - 1] = np.arange(order.shape[0])  # chronological position -> line
+
+    if label_chrono is None:
+        labels = _read_labels(label_path, n_jobs)
+        _check_rows(labels, label_path, file_line.shape[0], None, order_path)
+        label_chrono = labels[file_line]
+        del labels
+        if cache:
+            save_npy(directory / f"Label{_CACHE_SUFFIX}", label_chrono)
+    n, n_samples = label_chrono.shape
+
     n_val = _validation_count(validation_size, n) if subset != "all" else 0
-    positions = {
-        "validation": np.arange(n_val),
-        "train": np.arange(n_val, n),
-        "all": np.arange(n),
-    }[subset]
+    rows = {"validation": slice(0, n_val), "train": slice(n_val, n), "all": slice(0, n)}[subset]
+    positions = np.arange(n)[rows]
     if positions.size == 0:
         raise ValueError(
             f"The {subset!r} subset is empty: the data holds {n} segments and "
             f"validation_size={validation_size} gives {n_val} to validation."
         )
-    lines = file_line[positions]
-
-    labels = load_cached_matrix(
-        label_path, cache=cache, convert=_label_converter(label_path), n_jobs=n_jobs
-    )
-    _check_rows(labels, label_path, n, None, order_path)
-    n_samples = labels.shape[1]
-    middle = np.asarray(labels[lines, n_samples // 2]).astype(np.int64)
+    middle = np.asarray(label_chrono[rows, n_samples // 2]).astype(np.int64)
     bad = np.flatnonzero((middle < 1) | (middle > len(SHL2018_CLASSES)))
     if bad.size:
+        line = int(file_line[positions[bad[0]]]) + 1 if file_line is not None else None
+        where = f"{label_path}, line {line}" if line else f"{label_path} (segment {bad[0]})"
         raise ValueError(
-            f"{label_path}, line {lines[bad[0]] + 1}: the middle sample's label is "
-            f"{middle[bad[0]]}, expected 1..8 ({', '.join(SHL2018_CLASSES)})."
+            f"{where}: the middle sample's label is {middle[bad[0]]}, expected 1..8 "
+            f"({', '.join(SHL2018_CLASSES)})."
         )
 
-    data = np.empty((lines.shape[0], len(signal_names), n_samples), dtype=np.float32)
-    for s, (stems, is_norm) in enumerate(needs):
-        for k, stem in enumerate(stems):
-            path = directory / f"{stem}.txt"
-            raw = load_cached_matrix(path, cache=cache, n_jobs=n_jobs)
-            _check_rows(raw, path, n, n_samples, order_path)
-            for start in range(0, lines.shape[0], _ROW_BLOCK):
-                block = slice(start, start + _ROW_BLOCK)
-                rows = np.asarray(raw[lines[block]], dtype=np.float32)
-                if not is_norm:
-                    data[block, s] = rows
-                elif k == 0:
-                    np.square(rows, out=data[block, s])
-                else:
-                    data[block, s] += np.square(rows, out=rows)
-            del raw
-        if is_norm:
-            np.sqrt(data[:, s], out=data[:, s])
+    data = np.empty((positions.size, len(signal_names), n_samples), dtype=np.float32)
+    for s, (name, (stems, is_norm)) in enumerate(zip(signal_names, needs)):
+        chrono = signal_chrono[s]
+        if chrono is None and cache:
+            # Build the whole chronological signal once, so any later subset is a copy.
+            chrono = np.empty((n, n_samples), dtype=np.float32)
+            _assemble(directory, stems, is_norm, file_line, chrono, order_path, n_jobs)
+            save_npy(directory / f"{name}{_CACHE_SUFFIX}", chrono)
+        if chrono is None:
+            _assemble(directory, stems, is_norm, file_line[rows], data[:, s], order_path, n_jobs,
+                      n_total=n)
+        else:
+            _check_rows(chrono, directory / f"{name}{_CACHE_SUFFIX}", n, n_samples, order_path)
+            data[:, s] = chrono[rows]
+        del chrono
 
     return Bunch(
         data=data,

@@ -14,8 +14,8 @@ a per-line Python loop:
   and a malformed line is reported with its file name and line number;
 - chunks are independent and NumPy releases the GIL, so threads parse them in parallel.
 
-:func:`load_cached_matrix` keeps a ``.npy`` copy next to the text file, so the second
-read is a memory map.
+:func:`save_npy` and :func:`load_fresh_npy` keep binary copies next to the text files,
+used as long as they are not older than their sources.
 """
 
 from __future__ import annotations
@@ -24,14 +24,13 @@ import io
 import os
 import re
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 from joblib import Parallel, delayed
 from numpy.typing import NDArray
 
-__all__ = ["load_cached_matrix", "read_text_matrix"]
+__all__ = ["load_fresh_npy", "read_text_matrix", "save_npy"]
 
 _NEWLINE = ord("\n")
 _WHITESPACE_MAX = ord(" ")  # bytes <= 32 (space, tab, CR, LF) separate numbers
@@ -299,72 +298,57 @@ def read_text_matrix(
     return out
 
 
-def _cache_path(path: Path) -> Path:
-    return path.with_suffix(".npy")
+def load_fresh_npy(npy: str | os.PathLike, sources: list[Path]) -> NDArray | None:
+    """Memory-map a cached ``.npy`` if it exists and is not older than its sources.
 
-
-def load_cached_matrix(
-    path: str | os.PathLike,
-    *,
-    cache: bool = True,
-    convert: Callable[[NDArray], NDArray] | None = None,
-    n_jobs: int | None = None,
-) -> NDArray:
-    """Read a text matrix through a ``.npy`` copy kept next to it.
-
-    The copy (``name.npy`` beside ``name.txt``) is written after the first parse and
-    used, memory-mapped, as long as it is not older than the text file. A cache that
-    cannot be written (read-only directory) only gives a warning.
-
-    Parameters
-    ----------
-    path : str or path-like
-        The text file.
-    cache : bool, default=True
-        Read and write the ``.npy`` copy.
-    convert : callable or None, default=None
-        Applied to the parsed float32 matrix before caching (e.g. checks and a cast
-        to integers).
-    n_jobs : int or None, default=None
-        Threads of the parser.
-
-    Returns
-    -------
-    matrix : ndarray (read-only memory map when read from the cache)
+    Returns ``None`` when the cache is missing, older than one of ``sources``, or
+    unreadable (a truncated file, say), so the caller rebuilds it.
 
     Examples
     --------
-    >>> import tempfile, pathlib
-    >>> path = pathlib.Path(tempfile.mkdtemp()) / "m.txt"
-    >>> _ = path.write_text("1 2\\n3 4\\n")
-    >>> load_cached_matrix(path).tolist()
-    [[1.0, 2.0], [3.0, 4.0]]
-    >>> path.with_suffix(".npy").exists()
+    >>> import pathlib, tempfile
+    >>> import numpy as np
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> source = folder / "m.txt"
+    >>> _ = source.write_text("1 2\\n")
+    >>> save_npy(folder / "m.npy", np.array([[1.0, 2.0]]))
+    >>> load_fresh_npy(folder / "m.npy", [source]).tolist()
+    [[1.0, 2.0]]
+    >>> load_fresh_npy(folder / "other.npy", [source]) is None
     True
     """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path} is missing.")
-    npy = _cache_path(path)
-    if cache and npy.is_file() and npy.stat().st_mtime_ns >= path.stat().st_mtime_ns:
-        try:
-            return np.load(npy, mmap_mode="r")
-        except (ValueError, OSError, EOFError):
-            pass  # unreadable cache: parse again and rewrite it
-    matrix = read_text_matrix(path, n_jobs=n_jobs)
-    if convert is not None:
-        matrix = convert(matrix)
-    if cache:
-        tmp = npy.with_name(f"{npy.name}.{os.getpid()}.tmp")
-        try:
-            with open(tmp, "wb") as handle:
-                np.save(handle, matrix)
-            os.replace(tmp, npy)
-        except OSError as error:
-            tmp.unlink(missing_ok=True)
-            warnings.warn(
-                f"Could not write the cache {npy} ({error}); the text file will be parsed "
-                "again next time.",
-                stacklevel=3,
-            )
-    return matrix
+    npy = Path(npy)
+    try:
+        stamp = npy.stat().st_mtime_ns
+        if any(source.stat().st_mtime_ns > stamp for source in sources):
+            return None
+        return np.load(npy, mmap_mode="r")
+    except (ValueError, OSError, EOFError):
+        return None
+
+
+def save_npy(npy: str | os.PathLike, array: NDArray) -> None:
+    """Write ``array`` to ``npy`` atomically; warn (do not fail) when it cannot be written.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import numpy as np
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "a.npy"
+    >>> save_npy(path, np.arange(3))
+    >>> np.load(path).tolist()
+    [0, 1, 2]
+    """
+    npy = Path(npy)
+    tmp = npy.with_name(f"{npy.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as handle:
+            np.save(handle, array)
+        os.replace(tmp, npy)
+    except OSError as error:
+        tmp.unlink(missing_ok=True)
+        warnings.warn(
+            f"Could not write the cache {npy} ({error}); the text files will be parsed "
+            "again next time.",
+            stacklevel=3,
+        )

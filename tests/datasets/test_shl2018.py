@@ -1,5 +1,8 @@
 """load_shl2018 on tiny files written in the official SHL 2018 layout."""
 
+import os
+import time
+
 import numpy as np
 import pytest
 
@@ -91,14 +94,39 @@ def test_data_dir_may_be_the_train_folder(shl_dir):
 
 def test_second_load_reads_the_cache(shl_dir):
     first = load_shl2018(shl_dir, "train", signals=("Acc_norm", "Gyr_y"), validation_size=3)
-    caches = sorted(p.name for p in (shl_dir / "train").glob("*.npy"))
-    assert caches == ["Acc_x.npy", "Acc_y.npy", "Acc_z.npy", "Gyr_y.npy", "Label.npy",
-                      "train_order.npy"]
-    assert np.load(shl_dir / "train" / "Label.npy").dtype == np.uint8
-    second = load_shl2018(shl_dir, "train", signals=("Acc_norm", "Gyr_y"), validation_size=3)
-    np.testing.assert_array_equal(first.data, second.data)
-    np.testing.assert_array_equal(first.target, second.target)
-    assert not isinstance(second.data, np.memmap)
+    folder = shl_dir / "train"
+    caches = sorted(p.name for p in folder.glob("*.npy"))
+    assert caches == ["Acc_norm.chrono.npy", "Gyr_y.chrono.npy", "Label.chrono.npy"]
+    assert np.load(folder / "Label.chrono.npy").dtype == np.uint8
+    # The copies are in chronological order, all segments.
+    lines = _file_lines(np.arange(N_SEGMENTS))
+    np.testing.assert_allclose(np.load(folder / "Gyr_y.chrono.npy"),
+                               _raw(AXES.index("Gyr_y"))[lines], rtol=1e-7)
+    # Text files that are not newer than the copies are not read again.
+    stamp = (folder / "Gyr_y.chrono.npy").stat().st_mtime_ns - 10**9
+    for stem in ["Acc_x", "Acc_y", "Acc_z", "Gyr_y", "Label", "train_order"]:
+        (folder / f"{stem}.txt").write_text("garbage\n")
+        os.utime(folder / f"{stem}.txt", ns=(stamp, stamp))
+    for subset in ("train", "validation"):
+        second = load_shl2018(shl_dir, subset, signals=("Acc_norm", "Gyr_y"), validation_size=3)
+        if subset == "train":
+            np.testing.assert_array_equal(first.data, second.data)
+            np.testing.assert_array_equal(first.target, second.target)
+            np.testing.assert_array_equal(first.index, second.index)
+        assert type(second.data) is np.ndarray and second.data.flags.writeable
+    # A signal without a copy needs the text files (here, garbage).
+    with pytest.raises(ValueError, match=r"train_order\.txt, line 1, value 1: cannot read"):
+        load_shl2018(shl_dir, signals="Mag_norm", validation_size=3)
+
+
+def test_stale_cache_is_rebuilt(shl_dir):
+    load_shl2018(shl_dir, "all", signals="Gyr_y")
+    folder = shl_dir / "train"
+    new = np.full((N_SEGMENTS, N_SAMPLES), 5.0)
+    np.savetxt(folder / "Gyr_y.txt", new, fmt="%16.7e", delimiter="")
+    future = time.time_ns() + 10**9
+    os.utime(folder / "Gyr_y.txt", ns=(future, future))
+    np.testing.assert_array_equal(load_shl2018(shl_dir, "all", signals="Gyr_y").data, 5.0)
 
 
 def test_no_cache(shl_dir):
@@ -190,7 +218,11 @@ def test_bad_labels(shl_dir):
     labels[5, N_SAMPLES // 2] = 0  # Null label at the middle sample of line 6
     np.savetxt(shl_dir / "train" / "Label.txt", labels, fmt="%d")
     with pytest.raises(ValueError, match=r"Label\.txt, line 6: the middle sample's label is 0"):
-        load_shl2018(shl_dir, "all", signals="Gyr_y")
+        load_shl2018(shl_dir, "all", signals="Gyr_y", cache=False)
+    position = ORDER[5] - 1  # chronological position 1: in the validation part
+    load_shl2018(shl_dir, "train", signals="Gyr_y", validation_size=3)  # fine, writes caches
+    with pytest.raises(ValueError, match=rf"Label\.txt \(segment {position}\): the middle"):
+        load_shl2018(shl_dir, "validation", signals="Gyr_y", validation_size=3)
     labels[5, 0] = 3.5
     np.savetxt(shl_dir / "train" / "Label.txt", labels.astype(float) / 2)
     with pytest.raises(ValueError, match=r"Label\.txt, line 1, value 1: 0\.5 is not a label"):

@@ -6,7 +6,7 @@ import time
 import numpy as np
 import pytest
 
-from sklearn_ccafusion.datasets._textio import load_cached_matrix, read_text_matrix
+from sklearn_ccafusion.datasets._textio import load_fresh_npy, read_text_matrix, save_npy
 
 
 def _values(n_rows=9, n_cols=37, seed=0):
@@ -89,59 +89,33 @@ def test_empty_file(tmp_path):
         read_text_matrix(path)
 
 
-def test_cache_is_written_used_and_refreshed(tmp_path):
-    path = tmp_path / "m.txt"
-    np.savetxt(path, [[1.0, 2.0]], fmt="%16.7e", delimiter="")
-    first = load_cached_matrix(path)
+def test_fresh_cache_is_used_and_stale_cache_ignored(tmp_path):
+    source = tmp_path / "m.txt"
+    source.write_text("1 2\n")
     npy = tmp_path / "m.npy"
-    assert npy.is_file()
-    np.testing.assert_array_equal(np.load(npy), first)
-    # The second read maps the cache: the text file is not parsed again.
-    os.utime(path, ns=(npy.stat().st_mtime_ns - 10**9,) * 2)
-    path.write_text("not numbers\n")
-    os.utime(path, ns=(npy.stat().st_mtime_ns - 10**9,) * 2)
-    cached = load_cached_matrix(path)
+    assert load_fresh_npy(npy, [source]) is None  # missing
+    save_npy(npy, np.array([[1.0, 2.0]], dtype=np.float32))
+    cached = load_fresh_npy(npy, [source])
     assert isinstance(cached, np.memmap)
     np.testing.assert_array_equal(cached, [[1.0, 2.0]])
-    # A text file newer than its cache is parsed again.
-    np.savetxt(path, [[3.0, 4.0]], fmt="%d")
     future = time.time_ns() + 10**9
-    os.utime(path, ns=(future, future))
-    np.testing.assert_array_equal(load_cached_matrix(path), [[3.0, 4.0]])
-
-
-def test_cache_off_and_corrupt_cache(tmp_path):
-    path = tmp_path / "m.txt"
-    path.write_text("1 2\n")
-    load_cached_matrix(path, cache=False)
-    assert not (tmp_path / "m.npy").exists()
-    (tmp_path / "m.npy").write_bytes(b"garbage")
-    np.testing.assert_array_equal(load_cached_matrix(path), [[1, 2]])
-    np.testing.assert_array_equal(np.load(tmp_path / "m.npy"), [[1, 2]])
-
-
-def test_convert_is_applied_before_caching(tmp_path):
-    path = tmp_path / "m.txt"
-    path.write_text("1 2\n")
-    got = load_cached_matrix(path, convert=lambda m: m.astype(np.uint8))
-    assert got.dtype == np.uint8
-    assert np.load(tmp_path / "m.npy").dtype == np.uint8
+    os.utime(source, ns=(future, future))  # the text file is newer: the copy is stale
+    assert load_fresh_npy(npy, [source]) is None
+    npy.write_bytes(b"garbage")  # unreadable copy
+    assert load_fresh_npy(npy, []) is None
+    assert load_fresh_npy(npy, [tmp_path / "missing.txt"]) is None
 
 
 def test_unwritable_cache_warns(tmp_path, monkeypatch):
-    path = tmp_path / "m.txt"
-    path.write_text("1 2\n")
-
     def refuse(*args, **kwargs):
         raise PermissionError("read-only")
 
     monkeypatch.setattr(os, "replace", refuse)
     with pytest.warns(UserWarning, match="Could not write the cache"):
-        got = load_cached_matrix(path)
-    np.testing.assert_array_equal(got, [[1, 2]])
-    assert not list(tmp_path.glob("*.tmp"))
+        save_npy(tmp_path / "m.npy", np.zeros(3))
+    assert not list(tmp_path.iterdir())  # no temporary file left behind
 
 
 def test_missing_file(tmp_path):
-    with pytest.raises(FileNotFoundError, match="nothere.txt is missing"):
-        load_cached_matrix(tmp_path / "nothere.txt")
+    with pytest.raises(FileNotFoundError):
+        read_text_matrix(tmp_path / "nothere.txt")
