@@ -23,7 +23,16 @@ from sklearn.utils._param_validation import StrOptions, validate_params
 __all__ = ["CIFAR10_CLASSES", "load_cifar10"]
 
 CIFAR10_CLASSES = (
-    "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck",
+    "airplane",
+    "automobile",
+    "bird",
+    "cat",
+    "deer",
+    "dog",
+    "frog",
+    "horse",
+    "ship",
+    "truck",
 )
 _CIFAR_URL = "https://www.cs.toronto.edu/~kriz/cifar.html"
 _FOLDER = "cifar-10-batches-py"
@@ -60,9 +69,7 @@ class _ArrayUnpickler(pickle.Unpickler):
             import codecs
 
             return codecs.encode
-        raise pickle.UnpicklingError(
-            f"global {module}.{name} is not allowed in a CIFAR-10 batch"
-        )
+        raise pickle.UnpicklingError(f"global {module}.{name} is not allowed in a CIFAR-10 batch")
 
 
 def _missing(path: Path) -> FileNotFoundError:
@@ -128,9 +135,11 @@ def _read_batch(read, name: str) -> tuple[np.ndarray, np.ndarray]:
             f"{path}: 'data' must be a uint8 array of shape (n_images, 3072), got "
             f"{data.dtype} {data.shape}."
         )
-    if labels.shape != (data.shape[0],) or labels.min(initial=0) < 0 or labels.max(
-        initial=0
-    ) >= len(CIFAR10_CLASSES):
+    if (
+        labels.shape != (data.shape[0],)
+        or labels.min(initial=0) < 0
+        or labels.max(initial=0) >= len(CIFAR10_CLASSES)
+    ):
         raise ValueError(
             f"{path}: 'labels' must hold one class index in 0..9 per image "
             f"({data.shape[0]} images)."

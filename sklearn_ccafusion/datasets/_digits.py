@@ -59,8 +59,9 @@ def _view_columns(split: str) -> tuple[tuple[str, str], list[np.ndarray], list[t
     },
     prefer_skip_nested_validation=True,
 )
-def load_digits_views(setup="two_sensor", *, split="left_right", validation_size=0.25,
-                      random_state=0):
+def load_digits_views(
+    setup="two_sensor", *, split="left_right", validation_size=0.25, random_state=0
+):
     """Load scikit-learn's digits prepared for two networks, with a train/validation split.
 
     Parameters
@@ -116,7 +117,9 @@ def load_digits_views(setup="two_sensor", *, split="left_right", validation_size
     rng = check_random_state(random_state)
     indices = np.arange(target.shape[0])
     train_idx, val_idx = train_test_split(
-        indices, test_size=validation_size, stratify=target,
+        indices,
+        test_size=validation_size,
+        stratify=target,
         random_state=rng.randint(np.iinfo(np.int32).max),
     )
     train_idx, val_idx = np.sort(train_idx), np.sort(val_idx)

@@ -139,8 +139,14 @@ def _validation_count(validation_size: int | float, n: int) -> int:
 
 
 def _assemble(
-    directory: Path, stems: list[str], is_norm: bool, lines: NDArray, out: NDArray,
-    order_path: Path, n_jobs: int | None, n_total: int | None = None,
+    directory: Path,
+    stems: list[str],
+    is_norm: bool,
+    lines: NDArray,
+    out: NDArray,
+    order_path: Path,
+    n_jobs: int | None,
+    n_total: int | None = None,
 ) -> None:
     """Fill ``out`` (one row per entry of ``lines``) with a signal read from text files.
 
@@ -376,8 +382,16 @@ def load_shl2018(
             _assemble(directory, stems, is_norm, file_line, chrono, order_path, n_jobs)
             save_npy(directory / f"{name}{_CACHE_SUFFIX}", chrono)
         if chrono is None:
-            _assemble(directory, stems, is_norm, file_line[rows], data[:, s], order_path, n_jobs,
-                      n_total=n)
+            _assemble(
+                directory,
+                stems,
+                is_norm,
+                file_line[rows],
+                data[:, s],
+                order_path,
+                n_jobs,
+                n_total=n,
+            )
         else:
             _check_rows(chrono, directory / f"{name}{_CACHE_SUFFIX}", n, n_samples, order_path)
             data[:, s] = chrono[rows]
@@ -391,7 +405,9 @@ def load_shl2018(
         index=positions,
         sampling_rate=100,
         DESCR=_DESCR.format(
-            url=_SHL_URL, subset=subset, n=positions.size,
+            url=_SHL_URL,
+            subset=subset,
+            n=positions.size,
             split="" if subset == "all" else f", validation = the first {n_val} of {n}",
             signals=", ".join(signal_names),
         ),

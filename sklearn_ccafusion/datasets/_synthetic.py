@@ -56,10 +56,16 @@ _COMPONENTS = {
     "Acc": {  # m/s2
         "common": [(1.0, 0.8, 0.0, 0.15, False), ("white", None, 0.01, 0.03, False)],
         0: [(0.5, 0.6, 0.0, 0.06, False)],
-        1: [(("gait", 1), 0.03, 1.0, 2.5, True), (("gait", 2), 0.03, 0.4, 1.2, True),
-            (("gait", 3), 0.03, 0.2, 0.6, True)],
-        2: [(("gait", 1), 0.03, 3.0, 7.0, True), (("gait", 2), 0.03, 1.5, 4.0, True),
-            (("gait", 3), 0.03, 0.8, 2.0, True)],
+        1: [
+            (("gait", 1), 0.03, 1.0, 2.5, True),
+            (("gait", 2), 0.03, 0.4, 1.2, True),
+            (("gait", 3), 0.03, 0.2, 0.6, True),
+        ],
+        2: [
+            (("gait", 1), 0.03, 3.0, 7.0, True),
+            (("gait", 2), 0.03, 1.5, 4.0, True),
+            (("gait", 3), 0.03, 0.8, 2.0, True),
+        ],
         3: [(("gait", 2), 0.05, 0.3, 1.0, True), (8.0, 0.6, 0.3, 1.0, True)],
         4: [((12.0, 25.0), 0.4, 0.1, 0.4, True), (0.3, 0.8, 0.2, 0.6, True)],
         5: [((8.0, 18.0), 0.5, 0.15, 0.5, True), (0.3, 0.8, 0.3, 0.8, True)],
@@ -69,10 +75,16 @@ _COMPONENTS = {
     "Gyr": {  # rad/s
         "common": [(0.5, 0.8, 0.0, 0.1, False), ("white", None, 0.005, 0.02, False)],
         0: [],
-        1: [(("gait", 0.5), 0.03, 0.5, 1.5, True), (("gait", 1), 0.03, 0.2, 0.6, True),
-            (0.05, 1.0, 0.05, 0.3, True)],
-        2: [(("gait", 0.5), 0.03, 1.5, 3.5, True), (("gait", 1), 0.03, 0.7, 1.8, True),
-            (0.05, 1.0, 0.05, 0.3, True)],
+        1: [
+            (("gait", 0.5), 0.03, 0.5, 1.5, True),
+            (("gait", 1), 0.03, 0.2, 0.6, True),
+            (0.05, 1.0, 0.05, 0.3, True),
+        ],
+        2: [
+            (("gait", 0.5), 0.03, 1.5, 3.5, True),
+            (("gait", 1), 0.03, 0.7, 1.8, True),
+            (0.05, 1.0, 0.05, 0.3, True),
+        ],
         3: [(("gait", 1), 0.05, 0.5, 1.5, True), (0.05, 1.0, 0.05, 0.3, True)],
         4: [(0.05, 1.0, 0.05, 0.2, True), ((12.0, 25.0), 0.4, 0.01, 0.05, True)],
         5: [(0.05, 1.0, 0.03, 0.15, True), ((8.0, 18.0), 0.5, 0.01, 0.05, True)],
@@ -351,7 +363,11 @@ def make_multisensor_classification(
         signal_names=signal_names,
         sampling_rate=float(sampling_rate),
         DESCR=_DESCR.format(
-            n=n_samples, length=segment_length, fs=float(sampling_rate), n_classes=n_classes,
-            classes=", ".join(SHL2018_CLASSES[:n_classes]), signals=", ".join(signal_names),
+            n=n_samples,
+            length=segment_length,
+            fs=float(sampling_rate),
+            n_classes=n_classes,
+            classes=", ".join(SHL2018_CLASSES[:n_classes]),
+            signals=", ".join(signal_names),
         ),
     )

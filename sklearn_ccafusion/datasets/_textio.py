@@ -172,8 +172,14 @@ def _report_malformed(chunk: bytes, first_line: int, n_cols: int, path: Path) ->
 
 
 def _parse_chunk(
-    mm: NDArray, start: int, stop: int, first_line: int, n_lines: int, layout: _Layout | None,
-    out: NDArray, path: Path,
+    mm: NDArray,
+    start: int,
+    stop: int,
+    first_line: int,
+    n_lines: int,
+    layout: _Layout | None,
+    out: NDArray,
+    path: Path,
 ) -> None:
     """Parse ``mm[start:stop]`` (whole lines) into ``out[first_line - 1:][:n_lines]``."""
     n_cols = out.shape[1]
@@ -234,7 +240,10 @@ def _count_lines(mm: NDArray, start: int, stop: int) -> int:
 
 
 def read_text_matrix(
-    path: str | os.PathLike, *, dtype=np.float32, n_jobs: int | None = None,
+    path: str | os.PathLike,
+    *,
+    dtype=np.float32,
+    n_jobs: int | None = None,
     chunk_bytes: int = 1 << 20,
 ) -> NDArray:
     """Read a text file holding one matrix row of whitespace-separated numbers per line.

@@ -51,8 +51,13 @@ def _linear_weights(grid: NDArray, points: NDArray) -> NDArray:
 
 
 def _axes(
-    n_samples: int, fs: float, nperseg: int, noverlap: int, out_shape: tuple[int, int],
-    full_coverage: bool, skip_dc: bool,
+    n_samples: int,
+    fs: float,
+    nperseg: int,
+    noverlap: int,
+    out_shape: tuple[int, int],
+    full_coverage: bool,
+    skip_dc: bool,
 ) -> tuple[NDArray, NDArray, NDArray, NDArray]:
     """STFT frequencies, frame times and the two interpolation matrices.
 
@@ -80,9 +85,7 @@ def _axes(
     return freqs, times, a_freq, a_time
 
 
-def _stft_power_matrix(
-    window: NDArray, bins: NDArray, fs: float
-) -> NDArray:
+def _stft_power_matrix(window: NDArray, bins: NDArray, fs: float) -> NDArray:
     """Linear map from a raw frame to [real | imaginary] parts of the selected bins.
 
     Includes constant detrending, the window, and the square root of the one-sided PSD
@@ -101,8 +104,18 @@ def _stft_power_matrix(
 class _Plan:
     """Everything the transform needs for one segment length, precomputed in ``fit``."""
 
-    def __init__(self, n_samples, fs, nperseg, noverlap, window, out_shape, full_coverage,
-                 skip_dc, log_offset):
+    def __init__(
+        self,
+        n_samples,
+        fs,
+        nperseg,
+        noverlap,
+        window,
+        out_shape,
+        full_coverage,
+        skip_dc,
+        log_offset,
+    ):
         freqs, times, a_freq, a_time = _axes(
             n_samples, fs, nperseg, noverlap, out_shape, full_coverage, skip_dc
         )
@@ -136,8 +149,14 @@ class _Plan:
 
 
 def _reference_spectrogram(
-    segments: NDArray, *, fs=100.0, nperseg=500, noverlap=490, window=("tukey", 0.25),
-    out_shape=(48, 48), log_offset=1e-10,
+    segments: NDArray,
+    *,
+    fs=100.0,
+    nperseg=500,
+    noverlap=490,
+    window=("tukey", 0.25),
+    out_shape=(48, 48),
+    log_offset=1e-10,
 ) -> NDArray:
     """The original path: full ``scipy.signal.spectrogram``, then RegularGridInterpolator.
 
@@ -363,12 +382,18 @@ n_samples)
             )
         if self.signal_names is not None and len(self.signal_names) != X.shape[1]:
             raise ValueError(
-                f"signal_names has {len(self.signal_names)} names but X has {X.shape[1]} "
-                "signal(s)."
+                f"signal_names has {len(self.signal_names)} names but X has {X.shape[1]} signal(s)."
             )
         self._plan = _Plan(
-            n_samples, float(self.fs), self.nperseg, self.noverlap, self._resolved_window(),
-            out_shape, self.full_coverage, self.skip_dc, self.log_offset,
+            n_samples,
+            float(self.fs),
+            self.nperseg,
+            self.noverlap,
+            self._resolved_window(),
+            out_shape,
+            self.full_coverage,
+            self.skip_dc,
+            self.log_offset,
         )
         self.n_signals_in_ = X.shape[1]
         self.segment_length_ = n_samples

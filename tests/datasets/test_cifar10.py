@@ -34,8 +34,11 @@ def cifar_dir(tmp_path):
     folder.mkdir()
     for i, name in enumerate(BATCHES):
         (folder / name).write_bytes(_pickle_like_the_original(_batch(i)))
-    meta = {b"label_names": [name.encode() for name in CIFAR10_CLASSES],
-            b"num_cases_per_batch": 3, b"num_vis": 3072}
+    meta = {
+        b"label_names": [name.encode() for name in CIFAR10_CLASSES],
+        b"num_cases_per_batch": 3,
+        b"num_vis": 3072,
+    }
     (folder / "batches.meta").write_bytes(_pickle_like_the_original(meta))
     return tmp_path
 
@@ -113,10 +116,14 @@ class _Evil:
         (b"not a pickle", "is not a CIFAR-10 python batch"),
         (pickle.dumps([1, 2], protocol=2), "no dict inside"),
         (pickle.dumps({b"labels": [1]}, protocol=2), "lacks 'data' or 'labels'"),
-        (pickle.dumps({b"data": np.zeros((2, 10), np.uint8), b"labels": [1, 2]}, protocol=2),
-         r"shape \(n_images, 3072\)"),
-        (pickle.dumps({b"data": np.zeros((2, 3072), np.uint8), b"labels": [1, 12]},
-                      protocol=2), "class index in 0..9"),
+        (
+            pickle.dumps({b"data": np.zeros((2, 10), np.uint8), b"labels": [1, 2]}, protocol=2),
+            r"shape \(n_images, 3072\)",
+        ),
+        (
+            pickle.dumps({b"data": np.zeros((2, 3072), np.uint8), b"labels": [1, 12]}, protocol=2),
+            "class index in 0..9",
+        ),
     ],
 )
 def test_bad_batches(cifar_dir, content, message):

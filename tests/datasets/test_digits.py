@@ -45,7 +45,7 @@ def test_data_and_split():
     share = np.bincount(views.target_validation) / np.bincount(views.target)
     assert np.all(np.abs(share - 0.25) < 0.02)
     # test_fold drives a PredefinedSplit with the same parts
-    (train, val), = PredefinedSplit(views.test_fold).split()
+    ((train, val),) = PredefinedSplit(views.test_fold).split()
     np.testing.assert_array_equal(train, views.train_indices)
     np.testing.assert_array_equal(val, views.validation_indices)
 

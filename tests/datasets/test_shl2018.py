@@ -11,8 +11,19 @@ from sklearn_ccafusion.datasets._shl2018 import _write_shl2018
 
 N_SEGMENTS, N_SAMPLES = 7, 40
 ORDER = np.array([4, 7, 1, 3, 6, 2, 5])  # chronological position of each file line
-AXES = ["Acc_x", "Acc_y", "Acc_z", "Gyr_y", "Mag_x", "Mag_y", "Mag_z",
-        "Ori_w", "Ori_x", "Ori_y", "Ori_z"]
+AXES = [
+    "Acc_x",
+    "Acc_y",
+    "Acc_z",
+    "Gyr_y",
+    "Mag_x",
+    "Mag_y",
+    "Mag_z",
+    "Ori_w",
+    "Ori_x",
+    "Ori_y",
+    "Ori_z",
+]
 
 
 def _raw(stem_index):
@@ -76,8 +87,9 @@ def test_validation_size_as_fraction(shl_dir):
     np.testing.assert_array_equal(shl.index, [0, 1, 2])  # ceil(0.3 * 7)
 
 
-@pytest.mark.parametrize("sensor, stems", [("Acc", AXES[:3]), ("Mag", AXES[4:7]),
-                                           ("Ori", AXES[7:])])
+@pytest.mark.parametrize(
+    "sensor, stems", [("Acc", AXES[:3]), ("Mag", AXES[4:7]), ("Ori", AXES[7:])]
+)
 def test_norms(shl_dir, sensor, stems):
     shl = load_shl2018(shl_dir, "all", signals=[f"{sensor}_norm"])
     lines = _file_lines(np.arange(N_SEGMENTS))
@@ -100,8 +112,9 @@ def test_second_load_reads_the_cache(shl_dir):
     assert np.load(folder / "Label.chrono.npy").dtype == np.uint8
     # The copies are in chronological order, all segments.
     lines = _file_lines(np.arange(N_SEGMENTS))
-    np.testing.assert_allclose(np.load(folder / "Gyr_y.chrono.npy"),
-                               _raw(AXES.index("Gyr_y"))[lines], rtol=1e-7)
+    np.testing.assert_allclose(
+        np.load(folder / "Gyr_y.chrono.npy"), _raw(AXES.index("Gyr_y"))[lines], rtol=1e-7
+    )
     # Text files that are not newer than the copies are not read again.
     stamp = (folder / "Gyr_y.chrono.npy").stat().st_mtime_ns - 10**9
     for stem in ["Acc_x", "Acc_y", "Acc_z", "Gyr_y", "Label", "train_order"]:

@@ -37,9 +37,7 @@ def test_physical_ranges():
 def test_norms_are_the_norms_of_the_axes():
     for sensor in ("Acc", "Gyr", "Mag"):
         names = [f"{sensor}_{axis}" for axis in ("x", "y", "z", "norm")]
-        shl = make_multisensor_classification(
-            12, signals=names, segment_length=600, random_state=2
-        )
+        shl = make_multisensor_classification(12, signals=names, segment_length=600, random_state=2)
         axes = shl.data[:, :3].astype(np.float64)
         np.testing.assert_allclose(
             shl.data[:, 3], np.sqrt((axes**2).sum(axis=1)), rtol=1e-4, atol=1e-4

@@ -23,8 +23,10 @@ def _signals(n=3, n_samples=6000, seed=0, dtype=np.float64):
     rng = np.random.default_rng(seed)
     t = np.arange(n_samples) / FS
     f0 = rng.uniform(1.5, 3.0, size=(n, 1))
-    x = 9.81 + 2.0 * np.sin(2 * np.pi * f0 * t * (1 + 0.002 * t)) + 0.5 * np.sin(
-        2 * np.pi * 3 * f0 * t
+    x = (
+        9.81
+        + 2.0 * np.sin(2 * np.pi * f0 * t * (1 + 0.002 * t))
+        + 0.5 * np.sin(2 * np.pi * 3 * f0 * t)
     )
     x += 0.3 * rng.standard_normal((n, n_samples))
     return x.astype(dtype)
@@ -75,7 +77,8 @@ def _direct_pixel(x, row, col, n_rows=48, n_cols=48):
 
 def test_window_written_out_is_scipys():
     np.testing.assert_allclose(
-        _tukey_periodic(NPERSEG, 0.25), scipy.signal.get_window(("tukey", 0.25), NPERSEG),
+        _tukey_periodic(NPERSEG, 0.25),
+        scipy.signal.get_window(("tukey", 0.25), NPERSEG),
         atol=1e-15,
     )
 
@@ -262,9 +265,7 @@ def test_feature_names_and_pandas_output():
     assert names[-1] == "Gyr__f03_t11"
     frame = spectrogram.set_output(transform="pandas").transform(x)
     assert list(frame.columns) == list(names)
-    assert Spectrogram(flatten=True).fit(x[:, 0]).get_feature_names_out()[0] == (
-        "signal0__f00_t00"
-    )
+    assert Spectrogram(flatten=True).fit(x[:, 0]).get_feature_names_out()[0] == ("signal0__f00_t00")
     assert not hasattr(Spectrogram().fit(x), "get_feature_names_out")
 
 
@@ -285,14 +286,17 @@ def _labelled_segments():
 
 def test_pipeline_and_grid_search():
     x, y = _labelled_segments()
-    pipe = Pipeline([
-        ("spectrogram", Spectrogram(flatten=True, out_shape=(8, 4))),
-        ("scale", StandardScaler()),
-        ("clf", LogisticRegression(max_iter=500)),
-    ])
+    pipe = Pipeline(
+        [
+            ("spectrogram", Spectrogram(flatten=True, out_shape=(8, 4))),
+            ("scale", StandardScaler()),
+            ("clf", LogisticRegression(max_iter=500)),
+        ]
+    )
     assert pipe.fit(x, y).score(x, y) == 1.0
     search = GridSearchCV(
-        pipe, {"spectrogram__out_shape": [(8, 4), (12, 3)], "spectrogram__skip_dc": [False, True]},
+        pipe,
+        {"spectrogram__out_shape": [(8, 4), (12, 3)], "spectrogram__skip_dc": [False, True]},
         cv=2,
     )
     search.fit(x, y)

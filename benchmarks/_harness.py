@@ -1,0 +1,73 @@
+"""A small benchmark harness: time callables, print a table, save CSV and JSON.
+
+Every benchmark script compares the package with its peers in the same run, on
+the same data, and writes its rows to ``benchmarks/results/<name>.{csv,json}``.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import statistics
+import time
+import tracemalloc
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def time_call(fn: Callable[[], object], repeats: int = 3, warmup: int = 0) -> float:
+    """Median wall time of ``fn()`` in seconds over ``repeats`` runs."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def peak_memory(fn: Callable[[], object]) -> int:
+    """Peak bytes allocated (traced by Python's tracemalloc, numpy included) while ``fn()`` runs."""
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def machine() -> dict:
+    """A short description of where the benchmark ran."""
+    import os
+
+    import numpy as np
+    from threadpoolctl import threadpool_info
+
+    blas = [f"{i.get('internal_api')} {i.get('version')}" for i in threadpool_info()]
+    return {
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "cpus": os.cpu_count(),
+        "machine": platform.machine(),
+        "blas": sorted(set(blas)),
+    }
+
+
+def report(name: str, rows: Sequence[dict], columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """Print ``rows`` as a table and save them as CSV and JSON under ``results/``."""
+    frame = pd.DataFrame(list(rows))
+    if columns is not None:
+        frame = frame[list(columns)]
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(RESULTS / f"{name}.csv", index=False)
+    payload = {"machine": machine(), "rows": frame.to_dict(orient="records")}
+    (RESULTS / f"{name}.json").write_text(json.dumps(payload, indent=2, default=str))
+    with pd.option_context("display.width", 200, "display.max_columns", 50):
+        print(frame.to_string(index=False))
+    print(f"\nsaved {RESULTS / name}.csv and .json")
+    return frame
