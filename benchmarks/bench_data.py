@@ -34,7 +34,7 @@ from sklearn_ccafusion.datasets import load_shl2018, make_multisensor_classifica
 from sklearn_ccafusion.datasets._shl2018 import _write_shl2018
 from sklearn_ccafusion.datasets._textio import read_text_matrix
 from sklearn_ccafusion.preprocessing import Spectrogram
-from sklearn_ccafusion.preprocessing._spectrogram import _reference_spectrogram
+from sklearn_ccafusion.preprocessing._stft import reference_spectrogram
 
 FULL_SHL = 16310 * 3  # segments x signals of the paper's data
 
@@ -49,7 +49,7 @@ def bench_spectrogram(n_segments, n_reference, repeats):
         seconds = time_call(lambda s=spectrogram: s.transform(segments), repeats, warmup=1)
         rows.append(("Spectrogram (touched frames only)", n_jobs, n_signals, seconds))
     flat = segments.reshape(-1, segments.shape[-1])[:n_reference]
-    seconds = time_call(lambda: _reference_spectrogram(flat), 1)
+    seconds = time_call(lambda: reference_spectrogram(flat), 1)
     rows.append(("scipy.signal.spectrogram + RegularGridInterpolator", 1, len(flat), seconds))
     seconds = time_call(
         lambda: scipy.signal.spectrogram(flat, fs=100, nperseg=500, noverlap=490), 1
