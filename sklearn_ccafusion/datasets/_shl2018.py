@@ -366,8 +366,11 @@ def load_shl2018(
     middle = np.asarray(label_chrono[rows, n_samples // 2]).astype(np.int64)
     bad = np.flatnonzero((middle < 1) | (middle > len(SHL2018_CLASSES)))
     if bad.size:
-        line = int(file_line[positions[bad[0]]]) + 1 if file_line is not None else None
-        where = f"{label_path}, line {line}" if line else f"{label_path} (segment {bad[0]})"
+        position = int(positions[bad[0]])
+        if file_line is not None:
+            where = f"{label_path}, line {file_line[position] + 1}"
+        else:
+            where = f"{label_path} (chronological segment {position})"
         raise ValueError(
             f"{where}: the middle sample's label is {middle[bad[0]]}, expected 1..8 "
             f"({', '.join(SHL2018_CLASSES)})."

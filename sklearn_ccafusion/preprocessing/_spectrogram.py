@@ -283,7 +283,7 @@ n_samples)
             )
         n, n_signals, n_samples = X.shape
         segments = X.reshape(n * n_signals, n_samples)
-        out = np.empty((segments.shape[0], *tuple(self.out_shape)), dtype=np.float32)
+        out = np.empty((segments.shape[0], *self._plan.out_shape), dtype=np.float32)
         starts = range(0, segments.shape[0], self.batch_size)
         plan = self._plan
 
@@ -332,7 +332,7 @@ n_samples)
         feature_names_out : ndarray of str
         """
         check_is_fitted(self)
-        n_rows, n_cols = self.out_shape
+        n_rows, n_cols = self._plan.out_shape
         width = len(str(max(n_rows, n_cols) - 1))
         pixels = [f"f{r:0{width}d}_t{c:0{width}d}" for r in range(n_rows) for c in range(n_cols)]
         return np.array(

@@ -115,6 +115,7 @@ class SpectrogramPlan:
         self.a_freq = a_freq[:, bins].astype(np.float32)  # (n_rows, n_bins)
         self.a_time_t = a_time[:, frames].T.astype(np.float32)  # (n_frames_used, n_cols)
         self.log_offset = log_offset
+        self.out_shape = (a_freq.shape[0], a_time.shape[0])
         self.row_frequencies = a_freq @ freqs
         self.column_times = a_time @ times
 

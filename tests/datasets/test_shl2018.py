@@ -234,8 +234,11 @@ def test_bad_labels(shl_dir):
         load_shl2018(shl_dir, "all", signals="Gyr_y", cache=False)
     position = ORDER[5] - 1  # chronological position 1: in the validation part
     load_shl2018(shl_dir, "train", signals="Gyr_y", validation_size=3)  # fine, writes caches
-    with pytest.raises(ValueError, match=rf"Label\.txt \(segment {position}\): the middle"):
+    message = rf"Label\.txt \(chronological segment {position}\): the middle"
+    with pytest.raises(ValueError, match=message):
         load_shl2018(shl_dir, "validation", signals="Gyr_y", validation_size=3)
+    with pytest.raises(ValueError, match=message):
+        load_shl2018(shl_dir, "all", signals="Gyr_y")
     labels[5, 0] = 3.5
     np.savetxt(shl_dir / "train" / "Label.txt", labels.astype(float) / 2)
     with pytest.raises(ValueError, match=r"Label\.txt, line 1, value 1: 0\.5 is not a label"):
