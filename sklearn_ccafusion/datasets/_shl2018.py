@@ -274,7 +274,8 @@ def load_shl2018(
         older than their text files or ``train_order.txt``; a read-only folder only gives
         a warning). ``False`` parses the text files and keeps only the requested rows.
     n_jobs : int or None, default=None
-        Threads parsing the text files (``None``: 1, ``-1``: all cores).
+        Threads parsing the text files (``None``: 1, ``-1``: all cores). The parser is
+        bound by memory bandwidth: on small machines one thread is as fast.
 
     Returns
     -------

@@ -12,7 +12,8 @@ a per-line Python loop:
   mantissa is an integer below 2**53, scaled by an exact power of ten);
 - a chunk that does not follow the layout is parsed by :func:`numpy.loadtxt` instead,
   and a malformed line is reported with its file name and line number;
-- chunks are independent and NumPy releases the GIL, so threads parse them in parallel.
+- chunks are independent and NumPy releases the GIL, so threads can parse them in parallel
+  (the work is bound by memory bandwidth: on a small machine one thread is as fast).
 
 :func:`save_npy` and :func:`load_fresh_npy` keep binary copies next to the text files,
 used as long as they are not older than their sources.
@@ -255,7 +256,8 @@ def read_text_matrix(
     dtype : dtype, default=np.float32
         dtype of the returned array.
     n_jobs : int or None, default=None
-        Threads parsing chunks in parallel (``None``: 1, ``-1``: all cores).
+        Threads parsing chunks in parallel (``None``: 1, ``-1``: all cores). The work
+        is bound by memory bandwidth, so extra threads help only where it allows.
     chunk_bytes : int, default=1 MiB
         Approximate size of the pieces parsed at once.
 
