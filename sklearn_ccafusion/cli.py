@@ -167,7 +167,9 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--out", default="ccafusion-out", help="output folder (ccafusion-out)")
     rep.add_argument("--pairs", type=_positive, default=3, help="network pairs per sensor (3)")
     rep.add_argument("--repeats", type=_positive, default=5, help="seeds of random methods (5)")
-    rep.add_argument("--n-jobs", type=int, default=None, help="joblib workers of the studies")
+    rep.add_argument(
+        "--n-jobs", type=int, default=-1, help="joblib workers of the studies (-1: all cores)"
+    )
     rep.add_argument("--seed", type=int, default=0, help="seed of every random choice (0)")
     rep.add_argument("--quick", action="store_true", help="small and fast (fewer samples, epochs)")
     rep.add_argument("--quiet", action="store_true", help="no progress bars")

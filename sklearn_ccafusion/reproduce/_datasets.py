@@ -77,7 +77,7 @@ def _digits(data_dir, quick: bool, seed: int) -> Prepared:
     from sklearn_ccafusion.nets import MLPNet
 
     views = load_digits_views("two_sensor", split="left_right", random_state=seed)
-    columns = {"image": np.arange(views.data.shape[1]), **views.inputs}
+    columns = dict(views.inputs)
     inputs_train = {s: np.ascontiguousarray(views.data_train[:, c]) for s, c in columns.items()}
     inputs_val = {s: np.ascontiguousarray(views.data_validation[:, c]) for s, c in columns.items()}
     recipe = {"max_epochs": 30, "batch_size": 64, "lr": 1e-3}
@@ -101,8 +101,9 @@ def _digits(data_dir, quick: bool, seed: int) -> Prepared:
         lambda s, seed_, device: makers[s](s, seed_, device),
         {"module": "MLPNet", "hidden": 64, **recipe, "quick": quick},
         {"weight_decay": 1e-3},
-        "scikit-learn's digits: the whole 8 x 8 image, and its left and right halves as two "
-        "'sensors'; one MLP (64 ReLU units) per network.",
+        "scikit-learn's digits, the left and right halves of each 8 x 8 image as two "
+        "'sensors' (same-sensor pairs: two initialisations on one half); one MLP "
+        "(64 ReLU units) per network.",
     )
 
 

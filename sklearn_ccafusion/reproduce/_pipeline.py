@@ -315,7 +315,7 @@ def reproduce(
         timings["cross-sensor study"] = time.perf_counter() - start
 
     start = time.perf_counter()
-    fusion = _fusion(prepared, networks, 1 if quick else pairs, n_jobs, progress)
+    fusion = _fusion(prepared, networks, pairs, n_jobs, progress)
     timings["fusion study"] = time.perf_counter() - start
 
     start = time.perf_counter()
