@@ -45,6 +45,7 @@ class Prepared:
     net_settings: dict[str, Any]
     head_params: dict[str, Any] = field(default_factory=dict)
     description: str = ""
+    torch_threads: int | None = None
 
     @property
     def sensors(self) -> list[str]:
@@ -104,6 +105,7 @@ def _digits(data_dir, quick: bool, seed: int) -> Prepared:
         "scikit-learn's digits, the left and right halves of each 8 x 8 image as two "
         "'sensors' (same-sensor pairs: two initialisations on one half); one MLP "
         "(64 ReLU units) per network.",
+        torch_threads=1,  # tiny networks: more threads only contend
     )
 
 

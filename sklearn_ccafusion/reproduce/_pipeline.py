@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
@@ -84,13 +85,30 @@ def _net_seed(seed: int, sensor_index: int, net_index: int) -> int:
     return int(sequence.generate_state(1)[0] % (2**31))
 
 
+@contextmanager
+def _torch_threads(n_threads: int | None):
+    """Run torch with ``n_threads`` intra-op threads, then restore the previous count."""
+    if n_threads is None:
+        yield
+        return
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(n_threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
 def _train_networks(
     prepared: Prepared, pairs: int, seed: int, device: str, cache_dir: Path, progress: bool
 ) -> dict[str, list[NetworkFeatures]]:
     """Train (or load from the cache) each sensor's networks and extract their features."""
     networks: dict[str, list[NetworkFeatures]] = {}
     total = len(prepared.sensors) * 2 * pairs
-    with tqdm(total=total, desc="networks", unit="net", disable=not progress) as bar:
+    bar = tqdm(total=total, desc="networks", unit="net", disable=not progress)
+    with bar, _torch_threads(prepared.torch_threads):
         for s_index, sensor in enumerate(prepared.sensors):
             networks[sensor] = []
             for i in range(2 * pairs):
