@@ -18,7 +18,7 @@ from sklearn_ccafusion._linalg import (
     merge_moments,
 )
 from sklearn_ccafusion._validation import check_min_samples, finite_moments
-from sklearn_ccafusion._views import resolve_view_sizes, view_slices
+from sklearn_ccafusion._views import estimator_view_sizes, view_slices
 from sklearn_ccafusion.whitening import PCAWhitener
 
 __all__ = ["CCAProjector"]
@@ -162,12 +162,7 @@ class CCAProjector(TransformerMixin, BaseEstimator):
             self, X, dtype=[np.float64, np.float32], reset=reset, ensure_all_finite=not fitting
         )
         if reset:
-            self.view_sizes_ = resolve_view_sizes(
-                self.view_sizes,
-                X.shape[1],
-                getattr(self, "feature_names_in_", None),
-                estimator_name=type(self).__name__,
-            )
+            self.view_sizes_ = estimator_view_sizes(self, X.shape[1])
         return X
 
     @_fit_context(prefer_skip_nested_validation=False)

@@ -16,26 +16,10 @@ quick stand-in on scikit-learn's digits.
 """
 
 # %%
-import os
-import tempfile
-from pathlib import Path
-
 from sklearn_ccafusion.plotting import plot_subspace_study
-from sklearn_ccafusion.reproduce import reproduce
+from sklearn_ccafusion.reproduce import gallery_run
 
-data_dir = os.environ.get("CCAFUSION_CIFAR_DIR")
-dataset = "cifar10" if data_dir else "digits"
-run = reproduce(
-    dataset,
-    data_dir=data_dir,
-    device=os.environ.get("CCAFUSION_DEVICE", "cpu"),
-    out=Path(tempfile.gettempdir()) / "ccafusion-examples" / dataset,
-    quick=data_dir is None,
-    pairs=1 if data_dir is None else 3,
-    repeats=2 if data_dir is None else 5,
-    progress=False,
-    overwrite=True,
-)
+run = gallery_run("cifar10", stand_in="digits", data_dir_variable="CCAFUSION_CIFAR_DIR")
 
 # %%
 # The same-sensor curves: one panel per sensor, original layer on top.

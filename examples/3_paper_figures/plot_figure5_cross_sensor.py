@@ -14,26 +14,10 @@ reused.
 """
 
 # %%
-import os
-import tempfile
-from pathlib import Path
-
 from sklearn_ccafusion.plotting import plot_cross_sensor
-from sklearn_ccafusion.reproduce import reproduce
+from sklearn_ccafusion.reproduce import gallery_run
 
-data_dir = os.environ.get("CCAFUSION_SHL_DIR")
-dataset = "shl" if data_dir else "synthetic-shl"
-run = reproduce(
-    dataset,
-    data_dir=data_dir,
-    device=os.environ.get("CCAFUSION_DEVICE", "cpu"),
-    out=Path(tempfile.gettempdir()) / "ccafusion-examples" / dataset,
-    quick=data_dir is None,
-    pairs=1 if data_dir is None else 3,
-    repeats=2 if data_dir is None else 5,
-    progress=False,
-    overwrite=True,
-)
+run = gallery_run("shl", stand_in="synthetic-shl", data_dir_variable="CCAFUSION_SHL_DIR")
 
 # %%
 # Rows: the CCA partner's sensor; columns: the sensor whose features are projected.
