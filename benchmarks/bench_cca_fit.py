@@ -179,6 +179,13 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--large", action="store_true", help="add 200k x 512 and 50k x 2048")
     parser.add_argument("--only-large", action="store_true", help="run only the large shapes")
+    parser.add_argument(
+        "--shape",
+        action="append",
+        default=[],
+        metavar="N,D",
+        help="run this shape (samples, features per view) instead; repeatable",
+    )
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--cap", type=float, default=60.0, help="sklearn CCA time cap (s)")
     parser.add_argument("--no-peers", action="store_true", help="skip sklearn and cca-zoo")
@@ -186,6 +193,8 @@ def main():
     shapes = [] if args.only_large else [(13_000, 128), (50_000, 64)]
     if args.large or args.only_large:
         shapes += [(200_000, 512), (50_000, 2048)]
+    if args.shape:
+        shapes = [tuple(int(v) for v in shape.split(",")) for shape in args.shape]
     rows = run(shapes, args.repeats, args.cap, peers=not args.no_peers)
     columns = [
         "n_samples",
@@ -198,7 +207,8 @@ def main():
         "max_abs_err",
         "extra_mem_x_input",
     ]
-    report("bench_cca_fit", rows, columns)
+    name = "bench_cca_fit" + ("_large" if args.only_large or args.shape else "")
+    report(name, rows, columns)
 
 
 if __name__ == "__main__":
