@@ -63,7 +63,6 @@ autosummary_generate = True
 autosummary_imported_members = False
 autodoc_typehints = "none"  # the numpydoc docstring gives the types users read
 autodoc_member_order = "groupwise"
-autodoc_default_options = {"members": True, "inherited-members": True}
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_attributes_as_param_list = True
@@ -105,7 +104,7 @@ sphinx_gallery_conf = {
     "backreferences_dir": "api/generated/backreferences",
     "reference_url": {"sklearn_ccafusion": None},
     # pyplot figures, and the Figures the package's plotting functions return
-    "image_scrapers": ("matplotlib", "ccafusion_docs.figure_scraper"),
+    "image_scrapers": ("ccafusion_docs.figure_scraper", "matplotlib"),
     "capture_repr": (),
     "show_memory": False,
     "remove_config_comments": True,

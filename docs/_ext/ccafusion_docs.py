@@ -78,19 +78,23 @@ def fetch_inventories(
 
 # -- sphinx-gallery scraper for bare Figures ------------------------------------------------
 def figure_scraper(block, block_vars, gallery_conf):
-    """Save the new, pyplot-less :class:`~matplotlib.figure.Figure` objects of a cell."""
+    """Save the new, pyplot-less :class:`~matplotlib.figure.Figure` objects of a cell.
+
+    It runs before sphinx-gallery's matplotlib scraper, and marks every figure it
+    meets, so a pyplot figure closed by that scraper is not saved again later.
+    """
     from matplotlib.figure import Figure
     from sphinx_gallery.scrapers import figure_rst
 
     paths = []
     for value in list(block_vars["example_globals"].values()):
-        if not isinstance(value, Figure) or getattr(value, "_ccafusion_scraped", False):
+        if not isinstance(value, Figure) or getattr(value, "_ccafusion_seen", False):
             continue
+        value._ccafusion_seen = True
         if value.canvas.manager is not None:  # pyplot's: the matplotlib scraper has it
             continue
         path = next(block_vars["image_path_iterator"])
         value.savefig(path, dpi=110)
-        value._ccafusion_scraped = True
         paths.append(path)
     return figure_rst(paths, gallery_conf["src_dir"])
 
@@ -198,6 +202,27 @@ def _strip_foreign_refs(app, what, name, obj, options, lines):
     lines[:] = [_REF.sub(lambda m: m.group(1).strip() or "the scikit-learn docs", x) for x in lines]
 
 
+_PARAM_LINE = re.compile(r"^(\s*\*{0,2}[A-Za-z_][\w, *]*\s:\s)(.*)$")
+_TRAILING_UNDERSCORE = re.compile(r"(?<=\w)_(?=\W|$)")
+
+
+def _escape_types(app, what, name, obj, options, lines):
+    """Escape ``name_`` in numpydoc type fields (``shape (n_components_,)``).
+
+    A word ending with an underscore is a reST reference; in a type it means a
+    fitted attribute. Runs before numpydoc parses the docstring; text inside
+    double backquotes is left alone.
+    """
+    for index, line in enumerate(lines):
+        match = _PARAM_LINE.match(line)
+        if not match:
+            continue
+        head, kind = match.groups()
+        parts = kind.split("``")
+        parts[::2] = [_TRAILING_UNDERSCORE.sub(r"\\_", part) for part in parts[::2]]
+        lines[index] = head + "``".join(parts)
+
+
 # -- benchmark tables ----------------------------------------------------------------------
 _BENCHMARKS = {
     "bench_cca_fit": (
@@ -214,7 +239,8 @@ _BENCHMARKS = {
         ],
     ),
     "bench_study": ("python benchmarks/bench_study.py", None),
-    "bench_fusion_methods": ("python benchmarks/bench_fusion.py", None),
+    "fusion_methods": ("python benchmarks/bench_fusion.py", None),
+    "fusion_kelm_scaling": ("python benchmarks/bench_fusion.py", None),
 }
 
 
@@ -292,4 +318,5 @@ def setup(app):
     app.connect("env-check-consistency", _check_api_complete)
     app.connect("env-updated", _reset_cache)
     app.connect("autodoc-process-docstring", _strip_foreign_refs)
+    app.connect("autodoc-process-docstring", _escape_types, priority=100)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
