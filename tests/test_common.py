@@ -12,7 +12,32 @@ from sklearn_ccafusion.utils import all_estimators
 
 # Estimators whose input is not a 2-D float table; their own test files cover
 # clone, pickle, Pipeline and GridSearchCV.
-EXCLUDED: dict[str, str] = {}
+EXCLUDED: dict[str, str] = {
+    "Spectrogram": (
+        "input is raw sensor segments, (n_segments, n_samples) or (n_segments, n_signals, "
+        "n_samples), each at least 2 * nperseg - noverlap (510 by default) samples long, and "
+        "its output is 4-D unless flatten=True; the common checks' small 2-D tables do not "
+        "fit. tests/preprocessing/test_spectrogram.py covers clone, pickle, Pipeline, "
+        "GridSearchCV, set_output and parameter validation."
+    ),
+    "SensorNetClassifier": (
+        "a torch network: it needs a module (and module__* arguments) to exist, its input "
+        "is whatever that module takes (images (n, C, H, W) as well as tables), and "
+        "training is stochastic; tests/nets/test_classifier.py covers clone, pickle, "
+        "Pipeline, GridSearchCV, determinism, dtypes, not-fitted errors and learning."
+    ),
+    "AcceleratedSensorNetClassifier": (
+        "needs a Hugging Face Accelerate accelerator and a module; "
+        "tests/nets/test_accelerate.py trains it with a stand-in accelerator and "
+        "SensorNetClassifier's tests cover the rest."
+    ),
+    "NetFeatures": (
+        "its required nets parameter is a list of (name, network) pairs and its input is "
+        "what those networks take (images or tables); tests/nets/test_features.py covers "
+        "clone, pickle, nested set_params, Pipeline, GridSearchCV, pandas output, "
+        "save/load and bad inputs."
+    ),
+}
 
 # Constructor arguments that keep the checks fast or make them applicable.
 INIT_PARAMS: dict[str, dict] = {}

@@ -1,0 +1,21 @@
+"""Data sets of the study: SHL 2018, CIFAR-10, a synthetic SHL-like generator, digits.
+
+Nothing is downloaded: the real data sets are read from files the user already has
+(:func:`load_shl2018`, :func:`load_cifar10`); the synthetic generator
+(:func:`make_multisensor_classification`) and scikit-learn's digits
+(:func:`load_digits_views`) work everywhere.
+"""
+
+from ._cifar10 import CIFAR10_CLASSES, load_cifar10
+from ._digits import load_digits_views
+from ._shl2018 import SHL2018_CLASSES, load_shl2018
+from ._synthetic import make_multisensor_classification
+
+__all__ = [
+    "CIFAR10_CLASSES",
+    "SHL2018_CLASSES",
+    "load_cifar10",
+    "load_digits_views",
+    "load_shl2018",
+    "make_multisensor_classification",
+]

@@ -1,0 +1,477 @@
+"""``SensorNetClassifier``: a skorch classifier whose ``transform`` gives penultimate features.
+
+skorch has no transformer for a network's penultimate features (its issues #482 and
+#705 ask for one). This subclass of :class:`skorch.NeuralNetClassifier` adds it,
+plus the final layer as numpy arrays, through skorch's own hooks (``get_dataset``,
+``get_iterator``, ``infer``, ``get_loss``, ``initialize_module``,
+``initialize_criterion``); skorch's ``fit_loop`` is not forked.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+from numpy.typing import ArrayLike, NDArray
+from skorch import NeuralNetClassifier
+from skorch.dataset import Dataset as SkorchDataset
+from skorch.dataset import unpack_data
+from skorch.utils import is_dataset, to_tensor
+from torch.utils.data import DataLoader
+
+from ._data import ArrayDataset, TensorBatches, as_float_tensor, tensors_of
+from ._device import (
+    autocast,
+    derive_seed,
+    device_type,
+    draw_seed,
+    resolve_device,
+    resolve_precision,
+    seeded,
+    unwrap_module,
+)
+from ._targets import class_weight_array, default_callbacks, encode_targets
+
+__all__ = ["SensorNetClassifier"]
+
+# Purposes of the seeds derived from ``random_state`` (see ``derive_seed``).
+_INIT, _TRAIN, _SHUFFLE = 0, 1, 2
+
+
+def _has_conv(module: torch.nn.Module) -> bool:
+    return any(isinstance(m, torch.nn.modules.conv._ConvNd) for m in module.modules())
+
+
+class SensorNetClassifier(NeuralNetClassifier):
+    """skorch classifier of a torch module, whose ``transform`` returns penultimate features.
+
+    The module follows the package's convention: ``module.features(x)`` returns the
+    penultimate features and ``module.classifier`` is the final
+    :class:`torch.nn.Linear` (:class:`MLPNet`, :class:`SHLConvNet`,
+    :class:`CIFARResNet`). Everything else is skorch's
+    :class:`~skorch.classifier.NeuralNetClassifier`: ``module__*``,
+    ``optimizer__*``, ``callbacks``, ``compile``, ``train_split``... are its
+    parameters, so ``GridSearchCV`` reaches them. Only the defaults below differ,
+    and the parameters after ``device`` are new.
+
+    Parameters
+    ----------
+    module : torch.nn.Module class or instance
+        The network; with a class, ``module__<arg>`` parameters build it.
+    criterion : torch criterion class, default=torch.nn.CrossEntropyLoss
+        The module returns logits.
+    optimizer : torch optimizer class, default=torch.optim.Adam
+        ``optimizer__weight_decay`` etc. reach it.
+    lr : float, default=1e-3
+        Learning rate.
+    max_epochs : int, default=10
+        Epochs per ``fit``.
+    batch_size : int, default=64
+        Training and inference batch size.
+    train_split : callable or None, default=None
+        skorch's internal validation split; ``None`` trains on all of ``X`` and
+        keeps the last epoch, as the original study.
+    verbose : int, default=0
+        0: silent; 1: skorch's epoch table (``PrintLog``); 2: also skorch's
+        ``ProgressBar``.
+    device : str, torch.device or None, default="cpu"
+        Compute device; ``"auto"`` is resolved to ``"cuda"`` when CUDA is present
+        (else ``"cpu"``) when the net is constructed. ``None`` leaves placement to
+        the caller (Accelerate).
+    class_weight : None, "balanced", dict or array-like of shape (n_classes,), default=None
+        Weights of the classes in the (mean) cross-entropy, in ``classes_``
+        order. ``"balanced"`` is ``n_samples / (n_classes * counts)`` of the ``y``
+        given to ``fit``; with a mean reduction only the ratios matter, so it equals
+        the original study's ``1 / counts`` on the same counts.
+        ``criterion__weight`` overrides it.
+    lr_step_epochs : int, sequence of int or None, default=None
+        Learning-rate schedule through skorch's :class:`~skorch.callbacks.LRScheduler`:
+        an int ``k`` multiplies the rate by ``lr_gamma`` every ``k`` epochs
+        (``StepLR``), a sequence gives the epochs where it does (``MultiStepLR``).
+    lr_gamma : float, default=0.1
+        Factor of each step of the schedule (``1 / 3`` for the CIFAR recipe).
+    precision : {"auto", "fp32", "bf16-mixed", "bf16"}, default="auto"
+        ``"bf16-mixed"``: training under bf16 autocast, inference (``predict``,
+        ``transform``) in fp32 so the features stay exact; ``"bf16"``: both in
+        bf16; ``"auto"``: ``"bf16-mixed"`` on CUDA, ``"fp32"`` elsewhere.
+    channels_last : bool or "auto", default="auto"
+        Keep the module and image batches in channels-last memory format;
+        ``"auto"``: on CUDA for modules with convolutions.
+    data_on_device : bool, default=True
+        Convert in-memory arrays once to tensors on ``device`` and slice batches
+        there (no ``DataLoader``, no per-batch host copy). ``False`` (or a custom
+        ``iterator_train``/``iterator_valid``, or a ``Dataset`` as ``X``) uses
+        skorch's ``DataLoader`` path.
+    augment : callable or None, default=None
+        Applied to each training batch of inputs on the device, e.g.
+        :class:`FlipCrop` for CIFAR.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the module's initialisation, the batch order and the training
+        randomness (dropout, augmentation) through torch generators forked from
+        the global ones, which are left untouched. ``None``: unseeded.
+    **kwargs
+        Any other :class:`~skorch.classifier.NeuralNetClassifier` parameter.
+
+    Attributes
+    ----------
+    module_ : torch.nn.Module
+        The trained network.
+    classes_ : ndarray of shape (n_classes,)
+        Class labels, ``classes`` or those of ``y``; ``predict`` returns them.
+    class_components_ : ndarray of shape (n_classes, n_features), float32
+        Weight of ``module_.classifier`` (the class components).
+    class_bias_ : ndarray of shape (n_classes,), float32
+        Bias of ``module_.classifier``.
+    history_ : skorch.History
+        Per-epoch and per-batch records (``train_loss``, ``lr``...).
+
+    See Also
+    --------
+    NetFeatures : Trains several nets and stacks their features as views.
+    training_recipe : The original study's training parameters.
+
+    Notes
+    -----
+    ``logits = transform(X) @ class_components_.T + class_bias_`` (in eval mode).
+    Targets may be any labels; they are encoded to indices of ``classes_``, and
+    the module must have ``len(classes_)`` outputs. Pickling a net trained on CUDA
+    and unpickling it on a machine without CUDA gives a CPU net (skorch).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn_ccafusion.nets import MLPNet, SensorNetClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> net = SensorNetClassifier(
+    ...     MLPNet, module__n_features=64, module__n_classes=10, module__hidden=32,
+    ...     max_epochs=5, random_state=0,
+    ... ).fit(X / 16, y)
+    >>> net.transform(X[:3]).shape, net.class_components_.shape
+    ((3, 32), (10, 32))
+    >>> bool(net.score(X / 16, y) > 0.8)
+    True
+    """
+
+    def __init__(
+        self,
+        module: Any,
+        *,
+        criterion: Any = torch.nn.CrossEntropyLoss,
+        optimizer: Any = torch.optim.Adam,
+        lr: float = 1e-3,
+        max_epochs: int = 10,
+        batch_size: int = 64,
+        train_split: Any = None,
+        verbose: int = 0,
+        device: str | torch.device | None = "cpu",
+        class_weight: Any = None,
+        lr_step_epochs: int | list[int] | None = None,
+        lr_gamma: float = 0.1,
+        precision: str = "auto",
+        channels_last: bool | str = "auto",
+        data_on_device: bool = True,
+        augment: Any = None,
+        random_state: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            module,
+            criterion=criterion,
+            optimizer=optimizer,
+            lr=lr,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            train_split=train_split,
+            verbose=verbose,
+            device=resolve_device(device),
+            **kwargs,
+        )
+        self.class_weight = class_weight
+        self.lr_step_epochs = lr_step_epochs
+        self.lr_gamma = lr_gamma
+        self.precision = precision
+        self.channels_last = channels_last
+        self.data_on_device = data_on_device
+        self.augment = augment
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ params
+    def set_params(self, **kwargs: Any) -> SensorNetClassifier:
+        """Set parameters (skorch's ``set_params``; ``device="auto"`` is resolved)."""
+        if "device" in kwargs:
+            kwargs["device"] = resolve_device(kwargs["device"])
+        return super().set_params(**kwargs)
+
+    @property
+    def _default_callbacks(self) -> list[tuple[str, Any]]:
+        return default_callbacks(self.verbose, self.lr_step_epochs, self.lr_gamma)
+
+    # -------------------------------------------------------------- resolution
+    def _seed(self, purpose: int, *keys: int) -> int | None:
+        seed = getattr(self, "seed_", None)
+        return None if seed is None else derive_seed(seed, purpose, *keys)
+
+    def _amp(self) -> tuple[bool, bool]:
+        return resolve_precision(self.precision, self.device)
+
+    def _use_channels_last(self) -> bool:
+        if self.channels_last == "auto":
+            module = getattr(self, "module_", None)
+            return (
+                device_type(self.device) == "cuda"
+                and module is not None
+                and _has_conv(unwrap_module(module))
+            )
+        return bool(self.channels_last)
+
+    # ---------------------------------------------------------- initialisation
+    def initialize_module(self) -> SensorNetClassifier:
+        """Build the module under the seed drawn from ``random_state``; check its convention."""
+        self.seed_ = draw_seed(self.random_state)
+        with seeded(self._seed(_INIT)):
+            super().initialize_module()
+        module = unwrap_module(self.module_)
+        if not callable(getattr(module, "features", None)) or not isinstance(
+            getattr(module, "classifier", None), torch.nn.Linear
+        ):
+            raise TypeError(
+                f"{type(self).__name__} needs a module with a features(x) method (the "
+                "penultimate features) and a final torch.nn.Linear named classifier; "
+                f"{type(module).__name__} lacks them (see MLPNet for the convention)."
+            )
+        if self._use_channels_last():
+            self.module_ = self.module_.to(memory_format=torch.channels_last)
+        return self
+
+    def initialize_criterion(self) -> SensorNetClassifier:
+        """Build the criterion, with the class weights of ``class_weight``."""
+        kwargs = self.get_params_for("criterion")
+        weight = getattr(self, "class_weight_", None)
+        if (
+            weight is None
+            and self.class_weight is not None
+            and not isinstance(self.class_weight, (str, dict))
+        ):
+            weight = np.asarray(self.class_weight, dtype=float)
+        if weight is not None:
+            if "weight" in kwargs:
+                raise ValueError("Set class_weight or criterion__weight, not both.")
+            kwargs["weight"] = torch.as_tensor(weight, dtype=torch.float32)
+        self.criterion_ = self.initialized_instance(self.criterion, kwargs)
+        return self
+
+    def _compute_class_weight(self, y: Any) -> None:
+        """Store ``class_weight_`` (array in classes order, or None) from ``y``."""
+        self.class_weight_ = None
+        if y is not None:
+            self.class_weight_ = class_weight_array(self.class_weight, self.classes, y)
+
+    # ----------------------------------------------------------------- fitting
+    def fit(self, X: Any, y: Any, **fit_params: Any) -> SensorNetClassifier:
+        """Initialise and train the module on ``X`` (float64 accepted) and labels ``y``.
+
+        Parameters
+        ----------
+        X : array-like, DataFrame, tensor or Dataset
+            Inputs, shape ``(n_samples, ...)`` as the module expects.
+        y : array-like of shape (n_samples,)
+            Class labels, any values.
+        **fit_params : dict
+            Passed to skorch's ``fit``.
+
+        Returns
+        -------
+        self : SensorNetClassifier
+        """
+        if not self.warm_start or not self.initialized_:
+            self.__dict__.pop("classes_inferred_", None)
+            self._compute_class_weight(y)
+        return super().fit(X, y, **fit_params)
+
+    def partial_fit(
+        self, X: Any, y: Any = None, classes: Any = None, **fit_params: Any
+    ) -> SensorNetClassifier:
+        """Train for ``max_epochs`` more epochs without re-initialising (skorch's).
+
+        The training randomness is seeded from ``random_state`` and the number of
+        epochs already done, so repeated calls do not replay the same batches.
+
+        Returns
+        -------
+        self : SensorNetClassifier
+        """
+        if not self.initialized_:
+            self._compute_class_weight(y)
+            self.initialize()
+        n_done = len(self.history)
+        with seeded(self._seed(_TRAIN, n_done), self.device):
+            return super().partial_fit(X, y, classes=classes, **fit_params)
+
+    def check_data(self, X: Any, y: Any = None) -> None:
+        """skorch's check; the classes of the first ``fit`` are kept by ``partial_fit``."""
+        known = self.__dict__.get("classes_inferred_")
+        super().check_data(X, y)
+        if known is not None:
+            self.classes_inferred_ = known
+
+    def _check_n_outputs(self) -> None:
+        n_out = unwrap_module(self.module_).classifier.out_features
+        if n_out != len(self.classes_):
+            raise ValueError(
+                f"The module has {n_out} outputs but there are {len(self.classes_)} classes "
+                f"({self.classes_!r}); set module__n_classes={len(self.classes_)} or pass "
+                "classes= with every label."
+            )
+
+    # ------------------------------------------------------------- data paths
+    def _data_device(self) -> str | torch.device | None:
+        return self.device if self.data_on_device else None
+
+    def get_dataset(self, X: Any, y: Any = None) -> Any:
+        """In-memory ``X`` as float32 (``y`` as class indices) tensors, on the device.
+
+        A ``Dataset`` passes through; a custom ``dataset`` parameter gets skorch's path.
+        """
+        if is_dataset(X) or self.dataset is not SkorchDataset:
+            return super().get_dataset(X, y)
+        Xt = as_float_tensor(X)
+        if Xt.ndim == 4 and self._use_channels_last():
+            Xt = Xt.contiguous(memory_format=torch.channels_last)
+        yt = None
+        if y is not None:
+            self._check_n_outputs()
+            yt = torch.from_numpy(encode_targets(y, self.classes_))
+        device = self._data_device()
+        if device is not None:
+            Xt = Xt.to(device)
+            yt = None if yt is None else yt.to(device)
+        return ArrayDataset(Xt, yt)
+
+    def get_iterator(self, dataset: Any, training: bool = False) -> Any:
+        """Batches: ``TensorBatches`` for in-memory data, else skorch's ``DataLoader``.
+
+        Training batches are shuffled by default (``iterator_train__shuffle``), with
+        a generator seeded from ``random_state`` and the epochs done.
+        """
+        prefix = "iterator_train" if training else "iterator_valid"
+        iterator = getattr(self, prefix)
+        kwargs = self.get_params_for(prefix)
+        kwargs.setdefault("batch_size", self.batch_size)
+        if kwargs["batch_size"] == -1:
+            kwargs["batch_size"] = len(dataset)
+        if training:
+            kwargs.setdefault("shuffle", True)
+            seed = self._seed(_SHUFFLE, len(self.history))
+            if kwargs["shuffle"] and seed is not None and "generator" not in kwargs:
+                kwargs["generator"] = torch.Generator().manual_seed(seed)
+        if iterator is DataLoader and self.data_on_device and tensors_of(dataset) is not None:
+            allowed = {"batch_size", "shuffle", "generator", "drop_last"}
+            iterator = TensorBatches
+            kwargs = {k: v for k, v in kwargs.items() if k in allowed}
+        return iterator(dataset, **kwargs)
+
+    def _prepare_input(self, x: Any) -> Any:
+        x = to_tensor(x, device=self.device)
+        if torch.is_tensor(x):
+            if x.dtype == torch.float64:
+                x = x.float()
+            if x.ndim == 4 and self._use_channels_last():
+                x = x.contiguous(memory_format=torch.channels_last)
+        return x
+
+    def infer(self, x: Any, **fit_params: Any) -> torch.Tensor:
+        """Forward pass of a batch: device, dtype, memory format, augmentation, autocast."""
+        x = self._prepare_input(x)
+        training = unwrap_module(self.module_).training
+        if training and self.augment is not None:
+            x = self.augment(x)
+        amp_train, amp_infer = self._amp()
+        with autocast(amp_train if training else amp_infer, self.device):
+            if isinstance(x, dict):
+                y_pred = self.module_(**self._merge_x_and_fit_params(x, fit_params))
+            else:
+                y_pred = self.module_(x, **fit_params)
+        return y_pred if training else y_pred.float()
+
+    def get_loss(
+        self, y_pred: torch.Tensor, y_true: Any, X: Any = None, training: bool = False
+    ) -> torch.Tensor:
+        """Criterion on float32 logits (after bf16 autocast) and int64 class indices."""
+        y_true = to_tensor(y_true, device=self.device)
+        if torch.is_tensor(y_true) and not y_true.is_floating_point():
+            y_true = y_true.long()
+        return super().get_loss(y_pred.float(), y_true, X=X, training=training)
+
+    # --------------------------------------------------------------- outputs
+    def _run_batches(self, X: Any, fn: Any) -> NDArray[np.float32]:
+        """Apply ``fn(module, x)`` to the batches of ``X`` in eval mode, without grad."""
+        self.check_is_fitted()
+        module = unwrap_module(self.module_)
+        self._set_training(False)
+        iterator = self.get_iterator(self.get_dataset(X), training=False)
+        _, amp_infer = self._amp()
+        outputs = []
+        with torch.no_grad(), autocast(amp_infer, self.device):
+            for batch in iterator:
+                Xi, _ = unpack_data(batch)
+                outputs.append(fn(module, self._prepare_input(Xi)).float())
+        if not outputs:
+            raise ValueError("Found an input with 0 samples; at least 1 is required.")
+        return torch.cat(outputs).cpu().numpy()
+
+    def transform(self, X: ArrayLike) -> NDArray[np.float32]:
+        """Penultimate features ``module_.features(X)``, in eval mode, batched.
+
+        Parameters
+        ----------
+        X : array-like, tensor or Dataset
+            Inputs, as for ``fit``.
+
+        Returns
+        -------
+        features : ndarray of shape (n_samples, n_features), float32
+        """
+        return self._run_batches(X, lambda module, x: module.features(x))
+
+    def decision_function(self, X: ArrayLike) -> NDArray[np.float32]:
+        """Logits of the module (eval mode), columns in ``classes_`` order.
+
+        Returns
+        -------
+        logits : ndarray of shape (n_samples, n_classes), float32
+        """
+        return self._run_batches(X, lambda module, x: module(x))
+
+    def predict(self, X: ArrayLike) -> NDArray:
+        """Class labels (``classes_``) of the highest logits.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        index = self.predict_proba(X).argmax(axis=1)
+        return np.asarray(self.classes_)[index]
+
+    @property
+    def class_components_(self) -> NDArray[np.float32]:
+        """Weight of the final layer, shape ``(n_classes, n_features)``."""
+        self.check_is_fitted()
+        weight = unwrap_module(self.module_).classifier.weight
+        return weight.detach().float().cpu().numpy().copy()
+
+    @property
+    def class_bias_(self) -> NDArray[np.float32]:
+        """Bias of the final layer, shape ``(n_classes,)``."""
+        self.check_is_fitted()
+        bias = unwrap_module(self.module_).classifier.bias
+        if bias is None:
+            return np.zeros(self.class_components_.shape[0], dtype=np.float32)
+        return bias.detach().float().cpu().numpy().copy()
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = True  # tables (MLPNet) and
+        tags.input_tags.three_d_array = True  # stacked images, whatever the module takes
+        tags.non_deterministic = self.random_state is None
+        return tags

@@ -1,0 +1,156 @@
+"""Device, precision and seeding helpers: every choice comes from a parameter.
+
+No function here touches global state for good: seeding happens inside
+:func:`torch.random.fork_rng`, which restores the global generators on exit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.utils import check_random_state
+
+__all__ = [
+    "autocast",
+    "derive_seed",
+    "device_type",
+    "draw_seed",
+    "resolve_device",
+    "resolve_precision",
+    "seeded",
+    "unwrap_module",
+]
+
+PRECISIONS = ("auto", "fp32", "bf16-mixed", "bf16")
+
+
+def resolve_device(device: str | torch.device | None) -> str | torch.device | None:
+    """Return ``device`` with ``"auto"`` replaced by ``"cuda"`` when CUDA is present.
+
+    Examples
+    --------
+    >>> resolve_device("cpu")
+    'cpu'
+    >>> resolve_device("auto") in ("cpu", "cuda")
+    True
+    """
+    if isinstance(device, str) and device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return device
+
+
+@lru_cache(maxsize=64)
+def device_type(device: str | torch.device | None) -> str:
+    """``"cuda"``, ``"cpu"``, ... of a device spec (``None`` counts as CPU).
+
+    Examples
+    --------
+    >>> device_type("cuda:1"), device_type(None)
+    ('cuda', 'cpu')
+    """
+    return "cpu" if device is None else torch.device(device).type
+
+
+def resolve_precision(precision: str, device: str | torch.device | None) -> tuple[bool, bool]:
+    """Whether bf16 autocast applies to ``(training, inference)``.
+
+    ``"auto"`` is ``"bf16-mixed"`` on CUDA (bf16 training, fp32 inference) and
+    ``"fp32"`` elsewhere.
+
+    Examples
+    --------
+    >>> resolve_precision("auto", "cpu"), resolve_precision("bf16", "cpu")
+    ((False, False), (True, True))
+    """
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}.")
+    if precision == "auto":
+        precision = "bf16-mixed" if device_type(device) == "cuda" else "fp32"
+    return precision != "fp32", precision == "bf16"
+
+
+def autocast(enabled: bool, device: str | torch.device | None):
+    """A bf16 :func:`torch.autocast` context, or a no-op when not ``enabled``."""
+    if not enabled:
+        return nullcontext()
+    return torch.autocast(device_type=device_type(device), dtype=torch.bfloat16)
+
+
+def draw_seed(random_state: Any) -> int | None:
+    """An int seed from ``random_state``: the int itself, ``None`` stays ``None``.
+
+    A ``numpy.random.RandomState`` instance draws one.
+
+    Examples
+    --------
+    >>> draw_seed(3), draw_seed(None)
+    (3, None)
+    """
+    if random_state is None:
+        return None
+    if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
+        return int(random_state)
+    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+
+
+def derive_seed(seed: int, *keys: int) -> int:
+    """A 63-bit seed for one purpose (``keys``) derived from ``seed``.
+
+    Examples
+    --------
+    >>> derive_seed(0, 1) == derive_seed(0, 1) != derive_seed(0, 2)
+    True
+    """
+    state = np.random.SeedSequence([seed, *keys]).generate_state(2, dtype=np.uint32)
+    return int(state[0]) << 31 | int(state[1]) >> 1
+
+
+@contextmanager
+def seeded(seed: int | None, device: str | torch.device | None = None) -> Iterator[None]:
+    """Run a block with torch's global generators seeded, restoring them afterwards.
+
+    ``seed=None`` runs the block unchanged (the global generators advance as usual).
+
+    Examples
+    --------
+    >>> import torch
+    >>> before = torch.get_rng_state()
+    >>> with seeded(0):
+    ...     a = torch.rand(2)
+    >>> with seeded(0):
+    ...     b = torch.rand(2)
+    >>> bool(torch.equal(a, b)), bool(torch.equal(before, torch.get_rng_state()))
+    (True, True)
+    """
+    if seed is None:
+        yield
+        return
+    cuda = device_type(device) == "cuda" and torch.cuda.is_available()
+    devices = list(range(torch.cuda.device_count())) if cuda else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        yield
+
+
+def unwrap_module(module: torch.nn.Module) -> torch.nn.Module:
+    """The user's module inside ``torch.compile`` or data-parallel wrappers.
+
+    Examples
+    --------
+    >>> import torch
+    >>> lin = torch.nn.Linear(2, 2)
+    >>> unwrap_module(lin) is lin
+    True
+    """
+    while True:
+        if hasattr(module, "_orig_mod"):
+            module = module._orig_mod
+        elif isinstance(module, (torch.nn.DataParallel, torch.nn.parallel.DistributedDataParallel)):
+            module = module.module
+        else:
+            return module

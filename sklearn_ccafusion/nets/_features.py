@@ -1,0 +1,403 @@
+"""``NetFeatures``: train several networks and stack their penultimate features as views.
+
+The output is the package's stacked-views array, ``np.hstack([F1, F2, ...])``, with
+``view_sizes_`` and feature names ``<name>__f<i>``, so ``CCAProjector``,
+``SubspaceProjector`` and the fusion estimators find the views by themselves.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+from collections.abc import Sequence
+from numbers import Integral
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+from numpy.typing import NDArray
+from sklearn.base import TransformerMixin, clone
+from sklearn.frozen import FrozenEstimator
+from sklearn.utils import Bunch
+from sklearn.utils.metaestimators import _BaseComposition
+from sklearn.utils.validation import check_is_fitted
+
+__all__ = ["NetFeatures"]
+
+_MANIFEST = "manifest.json"
+
+
+def _as_index(selection: Any) -> Any:
+    """``None``, a slice, or a list of ints/column names (an int becomes ``[int]``)."""
+    if selection is None or isinstance(selection, slice):
+        return selection
+    if isinstance(selection, (Integral, str)):
+        return [selection]
+    return list(selection)
+
+
+def _check_selection(X: Any, selection: Any, name: str) -> None:
+    """Raise a ``ValueError`` naming the net when its selection does not fit ``X``."""
+    selection = _as_index(selection)
+    if selection is None or hasattr(X, "iloc"):
+        return
+    shape = tuple(np.shape(X))
+    if len(shape) < 2:
+        raise ValueError(f"inputs[{name!r}] selects along axis 1, but X has shape {shape}.")
+    if isinstance(selection, list):
+        bad = [i for i in selection if not isinstance(i, Integral) or not -shape[1] <= i < shape[1]]
+        if bad:
+            raise ValueError(
+                f"inputs[{name!r}] = {selection} selects indices {bad} along axis 1, but X "
+                f"has {shape[1]} columns/channels there (shape {shape})."
+            )
+
+
+def _select(X: Any, selection: Any) -> Any:
+    """The part of ``X`` a net sees: columns of a 2-D input, channels (axis 1) otherwise."""
+    selection = _as_index(selection)
+    if selection is None:
+        return X
+    if hasattr(X, "iloc"):  # pandas DataFrame
+        if isinstance(selection, list) and selection and isinstance(selection[0], str):
+            return X.loc[:, selection]
+        return X.iloc[:, selection]
+    if not hasattr(X, "shape"):
+        X = np.asarray(X)
+    return X[:, selection]
+
+
+def _jsonable(selection: Any) -> Any:
+    selection = _as_index(selection)
+    if isinstance(selection, slice):
+        return {"slice": [selection.start, selection.stop, selection.step]}
+    if selection is None:
+        return None
+    return [s if isinstance(s, str) else int(s) for s in selection]
+
+
+def _from_json(selection: Any) -> Any:
+    if isinstance(selection, dict):
+        return slice(*selection["slice"])
+    return selection
+
+
+class NetFeatures(TransformerMixin, _BaseComposition):
+    """Train networks, each on its part of the input, and stack their penultimate features.
+
+    Parameters
+    ----------
+    nets : list of (str, estimator) tuples
+        The networks, named. Each is a :class:`SensorNetClassifier` (cloned and
+        trained by ``fit``) or a :class:`sklearn.frozen.FrozenEstimator` wrapping a
+        fitted one (used as is). Names reach the nets' parameters:
+        ``set_params(acc__max_epochs=50)``, ``GridSearchCV`` over
+        ``"<step>__<name>__module__hidden"``. Names may not contain ``"__"``.
+    inputs : dict, list or None, default=None
+        What each net sees of ``X``: ``inputs[name]`` (or the i-th entry of a list)
+        is ``None`` (all of ``X``: the same-sensor case, nets differing by seed),
+        an int, a list of ints or a slice selecting along axis 1 (channels of a
+        ``(n, n_signals, H, W)`` stack of sensors, columns of a 2-D array), or a list
+        of column names of a DataFrame. ``None`` gives all of ``X`` to every net. A
+        dict needs exactly the nets' names; a list one entry per net.
+    cache_dir : str, path or None, default=None
+        Directory of trained nets. ``fit`` stores each trained net there under its
+        name and a hash of its parameters and training data, and reuses it when
+        the same net meets the same data again (a study that does not retrain).
+
+    Attributes
+    ----------
+    nets_ : list of (str, estimator) tuples
+        The fitted nets.
+    named_nets_ : sklearn.utils.Bunch
+        The fitted nets by name.
+    view_sizes_ : tuple of int
+        Number of features of each net, in order.
+    n_features_in_ : int
+        Columns of ``X`` in ``fit``, when ``X`` is 2-D.
+
+    See Also
+    --------
+    SensorNetClassifier : One network whose ``transform`` is its penultimate features.
+
+    Notes
+    -----
+    ``transform`` returns float32 ``np.hstack`` of the nets' features; with
+    ``set_output(transform="pandas")`` its columns are ``<name>__f<i>``, which the
+    multi-view estimators read as views when their ``view_sizes=None``. For nets
+    of different widths given as a bare array, pass ``view_sizes=view_sizes_``.
+
+    Examples
+    --------
+    Two "sensors", the left and right halves of the digit images:
+
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn_ccafusion.nets import MLPNet, NetFeatures, SensorNetClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> X = X.reshape(-1, 8, 8)[:, :, :4].reshape(-1, 32), X.reshape(-1, 8, 8)[:, :, 4:]
+    >>> X = np.hstack([X[0], X[1].reshape(-1, 32)]) / 16
+    >>> net = SensorNetClassifier(MLPNet, module__n_features=32, module__n_classes=10,
+    ...                           module__hidden=16, max_epochs=3, random_state=0)
+    >>> feats = NetFeatures([("left", net), ("right", net)],
+    ...                     inputs={"left": slice(0, 32), "right": slice(32, 64)})
+    >>> F = feats.fit_transform(X, y)
+    >>> F.shape, feats.view_sizes_
+    ((1797, 32), (16, 16))
+    >>> feats.get_feature_names_out()[[0, 16]].tolist()
+    ['left__f0', 'right__f0']
+    """
+
+    def __init__(
+        self,
+        nets: Sequence[tuple[str, Any]],
+        inputs: dict[str, Any] | Sequence[Any] | None = None,
+        cache_dir: str | Path | None = None,
+    ) -> None:
+        self.nets = nets
+        self.inputs = inputs
+        self.cache_dir = cache_dir
+
+    # ---------------------------------------------------------- composition
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """Parameters, with each net's as ``<name>__<param>`` when ``deep``."""
+        return self._get_params("nets", deep=deep)
+
+    def set_params(self, **params: Any) -> NetFeatures:
+        """Set parameters, a net's as ``<name>__<param>``.
+
+        Returns
+        -------
+        self : NetFeatures
+        """
+        self._set_params("nets", **params)
+        return self
+
+    @property
+    def named_nets(self) -> Bunch:
+        """The (unfitted) nets by name."""
+        return Bunch(**dict(self.nets))
+
+    @property
+    def named_nets_(self) -> Bunch:
+        """The fitted nets by name."""
+        check_is_fitted(self, "nets_")
+        return Bunch(**dict(self.nets_))
+
+    def _validate_nets(self) -> list[str]:
+        if (
+            not isinstance(self.nets, (list, tuple))
+            or not self.nets
+            or not all(isinstance(item, (list, tuple)) and len(item) == 2 for item in self.nets)
+        ):
+            raise ValueError(
+                f"nets must be a non-empty list of (name, net) tuples, got {self.nets!r}."
+            )
+        names = [name for name, _ in self.nets]
+        self._validate_names(names)
+        for name, net in self.nets:
+            if not (hasattr(net, "fit") and hasattr(net, "transform")):
+                raise TypeError(
+                    f"Net {name!r} ({type(net).__name__}) needs fit and transform methods; "
+                    "use SensorNetClassifier or a FrozenEstimator wrapping a fitted one."
+                )
+        return names
+
+    def _selections(self, names: list[str]) -> list[Any]:
+        inputs = self.inputs
+        if inputs is None:
+            return [None] * len(names)
+        if isinstance(inputs, dict):
+            missing = [n for n in names if n not in inputs]
+            extra = [k for k in inputs if k not in names]
+            if missing or extra:
+                raise ValueError(
+                    f"inputs must have one entry per net, keyed by the nets' names {names}; "
+                    f"missing {missing}, unknown {extra}."
+                )
+            return [inputs[n] for n in names]
+        if isinstance(inputs, (list, tuple)):
+            if len(inputs) != len(names):
+                raise ValueError(
+                    f"inputs has {len(inputs)} entries but there are {len(names)} nets "
+                    f"{names}; give one selection per net (or a dict keyed by name)."
+                )
+            return list(inputs)
+        raise TypeError(f"inputs must be None, a dict or a list, got {type(inputs).__name__}.")
+
+    # ---------------------------------------------------------------- fit
+    def _cache_path(self, name: str, net: Any, X: Any, y: Any) -> Path | None:
+        if self.cache_dir is None or isinstance(net, FrozenEstimator):
+            return None
+        key = joblib.hash((type(net).__qualname__, net.get_params(deep=False), X, y))
+        return Path(self.cache_dir) / f"{name}-{key}.pkl"
+
+    def _fit_one(self, name: str, net: Any, X: Any, y: Any) -> Any:
+        path = self._cache_path(name, net, X, y)
+        if path is not None and path.exists():
+            with path.open("rb") as f:
+                return pickle.load(f)
+        fitted = clone(net).fit(X, y)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            with tmp.open("wb") as f:
+                pickle.dump(fitted, f)
+            tmp.replace(path)
+        return fitted
+
+    @staticmethod
+    def _width(net: Any, X_one: Any) -> int:
+        components = getattr(net, "class_components_", None)
+        if components is not None:
+            return int(np.shape(components)[1])
+        return int(np.shape(net.transform(X_one))[1])
+
+    def fit(self, X: Any, y: Any = None) -> NetFeatures:
+        """Train each net on its part of ``X``.
+
+        Parameters
+        ----------
+        X : array-like, DataFrame or tensor of shape (n_samples, ...)
+            Inputs: a 2-D table or a stack of sensors ``(n, n_signals, H, W)``.
+        y : array-like of shape (n_samples,)
+            Class labels (ignored by frozen nets).
+
+        Returns
+        -------
+        self : NetFeatures
+        """
+        names = self._validate_nets()
+        selections = self._selections(names)
+        for name, selection in zip(names, selections):
+            _check_selection(X, selection, name)
+        nets_, sizes = [], []
+        for (name, net), selection in zip(self.nets, selections):
+            X_net = _select(X, selection)
+            fitted = self._fit_one(name, net, X_net, y)
+            nets_.append((name, fitted))
+            sizes.append(self._width(fitted, X_net[:1]))
+        self.nets_ = nets_
+        self.view_sizes_ = tuple(sizes)
+        if len(np.shape(X)) == 2:
+            self.n_features_in_ = int(np.shape(X)[1])
+        return self
+
+    # ----------------------------------------------------------- transform
+    def transform(self, X: Any) -> NDArray[np.float32]:
+        """Stacked penultimate features of the nets, ``np.hstack([F1, F2, ...])``.
+
+        Parameters
+        ----------
+        X : array-like, DataFrame or tensor of shape (n_samples, ...)
+            Inputs, as in ``fit``.
+
+        Returns
+        -------
+        features : ndarray of shape (n_samples, sum(view_sizes_)), float32
+        """
+        check_is_fitted(self, "nets_")
+        names = [name for name, _ in self.nets_]
+        selections = self._selections(names)
+        for name, selection in zip(names, selections):
+            _check_selection(X, selection, name)
+        blocks = []
+        for (name, net), selection, size in zip(self.nets_, selections, self.view_sizes_):
+            block = np.asarray(net.transform(_select(X, selection)))
+            if block.ndim != 2 or block.shape[1] != size:
+                raise ValueError(
+                    f"Net {name!r} returned features of shape {block.shape}, expected "
+                    f"(n_samples, {size})."
+                )
+            blocks.append(block.astype(np.float32, copy=False))
+        return np.concatenate(blocks, axis=1)
+
+    def get_feature_names_out(self, input_features: Any = None) -> NDArray[np.object_]:
+        """Output names ``<name>__f<i>``, one group per net.
+
+        Parameters
+        ----------
+        input_features : ignored
+            The output names do not depend on the input's.
+
+        Returns
+        -------
+        names : ndarray of str objects
+        """
+        check_is_fitted(self, "nets_")
+        return np.asarray(
+            [
+                f"{name}__f{i}"
+                for (name, _), size in zip(self.nets_, self.view_sizes_)
+                for i in range(size)
+            ],
+            dtype=object,
+        )
+
+    # -------------------------------------------------------- persistence
+    def save(self, directory: str | Path) -> Path:
+        """Write the fitted nets (one pickle per name) and a manifest to ``directory``.
+
+        Parameters
+        ----------
+        directory : str or path
+            Created if needed; ``<name>.pkl`` files are overwritten.
+
+        Returns
+        -------
+        directory : pathlib.Path
+        """
+        check_is_fitted(self, "nets_")
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        names = [name for name, _ in self.nets_]
+        for name, net in self.nets_:
+            while isinstance(net, FrozenEstimator):
+                net = net.estimator
+            with (directory / f"{name}.pkl").open("wb") as f:
+                pickle.dump(net, f)
+        manifest = {
+            "names": names,
+            "view_sizes": list(self.view_sizes_),
+            "inputs": {n: _jsonable(s) for n, s in zip(names, self._selections(names))},
+        }
+        (directory / _MANIFEST).write_text(json.dumps(manifest, indent=1))
+        return directory
+
+    @classmethod
+    def load(cls, directory: str | Path) -> NetFeatures:
+        """A fitted ``NetFeatures`` from :meth:`save`'s directory, nets frozen.
+
+        Its ``nets`` are ``FrozenEstimator`` wrappers of the loaded nets, so
+        refitting (e.g. inside a ``Pipeline``) does not retrain them.
+
+        Parameters
+        ----------
+        directory : str or path
+            A directory written by :meth:`save`.
+
+        Returns
+        -------
+        features : NetFeatures
+        """
+        directory = Path(directory)
+        manifest = json.loads((directory / _MANIFEST).read_text())
+        nets = []
+        for name in manifest["names"]:
+            with (directory / f"{name}.pkl").open("rb") as f:
+                nets.append((name, FrozenEstimator(pickle.load(f))))
+        inputs = {n: _from_json(s) for n, s in manifest["inputs"].items()}
+        if all(s is None for s in inputs.values()):
+            inputs = None
+        features = cls(nets=nets, inputs=inputs)
+        features.nets_ = list(nets)
+        features.view_sizes_ = tuple(manifest["view_sizes"])
+        return features
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.target_tags.required = True
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        return tags

@@ -1,0 +1,228 @@
+"""The figures and the ``report.md`` of a reproduction, with a verdict per claim."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from sklearn_ccafusion.plotting import plot_cross_sensor, plot_fusion, plot_subspace_study
+from sklearn_ccafusion.reproduce._cache import atomic_write, write_text
+from sklearn_ccafusion.reproduce._datasets import PAPER_NUMBERS, Prepared
+from sklearn_ccafusion.study import summarize_study
+
+if TYPE_CHECKING:
+    from sklearn_ccafusion.reproduce._pipeline import Reproduction
+
+__all__ = ["key_numbers", "write_report"]
+
+#: Tolerance of claim 1: CCA_highest at n = n_classes within this of the full score.
+FULL_SCORE_TOLERANCE = 0.05
+
+
+def _save_png(figure, path: Path) -> str:
+    atomic_write(path, lambda tmp: figure.savefig(tmp, format="png", dpi=110))
+    return path.name
+
+
+def _at(summary: pd.DataFrame, sensor, method: str, n: int, head: str) -> float:
+    rows = summary[
+        (summary["sensor"] == sensor)
+        & (summary["method"] == method)
+        & (summary["head"] == head)
+        & (summary["n"] == n)
+    ]
+    return float(rows["mean"].iloc[0]) if len(rows) else float("nan")
+
+
+def key_numbers(results: pd.DataFrame, n_classes: int) -> pd.DataFrame:
+    """Per sensor: the full-feature score and each method at ``n = n_classes``.
+
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        Output of the subspace study, with a ``sensor`` column.
+    n_classes : int
+
+    Returns
+    -------
+    numbers : pandas.DataFrame
+        One row per sensor.
+    """
+    summary = summarize_study(results)
+    rows = []
+    for sensor in dict.fromkeys(summary["sensor"]):
+        full_n = int(summary.loc[summary["sensor"] == sensor, "n"].max())
+        row = {"sensor": sensor, "full": _at(summary, sensor, "cca_highest", full_n, "original")}
+        for method in (
+            "cca_highest",
+            "pca",
+            "random_selection",
+            "random_projection",
+            "max_activation",
+            "cca_random",
+            "cca_lowest",
+        ):
+            for head in ("original", "retrained"):
+                row[f"{method}@K {head}"] = _at(summary, sensor, method, n_classes, head)
+            curve = summary[
+                (summary["sensor"] == sensor)
+                & (summary["method"] == method)
+                & (summary["head"] == "original")
+                & (summary["n"] < full_n)
+            ]
+            row[f"{method} curve"] = float(curve["mean"].mean()) if len(curve) else float("nan")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _fmt(value: float) -> str:
+    return "n/a" if value is None or not np.isfinite(value) else f"{value:.3f}"
+
+
+def _fusion_lines(fusion: pd.DataFrame, metric: str) -> list[str]:
+    lines = []
+    agreement = fusion[(fusion["measure"] == "agreement") & (fusion["method"] == "cca_sum_svm")]
+    if len(agreement):
+        largest = agreement["n_components"].max()
+        at_all = agreement[agreement["n_components"] == largest]["value"].mean()
+        best = agreement.groupby("n_components")["value"].mean()
+        lines.append(
+            f"- CCA-sum + SVM agrees with logit averaging on {at_all:.1%} of the validation "
+            f"predictions with all {largest} canonical pairs (best: {best.max():.1%} at "
+            f"{best.idxmax()} pairs)."
+        )
+    scores = fusion[(fusion["measure"] == metric) & fusion["n_components"].isna()]
+    for method in ("view_1", "view_2", "logit_average"):
+        value = scores.loc[scores["method"] == method, "value"].mean()
+        lines.append(f"- {method.replace('_', ' ')}: {metric} {_fmt(value)}")
+    rho = fusion[(fusion["method"] == "cca_sum_vs_logit_sum")]
+    if len(rho):
+        first = rho[rho["n_components"] == rho["n_components"].min()]
+        values = first["value"]
+        lines.append(
+            "- canonical correlations between the first K-1 CCA-sum features and the summed "
+            f"class-centred logits: mean {values.mean():.3f}, min {values.min():.3f}."
+        )
+    return lines
+
+
+def write_report(reproduction: Reproduction, prepared: Prepared) -> Path:
+    """Write the figures and ``report.md`` into the reproduction's folder.
+
+    Returns
+    -------
+    path : Path
+        The report.
+    """
+    out = reproduction.out
+    k = prepared.n_classes
+    metric = prepared.metric
+    figures = {"figure4_subspace.png": plot_subspace_study(reproduction.results, n_classes=k)}
+    if reproduction.cross_sensor is not None:
+        figures["figure5_cross_sensor.png"] = plot_cross_sensor(
+            reproduction.cross_sensor, n_classes=k
+        )
+    if reproduction.fusion is not None:
+        first = reproduction.fusion
+        if "view_1" in first.columns:
+            pair = first[["view_1", "view_2"]].drop_duplicates().iloc[0]
+            first = first[(first["view_1"] == pair["view_1"]) & (first["view_2"] == pair["view_2"])]
+        figures["fusion.png"] = plot_fusion(
+            first.drop(columns=["view_1", "view_2"], errors="ignore")
+        )
+    for name, figure in figures.items():
+        _save_png(figure, out / name)
+
+    numbers = key_numbers(reproduction.results, k)
+    paper = PAPER_NUMBERS.get(reproduction.dataset, {})
+    lines = [
+        f"# Reproduction: {reproduction.dataset}",
+        "",
+        prepared.description,
+        "",
+        "Settings: " + ", ".join(f"{key}={value}" for key, value in reproduction.settings.items()),
+        "",
+        f"Metric: {metric}; K = {k} classes; scores are means over pairs and repeats, on the "
+        "validation split.",
+        "",
+        "## Subspace projection (figure 4)",
+        "",
+        "![figure 4](figure4_subspace.png)",
+        "",
+        "| sensor | full | CCA_highest@K orig / retr | paper orig / retr | PCA@K | "
+        "random selection@K | CCA_lowest@K |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    verdicts = []
+    for _, row in numbers.iterrows():
+        ref = paper.get(row["sensor"], {}).get("cca_highest")
+        ref_text = f"{ref[0]:.2f} / {ref[1]:.2f}" if ref else "n/a"
+        lines.append(
+            f"| {row['sensor']} | {_fmt(row['full'])} | "
+            f"{_fmt(row['cca_highest@K original'])} / {_fmt(row['cca_highest@K retrained'])} | "
+            f"{ref_text} | {_fmt(row['pca@K original'])} | "
+            f"{_fmt(row['random_selection@K original'])} | {_fmt(row['cca_lowest@K original'])} |"
+        )
+        gap = row["full"] - row["cca_highest@K original"]
+        ok = gap <= FULL_SCORE_TOLERANCE
+        verdicts.append(
+            f"- {'PASS' if ok else 'FAIL'} ({row['sensor']}): CCA_highest at n = {k} keeps the "
+            f"full-feature score within {FULL_SCORE_TOLERANCE:.2f} (gap {gap:+.3f})."
+        )
+        lowest, random = row["cca_lowest curve"], row["random_selection curve"]
+        ok = random - lowest > 0.1
+        verdicts.append(
+            f"- {'PASS' if ok else 'FAIL'} ({row['sensor']}): CCA_lowest is far below random "
+            f"selection (mean original-layer score over the dimensions below the full width: "
+            f"{_fmt(lowest)} vs {_fmt(random)})."
+        )
+    if reproduction.cross_sensor is not None:
+        lines += [
+            "",
+            "## Across sensors (figure 5)",
+            "",
+            "![figure 5](figure5_cross_sensor.png)",
+            "",
+            "CCA_highest at n = K with the original layer (rows: data sensor, "
+            "columns: CCA partner):",
+            "",
+        ]
+        summary = summarize_study(reproduction.cross_sensor)
+        table = summary[(summary["method"] == "cca_highest") & (summary["n"] == k)]
+        grid = table.pivot(index="sensor", columns="partner", values="mean")
+        lines.append("| data \\ partner | " + " | ".join(map(str, grid.columns)) + " |")
+        lines.append("| --- " * (len(grid.columns) + 1) + "|")
+        for sensor, values in grid.iterrows():
+            lines.append(f"| {sensor} | " + " | ".join(_fmt(v) for v in values) + " |")
+    if reproduction.fusion is not None:
+        lines += ["", "## Fusion: CCA-sum against logit averaging", "", "![fusion](fusion.png)", ""]
+        lines += _fusion_lines(reproduction.fusion, metric)
+    alignment = reproduction.alignment
+    if len(alignment):
+        same = alignment[alignment["sensor"] == alignment["partner"]]
+        lines += [
+            "",
+            "## Class-subspace alignment",
+            "",
+            "Cosines of the principal angles between the span of the first K-1 canonical "
+            "variates and the span of the class-centred logits (1: the same subspace).",
+            "",
+        ]
+        for sensor, group in same.groupby("sensor", sort=False):
+            lines.append(
+                f"- {sensor}: mean cosine {group['cosine'].mean():.3f}, "
+                f"smallest {group['cosine'].min():.3f}"
+            )
+        mean_cos = same["cosine"].mean()
+        verdicts.append(
+            f"- {'PASS' if mean_cos > 0.9 else 'FAIL'}: the first K-1 canonical directions span "
+            f"the class-centred logits (mean cosine {mean_cos:.3f} > 0.9)."
+        )
+    lines += ["", "## Verdicts", "", *verdicts, "", "## Time by stage", ""]
+    lines += [f"- {stage}: {seconds:.1f} s" for stage, seconds in reproduction.timings.items()]
+    path = out / "report.md"
+    write_text(path, "\n".join(lines) + "\n")
+    return path

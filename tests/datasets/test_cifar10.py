@@ -1,0 +1,132 @@
+"""load_cifar10 on tiny batches written in the official python-pickle format."""
+
+import pickle
+import tarfile
+
+import numpy as np
+import pytest
+
+from sklearn_ccafusion.datasets import CIFAR10_CLASSES, load_cifar10
+
+BATCHES = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
+
+
+def _pickle_like_the_original(obj):
+    """Protocol 2 with NumPy 1.x's module path, as in the files from the CIFAR site."""
+    return pickle.dumps(obj, protocol=2).replace(
+        b"cnumpy._core.multiarray\n", b"cnumpy.core.multiarray\n"
+    )
+
+
+def _batch(index, n=3):
+    rng = np.random.default_rng(index)
+    return {
+        b"batch_label": f"batch {index}".encode(),
+        b"labels": [int(v) for v in rng.integers(0, 10, size=n)],
+        b"data": rng.integers(0, 256, size=(n, 3072), dtype=np.uint8),
+        b"filenames": [f"img_{index}_{i}.png".encode() for i in range(n)],
+    }
+
+
+@pytest.fixture
+def cifar_dir(tmp_path):
+    folder = tmp_path / "cifar-10-batches-py"
+    folder.mkdir()
+    for i, name in enumerate(BATCHES):
+        (folder / name).write_bytes(_pickle_like_the_original(_batch(i)))
+    meta = {
+        b"label_names": [name.encode() for name in CIFAR10_CLASSES],
+        b"num_cases_per_batch": 3,
+        b"num_vis": 3072,
+    }
+    (folder / "batches.meta").write_bytes(_pickle_like_the_original(meta))
+    return tmp_path
+
+
+def test_train_and_test_subsets(cifar_dir):
+    train = load_cifar10(cifar_dir)
+    assert train.data.shape == (15, 3, 32, 32)
+    assert train.data.dtype == np.uint8
+    expected = np.concatenate([_batch(i)[b"labels"] for i in range(5)])
+    np.testing.assert_array_equal(train.target, expected)
+    test = load_cifar10(cifar_dir, subset="test")
+    assert test.data.shape == (3, 3, 32, 32)
+    np.testing.assert_array_equal(test.target, _batch(5)[b"labels"])
+    assert list(test.target_names) == list(CIFAR10_CLASSES)
+    assert "CIFAR-10" in test.DESCR
+
+
+def test_layout_is_channels_first(cifar_dir):
+    raw = _batch(5)[b"data"]
+    image = load_cifar10(cifar_dir, "test").data[1]
+    channel, row, col = 2, 7, 30  # blue, row 7, column 30
+    assert image[channel, row, col] == raw[1, channel * 1024 + row * 32 + col]
+
+
+def test_data_dir_may_be_the_batches_folder(cifar_dir):
+    a = load_cifar10(cifar_dir / "cifar-10-batches-py", "test")
+    np.testing.assert_array_equal(a.data, load_cifar10(cifar_dir, "test").data)
+
+
+def test_reads_the_archive(cifar_dir, tmp_path_factory):
+    other = tmp_path_factory.mktemp("archive")
+    with tarfile.open(other / "cifar-10-python.tar.gz", "w:gz") as tar:
+        tar.add(cifar_dir / "cifar-10-batches-py", arcname="cifar-10-batches-py")
+    from_archive = load_cifar10(other, "train")
+    np.testing.assert_array_equal(from_archive.data, load_cifar10(cifar_dir, "train").data)
+
+
+def test_names_without_meta(cifar_dir):
+    (cifar_dir / "cifar-10-batches-py" / "batches.meta").unlink()
+    assert list(load_cifar10(cifar_dir, "test").target_names) == list(CIFAR10_CLASSES)
+
+
+def test_missing_directory(tmp_path):
+    with pytest.raises(FileNotFoundError) as info:
+        load_cifar10(tmp_path / "nowhere")
+    assert str(tmp_path / "nowhere") in str(info.value)
+    assert "https://www.cs.toronto.edu/~kriz/cifar.html" in str(info.value)
+
+
+def test_missing_batch_is_named(cifar_dir):
+    (cifar_dir / "cifar-10-batches-py" / "data_batch_4").unlink()
+    with pytest.raises(FileNotFoundError) as info:
+        load_cifar10(cifar_dir, "train")
+    assert str(cifar_dir / "cifar-10-batches-py" / "data_batch_4") in str(info.value)
+    assert "python version" in str(info.value)
+    load_cifar10(cifar_dir, "test")  # the test batch is still readable
+
+
+def test_empty_folder_names_the_first_batch(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"cifar-10-batches-py/data_batch_1 is missing"):
+        load_cifar10(tmp_path)
+
+
+class _Evil:
+    def __reduce__(self):
+        import os
+
+        return (os.system, ("echo pwned",))
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (pickle.dumps({b"data": _Evil(), b"labels": [1]}, protocol=2), "is not allowed"),
+        (b"not a pickle", "is not a CIFAR-10 python batch"),
+        (pickle.dumps([1, 2], protocol=2), "no dict inside"),
+        (pickle.dumps({b"labels": [1]}, protocol=2), "lacks 'data' or 'labels'"),
+        (
+            pickle.dumps({b"data": np.zeros((2, 10), np.uint8), b"labels": [1, 2]}, protocol=2),
+            r"shape \(n_images, 3072\)",
+        ),
+        (
+            pickle.dumps({b"data": np.zeros((2, 3072), np.uint8), b"labels": [1, 12]}, protocol=2),
+            "class index in 0..9",
+        ),
+    ],
+)
+def test_bad_batches(cifar_dir, content, message):
+    (cifar_dir / "cifar-10-batches-py" / "test_batch").write_bytes(content)
+    with pytest.raises(ValueError, match=message):
+        load_cifar10(cifar_dir, "test")

@@ -1,0 +1,134 @@
+"""``ccafusion reproduce`` end to end on digits (quick), resumption, determinism, errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from sklearn_ccafusion.cli import main
+from sklearn_ccafusion.reproduce import _pipeline
+
+QUICK = ["reproduce", "--quick", "--quiet", "--pairs", "1", "--repeats", "1"]
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run")
+    assert main([*QUICK, "--out", str(out)]) == 0
+    return out
+
+
+def test_writes_every_output(run_dir):
+    for name in (
+        "results.csv",
+        "cross_sensor.csv",
+        "fusion.csv",
+        "alignment.csv",
+        "report.md",
+        "settings.json",
+    ):
+        assert (run_dir / name).stat().st_size > 0, name
+    for name in ("figure4_subspace.png", "figure5_cross_sensor.png", "fusion.png"):
+        assert (run_dir / name).read_bytes()[:8] == PNG, name
+    results = pd.read_csv(run_dir / "results.csv")
+    assert {"sensor", "pair", "method", "n", "repeat", "seed", "head", "metric", "score"} <= set(
+        results.columns
+    )
+    assert set(results["method"]) == {
+        "cca_highest",
+        "cca_lowest",
+        "cca_random",
+        "pca",
+        "max_activation",
+        "random_selection",
+        "random_projection",
+    }
+    assert set(results["head"]) == {"original", "retrained"}
+    assert {"sensor", "partner"} <= set(pd.read_csv(run_dir / "cross_sensor.csv").columns)
+    assert {"method", "measure", "value"} <= set(pd.read_csv(run_dir / "fusion.csv").columns)
+    assert {"sensor", "cosine"} <= set(pd.read_csv(run_dir / "alignment.csv").columns)
+    report = (run_dir / "report.md").read_text()
+    assert "## Verdicts" in report and "figure4_subspace.png" in report
+    assert "seed=0" in report
+
+
+def test_same_seed_same_results(run_dir, tmp_path):
+    assert main([*QUICK, "--out", str(tmp_path)]) == 0
+    for name in ("results.csv", "cross_sensor.csv", "fusion.csv", "alignment.csv"):
+        assert (tmp_path / name).read_text() == (run_dir / name).read_text(), name
+
+
+def test_resumes_without_retraining(tmp_path, monkeypatch):
+    def crash(*args, **kwargs):
+        raise RuntimeError("simulated crash after the networks were cached")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(_pipeline, "subspace_study", crash)
+        with pytest.raises(RuntimeError, match="simulated crash"):
+            main([*QUICK, "--out", str(tmp_path)])
+    cached = sorted(p.name for p in (tmp_path / "cache").iterdir())
+    assert any(name.endswith(".npz") for name in cached)
+    assert not (tmp_path / "results.csv").exists()
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("a cached network was trained again")
+
+    real_prepare = _pipeline.prepare
+
+    def prepare_without_training(*args, **kwargs):
+        prepared = real_prepare(*args, **kwargs)
+        prepared.make_net = no_training
+        return prepared
+
+    monkeypatch.setattr(_pipeline, "prepare", prepare_without_training)
+    assert main([*QUICK, "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "results.csv").exists()
+
+
+def test_refuses_to_mix_runs(run_dir, capsys):
+    assert main([*QUICK, "--seed", "1", "--out", str(run_dir)]) == 2
+    assert "other settings" in capsys.readouterr().err
+
+
+def _cli(*args):
+    return subprocess.run(
+        [sys.executable, "-m", "sklearn_ccafusion", *args], capture_output=True, text=True
+    )
+
+
+def test_unknown_dataset():
+    result = _cli("reproduce", "--dataset", "mnist")
+    assert result.returncode == 2 and "invalid choice" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_data_dir(tmp_path):
+    result = _cli("reproduce", "--dataset", "shl", "--out", str(tmp_path))
+    assert result.returncode == 2 and "--data-dir" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unwritable_out(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    result = _cli("reproduce", "--out", str(blocker / "sub"))
+    assert result.returncode == 2 and "--out" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_data_dir_without_files(tmp_path):
+    result = _cli(
+        "reproduce",
+        "--dataset",
+        "cifar10",
+        "--data-dir",
+        str(tmp_path),
+        "--out",
+        str(tmp_path / "out"),
+    )
+    assert result.returncode == 2
+    assert "cifar" in result.stderr.lower() and "Traceback" not in result.stderr
