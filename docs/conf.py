@@ -67,9 +67,9 @@ numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_attributes_as_param_list = True
 numpydoc_xref_param_type = False
-# every documented public object must have a docstring
-numpydoc_validation_checks = {"GL08"}
-numpydoc_validation_exclude = {r"\.__init__$", r"\.set_\w+_request$", r"\.__sklearn_tags__$"}
+# docstrings are audited by docs/audit_docstrings.py; numpydoc's own validation would
+# flag methods that inherit their docstring (an override without one shows the parent's)
+numpydoc_validation_checks = set()
 
 # -- cross-references to other projects -------------------------------------------------
 _INVENTORIES = {

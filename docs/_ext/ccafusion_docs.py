@@ -191,11 +191,12 @@ def _check_api_complete(app, env):
 
 
 # -- docstrings of other projects, rendered on our pages -------------------------------------
-_REF = re.compile(r":ref:`([^`<]*?)\s*(?:<[^`>]*>)?`")
+_REF = re.compile(r":(?:ref|term):`([^`<]*?)\s*(?:<[^`>]*>)?`")
 
 
 def _strip_foreign_refs(app, what, name, obj, options, lines):
-    """Inherited scikit-learn docstrings point to labels of its own docs: keep the text."""
+    """Inherited scikit-learn docstrings point to labels and glossary terms of its own
+    docs, which do not exist here: keep their text."""
     module = getattr(obj, "__module__", "") or ""
     if module.startswith(PACKAGE):
         return
