@@ -20,6 +20,8 @@ import importlib
 import json
 import pkgutil
 import re
+import reprlib
+import sys
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -224,6 +226,47 @@ def _escape_types(app, what, name, obj, options, lines):
         lines[index] = head + "``".join(parts)
 
 
+def _comment_doc(obj) -> list[str]:
+    """The ``#:`` comment above the assignment that defines ``obj`` in the package."""
+    from sphinx.pycode import ModuleAnalyzer
+
+    for module_name, module in list(sys.modules.items()):
+        if not module_name.startswith(PACKAGE) or module is None:
+            continue
+        for attribute, value in list(vars(module).items()):
+            if value is not obj:
+                continue
+            try:
+                docs = ModuleAnalyzer.for_module(module_name).find_attr_docs()
+            except Exception:  # noqa: BLE001
+                continue
+            if ("", attribute) in docs:
+                return list(docs[("", attribute)])
+    return []
+
+
+def _data_doc(app, what, name, obj, options, lines):
+    """Module constants: their ``#:`` comment (wherever defined) and a short value.
+
+    A constant re-exported by a subpackage's ``__init__`` has no comment there, and
+    autodoc falls back to its type's docstring ("Built-in immutable sequence...").
+    """
+    if what != "data" or not name.startswith(PACKAGE):
+        return
+    type_doc = (type(obj).__doc__ or "").strip().splitlines()
+    if lines and type_doc and lines[0].strip() == type_doc[0].strip():
+        lines[:] = []
+    if not any(line.strip() for line in lines):
+        lines[:] = _comment_doc(obj)
+    if isinstance(obj, dict):
+        text = "keys " + ", ".join(f"``{key!r}``" for key in obj)
+    else:
+        short = reprlib.Repr()
+        short.maxstring, short.maxother, short.maxtuple, short.maxlist = 60, 60, 12, 12
+        text = f"``{short.repr(obj)}``"
+    lines.extend(["", f"Value: {text}.", ""])
+
+
 # -- benchmark tables ----------------------------------------------------------------------
 _BENCHMARKS = {
     "bench_cca_fit": (
@@ -320,4 +363,5 @@ def setup(app):
     app.connect("env-updated", _reset_cache)
     app.connect("autodoc-process-docstring", _strip_foreign_refs)
     app.connect("autodoc-process-docstring", _escape_types, priority=100)
+    app.connect("autodoc-process-docstring", _data_doc, priority=200)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
