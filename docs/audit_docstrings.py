@@ -116,11 +116,11 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     only = {o.strip() for o in args.only.split(",") if o.strip()} or None
     problems = audit(only)
+    out = sys.stdout
     for name, found in problems.items():
-        print(name)
-        for line in found:
-            print(f"    {line}")
-    print(f"{len(problems)} public name(s) with docstring problems")
+        out.write(f"{name}\n")
+        out.writelines(f"    {line}\n" for line in found)
+    out.write(f"{len(problems)} public name(s) with docstring problems\n")
     return 1 if args.strict and problems else 0
 
 
