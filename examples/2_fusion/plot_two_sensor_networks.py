@@ -104,13 +104,14 @@ print(f"logit average:       accuracy {np.mean(pred_average == y_val):.3f}")
 for n_components in (9, None):
     fusion = CCASumFusion(n_components).fit(F_train, y_train)
     pred = fusion.predict(F_val)
+    accuracy, agreement = np.mean(pred == y_val), np.mean(pred == pred_average)
     print(
-        f"CCA-sum, {fusion.n_components_:2d} pairs:  accuracy {np.mean(pred == y_val):.3f}, "
-        f"same prediction as the logit average on {np.mean(pred == pred_average):.1%}"
+        f"CCA-sum, {fusion.n_components_:2d} pairs: accuracy {accuracy:.3f}, "
+        f"agreement {agreement:.1%}"
     )
 
 # %%
 # Averaging the logits of two weak sensors beats either one by far. CCA-sum fusion
-# of the first 9 pairs makes the logit average's prediction on most samples but
-# not all, since part of the class information lies beyond those pairs here;
-# summing all the pairs, as the fusion papers do, recovers it.
+# of the first 9 pairs makes the logit average's prediction (the agreement) on most
+# samples but not all, since part of the class information lies beyond those
+# pairs here; summing all the pairs, as the fusion papers do, recovers it.
