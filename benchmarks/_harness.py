@@ -31,6 +31,21 @@ def time_call(fn: Callable[[], object], repeats: int = 3, warmup: int = 0) -> fl
     return statistics.median(times)
 
 
+def paired_times(
+    first: Callable[[], object], second: Callable[[], object], repeats: int = 7
+) -> tuple[float, float]:
+    """Median times of two callables run alternately, so both see the same machine state."""
+    times: tuple[list[float], list[float]] = ([], [])
+    first()
+    second()
+    for _ in range(repeats):
+        for fn, bucket in ((first, times[0]), (second, times[1])):
+            start = time.perf_counter()
+            fn()
+            bucket.append(time.perf_counter() - start)
+    return statistics.median(times[0]), statistics.median(times[1])
+
+
 def peak_memory(fn: Callable[[], object]) -> int:
     """Peak bytes allocated (traced by Python's tracemalloc, numpy included) while ``fn()`` runs."""
     tracemalloc.start()

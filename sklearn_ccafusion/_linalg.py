@@ -21,7 +21,6 @@ from numbers import Integral, Real
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import linalg
 
 __all__ = [
     "CanonicalBasis",
@@ -276,7 +275,9 @@ def whitening_basis(
     (2, array([4., 1.]))
     """
     n_features = cov.shape[0]
-    eigenvalues, eigenvectors = linalg.eigh(cov, driver="evd", check_finite=False)
+    # numpy's LAPACK shares the BLAS threads of the Gram product; scipy's is another
+    # OpenBLAS whose threads would contend with numpy's still-spinning ones.
+    eigenvalues, eigenvectors = np.linalg.eigh(cov)
     eigenvalues = np.clip(eigenvalues[::-1], 0.0, None)
     eigenvectors = eigenvectors[:, ::-1]
     largest = eigenvalues[0] if n_features else 0.0
@@ -372,12 +373,10 @@ def canonical_basis(
     n_pairs = m if n_pairs is None else min(n_pairs, m)
     vectors = None
     if not full_x_basis and m >= 256 and n_pairs <= m // 8:
-        correlations = linalg.svdvals(whitened, check_finite=False)
+        correlations = np.linalg.svd(whitened, compute_uv=False)
         vectors = _truncated_svd(whitened, n_pairs)
     if vectors is None:
-        u, correlations, vt = linalg.svd(
-            whitened, full_matrices=full_x_basis, check_finite=False, lapack_driver="gesdd"
-        )
+        u, correlations, vt = np.linalg.svd(whitened, full_matrices=full_x_basis)
         x_rot = u if full_x_basis else u[:, :n_pairs]
         y_rot = vt[:n_pairs].T
     else:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
+from sklearn.utils import assert_all_finite
 
-__all__ = ["check_min_samples", "check_same_n_samples"]
+from sklearn_ccafusion._linalg import Moments, compute_moments
+
+__all__ = ["check_min_samples", "check_same_n_samples", "finite_moments"]
 
 
 def check_min_samples(n_samples: int, minimum: int, estimator_name: str) -> None:
@@ -44,3 +47,25 @@ def check_same_n_samples(*arrays: NDArray, names: tuple[str, ...] | None = None)
             f"{' and '.join(names)} must have the same number of samples (rows), got "
             f"{' and '.join(str(c) for c in counts)}."
         )
+
+
+def finite_moments(X: NDArray, estimator_name: str) -> Moments:
+    """Moments of ``X``, raising scikit-learn's message if ``X`` holds NaN or infinity.
+
+    Any NaN or infinite entry makes a column sum non-finite, so the data are
+    checked through the moments at no extra pass over ``X``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> finite_moments(np.array([[1.0, np.nan], [2.0, 3.0]]), "CCAProjector")
+    Traceback (most recent call last):
+    ...
+    ValueError: Input X contains NaN.
+    CCAProjector does not accept missing values encoded as NaN natively...
+    """
+    with np.errstate(invalid="ignore", over="ignore"):
+        moments = compute_moments(X)
+    if not np.all(np.isfinite(moments.mean)):
+        assert_all_finite(X, estimator_name=estimator_name, input_name="X")
+    return moments

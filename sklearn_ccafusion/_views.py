@@ -13,7 +13,7 @@ from numbers import Integral
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["resolve_view_sizes", "split_views", "view_slices"]
+__all__ = ["estimator_view_sizes", "resolve_view_sizes", "split_views", "view_slices"]
 
 
 def _sizes_from_feature_names(feature_names: NDArray | None) -> tuple[int, ...] | None:
@@ -116,6 +116,27 @@ def resolve_view_sizes(
             f"(view_sizes={sizes})."
         )
     return sizes
+
+
+def estimator_view_sizes(estimator, n_features: int, n_views: int | None = 2) -> tuple[int, ...]:
+    """The view widths of a multi-view estimator being fitted.
+
+    Reads the estimator's ``view_sizes`` parameter and its ``feature_names_in_``
+    (set by ``validate_data`` when ``X`` has column names).
+
+    Examples
+    --------
+    >>> from sklearn_ccafusion import CCAProjector
+    >>> estimator_view_sizes(CCAProjector(view_sizes=(3, 1)), 4)
+    (3, 1)
+    """
+    return resolve_view_sizes(
+        estimator.view_sizes,
+        n_features,
+        getattr(estimator, "feature_names_in_", None),
+        n_views=n_views,
+        estimator_name=type(estimator).__name__,
+    )
 
 
 def view_slices(view_sizes: Sequence[int]) -> list[slice]:

@@ -14,12 +14,11 @@ from sklearn_ccafusion._docstrings import fill_doc
 from sklearn_ccafusion._linalg import (
     Moments,
     canonical_basis,
-    compute_moments,
     covariance,
     merge_moments,
 )
-from sklearn_ccafusion._validation import check_min_samples
-from sklearn_ccafusion._views import resolve_view_sizes, view_slices
+from sklearn_ccafusion._validation import check_min_samples, finite_moments
+from sklearn_ccafusion._views import estimator_view_sizes, view_slices
 from sklearn_ccafusion.whitening import PCAWhitener
 
 __all__ = ["CCAProjector"]
@@ -157,15 +156,13 @@ class CCAProjector(TransformerMixin, BaseEstimator):
         self.reg = reg
         self.output = output
 
-    def _validate(self, X: ArrayLike, reset: bool) -> NDArray:
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=reset)
+    def _validate(self, X: ArrayLike, reset: bool, fitting: bool = False) -> NDArray:
+        # when fitting, NaN and infinity are caught through the moments (one pass fewer)
+        X = validate_data(
+            self, X, dtype=[np.float64, np.float32], reset=reset, ensure_all_finite=not fitting
+        )
         if reset:
-            self.view_sizes_ = resolve_view_sizes(
-                self.view_sizes,
-                X.shape[1],
-                getattr(self, "feature_names_in_", None),
-                estimator_name=type(self).__name__,
-            )
+            self.view_sizes_ = estimator_view_sizes(self, X.shape[1])
         return X
 
     @_fit_context(prefer_skip_nested_validation=False)
@@ -183,9 +180,9 @@ class CCAProjector(TransformerMixin, BaseEstimator):
         -------
         self : CCAProjector
         """
-        X = self._validate(X, reset=True)
+        X = self._validate(X, reset=True, fitting=True)
         check_min_samples(X.shape[0], 2, type(self).__name__)
-        self._moments = compute_moments(X)
+        self._moments = finite_moments(X, type(self).__name__)
         return self._fit_from_moments(self._moments)
 
     @_fit_context(prefer_skip_nested_validation=False)
@@ -204,8 +201,9 @@ class CCAProjector(TransformerMixin, BaseEstimator):
         self : CCAProjector
         """
         first_call = not hasattr(self, "_moments")
-        X = self._validate(X, reset=first_call)
-        self._moments = merge_moments(getattr(self, "_moments", None), compute_moments(X))
+        X = self._validate(X, reset=first_call, fitting=True)
+        batch = finite_moments(X, type(self).__name__)
+        self._moments = merge_moments(getattr(self, "_moments", None), batch)
         if self._moments.count >= 2:
             self._fit_from_moments(self._moments)
         return self

@@ -29,7 +29,7 @@ from sklearn_ccafusion._linalg import (
     whitening_basis,
 )
 from sklearn_ccafusion._validation import check_min_samples
-from sklearn_ccafusion._views import resolve_view_sizes, view_slices
+from sklearn_ccafusion._views import estimator_view_sizes, view_slices
 from sklearn_ccafusion.whitening import PCAWhitener
 
 __all__ = ["METHODS", "SubspaceProjector"]
@@ -240,12 +240,7 @@ class SubspaceProjector(TransformerMixin, BaseEstimator):
         self : SubspaceProjector
         """
         X = validate_data(self, X, dtype=[np.float64, np.float32])
-        self.view_sizes_ = resolve_view_sizes(
-            self.view_sizes,
-            X.shape[1],
-            getattr(self, "feature_names_in_", None),
-            estimator_name=type(self).__name__,
-        )
+        self.view_sizes_ = estimator_view_sizes(self, X.shape[1])
         check_min_samples(X.shape[0], 2, type(self).__name__)
         whitener = PCAWhitener() if self.whitener is None else clone(self.whitener)
         whitener._validate_params()

@@ -17,13 +17,12 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sklearn_ccafusion._linalg import (
     Moments,
-    compute_moments,
     covariance,
     merge_moments,
     shrink_covariance,
     whitening_basis,
 )
-from sklearn_ccafusion._validation import check_min_samples
+from sklearn_ccafusion._validation import check_min_samples, finite_moments
 
 __all__ = ["PCAWhitener"]
 
@@ -120,9 +119,9 @@ class PCAWhitener(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         -------
         self : PCAWhitener
         """
-        X = validate_data(self, X, dtype=[np.float64, np.float32])
+        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_all_finite=False)
         check_min_samples(X.shape[0], 2, type(self).__name__)
-        self._moments = compute_moments(X)
+        self._moments = finite_moments(X, type(self).__name__)
         self._fit_from_moments(self._moments)
         return self
 
@@ -144,8 +143,11 @@ class PCAWhitener(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         self : PCAWhitener
         """
         first_call = not hasattr(self, "_moments")
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=first_call)
-        self._moments = merge_moments(getattr(self, "_moments", None), compute_moments(X))
+        X = validate_data(
+            self, X, dtype=[np.float64, np.float32], reset=first_call, ensure_all_finite=False
+        )
+        batch = finite_moments(X, type(self).__name__)
+        self._moments = merge_moments(getattr(self, "_moments", None), batch)
         if self._moments.count >= 2:
             self._fit_from_moments(self._moments)
         return self

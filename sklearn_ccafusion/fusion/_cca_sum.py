@@ -22,7 +22,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sklearn_ccafusion._docstrings import fill_doc
-from sklearn_ccafusion._views import resolve_view_sizes
+from sklearn_ccafusion._views import estimator_view_sizes
 from sklearn_ccafusion.cca import CCAProjector
 
 __all__ = ["CCASumFusion"]
@@ -172,13 +172,7 @@ class CCASumFusion(ClassifierMixin, TransformerMixin, BaseEstimator):
         """
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
         check_classification_targets(y)
-        self.view_sizes_ = resolve_view_sizes(
-            self.view_sizes,
-            X.shape[1],
-            getattr(self, "feature_names_in_", None),
-            n_views=2,
-            estimator_name="CCASumFusion",
-        )
+        self.view_sizes_ = estimator_view_sizes(self, X.shape[1])
         self.cca_ = CCAProjector(
             n_components=self.n_components,
             view_sizes=self.view_sizes_,

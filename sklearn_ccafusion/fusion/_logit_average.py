@@ -21,7 +21,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sklearn_ccafusion._docstrings import fill_doc
-from sklearn_ccafusion._views import resolve_view_sizes, split_views
+from sklearn_ccafusion._views import estimator_view_sizes, split_views
 
 __all__ = ["LogitAverageFusion"]
 
@@ -237,13 +237,7 @@ class LogitAverageFusion(ClassifierMixin, _BaseComposition):
         estimators = self._checked_estimators()
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
         check_classification_targets(y)
-        self.view_sizes_ = resolve_view_sizes(
-            self.view_sizes,
-            X.shape[1],
-            getattr(self, "feature_names_in_", None),
-            n_views=len(estimators),
-            estimator_name="LogitAverageFusion",
-        )
+        self.view_sizes_ = estimator_view_sizes(self, X.shape[1], n_views=len(estimators))
         self._weights = self._checked_weights(len(estimators))
         self.estimators_ = [
             clone(estimator).fit(X_view, y)

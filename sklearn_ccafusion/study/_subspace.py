@@ -9,6 +9,7 @@ once, on precomputed training features, then evaluates every dimension from it
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from itertools import product
 
@@ -17,6 +18,7 @@ import pandas as pd
 from joblib import Parallel, delayed
 from numpy.typing import ArrayLike, NDArray
 from scipy import linalg
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, f1_score
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
@@ -127,7 +129,7 @@ def _evaluate(
         for n in dimensions:
             projected_val = projector._project(network.validation, n)
             for head in heads:
-                n_iter = 0
+                n_iter, converged = 0, True
                 if head == "original":
                     predicted = original.predict(projected_val)
                 else:
@@ -142,7 +144,12 @@ def _evaluate(
                         projected_val_head = projected_val @ span
                     else:
                         projected_val_head = projected_val
-                    retrained.fit(projected_train, y_train)
+                    with warnings.catch_warnings(record=True) as caught:
+                        warnings.simplefilter("always", ConvergenceWarning)
+                        retrained.fit(projected_train, y_train)
+                    converged = not any(
+                        issubclass(w.category, ConvergenceWarning) for w in caught
+                    )
                     predicted = retrained.predict(projected_val_head)
                     n_iter = retrained.n_iter_
                 rows.append(
@@ -153,6 +160,7 @@ def _evaluate(
                         "metric": metric,
                         "score": _score(metric, y_validation, predicted),
                         "n_iter": n_iter,
+                        "converged": converged,
                     }
                 )
         return rows
@@ -239,7 +247,9 @@ def subspace_study(
     results : pandas.DataFrame
         One row per (pair, method, repeat, n, head): the ``labels`` columns,
         ``pair``, ``method``, ``repeat``, ``seed``, ``n``, ``head``, ``metric``,
-        ``score`` and ``n_iter`` (L-BFGS iterations of the retrained head).
+        ``score``, ``n_iter`` (L-BFGS iterations of the retrained head) and
+        ``converged`` (False when the retraining stopped at ``max_iter``; its
+        ``ConvergenceWarning`` is recorded here instead of printed).
 
     Examples
     --------
@@ -419,7 +429,7 @@ def summarize_study(results: pd.DataFrame) -> pd.DataFrame:
     >>> summarize_study(results)[["n", "mean", "std", "count"]].round(3).values.tolist()
     [[1.0, 0.6, 0.1, 2.0], [2.0, 0.9, 0.0, 2.0]]
     """
-    drop = {"pair", "repeat", "seed", "score", "n_iter", "net"}
+    drop = {"pair", "repeat", "seed", "score", "n_iter", "converged", "net"}
     keys = [c for c in results.columns if c not in drop]
     grouped = results.groupby(keys, sort=False)["score"]
     summary = grouped.agg(mean="mean", std=lambda s: float(np.std(s, ddof=0)), count="count")
