@@ -2,9 +2,12 @@
 # Build the HTML documentation with warnings as errors; the entry point is
 # docs/_build/html/index.html.
 #
-#   bash docs/build.sh            # full build: API reference, user guide, gallery run in full
-#   bash docs/build.sh --quick    # what CI runs: examples in their quick CPU mode
-#   bash docs/build.sh --no-gallery   # text only, examples not run (fastest, for writing)
+#   bash docs/build.sh              # full build: API reference, user guide, gallery; the
+#                                   # paper-figure examples use the real data when
+#                                   # CCAFUSION_SHL_DIR / CCAFUSION_CIFAR_DIR name it
+#                                   # (on CCAFUSION_DEVICE), else their quick stand-ins
+#   bash docs/build.sh --quick      # what CI runs: every example in its quick CPU mode
+#   bash docs/build.sh --no-gallery # text only, examples not run (fastest, for writing)
 #
 # Needs the package's "docs" extra (pip install -e ".[docs]"). Offline-safe:
 # intersphinx inventories are fetched only when reachable (CCAFUSION_DOCS_OFFLINE=1
