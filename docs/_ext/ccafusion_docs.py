@@ -285,6 +285,8 @@ _BENCHMARKS = {
     "bench_study": ("python benchmarks/bench_study.py", None),
     "fusion_methods": ("python benchmarks/bench_fusion.py", None),
     "fusion_kelm_scaling": ("python benchmarks/bench_fusion.py", None),
+    "bench_data": ("python benchmarks/bench_data.py", None),
+    "bench_nets": ("PYTHONPATH=. python benchmarks/bench_nets.py", None),
 }
 
 
