@@ -271,22 +271,20 @@ def _data_doc(app, what, name, obj, options, lines):
 _BENCHMARKS = {
     "bench_cca_fit": (
         "python benchmarks/bench_cca_fit.py",
-        [
-            "n_samples",
-            "per_view",
-            "k",
-            "method",
-            "seconds",
-            "x_floor",
-            "max_abs_err",
-            "extra_mem_x_input",
-        ],
+        ["shape", "k", "method", "seconds", "x_floor", "max_abs_err", "extra_mem_x_input"],
     ),
     "bench_study": ("python benchmarks/bench_study.py", None),
     "fusion_methods": ("python benchmarks/bench_fusion.py", None),
     "fusion_kelm_scaling": ("python benchmarks/bench_fusion.py", None),
     "bench_data": ("python benchmarks/bench_data.py", None),
     "bench_nets": ("PYTHONPATH=. python benchmarks/bench_nets.py", None),
+}
+# headers shorter than the CSV's column names
+_HEADERS = {
+    "shape": "rows x cols",
+    "x_floor": "x floor",
+    "max_abs_err": "max abs error",
+    "extra_mem_x_input": "extra memory / input",
 }
 
 
@@ -320,27 +318,30 @@ def _benchmark_rst(name: str, command: str, columns) -> str:
         )
     with source.open(newline="") as handle:
         rows = list(csv.DictReader(handle))
-    columns = columns or list(rows[0])
+    for row in rows:
+        if "n_samples" in row and "per_view" in row:
+            row["shape"] = f"{_format(row['n_samples'])} x {_format(row['per_view'])}"
+    columns = [c for c in (columns or list(rows[0])) if c in rows[0]]
     origin = (
         "a run on the maintainers' machine"
         if source.parent.name == "benchmarks"
-        else ("the local run in ``benchmarks/results/``")
+        else "the local run in ``benchmarks/results/``"
     )
     machine = ""
     meta = source.with_suffix(".json")
     if meta.exists():
         info = json.loads(meta.read_text()).get("machine", {})
         if info:
-            machine = (
-                f" ({info.get('cpus', '?')} CPUs, numpy {info.get('numpy', '?')}, "
-                f"{', '.join(info.get('blas', []))})"
-            )
+            blas = ", ".join(b for b in info.get("blas", []) if not b.endswith("None"))
+            machine = f": {info.get('cpus', '?')} CPUs, numpy {info.get('numpy', '?')}, {blas}"
     lines = [
-        f".. list-table:: ``{name}``: {origin}{machine}",
+        f"``{name}``, {origin}{machine}.",
+        "",
+        ".. list-table::",
         "   :header-rows: 1",
         "   :class: ccafusion-benchmark",
         "",
-        "   * - " + "\n     - ".join(f"``{c}``" for c in columns),
+        "   * - " + "\n     - ".join(_HEADERS.get(c, c.replace("_", " ")) for c in columns),
     ]
     for row in rows:
         cells = [_format(row.get(c, "")) or " " for c in columns]

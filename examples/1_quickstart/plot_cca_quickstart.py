@@ -37,8 +37,12 @@ left = digits.images[:, :, :4].reshape(len(digits.images), -1)  # 8 x 4 pixels
 right = digits.images[:, :, 4:].reshape(len(digits.images), -1)
 X = np.hstack([left, right])
 y = digits.target
-X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, stratify=y, random_state=0)
-print(f"{X.shape[0]} images, views of {left.shape[1]} and {right.shape[1]} pixels")
+X_train, X_test, y_train, y_test = train_test_split(
+    X, y, test_size=0.3, stratify=y, random_state=0
+)
+print(
+    f"{X.shape[0]} images, views of {left.shape[1]} and {right.shape[1]} pixels"
+)
 
 # %%
 # Canonical correlations
@@ -50,7 +54,10 @@ print(f"{X.shape[0]} images, views of {left.shape[1]} and {right.shape[1]} pixel
 cca = CCAProjector(view_sizes=(32, 32)).fit(X_train)
 k1, k2 = (w.n_components_ for w in cca.whiteners_)
 print(f"retained ranks: {k1} and {k2}, so {cca.n_components_} canonical pairs")
-print("first five canonical correlations:", np.round(cca.canonical_correlations_[:5], 3))
+print(
+    "first five canonical correlations:",
+    np.round(cca.canonical_correlations_[:5], 3),
+)
 
 # %%
 # On the training data, the correlation of the ``k``-th pair of canonical variates
@@ -60,7 +67,9 @@ print("first five canonical correlations:", np.round(cca.canonical_correlations_
 both = CCAProjector(view_sizes=(32, 32), output="both").fit(X_train)
 Z = both.transform(X_test)
 U, V = Z[:, : both.n_components_], Z[:, both.n_components_ :]
-held_out = np.array([np.corrcoef(U[:, j], V[:, j])[0, 1] for j in range(U.shape[1])])
+held_out = np.array(
+    [np.corrcoef(U[:, j], V[:, j])[0, 1] for j in range(U.shape[1])]
+)
 
 pairs = np.arange(1, cca.n_components_ + 1)
 fig, ax = plt.subplots(figsize=(7.5, 3.2), layout="constrained")
@@ -93,10 +102,13 @@ print(f"held-out mean correlation of 9 pairs: {search.score(X_test):.3f}")
 # classifies most digits.
 for n in (1, 3, 9, cca.n_components_):
     model = make_pipeline(
-        CCAProjector(n_components=n, view_sizes=(32, 32)), LogisticRegression(max_iter=2000)
+        CCAProjector(n_components=n, view_sizes=(32, 32)),
+        LogisticRegression(max_iter=2000),
     )
     accuracy = model.fit(X_train, y_train).score(X_test, y_test)
-    print(f"{n:2d} canonical variates of the left half: accuracy {accuracy:.3f}")
+    print(
+        f"{n:2d} canonical variates of the left half: accuracy {accuracy:.3f}"
+    )
 
 # %%
 # Streaming CCA is exact
@@ -108,6 +120,11 @@ for n in (1, 3, 9, cca.n_components_):
 streaming = CCAProjector(view_sizes=(32, 32))
 for batch in np.array_split(X_train, 12):
     streaming.partial_fit(batch)
-gap = np.abs(streaming.canonical_correlations_ - cca.canonical_correlations_).max()
+gap = np.abs(
+    streaming.canonical_correlations_ - cca.canonical_correlations_
+).max()
 print(f"largest difference of the canonical correlations: {gap:.1e}")
-print("same variates:", np.allclose(streaming.transform(X_test), cca.transform(X_test)))
+print(
+    "same variates:",
+    np.allclose(streaming.transform(X_test), cca.transform(X_test)),
+)

@@ -38,7 +38,11 @@ from sklearn_ccafusion.study import NetworkFeatures, subspace_study
 
 digits = load_digits()
 X_train, X_val, y_train, y_val = train_test_split(
-    digits.data / 16.0, digits.target, test_size=0.3, stratify=digits.target, random_state=0
+    digits.data / 16.0,
+    digits.target,
+    test_size=0.3,
+    stratify=digits.target,
+    random_state=0,
 )
 
 
@@ -61,7 +65,9 @@ def train_network(seed):
 net_1, net_2 = train_network(seed=0), train_network(seed=1)
 for name, net in (("network 1", net_1), ("network 2", net_2)):
     logits = net.validation @ net.coef.T + net.intercept
-    print(f"{name}: validation accuracy {np.mean(logits.argmax(axis=1) == y_val):.3f}")
+    print(
+        f"{name}: validation accuracy {np.mean(logits.argmax(axis=1) == y_val):.3f}"
+    )
 
 # %%
 # Projecting on the most correlated directions
@@ -75,7 +81,9 @@ stacked_train = np.hstack([net_1.train, net_2.train])
 stacked_val = np.hstack([net_1.validation, net_2.validation])
 for method in ("cca_highest", "pca", "random_projection", "cca_lowest"):
     model = make_pipeline(
-        SubspaceProjector(method, n_components=10, view_sizes=(64, 64), random_state=0),
+        SubspaceProjector(
+            method, n_components=10, view_sizes=(64, 64), random_state=0
+        ),
         ClassLayerClassifier(coef=net_1.coef, intercept=net_1.intercept),
     )
     accuracy = model.fit(stacked_train, y_train).score(stacked_val, y_val)

@@ -24,17 +24,29 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 from sklearn.svm import SVC
 
-from sklearn_ccafusion import CCASumFusion, ClassLayerClassifier, LogitAverageFusion
+from sklearn_ccafusion import (
+    CCASumFusion,
+    ClassLayerClassifier,
+    LogitAverageFusion,
+)
 from sklearn_ccafusion.plotting import plot_fusion
 from sklearn_ccafusion.study import fusion_study, make_planted_features
 
 n_classes = 8
 X1, X2, y, layers = make_planted_features(
-    3000, n_classes=n_classes, n_features=64, view_noise=(0.5, 0.9), random_state=0
+    3000,
+    n_classes=n_classes,
+    n_features=64,
+    view_noise=(0.5, 0.9),
+    random_state=0,
 )
 (W1, b1), (W2, b2) = layers
-train, val = train_test_split(np.arange(len(y)), test_size=0.3, stratify=y, random_state=0)
-print(f"views of {X1.shape[1]} and {X2.shape[1]} ReLU features, {n_classes} classes")
+train, val = train_test_split(
+    np.arange(len(y)), test_size=0.3, stratify=y, random_state=0
+)
+print(
+    f"views of {X1.shape[1]} and {X2.shape[1]} ReLU features, {n_classes} classes"
+)
 
 # %%
 # Early fusion by CCA against late fusion by logit averaging
@@ -57,9 +69,14 @@ pred_average = logit_average.predict(X[val])
 print(f"logit average: accuracy {np.mean(pred_average == y[val]):.3f}")
 
 for n_components in (n_classes - 1, None):
-    cca_sum = CCASumFusion(n_components, view_sizes=view_sizes).fit(X[train], y[train])
+    cca_sum = CCASumFusion(n_components, view_sizes=view_sizes).fit(
+        X[train], y[train]
+    )
     pred = cca_sum.predict(X[val])
-    accuracy, agreement = np.mean(pred == y[val]), np.mean(pred == pred_average)
+    accuracy, agreement = (
+        np.mean(pred == y[val]),
+        np.mean(pred == pred_average),
+    )
     print(
         f"CCA-sum + SVM, {cca_sum.n_components_:2d} pairs: accuracy {accuracy:.3f}, "
         f"agreement {agreement:.1%}"
@@ -83,7 +100,12 @@ for n_components in (n_classes - 1, None):
 # predictions with logit averaging, and the canonical correlations between the
 # first ``n_classes - 1`` CCA-sum features and the summed class-centred logits.
 results = fusion_study(
-    (X1[train], X2[train]), y[train], (X1[val], X2[val]), y[val], layers, progress=False
+    (X1[train], X2[train]),
+    y[train],
+    (X1[val], X2[val]),
+    y[val],
+    layers,
+    progress=False,
 )
 fig = plot_fusion(results)
 
@@ -96,8 +118,12 @@ fig = plot_fusion(results)
 # class directions), and the 7 summed CCA features are, up to a linear map, the
 # summed class-centred logits: their canonical correlations with them are all near 1.
 equivalence = results.query("method == 'cca_sum_vs_logit_sum'")["value"]
-print("CCA-sum features vs summed logits:", np.round(equivalence.to_numpy(), 4))
-agreement = results.query("measure == 'agreement' and n_components == @n_classes - 1")
+print(
+    "CCA-sum features vs summed logits:", np.round(equivalence.to_numpy(), 4)
+)
+agreement = results.query(
+    "measure == 'agreement' and n_components == @n_classes - 1"
+)
 print(agreement[["method", "value"]].to_string(index=False))
 
 # %%

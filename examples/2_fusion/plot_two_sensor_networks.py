@@ -91,7 +91,8 @@ print("cosines:", np.round(cosines, 2))
 # :class:`~sklearn_ccafusion.CCASumFusion` sums the canonical variates of the two
 # views and fits a linear SVM on them.
 heads = [
-    (name, ClassLayerClassifier.from_net(networks.named_nets_[name])) for name in ("left", "right")
+    (name, ClassLayerClassifier.from_net(networks.named_nets_[name]))
+    for name in ("left", "right")
 ]
 for name, head in heads:
     part = F_train.filter(like=f"{name}__")
