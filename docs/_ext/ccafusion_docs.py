@@ -8,7 +8,8 @@
 - Cross-references to any import path of a public object (``sklearn_ccafusion.CCASumFusion``
   and ``sklearn_ccafusion.fusion.CCASumFusion``) resolve to the page that documents it.
 - A check that every public name (the ``__all__`` of every public module) is in the API
-  reference: a missing one is a warning, hence an error under ``-W``.
+  reference, and one that every gallery example renders a figure: a miss is a warning,
+  hence an error under ``-W``.
 - Benchmark tables included in the user guide, from ``docs/benchmarks/<name>.csv`` (numbers
   curated for the docs) or ``benchmarks/results/<name>.csv`` (a local run), when present.
 """
@@ -192,6 +193,17 @@ def _check_api_complete(app, env):
                 )
 
 
+def _check_gallery_figures(app, env):
+    """Warn for every gallery example that ran but rendered no figure."""
+    plot_gallery = str(getattr(app.config, "plot_gallery", "True")).strip().lower()
+    if plot_gallery in {"0", "false", "no", ""}:
+        return
+    for gallery in app.config.sphinx_gallery_conf.get("gallery_dirs", []):
+        for page in sorted((Path(app.srcdir) / gallery).rglob("plot_*.rst")):
+            if ".. image-sg::" not in page.read_text(encoding="utf-8"):
+                logger.warning(f"gallery example {page.stem}.py rendered no figure")
+
+
 # -- docstrings of other projects, rendered on our pages -------------------------------------
 _REF = re.compile(r":(?:ref|term):`([^`<]*?)\s*(?:<[^`>]*>)?`")
 
@@ -363,6 +375,7 @@ def setup(app):
     app.connect("builder-inited", _write_benchmarks)
     app.connect("missing-reference", _resolve_alias)
     app.connect("env-check-consistency", _check_api_complete)
+    app.connect("env-check-consistency", _check_gallery_figures)
     app.connect("env-updated", _reset_cache)
     app.connect("autodoc-process-docstring", _strip_foreign_refs)
     app.connect("autodoc-process-docstring", _escape_types, priority=100)
