@@ -24,7 +24,7 @@ DOCS: dict[str, str] = {
     "whitener": """whitener : PCAWhitener or None, default=None
         Template of the per-view whitening, cloned for each view. ``None`` means
         ``PCAWhitener(n_components=0.9999)``: each view keeps the principal
-        directions that carry all but the last 0.01 %% of its variance (as the
+        directions that carry all but the last 0.01 % of its variance (as the
         original study). Grid-search it as ``whitener__n_components``.""",
     "random_state": """random_state : int, RandomState instance or None, default=None
         Seed of the random choices. Pass an int for reproducible results.""",

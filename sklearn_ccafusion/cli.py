@@ -181,7 +181,30 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``ccafusion`` command."""
+    """Entry point of the ``ccafusion`` command.
+
+    Parameters
+    ----------
+    argv : sequence of str or None, default=None
+        Command-line arguments after the program name; ``None`` reads
+        ``sys.argv``. With no command, ``reproduce`` runs.
+
+    Returns
+    -------
+    status : int
+        0 on success, 2 when the command reports an error.
+
+    Examples
+    --------
+    >>> from sklearn_ccafusion.cli import main
+    >>> main(["cca", "--n-components", "2"])  # doctest: +ELLIPSIS
+    digits, left vs right image halves: 1797 samples, views of 32 and 32 pixels; ...
+    pair  CCAProjector  sklearn CCA
+       0  ...
+       1  ...
+    fit time: ...
+    0
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:

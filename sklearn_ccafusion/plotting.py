@@ -98,6 +98,19 @@ def plot_subspace_study(
     Returns
     -------
     figure : matplotlib.figure.Figure
+        Not attached to pyplot: save it with ``figure.savefig(path)``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn_ccafusion.plotting import plot_subspace_study
+    >>> results = pd.DataFrame({
+    ...     "pair": 0, "method": ["pca", "pca", "cca_highest", "cca_highest"], "repeat": 0,
+    ...     "seed": 0, "n": [1, 2, 1, 2], "head": "original", "metric": "accuracy",
+    ...     "score": [0.4, 0.9, 0.5, 0.9], "n_iter": 0})
+    >>> figure = plot_subspace_study(results, n_classes=2)
+    >>> len(figure.axes), figure.axes[0].get_xscale()
+    (1, 'log')
     """
     summary = summarize_study(results)
     if column is None or column not in summary.columns:
@@ -144,6 +157,18 @@ def plot_cross_sensor(results: pd.DataFrame, *, n_classes: int | None = None) ->
     -------
     figure : matplotlib.figure.Figure
         Columns are the data sensors, rows the CCA partners.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn_ccafusion.plotting import plot_cross_sensor
+    >>> results = pd.DataFrame({
+    ...     "sensor": ["acc", "acc", "gyr", "gyr"], "partner": ["acc", "gyr", "acc", "gyr"],
+    ...     "pair": 0, "method": "cca_highest", "repeat": 0, "seed": 0, "n": 8,
+    ...     "head": "original", "metric": "f1_macro", "score": [0.85, 0.84, 0.72, 0.78],
+    ...     "n_iter": 0})
+    >>> [ax.get_title() for ax in plot_cross_sensor(results, n_classes=8).axes]
+    ['data: acc', 'data: gyr', '', '']
     """
     summary = summarize_study(results[results["head"] == "original"])
     sensors = list(dict.fromkeys(summary["sensor"]))
@@ -183,6 +208,19 @@ def save_figure(figure: Figure, path: str | Path, data: pd.DataFrame | None = No
     -------
     path : Path
         The PNG written.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import pandas as pd
+    >>> from matplotlib.figure import Figure
+    >>> from sklearn_ccafusion.plotting import save_figure
+    >>> figure = Figure()
+    >>> _ = figure.subplots().plot([1, 2], [0.5, 0.9])
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> path = save_figure(figure, folder / "curve", data=pd.DataFrame({"n": [1, 2]}))
+    >>> path.name, path.with_suffix(".csv").exists()
+    ('curve.png', True)
     """
     path = Path(path).with_suffix(".png")
     path.parent.mkdir(parents=True, exist_ok=True)

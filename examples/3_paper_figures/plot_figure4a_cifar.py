@@ -19,7 +19,9 @@ quick stand-in on scikit-learn's digits.
 from sklearn_ccafusion.plotting import plot_subspace_study
 from sklearn_ccafusion.reproduce import gallery_run
 
-run = gallery_run("cifar10", stand_in="digits", data_dir_variable="CCAFUSION_CIFAR_DIR")
+run = gallery_run(
+    "cifar10", stand_in="digits", data_dir_variable="CCAFUSION_CIFAR_DIR"
+)
 
 # %%
 # The same-sensor curves: one panel per sensor, original layer on top.
@@ -31,4 +33,8 @@ figure
 from sklearn_ccafusion.reproduce import key_numbers  # noqa: E402
 
 numbers = key_numbers(run.results, n_classes=10)
-print(numbers[["sensor", "full", "cca_highest@K original", "cca_lowest@K original"]])
+print(
+    numbers[
+        ["sensor", "full", "cca_highest@K original", "cca_lowest@K original"]
+    ]
+)

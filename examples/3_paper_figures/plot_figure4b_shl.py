@@ -17,7 +17,9 @@ SHL-like signals (:func:`sklearn_ccafusion.datasets.make_multisensor_classificat
 from sklearn_ccafusion.plotting import plot_subspace_study
 from sklearn_ccafusion.reproduce import gallery_run
 
-run = gallery_run("shl", stand_in="synthetic-shl", data_dir_variable="CCAFUSION_SHL_DIR")
+run = gallery_run(
+    "shl", stand_in="synthetic-shl", data_dir_variable="CCAFUSION_SHL_DIR"
+)
 
 # %%
 # Macro F1 against the subspace dimension, one column per sensor.

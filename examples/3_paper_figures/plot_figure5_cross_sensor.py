@@ -17,7 +17,9 @@ reused.
 from sklearn_ccafusion.plotting import plot_cross_sensor
 from sklearn_ccafusion.reproduce import gallery_run
 
-run = gallery_run("shl", stand_in="synthetic-shl", data_dir_variable="CCAFUSION_SHL_DIR")
+run = gallery_run(
+    "shl", stand_in="synthetic-shl", data_dir_variable="CCAFUSION_SHL_DIR"
+)
 
 # %%
 # Rows: the CCA partner's sensor; columns: the sensor whose features are projected.

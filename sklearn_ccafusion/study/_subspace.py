@@ -53,6 +53,18 @@ _HEADS = ("original", "retrained")
 def default_dimensions(n_classes: int, n_features: int) -> list[int]:
     """Subspace dimensions of the study: 1 to ``2 * n_classes``, then powers of two.
 
+    Parameters
+    ----------
+    n_classes : int
+        Number of classes of the networks.
+    n_features : int
+        Width of the features; the last dimension (all the features).
+
+    Returns
+    -------
+    dimensions : list of int
+        Increasing, at most ``n_features``, ending with it.
+
     Examples
     --------
     >>> default_dimensions(8, 128)
@@ -354,6 +366,24 @@ def cross_sensor_study(
     -------
     results : pandas.DataFrame
         :func:`subspace_study`'s columns plus ``sensor`` and ``partner``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ccafusion.study import NetworkFeatures, cross_sensor_study
+    >>> rng = np.random.default_rng(0)
+    >>> y = rng.integers(0, 3, 300)
+    >>> def net(seed):
+    ...     W = np.random.default_rng(seed).normal(size=(3, 6))
+    ...     X = np.eye(3)[y] @ W + 0.3 * np.random.default_rng(seed + 1).normal(size=(300, 6))
+    ...     return NetworkFeatures(X[:200], X[200:], W, np.zeros(3))
+    >>> sensors = {"acc": [net(1), net(2)], "gyr": [net(3), net(4)]}
+    >>> df = cross_sensor_study(sensors, y[:200], y[200:], dimensions=[2],
+    ...                         repeats=1, progress=False)
+    >>> sorted(set(zip(df["sensor"], df["partner"])))
+    [('acc', 'acc'), ('acc', 'gyr'), ('gyr', 'acc'), ('gyr', 'gyr')]
+    >>> sorted(df["method"].unique())
+    ['cca_highest', 'cca_lowest', 'cca_random']
     """
     counts = {name: len(nets) for name, nets in sensors.items()}
     if n_pairs is None:
@@ -387,6 +417,17 @@ def summarize_study(results: pd.DataFrame) -> pd.DataFrame:
     summary : pandas.DataFrame
         Grouped by every label column, ``method``, ``n`` and ``head``:
         ``mean``, ``std`` and ``count`` of ``score``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn_ccafusion.study import summarize_study
+    >>> results = pd.DataFrame({
+    ...     "pair": [0, 0, 1, 1], "method": "pca", "repeat": 0, "seed": 0, "n": [1, 2, 1, 2],
+    ...     "head": "original", "metric": "accuracy", "score": [0.5, 0.9, 0.7, 0.9],
+    ...     "n_iter": 0})
+    >>> summarize_study(results)[["n", "mean", "std", "count"]].round(3).values.tolist()
+    [[1.0, 0.6, 0.1, 2.0], [2.0, 0.9, 0.0, 2.0]]
     """
     drop = {"pair", "repeat", "seed", "score", "n_iter", "converged", "net"}
     keys = [c for c in results.columns if c not in drop]
