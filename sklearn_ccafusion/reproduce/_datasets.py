@@ -213,6 +213,7 @@ def _cifar10(data_dir, quick: bool, seed: int, n_jobs=None) -> Prepared:
     )
 
 
+#: The data sets of ``ccafusion reproduce``, by name: how each is loaded and prepared.
 DATASETS: dict[str, Callable[..., Prepared]] = {
     "digits": _digits,
     "synthetic-shl": _synthetic_shl,

@@ -259,6 +259,16 @@ def reproduce(
     Returns
     -------
     reproduction : Reproduction
+
+    Examples
+    --------
+    Train the networks and run every study (about 10 s in this quick form):
+
+    >>> from sklearn_ccafusion.reproduce import reproduce
+    >>> run = reproduce("digits", out="ccafusion-out", quick=True, pairs=1,
+    ...                 repeats=1, progress=False)  # doctest: +SKIP
+    >>> sorted(run.results["method"].unique())[:2]  # doctest: +SKIP
+    ['cca_highest', 'cca_lowest']
     """
     if pairs < 1:
         raise ValueError(f"pairs must be at least 1, got {pairs}.")

@@ -49,7 +49,20 @@ def key_numbers(results: pd.DataFrame, n_classes: int) -> pd.DataFrame:
     Returns
     -------
     numbers : pandas.DataFrame
-        One row per sensor.
+        One row per sensor: ``full`` (the score with every feature),
+        ``<method>@K <head>`` and ``<method> curve`` (mean original-layer score
+        over the dimensions below the full width).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> rows = [{"sensor": "acc", "pair": 0, "method": m, "repeat": 0, "seed": 0, "n": n,
+    ...          "head": "original", "metric": "accuracy", "score": s}
+    ...         for m, scores in {"cca_highest": (0.9, 0.95), "cca_lowest": (0.1, 0.95)}.items()
+    ...         for n, s in zip((2, 4), scores)]
+    >>> numbers = key_numbers(pd.DataFrame(rows), n_classes=2)
+    >>> numbers.loc[0, ["full", "cca_highest@K original", "cca_lowest@K original"]].tolist()
+    [0.95, 0.9, 0.1]
     """
     summary = summarize_study(results)
     rows = []
