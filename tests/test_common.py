@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from sklearn_ccafusion.subspace import METHODS
 from sklearn_ccafusion.utils import all_estimators
 
 # Estimators whose input is not a 2-D float table; their own test files cover
@@ -50,16 +51,7 @@ EXTRA_INSTANCES: dict[str, list[dict]] = {
     "CCAProjector": [{"output": "both"}, {"output": "sum"}, {"reg": 0.5}],
     "PCAWhitener": [{"whiten": False}, {"n_components": 2}],
     "SubspaceProjector": [
-        {"method": method, "n_components": 1, "random_state": 0}
-        for method in (
-            "cca_highest",
-            "cca_lowest",
-            "cca_random",
-            "pca",
-            "max_activation",
-            "random_selection",
-            "random_projection",
-        )
+        {"method": method, "n_components": 1, "random_state": 0} for method in sorted(METHODS)
     ],
     "ClassLayerClassifier": [{"class_weight": "balanced"}],
     "LogitAverageFusion": [{"combine": "proba"}],

@@ -10,6 +10,7 @@ import pytest
 
 from sklearn_ccafusion.cli import main
 from sklearn_ccafusion.reproduce import _pipeline
+from sklearn_ccafusion.subspace import METHODS
 
 QUICK = ["reproduce", "--quick", "--quiet", "--pairs", "1", "--repeats", "1"]
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -38,15 +39,7 @@ def test_writes_every_output(run_dir):
     assert {"sensor", "pair", "method", "n", "repeat", "seed", "head", "metric", "score"} <= set(
         results.columns
     )
-    assert set(results["method"]) == {
-        "cca_highest",
-        "cca_lowest",
-        "cca_random",
-        "pca",
-        "max_activation",
-        "random_selection",
-        "random_projection",
-    }
+    assert set(results["method"]) == set(METHODS)
     assert set(results["head"]) == {"original", "retrained"}
     assert {"sensor", "partner"} <= set(pd.read_csv(run_dir / "cross_sensor.csv").columns)
     assert {"method", "measure", "value"} <= set(pd.read_csv(run_dir / "fusion.csv").columns)
