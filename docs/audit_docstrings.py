@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import inspect
-import pkgutil
 import sys
 from pathlib import Path
 
@@ -39,13 +38,9 @@ SKIP_METHODS = {"__init__", "__sklearn_tags__", "__call__"}
 
 
 def public_modules() -> list[str]:
-    package = importlib.import_module(PACKAGE)
-    names = [PACKAGE]
-    for info in pkgutil.walk_packages(package.__path__, prefix=PACKAGE + "."):
-        if any(part.startswith("_") or part == "tests" for part in info.name.split(".")):
-            continue
-        names.append(info.name)
-    return names
+    from sklearn_ccafusion.utils import public_modules as modules
+
+    return modules()
 
 
 def _codes(import_path: str, wanted) -> list[str]:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import csv
 import importlib
 import json
-import pkgutil
 import re
 import reprlib
 import sys
@@ -122,13 +121,9 @@ def _import_object(name: str):
 
 def _public_modules() -> list[str]:
     """Every importable module of the package with no private component."""
-    package = importlib.import_module(PACKAGE)
-    names = [PACKAGE]
-    for info in pkgutil.walk_packages(package.__path__, prefix=PACKAGE + "."):
-        if any(part.startswith("_") or part == "tests" for part in info.name.split(".")):
-            continue
-        names.append(info.name)
-    return names
+    from sklearn_ccafusion.utils import public_modules
+
+    return public_modules()
 
 
 def _documented(env) -> dict[int, str]:

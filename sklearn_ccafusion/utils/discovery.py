@@ -8,7 +8,32 @@ import pkgutil
 
 from sklearn.base import BaseEstimator
 
-__all__ = ["all_estimators"]
+__all__ = ["all_estimators", "public_modules"]
+
+
+def public_modules() -> list[str]:
+    """Names of the package's public modules: no component starts with an underscore.
+
+    Returns
+    -------
+    names : list of str
+        The package itself first.
+
+    Examples
+    --------
+    >>> from sklearn_ccafusion.utils import public_modules
+    >>> "sklearn_ccafusion.study" in public_modules()
+    True
+    """
+    import sklearn_ccafusion
+
+    package = sklearn_ccafusion.__name__
+    names = [package]
+    for info in pkgutil.walk_packages(sklearn_ccafusion.__path__, prefix=package + "."):
+        if any(part.startswith("_") or part == "tests" for part in info.name.split(".")):
+            continue
+        names.append(info.name)
+    return names
 
 
 def all_estimators(include_nets: bool = True) -> list[tuple[str, type]]:
