@@ -18,7 +18,7 @@ Create Similar Features".
 
 from __future__ import annotations
 
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -31,6 +31,10 @@ from sklearn_ccafusion.cca import CCAProjector
 from sklearn_ccafusion.whitening import PCAWhitener
 
 __all__ = ["class_subspace_alignment", "linear_cka", "pwcca", "svcca"]
+
+
+# what each view's whitener keeps: a fraction of the variance or a number of directions
+_KEEP = [Interval(RealNotInt, 0, 1, closed="neither"), Interval(Integral, 1, None, closed="left")]
 
 
 def _check_pair(features_1: ArrayLike, features_2: ArrayLike) -> tuple[NDArray, NDArray]:
@@ -85,10 +89,7 @@ def linear_cka(features_1: ArrayLike, features_2: ArrayLike) -> float:
     {
         "features_1": ["array-like"],
         "features_2": ["array-like"],
-        "keep": [
-            Interval(RealNotInt, 0, 1, closed="neither"),
-            Interval(Integral, 1, None, closed="left"),
-        ],
+        "keep": _KEEP,
         "n_components": [Interval(Integral, 1, None, closed="left"), None],
     },
     prefer_skip_nested_validation=True,
@@ -134,11 +135,7 @@ def svcca(
     {
         "features_1": ["array-like"],
         "features_2": ["array-like"],
-        "keep": [
-            Interval(RealNotInt, 0, 1, closed="neither"),
-            Interval(Integral, 1, None, closed="left"),
-            None,
-        ],
+        "keep": [*_KEEP, None],
     },
     prefer_skip_nested_validation=True,
 )
@@ -186,11 +183,7 @@ def pwcca(features_1: ArrayLike, features_2: ArrayLike, keep: float | int | None
         "features_1": ["array-like"],
         "features_2": ["array-like"],
         "class_components": ["array-like"],
-        "keep": [
-            Interval(Real, 0, 1, closed="neither"),
-            Interval(Integral, 1, None, closed="left"),
-            None,
-        ],
+        "keep": [*_KEEP, None],
     },
     prefer_skip_nested_validation=True,
 )
