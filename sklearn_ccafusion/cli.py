@@ -88,11 +88,8 @@ def _positive(text: str) -> int:
     return value
 
 
-def run_reproduce(args: argparse.Namespace) -> int:
-    """Train the networks, run the studies, write CSVs, figures and report.md."""
-    from sklearn_ccafusion.reproduce import reproduce
-
-    out = Path(args.out)
+def _check_out(out: Path) -> None:
+    """--out must be a writable folder (created if missing)."""
     if out.exists() and not out.is_dir():
         raise ValueError(f"--out {out} exists and is not a folder.")
     try:
@@ -102,28 +99,120 @@ def run_reproduce(args: argparse.Namespace) -> int:
         probe.unlink()
     except OSError as error:
         raise ValueError(f"--out {out} is not writable: {error.strerror or error}") from None
-    start = time.perf_counter()
-    reproduce(
-        args.dataset,
-        data_dir=args.data_dir,
-        out=out,
-        device=args.device,
-        pairs=args.pairs,
-        repeats=args.repeats,
-        n_jobs=args.n_jobs,
-        seed=args.seed,
-        quick=args.quick,
-        progress=not args.quiet,
-        overwrite=args.overwrite,
-    )
-    total = time.perf_counter() - start
+
+
+def _check_resources(args: argparse.Namespace) -> None:
+    """Everything a run needs, checked before any work."""
+    if args.n_jobs == 0:
+        raise ValueError(
+            "--n-jobs must be a positive number of workers or negative (-1: all cores), not 0."
+        )
+    if args.device == "cuda":
+        import torch
+
+        if not torch.cuda.is_available():
+            raise ValueError(
+                "--device cuda, but torch sees no CUDA device here; use --device "
+                "cpu (or auto), or install a CUDA build of torch."
+            )
+    _check_out(Path(args.out))
+
+
+def _validation(args: argparse.Namespace) -> int | float | None:
+    if getattr(args, "validation_size", None) is not None:
+        return args.validation_size
+    return getattr(args, "validation_fraction", None)
+
+
+def _summary(name: str, out: Path, total: float) -> None:
     report = (out / "report.md").read_text()
-    verdicts = report.split("## Verdicts", 1)[-1].split("##", 1)[0].strip()
-    print(f"\n{args.dataset}: {total:.0f} s; outputs in {out.resolve()}")
+    verdicts = report.split("## Verdicts", 1)[-1].split("\n## ", 1)[0].strip()
+    print(f"\n{name}: {total:.0f} s; outputs in {out.resolve()}")
     print(verdicts)
     files = sorted(p.name for p in out.iterdir() if p.is_file() and not p.name.startswith("."))
     print("files: " + ", ".join(files))
+
+
+def _run_options(args: argparse.Namespace) -> dict:
+    return {
+        "out": Path(args.out),
+        "device": args.device,
+        "pairs": args.pairs,
+        "repeats": args.repeats,
+        "n_jobs": args.n_jobs,
+        "seed": args.seed,
+        "quick": args.quick,
+        "progress": not args.quiet,
+        "overwrite": args.overwrite,
+    }
+
+
+def run_reproduce(args: argparse.Namespace) -> int:
+    """Train the networks, run the studies, write CSVs, figures and report.md."""
+    from sklearn_ccafusion.reproduce import reproduce
+
+    _check_resources(args)
+    start = time.perf_counter()
+    reproduce(
+        args.dataset, data_dir=args.data_dir, validation=_validation(args), **_run_options(args)
+    )
+    _summary(args.dataset, Path(args.out), time.perf_counter() - start)
     return 0
+
+
+def run_study(args: argparse.Namespace) -> int:
+    """The whole study on your own data: an .npz file with y and one array per sensor."""
+    from sklearn_ccafusion.reproduce import run_study as run
+    from sklearn_ccafusion.reproduce._user_data import load_study_file
+
+    _check_resources(args)
+    start = time.perf_counter()
+    data = load_study_file(
+        args.data,
+        net=args.net,
+        validation_fraction=args.validation_fraction or 0.2,
+        max_epochs=args.epochs,
+        metric=args.metric,
+        seed=args.seed,
+        quick=args.quick,
+    )
+    data.load_seconds = time.perf_counter() - start
+    run(
+        data,
+        settings={
+            "data": str(Path(args.data).resolve()),
+            "net": args.net,
+            "validation_fraction": args.validation_fraction,
+            "epochs": args.epochs,
+            "metric": args.metric,
+        },
+        **_run_options(args),
+    )
+    _summary(data.name, Path(args.out), time.perf_counter() - start)
+    return 0
+
+
+def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options shared by ``reproduce`` and ``study``."""
+    parser.add_argument("--device", choices=["cpu", "cuda", "auto"], default="cpu")
+    parser.add_argument("--out", default="ccafusion-out", help="output folder (ccafusion-out)")
+    parser.add_argument("--pairs", type=_positive, default=3, help="network pairs per sensor (3)")
+    parser.add_argument("--repeats", type=_positive, default=5, help="seeds of random methods (5)")
+    parser.add_argument(
+        "--n-jobs", type=int, default=-1, help="joblib workers of the studies (-1: all cores)"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of every random choice (0)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="small and fast (fewer samples, epochs; the report says what)",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace another run's results in --out (and drop its cache)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -163,20 +252,47 @@ def build_parser() -> argparse.ArgumentParser:
         "read the real files from --data-dir",
     )
     rep.add_argument("--data-dir", default=None, help="folder of the real data (shl, cifar10)")
-    rep.add_argument("--device", choices=["cpu", "cuda", "auto"], default="cpu")
-    rep.add_argument("--out", default="ccafusion-out", help="output folder (ccafusion-out)")
-    rep.add_argument("--pairs", type=_positive, default=3, help="network pairs per sensor (3)")
-    rep.add_argument("--repeats", type=_positive, default=5, help="seeds of random methods (5)")
-    rep.add_argument(
-        "--n-jobs", type=int, default=-1, help="joblib workers of the studies (-1: all cores)"
+    split = rep.add_mutually_exclusive_group()
+    split.add_argument(
+        "--validation-size",
+        type=_positive,
+        default=None,
+        help="validation samples (default: the data set's own split)",
     )
-    rep.add_argument("--seed", type=int, default=0, help="seed of every random choice (0)")
-    rep.add_argument("--quick", action="store_true", help="small and fast (fewer samples, epochs)")
-    rep.add_argument("--quiet", action="store_true", help="no progress bars")
-    rep.add_argument(
-        "--overwrite", action="store_true", help="replace another run's results in --out"
+    split.add_argument(
+        "--validation-fraction",
+        type=_fraction,
+        default=None,
+        help="validation share, in (0, 1) (SHL default: 3310/16310)",
     )
+    _add_run_arguments(rep)
     rep.set_defaults(handler=run_reproduce)
+
+    study = commands.add_parser(
+        "study",
+        help="the whole study on your own data (.npz: y, optional groups/split, one array "
+        "per sensor)",
+        description=run_study.__doc__,
+    )
+    study.add_argument("--data", required=True, help="the .npz file")
+    study.add_argument(
+        "--net",
+        default="auto",
+        choices=["auto", "mlp", "conv1d", "image"],
+        help="network of every sensor (auto: from the array's shape)",
+    )
+    study.add_argument(
+        "--validation-fraction",
+        type=_fraction,
+        default=None,
+        help="validation share when the file has no split (0.2)",
+    )
+    study.add_argument(
+        "--epochs", type=_positive, default=None, help="training epochs (30; 5 with --quick)"
+    )
+    study.add_argument("--metric", choices=["accuracy", "f1_macro"], default="accuracy")
+    _add_run_arguments(study)
+    study.set_defaults(handler=run_study)
     return parser
 
 

@@ -10,9 +10,10 @@ import pytest
 
 from sklearn_ccafusion.cli import main
 from sklearn_ccafusion.reproduce import _pipeline
+from sklearn_ccafusion.study import _subspace
 from sklearn_ccafusion.subspace import METHODS
 
-QUICK = ["reproduce", "--quick", "--quiet", "--pairs", "1", "--repeats", "1"]
+QUICK = ["reproduce", "--quick", "--quiet", "--pairs", "1", "--repeats", "1", "--n-jobs", "1"]
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
@@ -55,31 +56,57 @@ def test_same_seed_same_results(run_dir, tmp_path):
         assert (tmp_path / name).read_text() == (run_dir / name).read_text(), name
 
 
-def test_resumes_without_retraining(tmp_path, monkeypatch):
-    def crash(*args, **kwargs):
-        raise RuntimeError("simulated crash after the networks were cached")
+def test_resumes_a_run_killed_during_the_subspace_study(run_dir, tmp_path, monkeypatch):
+    real_evaluate = _subspace._evaluate
+    calls = []
+
+    def crash_after_four(*args, **kwargs):
+        if len(calls) == 4:
+            raise RuntimeError("simulated kill during the subspace study")
+        calls.append(args[3])
+        return real_evaluate(*args, **kwargs)
 
     with monkeypatch.context() as patch:
-        patch.setattr(_pipeline, "subspace_study", crash)
-        with pytest.raises(RuntimeError, match="simulated crash"):
+        patch.setattr(_subspace, "_evaluate", crash_after_four)
+        with pytest.raises(RuntimeError, match="simulated kill"):
             main([*QUICK, "--out", str(tmp_path)])
-    cached = sorted(p.name for p in (tmp_path / "cache").iterdir())
-    assert any(name.endswith(".npz") for name in cached)
+    assert len(list((tmp_path / "cache").glob("*.npz"))) == 4  # 2 sensors x 2 networks
+    assert len(list((tmp_path / "cache" / "tasks").glob("task-*.json"))) == 4
     assert not (tmp_path / "results.csv").exists()
 
     def no_training(*args, **kwargs):
         raise AssertionError("a cached network was trained again")
 
-    real_prepare = _pipeline.prepare
+    redone = []
 
-    def prepare_without_training(*args, **kwargs):
-        prepared = real_prepare(*args, **kwargs)
-        prepared.make_net = no_training
-        return prepared
+    def count(*args, **kwargs):
+        redone.append(args[3])
+        return real_evaluate(*args, **kwargs)
 
-    monkeypatch.setattr(_pipeline, "prepare", prepare_without_training)
+    monkeypatch.setattr(_pipeline, "_fit_group", no_training)
+    monkeypatch.setattr(_subspace, "_evaluate", count)
     assert main([*QUICK, "--out", str(tmp_path)]) == 0
-    assert (tmp_path / "results.csv").exists()
+    n_tasks = len(
+        pd.read_csv(run_dir / "results.csv")[["sensor", "method", "repeat"]].drop_duplicates()
+    ) + len(
+        pd.read_csv(run_dir / "cross_sensor.csv")[
+            ["sensor", "partner", "method", "repeat"]
+        ].drop_duplicates()
+    )
+    assert len(redone) == n_tasks - 4
+    for name in ("results.csv", "cross_sensor.csv", "fusion.csv", "alignment.csv"):
+        assert (tmp_path / name).read_bytes() == (run_dir / name).read_bytes(), name
+
+
+def test_damaged_cache_files_are_recomputed(run_dir, tmp_path):
+    assert main([*QUICK, "--out", str(tmp_path)]) == 0
+    for path in [*(tmp_path / "cache").glob("*.npz"), *(tmp_path / "cache" / "tasks").glob("*")][
+        :6
+    ]:
+        path.write_bytes(path.read_bytes()[:40])
+    assert main([*QUICK, "--out", str(tmp_path)]) == 0
+    for name in ("results.csv", "fusion.csv"):
+        assert (tmp_path / name).read_bytes() == (run_dir / name).read_bytes(), name
 
 
 def test_refuses_to_mix_runs(run_dir, capsys):
@@ -125,3 +152,26 @@ def test_data_dir_without_files(tmp_path):
     )
     assert result.returncode == 2
     assert "cifar" in result.stderr.lower() and "Traceback" not in result.stderr
+
+
+def test_n_jobs_zero_rejected_before_any_work(tmp_path):
+    result = _cli("reproduce", "--n-jobs", "0", "--out", str(tmp_path))
+    assert result.returncode == 2 and "--n-jobs" in result.stderr
+    assert "Traceback" not in result.stderr and not any(tmp_path.iterdir())
+
+
+def test_cuda_without_cuda_rejected(tmp_path):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("CUDA is available here")
+    result = _cli("reproduce", "--device", "cuda", "--out", str(tmp_path))
+    assert result.returncode == 2 and "CUDA" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_out_is_a_file(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    result = _cli("reproduce", "--out", str(blocker))
+    assert result.returncode == 2 and "not a folder" in result.stderr

@@ -1,8 +1,20 @@
-"""Reproduce the paper's experiments end to end (the ``ccafusion reproduce`` command)."""
+"""The study end to end on any data set (``ccafusion reproduce`` and ``ccafusion study``)."""
 
-from sklearn_ccafusion.reproduce._datasets import DATASETS, PAPER_NUMBERS
+from sklearn_ccafusion.reproduce._data import StudyData
 from sklearn_ccafusion.reproduce._gallery import gallery_run
-from sklearn_ccafusion.reproduce._pipeline import Reproduction, reproduce
+from sklearn_ccafusion.reproduce._paper import DATASETS, PAPER_NUMBERS, DataOptions
+from sklearn_ccafusion.reproduce._pipeline import reproduce, run_study
 from sklearn_ccafusion.reproduce._report import key_numbers
+from sklearn_ccafusion.reproduce._results import Reproduction
 
-__all__ = ["DATASETS", "PAPER_NUMBERS", "Reproduction", "gallery_run", "key_numbers", "reproduce"]
+__all__ = [
+    "DATASETS",
+    "PAPER_NUMBERS",
+    "DataOptions",
+    "Reproduction",
+    "StudyData",
+    "gallery_run",
+    "key_numbers",
+    "reproduce",
+    "run_study",
+]

@@ -6,7 +6,8 @@ import os
 import tempfile
 from pathlib import Path
 
-from sklearn_ccafusion.reproduce._pipeline import Reproduction, reproduce
+from sklearn_ccafusion.reproduce._pipeline import reproduce
+from sklearn_ccafusion.reproduce._results import Reproduction
 
 __all__ = ["gallery_run"]
 

@@ -1,18 +1,19 @@
-"""The reproduction of the paper: train, extract, study, fuse, measure, write.
+"""The study pipeline: train, extract, study, fuse, measure, write; every stage resumable.
 
-:func:`reproduce` trains ``2 * pairs`` networks per sensor (in pair ``i``,
-network ``i`` is projected and network ``i + pairs`` is its CCA partner, as the
-authors' code), caches them and their features, runs the subspace study, the
-cross-sensor grid, the fusion study and the class-subspace alignment, and writes
-CSV files, figures and a report.
+:func:`run_study` runs on any :class:`StudyData`: it trains ``2 * pairs``
+networks per sensor (in pair ``i``, network ``i`` is projected and network
+``i + pairs`` is its CCA partner, as the authors' code), caches their features,
+runs the subspace study, the cross-sensor grid, the fusion study and the
+class-subspace alignment, each task cached as it finishes, and writes CSV files,
+figures and a report. :func:`reproduce` runs it on one of the paper's data sets.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
 from typing import Any
@@ -22,62 +23,24 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from sklearn_ccafusion import __version__
-from sklearn_ccafusion.reproduce._cache import (
-    cache_key,
-    load_pickle,
-    save_arrays,
-    save_pickle,
-    write_csv,
-    write_text,
-)
-from sklearn_ccafusion.reproduce._datasets import Prepared, prepare
+from sklearn_ccafusion.reproduce._cache import load_arrays, save_arrays, write_csv, write_text
+from sklearn_ccafusion.reproduce._data import StudyData
+from sklearn_ccafusion.reproduce._paper import DataOptions, prepare
 from sklearn_ccafusion.reproduce._report import write_report
+from sklearn_ccafusion.reproduce._results import Reproduction
 from sklearn_ccafusion.similarity import class_subspace_alignment
 from sklearn_ccafusion.study import (
     NetworkFeatures,
+    TaskCache,
     cross_sensor_study,
+    fingerprint,
     fusion_study,
     subspace_study,
 )
 
-__all__ = ["Reproduction", "reproduce"]
+__all__ = ["reproduce", "run_study"]
 
-
-@dataclass
-class Reproduction:
-    """Everything a reproduction produced.
-
-    Attributes
-    ----------
-    dataset : str
-    settings : dict
-        What determined the run (logged in the report and ``settings.json``).
-    results : pandas.DataFrame
-        The subspace study (``results.csv``).
-    cross_sensor : pandas.DataFrame or None
-        The cross-sensor grid (``cross_sensor.csv``), for multi-sensor data sets.
-    fusion : pandas.DataFrame or None
-        The fusion study (``fusion.csv``).
-    alignment : pandas.DataFrame
-        Cosines of the principal angles between canonical and class subspaces
-        (``alignment.csv``).
-    networks : dict of str to list of NetworkFeatures
-        Features and layers of every trained network, per sensor.
-    timings : dict of str to float
-        Wall time of each stage, in seconds.
-    out : Path
-        Folder of the outputs.
-    """
-
-    dataset: str
-    settings: dict[str, Any]
-    results: pd.DataFrame
-    cross_sensor: pd.DataFrame | None
-    fusion: pd.DataFrame | None
-    alignment: pd.DataFrame
-    networks: dict[str, list[NetworkFeatures]]
-    timings: dict[str, float] = field(default_factory=dict)
-    out: Path = Path(".")
+_FEATURE_ARRAYS = ("train", "validation", "coef", "intercept")
 
 
 def _net_seed(seed: int, sensor_index: int, net_index: int) -> int:
@@ -101,82 +64,103 @@ def _torch_threads(n_threads: int | None):
         torch.set_num_threads(previous)
 
 
+def _fit_group(nets: list, X, y) -> list:
+    """Train networks of one sensor (same architecture and recipe, different seeds)."""
+    return [net.fit(X, y) for net in nets]
+
+
+def _class_codes(classes, y) -> np.ndarray:
+    """Labels as positions in ``classes`` (the networks' output order)."""
+    position = {label: code for code, label in enumerate(classes.tolist())}
+    return np.asarray([position[label] for label in y.tolist()], dtype=np.int64)
+
+
+def _features_of(net, data: StudyData, sensor: str) -> NetworkFeatures:
+    return NetworkFeatures(
+        net.transform(data.inputs_train[sensor]),
+        net.transform(data.inputs_validation[sensor]),
+        net.class_components_,
+        net.class_bias_,
+        data.classes,
+    )
+
+
 def _train_networks(
-    prepared: Prepared, pairs: int, seed: int, device: str, cache_dir: Path, progress: bool
+    data: StudyData, pairs: int, seed: int, device: str, cache_dir: Path, progress: bool
 ) -> dict[str, list[NetworkFeatures]]:
-    """Train (or load from the cache) each sensor's networks and extract their features."""
+    """Train each sensor's networks, or read their features from the cache."""
     networks: dict[str, list[NetworkFeatures]] = {}
-    total = len(prepared.sensors) * 2 * pairs
-    bar = tqdm(total=total, desc="networks", unit="net", disable=not progress)
-    with bar, _torch_threads(prepared.torch_threads):
-        for s_index, sensor in enumerate(prepared.sensors):
-            networks[sensor] = []
+    bar = tqdm(
+        total=len(data.sensors) * 2 * pairs, desc="networks", unit="net", disable=not progress
+    )
+    with bar, _torch_threads(data.torch_threads):
+        for s_index, sensor in enumerate(data.sensors):
+            sensor_key = data.sensor_key(sensor)
+            paths, found, missing = [], {}, []
             for i in range(2 * pairs):
                 net_seed = _net_seed(seed, s_index, i)
-                key = cache_key(
+                key = fingerprint(
                     {
-                        "dataset": prepared.name,
                         "sensor": sensor,
                         "seed": net_seed,
-                        "net": prepared.net_settings,
+                        "net": data.net_settings,
+                        "device": device,
                         "version": __version__,
-                    }
+                    },
+                    sensor_key,
                 )
-                features_path = cache_dir / f"{sensor}-{i}-{key}.npz"
-                net_path = cache_dir / f"{sensor}-{i}-{key}.pkl"
-                if features_path.exists():
-                    stored = np.load(features_path)
-                    features = NetworkFeatures(
-                        stored["train"], stored["validation"], stored["coef"], stored["intercept"]
-                    )
+                paths.append(cache_dir / f"{sensor}-{i}-{key}.npz")
+                stored = load_arrays(paths[i], _FEATURE_ARRAYS)
+                if stored is None:
+                    missing.append((i, net_seed))
                 else:
-                    if net_path.exists():
-                        net = load_pickle(net_path)
-                    else:
-                        net = prepared.make_net(sensor, net_seed, device)
-                        net.fit(prepared.inputs_train[sensor], prepared.y_train)
-                        save_pickle(net_path, net)
-                    features = NetworkFeatures(
-                        net.transform(prepared.inputs_train[sensor]),
-                        net.transform(prepared.inputs_validation[sensor]),
-                        net.class_components_,
-                        net.class_bias_,
+                    found[i] = NetworkFeatures(**stored, classes=data.classes)
+                    bar.update()
+            nets = [data.make_net(sensor, net_seed, device) for _, net_seed in missing]
+            fitted = (
+                _fit_group(
+                    nets, data.inputs_train[sensor], _class_codes(data.classes, data.y_train)
+                )
+                if nets
+                else []
+            )
+            for (i, _), net in zip(missing, fitted):
+                features = _features_of(net, data, sensor)
+                if not all(np.isfinite(a).all() for a in (features.train, features.coef)):
+                    raise ValueError(
+                        f"Network {i} of sensor {sensor!r} diverged (non-finite features or "
+                        "weights); nothing was cached for it. Check the inputs' scale."
                     )
-                    save_arrays(
-                        features_path,
-                        train=features.train,
-                        validation=features.validation,
-                        coef=features.coef,
-                        intercept=features.intercept,
-                    )
-                networks[sensor].append(features)
+                save_arrays(paths[i], **{name: getattr(features, name) for name in _FEATURE_ARRAYS})
+                found[i] = features
                 bar.update()
+            networks[sensor] = [found[i] for i in range(2 * pairs)]
     return networks
 
 
-def _alignment(prepared: Prepared, networks, pairs: int) -> pd.DataFrame:
+def _alignment(networks, pairs: int) -> pd.DataFrame:
     """Cosines of the principal angles, per sensor pair and network pair."""
     rows = []
     for sensor, partner in [(s, s) for s in networks] + list(combinations(networks, 2)):
         for i in range(pairs):
             net, other = networks[sensor][i], networks[partner][i + pairs]
             cosines = class_subspace_alignment(net.train, other.train, net.coef)
-            for k, cosine in enumerate(cosines, start=1):
-                rows.append(
-                    {
-                        "sensor": sensor,
-                        "partner": partner,
-                        "pair": i,
-                        "direction": k,
-                        "cosine": float(cosine),
-                    }
-                )
+            rows += [
+                {
+                    "sensor": sensor,
+                    "partner": partner,
+                    "pair": i,
+                    "direction": k,
+                    "cosine": float(cosine),
+                }
+                for k, cosine in enumerate(cosines, start=1)
+            ]
     return pd.DataFrame(rows)
 
 
-def _fusion(prepared: Prepared, networks, pairs: int, n_jobs, progress: bool) -> pd.DataFrame:
-    """Fusion study of two sensors (or two initialisations of the only sensor)."""
-    sensors = [s for s in prepared.sensors if s != "image"]
+def _fusion(data: StudyData, networks, pairs: int, cache: TaskCache, **study) -> pd.DataFrame:
+    """Fusion study of every two sensors (or two initialisations of the only sensor)."""
+    sensors = data.sensors
     if len(sensors) >= 2:
         groups = [
             (a, b, networks[a][i], networks[b][i + pairs])
@@ -187,31 +171,177 @@ def _fusion(prepared: Prepared, networks, pairs: int, n_jobs, progress: bool) ->
         only = sensors[0]
         groups = [(only, only, networks[only][i], networks[only][i + pairs]) for i in range(pairs)]
     frames = []
-    for view_1, view_2, first, second in groups[: max(1, pairs)]:
+    for view_1, view_2, first, second in groups[:pairs]:
         frame = fusion_study(
             (first.train, second.train),
-            prepared.y_train,
+            data.y_train,
             (first.validation, second.validation),
-            prepared.y_validation,
+            data.y_validation,
             ((first.coef, first.intercept), (second.coef, second.intercept)),
-            metric=prepared.metric,
-            n_jobs=n_jobs,
-            progress=progress,
+            classes=data.classes,
+            metric=data.metric,
+            cache=cache,
+            **study,
         )
         frames.append(frame.assign(view_1=view_1, view_2=view_2))
     return pd.concat(frames, ignore_index=True)
 
 
-def _check_out(out: Path, settings: dict, overwrite: bool) -> None:
+def _prepare_out(out: Path, settings: dict, overwrite: bool) -> None:
     """Refuse to mix the results of runs with different settings in one folder."""
     settings_path = out / "settings.json"
-    if settings_path.exists() and not overwrite:
+    if settings_path.exists():
         previous = json.loads(settings_path.read_text())
         if previous != json.loads(json.dumps(settings, default=str)):
-            raise ValueError(
-                f"{out} holds the results of a run with other settings ({settings_path}); "
-                "choose another --out, or pass --overwrite to replace them."
-            )
+            if not overwrite:
+                raise ValueError(
+                    f"{out} holds the results of a run with other settings ({settings_path}); "
+                    "choose another --out, or pass --overwrite to replace them."
+                )
+            shutil.rmtree(out / "cache", ignore_errors=True)
+    out.mkdir(parents=True, exist_ok=True)
+    write_text(settings_path, json.dumps(settings, indent=2, default=str))
+
+
+def _quick_dimensions(networks, n_classes: int) -> list[int]:
+    width = min(n.n_features for nets in networks.values() for n in nets)
+    return sorted(
+        {1, 2, n_classes // 2, n_classes, 2 * n_classes, width} & set(range(1, width + 1))
+    )
+
+
+def run_study(
+    data: StudyData,
+    *,
+    out: str | Path = "ccafusion-out",
+    device: str = "cpu",
+    pairs: int = 3,
+    repeats: int = 5,
+    n_jobs: int | None = None,
+    seed: int = 0,
+    quick: bool = False,
+    progress: bool = True,
+    overwrite: bool = False,
+    settings: dict[str, Any] | None = None,
+) -> Reproduction:
+    """Run every stage of the study on one data set and write the outputs.
+
+    Each stage caches its tasks under ``out/cache`` as they finish, keyed by a
+    fingerprint of what determines them (the data's content included), so a run
+    killed at any point resumes without redoing finished work, and its final
+    files are byte-identical to an uninterrupted run's.
+
+    Parameters
+    ----------
+    data : StudyData
+        The data set: inputs per sensor, labels, networks.
+    out : str or Path, default="ccafusion-out"
+        Folder of the outputs and of the cache.
+    device : str, default="cpu"
+        Device of the networks.
+    pairs : int, default=3
+        Pairs of networks per sensor (``2 * pairs`` networks).
+    repeats : int, default=5
+        Seeds of the random subspace methods.
+    n_jobs : int or None
+        joblib workers of the studies.
+    seed : int, default=0
+        Seed of every random choice (networks, subspaces).
+    quick : bool, default=False
+        Fewer subspace dimensions.
+    progress : bool, default=True
+        Progress bars.
+    overwrite : bool, default=False
+        Replace the results (and drop the cache) of a run with other settings in ``out``.
+    settings : dict or None, default=None
+        Extra settings to log (e.g. where the data came from).
+
+    Returns
+    -------
+    reproduction : Reproduction
+    """
+    if pairs < 1:
+        raise ValueError(f"pairs must be at least 1, got {pairs}.")
+    if repeats < 1:
+        raise ValueError(f"repeats must be at least 1, got {repeats}.")
+    out = Path(out)
+    settings = {
+        "dataset": data.name,
+        **(settings or {}),
+        "device": device,
+        "pairs": pairs,
+        "repeats": repeats,
+        "seed": seed,
+        "quick": quick,
+        "version": __version__,
+    }
+    _prepare_out(out, settings, overwrite)
+    cache = TaskCache(out / "cache" / "tasks")
+    timings: dict[str, float] = {}
+    if data.load_seconds is not None:
+        timings["data"] = data.load_seconds
+
+    start = time.perf_counter()
+    networks = _train_networks(data, pairs, seed, device, out / "cache", progress)
+    timings["networks"] = time.perf_counter() - start
+
+    common = {
+        "dimensions": _quick_dimensions(networks, data.n_classes) if quick else None,
+        "repeats": repeats,
+        "metric": data.metric,
+        "n_jobs": n_jobs,
+        "progress": progress,
+        "cache": cache,
+    }
+    start = time.perf_counter()
+    frames = [
+        subspace_study(
+            networks[sensor][:pairs],
+            networks[sensor][pairs : 2 * pairs],
+            data.y_train,
+            data.y_validation,
+            head_params=data.head_params,
+            labels=[{"sensor": sensor}] * pairs,
+            random_state=_net_seed(seed, s_index, 10_000),
+            **common,
+        )
+        for s_index, sensor in enumerate(data.sensors)
+    ]
+    results = pd.concat(frames, ignore_index=True)
+    write_csv(out / "results.csv", results)
+    timings["subspace study"] = time.perf_counter() - start
+
+    cross = None
+    if len(data.sensors) > 1:
+        start = time.perf_counter()
+        cross = cross_sensor_study(
+            networks,
+            data.y_train,
+            data.y_validation,
+            n_pairs=pairs,
+            random_state=_net_seed(seed, 0, 20_000),
+            **common,
+        )
+        write_csv(out / "cross_sensor.csv", cross)
+        timings["cross-sensor study"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    fusion = _fusion(data, networks, pairs, cache, n_jobs=n_jobs, progress=progress)
+    write_csv(out / "fusion.csv", fusion)
+    timings["fusion study"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    alignment = _alignment(networks, pairs)
+    write_csv(out / "alignment.csv", alignment)
+    timings["alignment"] = time.perf_counter() - start
+
+    reproduction = Reproduction(
+        data.name, settings, results, cross, fusion, alignment, networks, timings, out, data
+    )
+    start = time.perf_counter()
+    write_report(reproduction)
+    timings["report"] = time.perf_counter() - start
+    return reproduction
 
 
 def reproduce(
@@ -225,10 +355,11 @@ def reproduce(
     n_jobs: int | None = None,
     seed: int = 0,
     quick: bool = False,
+    validation: int | float | None = None,
     progress: bool = True,
     overwrite: bool = False,
 ) -> Reproduction:
-    """Reproduce the paper's experiments on one data set and write the outputs.
+    """Reproduce the paper's experiments on one of its data sets and write the outputs.
 
     Parameters
     ----------
@@ -238,7 +369,7 @@ def reproduce(
     data_dir : str, Path or None
         Folder of the real data.
     out : str or Path, default="ccafusion-out"
-        Folder of the outputs and of the cache of trained networks.
+        Folder of the outputs and of the cache.
     device : {"cpu", "cuda", "auto"}, default="cpu"
         Device of the networks.
     pairs : int, default=3
@@ -250,7 +381,11 @@ def reproduce(
     seed : int, default=0
         Seed of every random choice (data, networks, subspaces).
     quick : bool, default=False
-        Small and fast: fewer samples, epochs and dimensions.
+        Small and fast: fewer samples, epochs and dimensions (the report says
+        what changed).
+    validation : int, float or None, default=None
+        Validation samples (int) or fraction (float); ``None``: the data set's
+        own split (the paper's share for SHL, the test set for CIFAR-10).
     progress : bool, default=True
         Progress bars.
     overwrite : bool, default=False
@@ -270,96 +405,21 @@ def reproduce(
     >>> sorted(run.results["method"].unique())[:2]  # doctest: +SKIP
     ['cca_highest', 'cca_lowest']
     """
-    if pairs < 1:
-        raise ValueError(f"pairs must be at least 1, got {pairs}.")
-    if repeats < 1:
-        raise ValueError(f"repeats must be at least 1, got {repeats}.")
-    out = Path(out)
-    settings = {
-        "dataset": dataset,
-        "data_dir": None if data_dir is None else str(data_dir),
-        "device": device,
-        "pairs": pairs,
-        "repeats": repeats,
-        "seed": seed,
-        "quick": quick,
-        "version": __version__,
-    }
-    out.mkdir(parents=True, exist_ok=True)
-    _check_out(out, settings, overwrite)
-    timings: dict[str, float] = {}
-
-    start = time.perf_counter()
-    prepared = prepare(dataset, data_dir, quick, seed, n_jobs=n_jobs)
-    timings["data"] = time.perf_counter() - start
-
-    start = time.perf_counter()
-    networks = _train_networks(prepared, pairs, seed, device, out / "cache", progress)
-    timings["networks"] = time.perf_counter() - start
-
-    dimensions = None
-    if quick:
-        width = min(n.n_features for nets in networks.values() for n in nets)
-        k = prepared.n_classes
-        dimensions = sorted({1, 2, k // 2, k, 2 * k, width} & set(range(1, width + 1)))
-    common = {
-        "dimensions": dimensions,
-        "repeats": repeats,
-        "metric": prepared.metric,
-        "n_jobs": n_jobs,
-        "progress": progress,
-    }
-
-    start = time.perf_counter()
-    frames = []
-    for s_index, sensor in enumerate(prepared.sensors):
-        nets = networks[sensor]
-        frames.append(
-            subspace_study(
-                nets[:pairs],
-                nets[pairs : 2 * pairs],
-                prepared.y_train,
-                prepared.y_validation,
-                head_params=prepared.head_params,
-                labels=[{"sensor": sensor}] * pairs,
-                random_state=_net_seed(seed, s_index, 10_000),
-                **common,
-            )
-        )
-    results = pd.concat(frames, ignore_index=True)
-    timings["subspace study"] = time.perf_counter() - start
-
-    cross = None
-    if len(prepared.sensors) > 1:
-        start = time.perf_counter()
-        cross = cross_sensor_study(
-            networks,
-            prepared.y_train,
-            prepared.y_validation,
-            n_pairs=pairs,
-            random_state=_net_seed(seed, 0, 20_000),
-            **common,
-        )
-        timings["cross-sensor study"] = time.perf_counter() - start
-
-    start = time.perf_counter()
-    fusion = _fusion(prepared, networks, pairs, n_jobs, progress)
-    timings["fusion study"] = time.perf_counter() - start
-
-    start = time.perf_counter()
-    alignment = _alignment(prepared, networks, pairs)
-    timings["alignment"] = time.perf_counter() - start
-
-    reproduction = Reproduction(
-        dataset, settings, results, cross, fusion, alignment, networks, timings, out
+    options = DataOptions(data_dir, quick, seed, n_jobs, validation)
+    data = prepare(dataset, options)
+    return run_study(
+        data,
+        out=out,
+        device=device,
+        pairs=pairs,
+        repeats=repeats,
+        n_jobs=n_jobs,
+        seed=seed,
+        quick=quick,
+        progress=progress,
+        overwrite=overwrite,
+        settings={
+            "data_dir": None if data_dir is None else str(data_dir),
+            "validation": validation,
+        },
     )
-    start = time.perf_counter()
-    write_csv(out / "results.csv", results)
-    if cross is not None:
-        write_csv(out / "cross_sensor.csv", cross)
-    write_csv(out / "fusion.csv", fusion)
-    write_csv(out / "alignment.csv", alignment)
-    write_report(reproduction, prepared)
-    timings["outputs"] = time.perf_counter() - start
-    write_text(out / "settings.json", json.dumps(settings, indent=2, default=str))
-    return reproduction

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from sklearn_ccafusion.plotting import plot_cross_sensor, plot_fusion, plot_subspace_study
 from sklearn_ccafusion.reproduce._cache import atomic_write, write_text
-from sklearn_ccafusion.reproduce._datasets import PAPER_NUMBERS, Prepared
+from sklearn_ccafusion.reproduce._results import Reproduction
 from sklearn_ccafusion.study import summarize_study
-
-if TYPE_CHECKING:
-    from sklearn_ccafusion.reproduce._pipeline import Reproduction
 
 __all__ = ["key_numbers", "write_report"]
 
@@ -122,7 +118,7 @@ def _fusion_lines(fusion: pd.DataFrame, metric: str) -> list[str]:
     return lines
 
 
-def write_report(reproduction: Reproduction, prepared: Prepared) -> Path:
+def write_report(reproduction: Reproduction) -> Path:
     """Write the figures and ``report.md`` into the reproduction's folder.
 
     Returns
@@ -131,8 +127,9 @@ def write_report(reproduction: Reproduction, prepared: Prepared) -> Path:
         The report.
     """
     out = reproduction.out
-    k = prepared.n_classes
-    metric = prepared.metric
+    data = reproduction.data
+    k = data.n_classes
+    metric = data.metric
     figures = {"figure4_subspace.png": plot_subspace_study(reproduction.results, n_classes=k)}
     if reproduction.cross_sensor is not None:
         figures["figure5_cross_sensor.png"] = plot_cross_sensor(
@@ -150,11 +147,13 @@ def write_report(reproduction: Reproduction, prepared: Prepared) -> Path:
         _save_png(figure, out / name)
 
     numbers = key_numbers(reproduction.results, k)
-    paper = PAPER_NUMBERS.get(reproduction.dataset, {})
+    paper = data.reference
     lines = [
-        f"# Reproduction: {reproduction.dataset}",
+        f"# Study: {reproduction.dataset}",
         "",
-        prepared.description,
+        data.description,
+        "",
+        *[f"- {note}" for note in data.notes],
         "",
         "Settings: " + ", ".join(f"{key}={value}" for key, value in reproduction.settings.items()),
         "",

@@ -1,5 +1,6 @@
 """Experiments of the study as functions returning tidy DataFrames."""
 
+from sklearn_ccafusion.study._cache import TaskCache, fingerprint
 from sklearn_ccafusion.study._features import NetworkFeatures
 from sklearn_ccafusion.study._fusion import fusion_study
 from sklearn_ccafusion.study._subspace import (
@@ -16,8 +17,10 @@ __all__ = [
     "CCA_METHODS",
     "RANDOM_METHODS",
     "NetworkFeatures",
+    "TaskCache",
     "cross_sensor_study",
     "default_dimensions",
+    "fingerprint",
     "fusion_study",
     "make_planted_features",
     "subspace_study",

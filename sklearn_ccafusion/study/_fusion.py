@@ -28,9 +28,11 @@ from sklearn.utils.validation import check_array, column_or_1d
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
+from sklearn_ccafusion import __version__
 from sklearn_ccafusion.cca import CCAProjector
 from sklearn_ccafusion.fusion import CCASumFusion
 from sklearn_ccafusion.kelm import KernelELMClassifier
+from sklearn_ccafusion.study._cache import TaskCache, as_cache, fingerprint
 
 __all__ = ["fusion_study"]
 
@@ -148,6 +150,7 @@ def fusion_study(
     classes: ArrayLike | None = None,
     n_jobs: int | None = None,
     progress: bool = True,
+    cache: TaskCache | str | None = None,
 ) -> pd.DataFrame:
     """Compare CCA-sum fusion with logit averaging on two networks' features.
 
@@ -193,6 +196,10 @@ def fusion_study(
         backend applies); with more than one job, each worker pins BLAS to one thread.
     progress : bool, default=True
         Show a tqdm progress bar.
+    cache : TaskCache, str, Path or None, default=None
+        Where each finished (fusion, ``n_components``) fit stores its validation
+        predictions; fits found there are not redone (see
+        :func:`~sklearn_ccafusion.study.subspace_study`).
 
     Returns
     -------
@@ -273,15 +280,36 @@ def fusion_study(
     # the CCA fusions over the sweep, a joblib map
     sweep = _sweep(n_components, n_max, n_classes)
     tasks = [(method, fusion, clf, n) for method, (fusion, clf) in fusions.items() for n in sweep]
+    cache = as_cache(cache)
+    keys = {}
+    if cache is not None:
+        data_key = fingerprint(X_train, y_train, X_val, classes, repr(whitener))
+        keys = {
+            (method, n): fingerprint(
+                {"task": "fusion", "version": __version__, "method": method, "fusion": fusion,
+                 "classifier": repr(clf), "n_components": n},
+                data_key,
+            )
+            for method, fusion, clf, n in tasks
+        }
+    todo = []
+    for method, fusion, clf, n in tasks:
+        stored = cache.load(keys[method, n]) if cache is not None else None
+        if stored and "predictions" in stored[0]:
+            predictions[(method, n)] = np.asarray(stored[0]["predictions"], dtype=classes.dtype)
+        else:
+            todo.append((method, fusion, clf, n))
     n_threads = 1 if effective_n_jobs(n_jobs) > 1 else None
     results = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
         delayed(_fit_predict)(
             method, fusion, clf, n, whitener, X_train, y_train, X_val, n_threads
         )
-        for method, fusion, clf, n in tasks
+        for method, fusion, clf, n in todo
     )
-    for method, n, pred in tqdm(results, total=len(tasks), disable=not progress,
+    for method, n, pred in tqdm(results, total=len(todo), disable=not progress,
                                 desc="fusion study"):
+        if cache is not None:
+            cache.save(keys[method, n], [{"predictions": np.asarray(pred).tolist()}])
         predictions[(method, n)] = pred
 
     for key, pred in predictions.items():

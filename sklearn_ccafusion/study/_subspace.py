@@ -23,8 +23,10 @@ from sklearn.metrics import accuracy_score, f1_score
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
+from sklearn_ccafusion import __version__
 from sklearn_ccafusion._validation import check_same_n_samples
 from sklearn_ccafusion.head import ClassLayerClassifier
+from sklearn_ccafusion.study._cache import TaskCache, as_cache, fingerprint
 from sklearn_ccafusion.study._features import NetworkFeatures
 from sklearn_ccafusion.subspace import METHODS, SubspaceProjector
 from sklearn_ccafusion.whitening import PCAWhitener
@@ -166,6 +168,17 @@ def _evaluate(
         return rows
 
 
+def _evaluate_task(position: int, *args) -> tuple[int, list[dict]]:
+    """:func:`_evaluate`, tagged with the task's position (results arrive unordered)."""
+    return position, _evaluate(*args)
+
+
+def _network_key(network: NetworkFeatures) -> str:
+    return fingerprint(
+        network.train, network.validation, network.coef, network.intercept, network.classes
+    )
+
+
 def _as_list(value):
     return [value] if isinstance(value, NetworkFeatures) else list(value)
 
@@ -193,6 +206,7 @@ def subspace_study(
     n_jobs: int | None = None,
     random_state: int | None = None,
     progress: bool = True,
+    cache: TaskCache | str | None = None,
 ) -> pd.DataFrame:
     """Score projections of each network's features onto subspaces of growing dimension.
 
@@ -241,6 +255,11 @@ def subspace_study(
         (logged in the ``seed`` column).
     progress : bool, default=True
         Show a progress bar.
+    cache : TaskCache, str, Path or None, default=None
+        Where finished tasks are stored (a :class:`TaskCache` or its folder):
+        tasks already there are read instead of computed, each new one is
+        written as soon as it finishes, so an interrupted study resumes. Keys
+        hash the features, labels and every parameter of the task.
 
     Returns
     -------
@@ -299,29 +318,77 @@ def subspace_study(
         for repeat in range(repeats if method in RANDOM_METHODS else 1)
     ]
     seeds = _seeds(random_state, len(tasks))
+    task_dimensions = [
+        list(dimensions)
+        if dimensions is not None
+        else default_dimensions(network.n_classes, network.n_features)
+        for network in networks
+    ]
+    cache = as_cache(cache)
+    keys = [None] * len(tasks)
+    if cache is not None:
+        labels_key = fingerprint(y_train, y_validation)
+        net_keys = {id(n): _network_key(n) for n in [*networks, *partners]}
+        keys = [
+            fingerprint(
+                {
+                    "task": "subspace",
+                    "version": __version__,
+                    "pair": index,
+                    "method": method,
+                    "repeat": repeat,
+                    "seed": seed,
+                    "dimensions": task_dimensions[index],
+                    "heads": list(heads),
+                    "metric": metric,
+                    "head_params": dict(head_params or {}),
+                    "whitener": repr(whitener),
+                },
+                net_keys[id(networks[index])],
+                net_keys[id(partners[index])],
+                labels_key,
+            )
+            for (index, method, repeat), seed in zip(tasks, seeds)
+        ]
+    rows = []
+    todo = []
+    for position, key in enumerate(keys):
+        stored = None if key is None else cache.load(key)
+        if stored is None:
+            todo.append(position)
+        else:
+            rows.extend(stored)
     jobs = (
-        delayed(_evaluate)(
-            index,
-            networks[index],
-            partners[index],
-            method,
-            repeat,
-            seed,
+        delayed(_evaluate_task)(
+            position,
+            tasks[position][0],
+            networks[tasks[position][0]],
+            partners[tasks[position][0]],
+            tasks[position][1],
+            tasks[position][2],
+            seeds[position],
             y_train,
             y_validation,
-            dimensions
-            if dimensions is not None
-            else default_dimensions(networks[index].n_classes, networks[index].n_features),
+            task_dimensions[tasks[position][0]],
             tuple(heads),
             metric,
             dict(head_params or {}),
             whitener,
         )
-        for (index, method, repeat), seed in zip(tasks, seeds)
+        for position in todo
     )
-    rows = []
-    with tqdm(total=len(tasks), disable=not progress, desc="subspace study", unit="task") as bar:
-        for task_rows in Parallel(n_jobs=n_jobs, return_as="generator_unordered")(jobs):
+    with tqdm(
+        total=len(tasks),
+        initial=len(tasks) - len(todo),
+        disable=not progress,
+        desc="subspace study",
+        unit="task",
+    ) as bar:
+        for position, task_rows in Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
+            jobs
+        ):
+            if cache is not None:
+                cache.save(keys[position], task_rows)
             rows.extend(task_rows)
             bar.update()
     frame = pd.DataFrame(rows)

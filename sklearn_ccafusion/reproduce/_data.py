@@ -1,0 +1,134 @@
+"""A data set of the study, as a value: per-sensor inputs, labels, and a network per sensor.
+
+Every data set the study runs on, the paper's (digits, synthetic SHL, SHL 2018,
+CIFAR-10) and a user's own file alike, becomes a :class:`StudyData`: the
+network inputs of each sensor for the same training and validation samples, the
+labels, and a factory that builds each sensor's untrained network. The pipeline
+(:func:`~sklearn_ccafusion.reproduce.run_study`) knows nothing else about it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sklearn_ccafusion.study._cache import fingerprint
+
+__all__ = ["StudyData"]
+
+_METRICS = ("accuracy", "f1_macro")
+
+
+@dataclass
+class StudyData:
+    """One data set of the study: inputs per sensor, labels, and how to build each network.
+
+    Parameters
+    ----------
+    name : str
+        Name shown in the report.
+    inputs_train, inputs_validation : dict of str to ndarray
+        Network inputs of each sensor (same samples, same order for every sensor):
+        ``(n, features)``, ``(n, channels, time)`` or ``(n, channels, height, width)``.
+    y_train, y_validation : ndarray of shape (n_train,) and (n_validation,)
+        Labels, of any type.
+    classes : ndarray of shape (n_classes,)
+        The labels in the order of the networks' outputs.
+    metric : {"accuracy", "f1_macro"}
+        Score of the study.
+    make_net : callable
+        ``make_net(sensor, seed, device)`` returns an unfitted
+        :class:`~sklearn_ccafusion.nets.SensorNetClassifier` for that sensor's inputs.
+    net_settings : dict
+        What determines the networks besides the data and the seed (architecture,
+        recipe): part of the cache keys, shown in the report.
+    head_params : dict, default={}
+        Parameters of the retrained :class:`~sklearn_ccafusion.ClassLayerClassifier`.
+    description : str, default=""
+        A sentence on the data and the networks, for the report.
+    torch_threads : int or None, default=None
+        torch threads while training (``None``: torch's default).
+    reference : dict, default={}
+        Published numbers per sensor, ``{sensor: {"cca_highest": (orig, retr),
+        "full": score}}``, shown beside the measured ones.
+    notes : list of str, default=[]
+        What was chosen for this run (split sizes, what a quick run changed), for
+        the report.
+    load_seconds : float or None, default=None
+        Time taken to load and preprocess the data, for the report.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> data = StudyData("toy", {"a": np.zeros((4, 2))}, {"a": np.zeros((2, 2))},
+    ...                  np.array([0, 1, 0, 1]), np.array([0, 1]), np.array([0, 1]),
+    ...                  "accuracy", make_net=None, net_settings={})
+    >>> data.sensors, data.n_classes
+    (['a'], 2)
+    """
+
+    name: str
+    inputs_train: dict[str, NDArray]
+    inputs_validation: dict[str, NDArray]
+    y_train: NDArray
+    y_validation: NDArray
+    classes: NDArray
+    metric: str
+    make_net: Callable[[str, int, str], Any]
+    net_settings: dict[str, Any]
+    head_params: dict[str, Any] = field(default_factory=dict)
+    description: str = ""
+    torch_threads: int | None = None
+    reference: dict[str, dict[str, Any]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    load_seconds: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.metric not in _METRICS:
+            raise ValueError(f"metric must be one of {_METRICS}, got {self.metric!r}.")
+        if not self.inputs_train or set(self.inputs_train) != set(self.inputs_validation):
+            raise ValueError(
+                "inputs_train and inputs_validation must name the same sensors, got "
+                f"{sorted(self.inputs_train)} and {sorted(self.inputs_validation)}."
+            )
+        self.y_train, self.y_validation = np.asarray(self.y_train), np.asarray(self.y_validation)
+        self.classes = np.asarray(self.classes)
+        for part, inputs, y in (
+            ("training", self.inputs_train, self.y_train),
+            ("validation", self.inputs_validation, self.y_validation),
+        ):
+            for sensor, array in inputs.items():
+                if len(array) != len(y):
+                    raise ValueError(
+                        f"Sensor {sensor!r} has {len(array)} {part} samples but there are "
+                        f"{len(y)} {part} labels."
+                    )
+        unknown = np.setdiff1d(np.concatenate([self.y_train, self.y_validation]), self.classes)
+        if unknown.size:
+            raise ValueError(
+                f"Labels {unknown.tolist()[:5]} are not among classes {self.classes.tolist()}."
+            )
+
+    @property
+    def sensors(self) -> list[str]:
+        """Sensor names, in order."""
+        return list(self.inputs_train)
+
+    @property
+    def n_classes(self) -> int:
+        """Number of classes."""
+        return len(self.classes)
+
+    def sensor_key(self, sensor: str) -> str:
+        """Fingerprint of everything one sensor's networks learn from: inputs and labels."""
+        return fingerprint(
+            self.inputs_train[sensor],
+            self.inputs_validation[sensor],
+            self.y_train,
+            self.y_validation,
+            self.classes,
+        )

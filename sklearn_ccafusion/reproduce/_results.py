@@ -1,0 +1,55 @@
+"""What a study run produced, in memory (the files under ``--out`` hold the same)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sklearn_ccafusion.reproduce._data import StudyData
+from sklearn_ccafusion.study import NetworkFeatures
+
+__all__ = ["Reproduction"]
+
+
+@dataclass
+class Reproduction:
+    """Everything a study run produced.
+
+    Attributes
+    ----------
+    dataset : str
+        Name of the data set.
+    settings : dict
+        What determined the run (logged in the report and ``settings.json``).
+    results : pandas.DataFrame
+        The subspace study (``results.csv``).
+    cross_sensor : pandas.DataFrame or None
+        The cross-sensor grid (``cross_sensor.csv``), for multi-sensor data sets.
+    fusion : pandas.DataFrame or None
+        The fusion study (``fusion.csv``).
+    alignment : pandas.DataFrame
+        Cosines of the principal angles between canonical and class subspaces
+        (``alignment.csv``).
+    networks : dict of str to list of NetworkFeatures
+        Features and layers of every trained network, per sensor.
+    timings : dict of str to float
+        Wall time of each stage, in seconds.
+    out : Path
+        Folder of the outputs.
+    data : StudyData or None
+        The data set the study ran on.
+    """
+
+    dataset: str
+    settings: dict[str, Any]
+    results: pd.DataFrame
+    cross_sensor: pd.DataFrame | None
+    fusion: pd.DataFrame | None
+    alignment: pd.DataFrame
+    networks: dict[str, list[NetworkFeatures]]
+    timings: dict[str, float] = field(default_factory=dict)
+    out: Path = Path(".")
+    data: StudyData | None = None

@@ -1,0 +1,338 @@
+"""A user's own recordings as a :class:`StudyData`: the ``ccafusion study --data FILE.npz`` path.
+
+The file holds ``y`` (one label per sample, of any type), optionally ``groups``
+(one group per sample, e.g. the subject: the split keeps each group on one side)
+or ``split`` (``"train"`` / ``"validation"`` per sample), and one array per
+sensor, of shape ``(n, features)``, ``(n, channels, time)`` or
+``(n, channels, height, width)``. Each sensor gets the network its shape calls
+for, its inputs standardised per channel on the training side.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from sklearn.model_selection import GroupShuffleSplit, StratifiedShuffleSplit
+
+from sklearn_ccafusion.reproduce._data import StudyData
+
+__all__ = ["NETS", "load_study_file", "split_train_validation"]
+
+_RESERVED = ("y", "groups", "split")
+
+
+def _mlp(shape: tuple[int, ...], n_classes: int) -> tuple[Any, dict]:
+    from sklearn_ccafusion.nets import MLPNet
+
+    return MLPNet, {"n_features": shape[0], "n_classes": n_classes, "hidden": (128,)}
+
+
+def _conv1d(shape: tuple[int, ...], n_classes: int) -> tuple[Any, dict]:
+    from sklearn_ccafusion.nets import TimeSeriesConvNet
+
+    return TimeSeriesConvNet, {"n_channels": shape[0], "n_classes": n_classes}
+
+
+def _image(shape: tuple[int, ...], n_classes: int) -> tuple[Any, dict]:
+    from sklearn_ccafusion.nets import CIFARResNet, SHLConvNet
+
+    if tuple(shape[1:]) == SHLConvNet.image_size:
+        return SHLConvNet, {"n_classes": n_classes, "in_channels": shape[0]}
+    return CIFARResNet, {"depth": 8, "n_classes": n_classes, "in_channels": shape[0]}
+
+
+#: Networks ``--net`` can name, and the sample shapes (without the sample axis) they take.
+NETS: dict[str, tuple[Callable[..., tuple[Any, dict]], int]] = {
+    "mlp": (_mlp, 1),
+    "conv1d": (_conv1d, 2),
+    "image": (_image, 3),
+}
+_AUTO = {1: "mlp", 2: "conv1d", 3: "image"}
+
+
+def _read(path: Path) -> dict[str, NDArray]:
+    if not path.is_file():
+        raise ValueError(f"--data {path}: no such file.")
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            return {name: stored[name] for name in stored.files}
+    except ValueError as error:
+        if "pickle" in str(error):
+            raise ValueError(
+                f"{path} holds an object array, which is read only through pickle (it could "
+                "run code): save labels and groups as numbers or fixed-width strings, e.g. "
+                "np.asarray(y, dtype=str)."
+            ) from None
+        raise ValueError(f"{path} is not a readable .npz file: {error}") from None
+    except (OSError, EOFError, zipfile.BadZipFile) as error:
+        raise ValueError(f"{path} is not a readable .npz file: {error}") from None
+
+
+def split_train_validation(
+    y: NDArray,
+    groups: NDArray | None = None,
+    *,
+    validation_fraction: float = 0.2,
+    random_state: int | None = 0,
+) -> NDArray:
+    """A seeded train/validation split, keeping each group on one side.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,)
+        Labels (the split is stratified when there are no groups).
+    groups : ndarray of shape (n_samples,) or None
+        Group of each sample (e.g. the subject).
+    validation_fraction : float, default=0.2
+        Share of the samples (of the groups, with ``groups``) in the validation part.
+    random_state : int or None, default=0
+
+    Returns
+    -------
+    is_validation : ndarray of bool, shape (n_samples,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y = np.array([0, 1] * 10)
+    >>> groups = np.repeat(np.arange(5), 4)
+    >>> mask = split_train_validation(y, groups, validation_fraction=0.2)
+    >>> int(mask.sum()), len(set(groups[mask]) & set(groups[~mask]))
+    (4, 0)
+    """
+    if not 0 < validation_fraction < 1:
+        raise ValueError(f"validation_fraction must be in (0, 1), got {validation_fraction}.")
+    index = np.arange(len(y))
+    if groups is not None:
+        n_groups = len(np.unique(groups))
+        if n_groups < 2:
+            raise ValueError(
+                "groups holds a single group: the split keeps each group on one side, so "
+                "one side would be empty. Give at least two groups, or a split array."
+            )
+        splitter = GroupShuffleSplit(1, test_size=validation_fraction, random_state=random_state)
+        _, val = next(splitter.split(index, y, groups))
+    else:
+        splitter = StratifiedShuffleSplit(
+            1, test_size=validation_fraction, random_state=random_state
+        )
+        _, val = next(splitter.split(index, y))
+    mask = np.zeros(len(y), dtype=bool)
+    mask[val] = True
+    return mask
+
+
+def _standardise(train: NDArray, validation: NDArray) -> tuple[NDArray, NDArray]:
+    """Per channel (axis 1) on the training side; features of a 2-D sensor likewise."""
+    axes = (0,) if train.ndim == 2 else tuple(i for i in range(train.ndim) if i != 1)
+    mean = train.mean(axis=axes, keepdims=True, dtype=np.float64)
+    std = train.std(axis=axes, keepdims=True, dtype=np.float64)
+    std[std == 0] = 1.0
+    scale = lambda a: ((a - mean) / std).astype(np.float32)  # noqa: E731
+    return scale(train), scale(validation)
+
+
+def _check_sensors(arrays: dict[str, NDArray], n: int, path: Path) -> dict[str, NDArray]:
+    sensors = {name: a for name, a in arrays.items() if name not in _RESERVED}
+    if not sensors:
+        raise ValueError(f"{path} holds no sensor array besides {sorted(arrays)}.")
+    for name, array in sensors.items():
+        if array.ndim not in (2, 3, 4):
+            raise ValueError(
+                f"Sensor {name!r} has shape {array.shape}: a sensor array is (n, features), "
+                "(n, channels, time) or (n, channels, height, width)."
+            )
+        if array.shape[0] != n:
+            raise ValueError(
+                f"Sensor {name!r} has {array.shape[0]} rows but y has {n} labels: every "
+                "array holds one row per sample."
+            )
+        if array.dtype.kind not in "biuf":
+            raise ValueError(f"Sensor {name!r} is of type {array.dtype}, not numbers.")
+        if not np.isfinite(array).all():
+            bad = int((~np.isfinite(array)).reshape(n, -1).any(axis=1).sum())
+            raise ValueError(
+                f"Sensor {name!r} holds NaN or infinite values in {bad} samples; remove or "
+                "impute them before the study."
+            )
+    return sensors
+
+
+def load_study_file(
+    path: str | Path,
+    *,
+    net: str | dict[str, str] = "auto",
+    validation_fraction: float = 0.2,
+    max_epochs: int | None = None,
+    metric: str = "accuracy",
+    seed: int = 0,
+    quick: bool = False,
+) -> StudyData:
+    """Read a user's ``.npz`` file as a data set of the study.
+
+    Parameters
+    ----------
+    path : str or Path
+        An ``.npz`` file (``numpy.savez``) holding ``y``, optionally ``groups``
+        or ``split``, and one array per sensor (see the module's description).
+    net : {"auto", "mlp", "conv1d", "image"} or dict, default="auto"
+        Network of every sensor (or ``{sensor: name}``); ``"auto"`` chooses from
+        the shape: an MLP for ``(n, features)``, a 1-D CNN for ``(n, channels,
+        time)``, the SHL CNN for 48 x 48 images and a ResNet-8 for other images.
+    validation_fraction : float, default=0.2
+        Share of the samples (of the groups, with ``groups``) used for validation,
+        when the file has no ``split``.
+    max_epochs : int or None, default=None
+        Training epochs (``None``: 30, or 5 with ``quick``).
+    metric : {"accuracy", "f1_macro"}, default="accuracy"
+    seed : int, default=0
+        Seed of the split.
+    quick : bool, default=False
+        Fewer epochs.
+
+    Returns
+    -------
+    data : StudyData
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, os
+    >>> rng = np.random.default_rng(0)
+    >>> path = os.path.join(tempfile.mkdtemp(), "mine.npz")
+    >>> y = np.repeat(["sit", "walk"], 50)
+    >>> np.savez(path, y=y, acc=rng.normal(size=(100, 3, 32)), gyr=rng.normal(size=(100, 6)))
+    >>> data = load_study_file(path)
+    >>> data.sensors, data.classes.tolist(), len(data.y_validation)
+    (['acc', 'gyr'], ['sit', 'walk'], 20)
+    """
+    path = Path(path)
+    arrays = _read(path)
+    if "y" not in arrays:
+        raise ValueError(f"{path} has no array 'y' (one label per sample); found {sorted(arrays)}.")
+    y = arrays["y"]
+    if y.ndim != 1:
+        raise ValueError(f"y must be one label per sample, shape (n,), got {y.shape}.")
+    n = len(y)
+    sensors = _check_sensors(arrays, n, path)
+    classes, counts = np.unique(y, return_counts=True)
+    if len(classes) < 2:
+        raise ValueError(f"y holds a single class {classes.tolist()}; the study needs two.")
+    if counts.min() < 2:
+        lonely = classes[counts < 2].tolist()
+        raise ValueError(
+            f"Label(s) {lonely[:5]} have a single sample: each class needs samples on both "
+            "sides of the split. Remove them or merge them into another class."
+        )
+    for name in ("groups", "split"):
+        if name in arrays and arrays[name].shape != (n,):
+            raise ValueError(
+                f"{name} must have one entry per sample, shape ({n},), got {arrays[name].shape}."
+            )
+    if "split" in arrays:
+        split = arrays["split"].astype(str)
+        unknown = sorted(set(split.tolist()) - {"train", "validation"})
+        if unknown:
+            raise ValueError(f"split may hold only 'train' and 'validation', found {unknown}.")
+        is_val = split == "validation"
+        how = "the file's split"
+    else:
+        is_val = split_train_validation(
+            y, arrays.get("groups"), validation_fraction=validation_fraction, random_state=seed
+        )
+        how = (
+            f"a seeded split of the groups ({validation_fraction:.0%} for validation)"
+            if "groups" in arrays
+            else f"a seeded stratified split ({validation_fraction:.0%} for validation)"
+        )
+    if is_val.all() or not is_val.any():
+        raise ValueError("The split leaves the training or the validation side empty.")
+    missing = np.setdiff1d(classes, y[~is_val])
+    if missing.size:
+        raise ValueError(
+            f"Classes {missing.tolist()[:5]} have no training sample after the split; give "
+            "more groups, another validation_fraction, or a split array."
+        )
+    choices = net if isinstance(net, dict) else dict.fromkeys(sensors, net)
+    epochs = max_epochs or (5 if quick else 30)
+    train_counts = np.array([(y[~is_val] == c).sum() for c in classes], dtype=float)
+    balanced = len(y[~is_val]) / (len(classes) * train_counts)
+    recipe = {
+        "max_epochs": epochs,
+        "batch_size": 64,
+        "lr": 1e-3,
+        "class_weight": balanced,
+        "optimizer__weight_decay": 1e-4,
+    }
+    inputs_train, inputs_val, modules, settings = {}, {}, {}, {}
+    for name, array in sensors.items():
+        kind = choices.get(name, "auto")
+        if kind == "auto":
+            kind = _AUTO[array.ndim - 1]
+        if kind not in NETS:
+            raise ValueError(
+                f"Unknown network {kind!r} for sensor {name!r}; choose one of {['auto', *NETS]}."
+            )
+        builder, ndim = NETS[kind]
+        if array.ndim - 1 != ndim:
+            raise ValueError(
+                f"Network {kind!r} takes samples of {ndim} axes, but sensor "
+                f"{name!r} has samples of shape {array.shape[1:]}."
+            )
+        inputs_train[name], inputs_val[name] = _standardise(array[~is_val], array[is_val])
+        modules[name] = builder(array.shape[1:], len(classes))
+        settings[name] = {"module": modules[name][0].__name__, **modules[name][1]}
+
+    def make_net(sensor: str, seed_: int, device: str):
+        from sklearn_ccafusion.nets import SensorNetClassifier
+
+        module, params = modules[sensor]
+        return SensorNetClassifier(
+            module,
+            **{f"module__{k}": v for k, v in params.items()},
+            **recipe,
+            device=device,
+            random_state=seed_,
+        )
+
+    groups_note = ""
+    if "groups" in arrays:
+        groups = arrays["groups"]
+        groups_note = (
+            f" ({len(np.unique(groups[~is_val]))} groups for training, "
+            f"{len(np.unique(groups[is_val]))} for validation)"
+        )
+    return StudyData(
+        path.stem,
+        inputs_train,
+        inputs_val,
+        y[~is_val],
+        y[is_val],
+        classes,
+        metric,
+        make_net,
+        {
+            "recipe": {
+                k: np.round(v, 12).tolist() if isinstance(v, np.ndarray) else v
+                for k, v in recipe.items()
+            },
+            "sensors": settings,
+        },
+        {"weight_decay": 1e-3, "class_weight": "balanced"},
+        f"{path.name}: {n} samples, {len(classes)} classes, sensors "
+        + ", ".join(
+            f"{s} {tuple(a.shape[1:])} ({settings[s]['module']})" for s, a in sensors.items()
+        )
+        + ".",
+        torch_threads=1,
+        notes=[
+            f"{int((~is_val).sum())} training and {int(is_val.sum())} validation samples: "
+            f"{how}{groups_note}.",
+            f"Inputs standardised per channel on the training side; {epochs} epochs, "
+            "Adam 1e-3, class-balanced cross-entropy.",
+        ],
+    )

@@ -1,0 +1,158 @@
+"""Per-task results on disk, keyed by a fingerprint of everything that determines them.
+
+A study is a map over independent tasks. :class:`TaskCache` stores each finished
+task's rows as a JSON file named by a hash of the task's description (method,
+seed, dimensions, parameters) and of the content of its input arrays, so a run
+killed at any point resumes without redoing finished tasks, and a change of data
+or parameters can never be answered by a stale result. JSON holds data only:
+reading a cache runs no code, and Python floats round-trip exactly through it,
+so resumed results are bit-identical to uninterrupted ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sklearn_ccafusion._files import atomic_write
+
+__all__ = ["TaskCache", "fingerprint"]
+
+_FORMAT = 1
+
+
+def _update_with(digest, value: Any) -> None:
+    if isinstance(value, np.ndarray) or hasattr(value, "__array__"):
+        array = np.ascontiguousarray(np.asarray(value))
+        if array.dtype == object:
+            array = np.asarray([str(v) for v in array.ravel()]).reshape(array.shape)
+        digest.update(f"array{array.shape}{array.dtype.str}".encode())
+        digest.update(array.tobytes())
+    elif isinstance(value, Mapping):
+        digest.update(b"{")
+        for key in sorted(value, key=str):
+            digest.update(str(key).encode() + b":")
+            _update_with(digest, value[key])
+        digest.update(b"}")
+    elif isinstance(value, (list, tuple)):
+        digest.update(b"[")
+        for item in value:
+            _update_with(digest, item)
+        digest.update(b"]")
+    else:
+        digest.update(json.dumps(value, sort_keys=True, default=repr).encode())
+
+
+def fingerprint(*values: Any) -> str:
+    """A hash of arrays (their content, shape and dtype) and JSON-like values.
+
+    Parameters
+    ----------
+    *values : array-like, mapping, sequence or scalar
+        Everything that determines a result.
+
+    Returns
+    -------
+    key : str
+        32 hexadecimal characters; equal inputs give equal keys, and any change
+        of content, shape, dtype or value gives another.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> a = np.arange(6.0)
+    >>> fingerprint(a, {"seed": 1}) == fingerprint(a.copy(), {"seed": 1})
+    True
+    >>> fingerprint(a, {"seed": 1}) == fingerprint(a.astype(np.float32), {"seed": 1})
+    False
+    """
+    digest = hashlib.blake2b(digest_size=16)
+    for value in values:
+        _update_with(digest, value)
+    return digest.hexdigest()
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars to the Python values JSON writes exactly."""
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+class TaskCache:
+    """A folder of finished study tasks, one JSON file per task.
+
+    Pass one to :func:`~sklearn_ccafusion.study.subspace_study`,
+    :func:`~sklearn_ccafusion.study.cross_sensor_study` or
+    :func:`~sklearn_ccafusion.study.fusion_study` (``cache=``): tasks found
+    in it are read instead of computed, and each task is written as soon as it
+    finishes (atomically), so an interrupted study resumes where it stopped.
+
+    Parameters
+    ----------
+    folder : str or Path
+        Where the task files live (created on first write).
+
+    Notes
+    -----
+    A task's key hashes the content of its input arrays and every parameter
+    that changes its result, so a cache never answers for other data. Files
+    that cannot be read (truncated, edited, another format) are ignored and
+    recomputed. The files are JSON: loading them runs no code.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> cache = TaskCache(tempfile.mkdtemp())
+    >>> key = fingerprint({"method": "pca", "seed": 3})
+    >>> cache.load(key) is None
+    True
+    >>> _ = cache.save(key, [{"n": 1, "score": 0.5}])
+    >>> cache.load(key)
+    [{'n': 1, 'score': 0.5}]
+    """
+
+    def __init__(self, folder: str | Path) -> None:
+        self.folder = Path(folder)
+
+    def __repr__(self) -> str:
+        return f"TaskCache({str(self.folder)!r})"
+
+    def path(self, key: str) -> Path:
+        """The file of a task."""
+        return self.folder / f"task-{key}.json"
+
+    def load(self, key: str) -> list[dict] | None:
+        """The rows of a finished task, or None when it is not (readably) cached."""
+        path = self.path(key)
+        try:
+            stored = json.loads(path.read_text())
+        except (OSError, ValueError):
+            return None
+        if not isinstance(stored, dict) or stored.get("format") != _FORMAT:
+            return None
+        rows = stored.get("rows")
+        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+            return None
+        return rows
+
+    def save(self, key: str, rows: list[Mapping]) -> Path:
+        """Store a finished task's rows atomically."""
+        plain = [{name: _plain(value) for name, value in row.items()} for row in rows]
+        text = json.dumps({"format": _FORMAT, "rows": plain})
+        return atomic_write(self.path(key), lambda tmp: tmp.write_text(text))
+
+    def __len__(self) -> int:
+        return len(list(self.folder.glob("task-*.json"))) if self.folder.exists() else 0
+
+
+def as_cache(cache: TaskCache | str | Path | None) -> TaskCache | None:
+    """``None``, a folder or a TaskCache, as a TaskCache (or None)."""
+    if cache is None or isinstance(cache, TaskCache):
+        return cache
+    return TaskCache(cache)
