@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from sklearn_ccafusion._workers import workers_end_with_parent
+
 __all__ = ["main"]
 
 
@@ -177,17 +179,18 @@ def run_study(args: argparse.Namespace) -> int:
         quick=args.quick,
     )
     data.load_seconds = time.perf_counter() - start
-    run(
-        data,
-        settings={
-            "data": str(Path(args.data).resolve()),
-            "net": args.net,
-            "validation_fraction": args.validation_fraction,
-            "epochs": args.epochs,
-            "metric": args.metric,
-        },
-        **_run_options(args),
-    )
+    with workers_end_with_parent():
+        run(
+            data,
+            settings={
+                "data": str(Path(args.data).resolve()),
+                "net": args.net,
+                "validation_fraction": args.validation_fraction,
+                "epochs": args.epochs,
+                "metric": args.metric,
+            },
+            **_run_options(args),
+        )
     _summary(data.name, Path(args.out), time.perf_counter() - start)
     return 0
 

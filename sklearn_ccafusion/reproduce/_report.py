@@ -16,6 +16,12 @@ __all__ = ["key_numbers", "write_report"]
 
 #: Tolerance of claim 1: CCA_highest at n = n_classes within this of the full score.
 FULL_SCORE_TOLERANCE = 0.05
+#: Claim 2: CCA-sum + SVM must agree with logit averaging on at least this share of
+#: the validation predictions (with all canonical pairs, as Ahmad and Imran fuse) ...
+FUSION_AGREEMENT = 0.90
+#: ... and the first K-1 CCA-sum features must correlate with the summed class-centred
+#: logits at least this much on average (the mechanism).
+FUSION_CORRELATION = 0.90
 
 
 def _save_png(figure, path: Path) -> str:
@@ -118,6 +124,43 @@ def _fusion_lines(fusion: pd.DataFrame, metric: str) -> list[str]:
     return lines
 
 
+def fusion_verdicts(fusion: pd.DataFrame, n_classes: int) -> list[str]:
+    """Verdict lines of the fusion claim: agreement at K-1 and all pairs, and the mechanism.
+
+    Parameters
+    ----------
+    fusion : pandas.DataFrame
+        Output of :func:`~sklearn_ccafusion.study.fusion_study` (one or several pairs).
+    n_classes : int
+
+    Returns
+    -------
+    lines : list of str
+        Markdown list items, each starting with PASS or FAIL.
+    """
+    agreement = fusion[(fusion["measure"] == "agreement") & (fusion["method"] == "cca_sum_svm")]
+    rho = fusion[fusion["method"] == "cca_sum_vs_logit_sum"]
+    if not len(agreement) or not len(rho):
+        return []
+    by_n = agreement.groupby("n_components")["value"].mean()
+    at_all = float(by_n.iloc[-1])
+    k_minus_1 = by_n.get(n_classes - 1, float("nan"))
+    mean_rho = float(rho["value"].mean())
+    ok = at_all >= FUSION_AGREEMENT and mean_rho >= FUSION_CORRELATION
+    return [
+        f"- {'PASS' if ok else 'FAIL'}: CCA-sum fusion (+ linear SVM) is essentially logit "
+        f"averaging: it agrees with it on {at_all:.1%} of the validation predictions with all "
+        f"{int(by_n.index[-1])} canonical pairs (bar {FUSION_AGREEMENT:.0%}; "
+        f"{_pct(k_minus_1)} with K-1 = {n_classes - 1} pairs), and the first K-1 CCA-sum "
+        f"features correlate with the summed class-centred logits at {mean_rho:.3f} on "
+        f"average (bar {FUSION_CORRELATION:.2f})."
+    ]
+
+
+def _pct(value: float) -> str:
+    return "n/a" if not np.isfinite(value) else f"{value:.1%}"
+
+
 def write_report(reproduction: Reproduction) -> Path:
     """Write the figures and ``report.md`` into the reproduction's folder.
 
@@ -212,6 +255,7 @@ def write_report(reproduction: Reproduction) -> Path:
     if reproduction.fusion is not None:
         lines += ["", "## Fusion: CCA-sum against logit averaging", "", "![fusion](fusion.png)", ""]
         lines += _fusion_lines(reproduction.fusion, metric)
+        verdicts += fusion_verdicts(reproduction.fusion, k)
     alignment = reproduction.alignment
     if len(alignment):
         same = alignment[alignment["sensor"] == alignment["partner"]]

@@ -1,0 +1,166 @@
+"""``ccafusion study --data FILE.npz``: a user's own sensors, end to end, and bad files."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sklearn_ccafusion.cli import main
+from sklearn_ccafusion.reproduce import StudyData, _pipeline, run_study
+from sklearn_ccafusion.reproduce._user_data import load_study_file, split_train_validation
+
+FAST = ["--quick", "--quiet", "--pairs", "1", "--repeats", "1", "--n-jobs", "1", "--epochs", "3"]
+
+
+def _recordings(n=240, seed=0):
+    """Two sensors that see the class: a (n, 16) feature sensor and a (n, 2, 48, 48) image one."""
+    rng = np.random.default_rng(seed)
+    labels = np.array(["sit", "walk", "run"])
+    codes = rng.integers(0, 3, n)
+    centres = rng.normal(size=(3, 16)) * 2
+    table = centres[codes] + rng.normal(size=(n, 16))
+    images = rng.normal(size=(n, 2, 48, 48)).astype(np.float32)
+    images[:, 0, :8, :8] += codes[:, None, None]
+    groups = np.repeat(np.arange(12), n // 12)
+    return {"y": labels[codes], "groups": groups, "table": table, "image": images}
+
+
+def _save(tmp_path, name="mine.npz", **arrays):
+    path = tmp_path / name
+    np.savez(path, **arrays)
+    return path
+
+
+def test_study_on_string_labels_and_groups(tmp_path):
+    path = _save(tmp_path, **_recordings())
+    out = tmp_path / "out"
+    assert main(["study", "--data", str(path), "--out", str(out), *FAST]) == 0
+    results = pd.read_csv(out / "results.csv")
+    assert set(results["sensor"]) == {"table", "image"}
+    assert set(results["head"]) == {"original", "retrained"}
+    assert (out / "cross_sensor.csv").exists() and (out / "fusion.csv").exists()
+    report = (out / "report.md").read_text()
+    assert "groups for training" in report and "## Verdicts" in report
+    assert "CCA-sum fusion" in report.split("## Verdicts")[1]
+    full = results[(results["sensor"] == "table") & (results["n"] == results["n"].max())]
+    assert full["score"].mean() > 0.6  # the table sensor's class signal is learnt
+
+
+def test_group_split_keeps_groups_apart():
+    y = np.tile([0, 1, 2], 40)
+    groups = np.repeat(np.arange(10), 12)
+    mask = split_train_validation(y, groups, validation_fraction=0.3, random_state=1)
+    assert not set(groups[mask]) & set(groups[~mask])
+    assert np.array_equal(
+        mask, split_train_validation(y, groups, validation_fraction=0.3, random_state=1)
+    )
+
+
+def test_same_data_same_keys_other_content_retrains(tmp_path, monkeypatch):
+    first = load_study_file(_save(tmp_path, "a.npz", **_recordings(seed=0)), quick=True)
+    trained = []
+    real_fit = _pipeline._fit_group
+
+    def counting(nets, X, y):
+        trained.append(len(nets))
+        return real_fit(nets, X, y)
+
+    monkeypatch.setattr(_pipeline, "_fit_group", counting)
+    options = {
+        "out": tmp_path / "out",
+        "pairs": 1,
+        "repeats": 1,
+        "n_jobs": 1,
+        "quick": True,
+        "progress": False,
+    }
+    run_study(first, **options)
+    assert sum(trained) == 4
+    run_study(first, **options)
+    assert sum(trained) == 4  # everything cached
+    # the same name, shapes and settings, other content: nothing stale is reused
+    second = load_study_file(_save(tmp_path, "a.npz", **_recordings(seed=1)), quick=True)
+    run = run_study(second, **options)
+    assert sum(trained) == 8
+    direct = run.networks["table"][0]
+    assert not np.allclose(
+        direct.train[:5], run_study(first, **options).networks["table"][0].train[:5]
+    )
+
+
+def _error(tmp_path, capsys, **arrays):
+    path = _save(tmp_path, **arrays)
+    assert main(["study", "--data", str(path), "--out", str(tmp_path / "out"), *FAST]) == 2
+    message = capsys.readouterr().err
+    assert not (tmp_path / "out" / "results.csv").exists()
+    return message
+
+
+@pytest.mark.parametrize(
+    "change, match",
+    [
+        (lambda a: a.pop("y"), "no array 'y'"),
+        (lambda a: a.update(table=a["table"][:-1]), "rows but y has"),
+        (lambda a: a.update(table=a["table"][:, 0]), "a sensor array is"),
+        (lambda a: a.update(table=a["table"][:, :, None, None, None]), "a sensor array is"),
+        (lambda a: a["table"].__setitem__((3, 2), np.nan), "NaN or infinite"),
+        (lambda a: a["table"].__setitem__((3, 2), np.inf), "NaN or infinite"),
+        (lambda a: a.update(y=np.where(np.arange(240) == 0, "rare", a["y"])), "single sample"),
+        (lambda a: a.update(groups=np.zeros(240)), "single group"),
+        (lambda a: a.update(split=np.full(240, "test")), "only 'train' and 'validation'"),
+    ],
+)
+def test_bad_files_are_named(tmp_path, capsys, change, match):
+    arrays = _recordings()
+    change(arrays)
+    assert match in _error(tmp_path, capsys, **arrays)
+
+
+def test_object_labels_are_refused_without_unpickling(tmp_path, capsys):
+    arrays = _recordings()
+    arrays["y"] = arrays["y"].astype(object)
+    assert "object array" in _error(tmp_path, capsys, **arrays)
+
+
+def test_unknown_net_and_missing_file(tmp_path):
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sklearn_ccafusion",
+            "study",
+            "--data",
+            str(tmp_path / "x.npz"),
+            "--out",
+            str(tmp_path / "out"),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2 and "no such file" in result.stderr
+    assert "Traceback" not in result.stderr
+    result = subprocess.run(
+        [sys.executable, "-m", "sklearn_ccafusion", "study", "--data", "x.npz", "--net", "rnn"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2 and "invalid choice" in result.stderr
+
+
+def test_study_data_checks_its_labels():
+    with pytest.raises(ValueError, match="not among classes"):
+        StudyData(
+            "x",
+            {"a": np.zeros((3, 2))},
+            {"a": np.zeros((1, 2))},
+            np.array([1, 2, 3]),
+            np.array([1]),
+            np.array([0, 1, 2]),
+            "accuracy",
+            None,
+            {},
+        )
