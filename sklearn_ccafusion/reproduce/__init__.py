@@ -6,6 +6,7 @@ from sklearn_ccafusion.reproduce._paper import DATASETS, PAPER_NUMBERS, DataOpti
 from sklearn_ccafusion.reproduce._pipeline import reproduce, run_study
 from sklearn_ccafusion.reproduce._report import key_numbers
 from sklearn_ccafusion.reproduce._results import Reproduction
+from sklearn_ccafusion.reproduce._user_data import load_study_file
 
 __all__ = [
     "DATASETS",
@@ -15,6 +16,7 @@ __all__ = [
     "StudyData",
     "gallery_run",
     "key_numbers",
+    "load_study_file",
     "reproduce",
     "run_study",
 ]
