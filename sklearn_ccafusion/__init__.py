@@ -8,14 +8,17 @@ compared with logit averaging (:class:`LogitAverageFusion`). Importing the
 package does not import torch; the networks live in :mod:`sklearn_ccafusion.nets`.
 """
 
-from sklearn_ccafusion.cca import CCAProjector
-from sklearn_ccafusion.fusion import CCASumFusion, LogitAverageFusion
-from sklearn_ccafusion.head import ClassLayerClassifier
-from sklearn_ccafusion.kelm import KernelELMClassifier
-from sklearn_ccafusion.subspace import SubspaceProjector
-from sklearn_ccafusion.whitening import PCAWhitener
+__version__ = "0.2.0"
 
-__version__ = "0.1.0"
+from sklearn_ccafusion.cca import CCAProjector  # noqa: E402
+from sklearn_ccafusion.fusion import (  # noqa: E402
+    CCASumFusion,
+    KernelELMClassifier,
+    LogitAverageFusion,
+)
+from sklearn_ccafusion.head import ClassLayerClassifier  # noqa: E402
+from sklearn_ccafusion.subspace import SubspaceProjector  # noqa: E402
+from sklearn_ccafusion.whitening import PCAWhitener  # noqa: E402
 
 __all__ = [
     "CCAProjector",

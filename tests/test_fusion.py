@@ -20,9 +20,8 @@ from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_ccafusion.cca import CCAProjector
-from sklearn_ccafusion.fusion import CCASumFusion, LogitAverageFusion
+from sklearn_ccafusion.fusion import CCASumFusion, KernelELMClassifier, LogitAverageFusion
 from sklearn_ccafusion.head import ClassLayerClassifier
-from sklearn_ccafusion.kelm import KernelELMClassifier
 from sklearn_ccafusion.study import make_planted_features
 from sklearn_ccafusion.whitening import PCAWhitener
 

@@ -16,7 +16,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklearn_ccafusion.kelm import KernelELMClassifier, make_nystroem_kelm
+from sklearn_ccafusion.fusion import KernelELMClassifier, make_nystroem_kelm
 
 
 @parametrize_with_checks(

@@ -30,8 +30,7 @@ from tqdm.auto import tqdm
 
 from sklearn_ccafusion import __version__
 from sklearn_ccafusion.cca import CCAProjector
-from sklearn_ccafusion.fusion import CCASumFusion
-from sklearn_ccafusion.kelm import KernelELMClassifier
+from sklearn_ccafusion.fusion import CCASumFusion, KernelELMClassifier
 from sklearn_ccafusion.study._cache import TaskCache, as_cache, fingerprint
 
 __all__ = ["fusion_study"]
@@ -186,7 +185,7 @@ def fusion_study(
         ``SVC(kernel="linear")``), ``cca_sum_kelm`` (``"sum"``, ``KernelELMClassifier()``)
         and ``cca_concat_svm`` (``"concat"``, ``SVC(kernel="linear")``). The kernel ELM
         costs O(n_train^3) per fit (about 30 s at 13,000 samples on two cores); pass
-        :func:`~sklearn_ccafusion.kelm.make_nystroem_kelm` for large ``n_train``.
+        :func:`~sklearn_ccafusion.fusion.make_nystroem_kelm` for large ``n_train``.
     whitener : PCAWhitener or None, default=None
         Whitener of the CCA (``None``: ``PCAWhitener(0.9999)``).
     classes : array-like of shape (n_classes,) or None, default=None

@@ -130,7 +130,7 @@ class KernelELMClassifier(ClassifierMixin, BaseEstimator):
     Examples
     --------
     >>> from sklearn.datasets import load_iris
-    >>> from sklearn_ccafusion.kelm import KernelELMClassifier
+    >>> from sklearn_ccafusion.fusion import KernelELMClassifier
     >>> X, y = load_iris(return_X_y=True)
     >>> clf = KernelELMClassifier(C=10.0, gamma=0.5).fit(X, y)
     >>> clf.decision_function(X[:2]).shape
@@ -316,7 +316,7 @@ def make_nystroem_kelm(
     Examples
     --------
     >>> from sklearn.datasets import load_iris
-    >>> from sklearn_ccafusion.kelm import make_nystroem_kelm
+    >>> from sklearn_ccafusion.fusion import make_nystroem_kelm
     >>> X, y = load_iris(return_X_y=True)
     >>> clf = make_nystroem_kelm(C=10.0, gamma=0.5, n_components=50, random_state=0)
     >>> clf.fit(X, y).score(X, y) > 0.9
