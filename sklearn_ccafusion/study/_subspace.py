@@ -23,6 +23,7 @@ from sklearn.metrics import accuracy_score, f1_score
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
+from sklearn_ccafusion._cca_whitening import SPURIOUS_MESSAGE
 from sklearn_ccafusion._validation import check_same_n_samples
 from sklearn_ccafusion.head import ClassLayerClassifier
 from sklearn_ccafusion.study._features import NetworkFeatures
@@ -113,6 +114,7 @@ def _evaluate(
     metric: str,
     head_params: Mapping,
     whitener: PCAWhitener | None,
+    reg: float | tuple[float, float] = 0.0,
 ) -> list[dict]:
     """One task: fit the subspace once, score every dimension with every head."""
     with threadpool_limits(1):
@@ -120,8 +122,12 @@ def _evaluate(
             method,
             view_sizes=(network.n_features, partner.n_features),
             whitener=whitener,
+            reg=reg,
             random_state=seed,
-        ).fit(np.hstack([network.train, partner.train]))
+        )
+        with warnings.catch_warnings():  # said once, before the tasks, by check_cca_ranks
+            warnings.filterwarnings("ignore", SPURIOUS_MESSAGE, UserWarning)
+            projector.fit(np.hstack([network.train, partner.train]))
         original = ClassLayerClassifier(network.coef, network.intercept, network.classes)
         original.fit(network.validation[:1])
         rows = []
@@ -189,6 +195,7 @@ def subspace_study(
     metric: str = "accuracy",
     head_params: Mapping | None = None,
     whitener: PCAWhitener | None = None,
+    reg: float | tuple[float, float] = 0.0,
     labels: Sequence[Mapping] | None = None,
     n_jobs: int | None = None,
     random_state: int | None = None,
@@ -229,7 +236,12 @@ def subspace_study(
         Parameters of the retrained :class:`ClassLayerClassifier`
         (``weight_decay``, ``class_weight``, ``tol``, ``max_iter``, ...).
     whitener : PCAWhitener or None, default=None
-        Whitener of the CCA methods (default ``PCAWhitener(0.9999)``).
+        Whitener of the CCA methods, as :class:`~sklearn_ccafusion.SubspaceProjector`'s
+        (``None``: ``PCAWhitener(0.9999)``, at most ``n_train // 4`` directions per
+        view when ``reg`` is 0).
+    reg : float in [0, 1] or pair of floats, default=0.0
+        Shrinkage of each view's covariance in the CCA methods, as
+        :class:`~sklearn_ccafusion.SubspaceProjector`'s.
     labels : sequence of mappings or None, default=None
         Extra columns for each pair's rows (e.g. ``{"sensor": "Acc_norm"}``).
     n_jobs : int or None, default=None
@@ -316,6 +328,7 @@ def subspace_study(
             metric,
             dict(head_params or {}),
             whitener,
+            reg,
         )
         for (index, method, repeat), seed in zip(tasks, seeds)
     )
