@@ -35,8 +35,10 @@ DOCS: dict[str, str] = {
         Shrinks each view's covariance toward a scaled identity before whitening,
         ``(1 - reg) C_ii + reg * trace(C_ii) / d_i * I``: 0 is CCA, 1 is PLS-like.
         A pair gives one value per view. With ``reg > 0`` the canonical
-        correlations are those of the regularised problem, below 1 even when
-        the views have more features than samples.""",
+        correlations are those of the regularised problem (clipped to [0, 1]),
+        and no rank cap applies: the shrinkage keeps directions of little
+        variance from matching noise, so ``reg`` is the small-sample
+        alternative to a low-rank whitener.""",
     "random_state": """random_state : int, RandomState instance or None, default=None
         Seed of the random choices. Pass an int for reproducible results.""",
 }

@@ -26,6 +26,7 @@ from tqdm.auto import tqdm
 from sklearn_ccafusion._cca_whitening import SPURIOUS_MESSAGE
 from sklearn_ccafusion._validation import check_same_n_samples
 from sklearn_ccafusion.head import ClassLayerClassifier
+from sklearn_ccafusion.study._checks import check_cca_ranks, check_network_labels
 from sklearn_ccafusion.study._features import NetworkFeatures
 from sklearn_ccafusion.subspace import METHODS, SubspaceProjector
 from sklearn_ccafusion.whitening import PCAWhitener
@@ -303,6 +304,8 @@ def subspace_study(
             names=("network train", "partner train", "y_train"),
         )
         check_same_n_samples(network.validation, y_validation, names=("validation", "y_validation"))
+    check_network_labels(networks, y_train, y_validation)
+    check_cca_ranks(networks, partners, methods, whitener, reg)
     if labels is not None and len(labels) != len(networks):
         raise ValueError(f"labels needs one mapping per pair ({len(networks)}), got {len(labels)}.")
     tasks = [
