@@ -255,7 +255,7 @@ class LogitAverageFusion(ClassifierMixin, _BaseComposition):
                     f"{classes[0].tolist()}, {name!r} has {view_classes.tolist()}."
                 )
         self.classes_ = classes[0]
-        check_labels_in_classes(y, self.classes_, layer="the view classifiers")
+        check_labels_in_classes(y, self.classes_, layer="each view classifier")
         method, _ = _COMBINERS[self.combine]
         for name, est in self.named_estimators_.items():
             if not hasattr(est, method):

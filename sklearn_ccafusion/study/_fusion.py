@@ -254,7 +254,7 @@ def fusion_study(
             f"{len(classes)} with {len(np.unique(classes))} distinct."
         )
     for name, labels in (("y_train", y_train), ("y_val", y_val)):
-        check_labels_in_classes(labels, classes, y_name=name, layer="the layers")
+        check_labels_in_classes(labels, classes, y_name=name, layer="each layer")
     fusions = _default_fusions() if fusions is None else dict(fusions)
     score = _METRICS[metric]
     rows: list[dict] = []
