@@ -7,7 +7,7 @@ centring, ``n - 1`` samples span at most ``n - 1`` dimensions, so when
 ``k_1 + k_2 > n - 1`` at least ``k_1 + k_2 - (n - 1)`` correlations are exactly 1,
 whatever the data. Below that, for independent Gaussian views the squared sample
 canonical correlations follow Wachter's distribution as ``k_i / n -> c_i``, whose
-upper edge is (Wachter 1980; Bai and Silverstein 2010, section 6)
+upper edge is (Wachter 1980; Bai and Silverstein 2010)
 
     ``lambda_+ = (sqrt(c_1 (1 - c_2)) + sqrt(c_2 (1 - c_1)))^2``,
 

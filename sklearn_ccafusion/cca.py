@@ -93,7 +93,8 @@ class CCAProjector(TransformerMixin, BaseEstimator):
     n_components_ : int
         Number of canonical pairs in use.
     whiteners_ : list of two PCAWhitener
-        The fitted per-view whiteners (their ``n_components_`` are ``k_1, k_2``).
+        The fitted per-view whiteners (their ``n_components_`` are ``k_1, k_2``);
+        ``PCAWhitener(n_samples // 4)`` for a view whose default whitening was capped.
     view_sizes_ : tuple of int
         Widths of the two views.
     n_samples_seen_ : int
@@ -112,6 +113,11 @@ class CCAProjector(TransformerMixin, BaseEstimator):
 
     Notes
     -----
+    ``fit`` warns (``UserWarning``) when an explicit whitener keeps more than
+    ``n_samples / 2`` directions in all and canonical correlations reach 0.999:
+    noise alone gets there at such ranks. ``partial_fit`` does not warn (its
+    first batches are small by design).
+
     Signs are deterministic: the largest absolute entry of each column of
     ``x_weights_`` is positive, and ``y_weights_`` follows so that each pair is
     positively correlated. On the training data the correlation of the ``k``-th

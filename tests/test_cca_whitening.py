@@ -115,3 +115,11 @@ def test_reg_passes_through_subspace_projector_and_fusion(small):
     assert_allclose(fusion.cca_.canonical_correlations_, cca.canonical_correlations_)
     with pytest.raises(ValueError, match="reg must be a float in"):
         SubspaceProjector(view_sizes=(128, 128), reg=(0.1, 2.0)).fit(X)
+
+
+def test_cca_methods_need_whitened_views(small):
+    X, _, _ = small
+    with pytest.raises(ValueError, match="pass a PCAWhitener with whiten=True"):
+        SubspaceProjector(view_sizes=(128, 128), whitener=PCAWhitener(whiten=False)).fit(X)
+    # the other methods do not whiten
+    SubspaceProjector("pca", view_sizes=(128, 128), whitener=PCAWhitener(whiten=False)).fit(X)
