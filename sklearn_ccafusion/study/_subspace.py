@@ -264,6 +264,21 @@ def subspace_study(
         ``converged`` (False when the retraining stopped at ``max_iter``; its
         ``ConvergenceWarning`` is recorded here instead of printed).
 
+    Raises
+    ------
+    ValueError
+        When ``y_train`` or ``y_validation`` holds a label that is not among a
+        network's ``classes`` (the fix, ``NetworkFeatures(..., classes=...)``, is
+        named).
+
+    Warns
+    -----
+    UserWarning
+        Once, before the tasks, when a pair's CCA cannot support the comparison of
+        the CCA methods: canonical correlations of 1 from ranks too large for the
+        training rows (an explicit ``whitener``), or view 1 keeping fewer than
+        ``2 * n_classes - 1`` directions for lack of training rows. Both name the fix.
+
     Examples
     --------
     >>> import numpy as np
@@ -376,7 +391,8 @@ def cross_sensor_study(
     methods : sequence of str, default=("cca_highest", "cca_random", "cca_lowest")
     **study_params
         Passed to :func:`subspace_study` (``dimensions``, ``repeats``,
-        ``metric``, ``n_jobs``, ``random_state``, ``progress``, ...).
+        ``metric``, ``whitener``, ``reg``, ``n_jobs``, ``random_state``,
+        ``progress``, ...).
 
     Returns
     -------
