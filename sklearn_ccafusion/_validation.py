@@ -8,7 +8,12 @@ from sklearn.utils import assert_all_finite
 
 from sklearn_ccafusion._linalg import Moments, compute_moments
 
-__all__ = ["check_min_samples", "check_same_n_samples", "finite_moments"]
+__all__ = [
+    "check_labels_in_classes",
+    "check_min_samples",
+    "check_same_n_samples",
+    "finite_moments",
+]
 
 
 def check_min_samples(n_samples: int, minimum: int, estimator_name: str) -> None:
@@ -69,3 +74,41 @@ def finite_moments(X: NDArray, estimator_name: str) -> Moments:
     if not np.all(np.isfinite(moments.mean)):
         assert_all_finite(X, estimator_name=estimator_name, input_name="X")
     return moments
+
+
+def _shown(labels: NDArray, limit: int = 10) -> str:
+    """A short list of labels for a message."""
+    values = list(np.asarray(labels).tolist())
+    text = ", ".join(repr(v) for v in values[:limit])
+    return f"[{text}{', ...' if len(values) > limit else ''}]"
+
+
+def check_labels_in_classes(
+    y: NDArray, classes: NDArray, *, y_name: str = "y", layer: str = "the layer"
+) -> None:
+    """Raise a ``ValueError`` when ``y`` holds labels that ``classes`` lacks.
+
+    ``classes`` labels the rows of a trained classification layer; labels coded
+    differently (``1..K`` against a layer trained on ``0..K-1``, strings against
+    integer rows) would otherwise be scored as wrong predictions, silently.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> check_labels_in_classes(np.array([0, 2]), np.arange(3))
+    >>> check_labels_in_classes(np.array([1, 2, 3]), np.arange(3))
+    Traceback (most recent call last):
+    ...
+    ValueError: y holds labels the layer does not know, [3]: its classes...
+    """
+    labels = np.unique(np.asarray(y))
+    known = set(np.asarray(classes).tolist())
+    unknown = [label for label in labels.tolist() if label not in known]
+    if unknown:
+        raise ValueError(
+            f"{y_name} holds labels {layer} does not know, {_shown(np.asarray(unknown))}: "
+            f"its classes (the label of each row of its coef) are {_shown(classes)}, "
+            f"and {y_name} has labels {_shown(labels)}. Pass classes=, the label of each "
+            f"row of the layer in order (e.g. classes={_shown(labels)} when the network "
+            "was trained on these labels: its rows follow their sorted order)."
+        )

@@ -6,10 +6,16 @@ from numbers import Integral, Real
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context, clone
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
+from sklearn_ccafusion._cca_whitening import (
+    default_max_rank,
+    per_view_reg,
+    warn_spurious_correlations,
+    whiten_views,
+)
 from sklearn_ccafusion._docstrings import fill_doc
 from sklearn_ccafusion._linalg import (
     Moments,
@@ -29,14 +35,11 @@ def _view_moments(moments: Moments, columns: slice) -> Moments:
     return Moments(moments.count, moments.mean[columns], moments.m2[columns, columns])
 
 
-def _pair(value: float | tuple[float, float], name: str) -> tuple[float, float]:
-    """Broadcast a per-view parameter given once or as a pair."""
-    if isinstance(value, Real):
-        return float(value), float(value)
-    values = tuple(value)
-    if len(values) != 2 or not all(isinstance(v, Real) and 0 <= v <= 1 for v in values):
-        raise ValueError(f"{name} must be a float in [0, 1] or a pair of them, got {value!r}.")
-    return float(values[0]), float(values[1])
+def _cap_note(whitener: PCAWhitener | None, n_samples: int) -> str:
+    """Part of a message saying that the default whitening capped the ranks."""
+    if whitener is not None:
+        return ""
+    return f" (whitener=None keeps at most n_samples // 4 = {default_max_rank(n_samples)})"
 
 
 def _correlations(U: NDArray, V: NDArray) -> NDArray[np.float64]:
@@ -69,11 +72,7 @@ class CCAProjector(TransformerMixin, BaseEstimator):
         view ``i``'s whitener keeps. A larger int raises a ``ValueError``.
     %(view_sizes)s
     %(whitener)s
-    reg : float in [0, 1] or pair of floats, default=0.0
-        Shrinks each view's covariance toward a scaled identity before whitening,
-        ``(1 - reg) C_ii + reg * trace(C_ii) / d_i * I``: 0 is CCA, 1 is PLS-like.
-        A pair gives one value per view. With ``reg > 0`` the
-        ``canonical_correlations_`` are those of the regularised problem.
+    %(reg)s
     output : {"first", "both", "sum"}, default="first"
         What :meth:`transform` returns: the canonical variates of view 1, those
         of both views side by side, or their sum (the CCA-sum fusion feature of
@@ -94,7 +93,8 @@ class CCAProjector(TransformerMixin, BaseEstimator):
     n_components_ : int
         Number of canonical pairs in use.
     whiteners_ : list of two PCAWhitener
-        The fitted per-view whiteners (their ``n_components_`` are ``k_1, k_2``).
+        The fitted per-view whiteners (their ``n_components_`` are ``k_1, k_2``);
+        ``PCAWhitener(n_samples // 4)`` for a view whose default whitening was capped.
     view_sizes_ : tuple of int
         Widths of the two views.
     n_samples_seen_ : int
@@ -113,6 +113,11 @@ class CCAProjector(TransformerMixin, BaseEstimator):
 
     Notes
     -----
+    ``fit`` warns (``UserWarning``) when an explicit whitener keeps more than
+    ``n_samples / 2`` directions in all and canonical correlations reach 0.999:
+    noise alone gets there at such ranks. ``partial_fit`` does not warn (its
+    first batches are small by design).
+
     Signs are deterministic: the largest absolute entry of each column of
     ``x_weights_`` is positive, and ``y_weights_`` follows so that each pair is
     positively correlated. On the training data the correlation of the ``k``-th
@@ -183,7 +188,15 @@ class CCAProjector(TransformerMixin, BaseEstimator):
         X = self._validate(X, reset=True, fitting=True)
         check_min_samples(X.shape[0], 2, type(self).__name__)
         self._moments = finite_moments(X, type(self).__name__)
-        return self._fit_from_moments(self._moments)
+        self._fit_from_moments(self._moments)
+        warn_spurious_correlations(
+            self.canonical_correlations_,
+            tuple(w.n_components_ for w in self.whiteners_),
+            self.n_samples_seen_,
+            per_view_reg(self.reg),
+            type(self).__name__,
+        )
+        return self
 
     @_fit_context(prefer_skip_nested_validation=False)
     def partial_fit(self, X: ArrayLike, y: None = None) -> CCAProjector:
@@ -210,32 +223,19 @@ class CCAProjector(TransformerMixin, BaseEstimator):
 
     def _fit_from_moments(self, moments: Moments) -> CCAProjector:
         """Whiten each view and take the SVD of the whitened cross-covariance."""
-        template = PCAWhitener() if self.whitener is None else self.whitener
-        if not template.whiten:
-            raise ValueError(
-                "CCAProjector needs whitened views: pass a PCAWhitener with whiten=True."
-            )
-        regs = _pair(self.reg, "reg")
+        regs = per_view_reg(self.reg)
         slices = view_slices(self.view_sizes_)
-        whiteners = []
-        for index, (columns, reg) in enumerate(zip(slices, regs), start=1):
-            whitener = clone(template)
-            whitener._validate_params()
-            try:
-                whitener._fit_from_moments(_view_moments(moments, columns), reg=reg)
-            except ValueError as error:
-                raise ValueError(
-                    f"View {index} has no variance: all of its {columns.stop - columns.start} "
-                    "features are constant, so it cannot be correlated with anything."
-                ) from error
-            whiteners.append(whitener)
+        whiteners = whiten_views(
+            [_view_moments(moments, columns) for columns in slices], self.whitener, regs
+        )
         k1, k2 = (w.n_components_ for w in whiteners)
         n_pairs = min(k1, k2)
         if self.n_components is not None and self.n_components > n_pairs:
             raise ValueError(
                 f"n_components={self.n_components} is larger than the number of canonical "
                 f"pairs, {n_pairs} = min({k1}, {k2}), the ranks the whitener keeps in each "
-                "view; lower n_components or keep more components in the whitener."
+                f"view{_cap_note(self.whitener, moments.count)}; lower n_components or keep "
+                "more components in the whitener."
             )
         self.n_components_ = n_pairs if self.n_components is None else self.n_components
         cross = covariance(moments)

@@ -13,6 +13,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sklearn_ccafusion._softmax_objective import fit_softmax_lbfgs
+from sklearn_ccafusion._validation import check_labels_in_classes
 
 __all__ = ["ClassLayerClassifier"]
 
@@ -253,6 +254,8 @@ class ClassLayerClassifier(ClassifierMixin, BaseEstimator):
             coef, intercept = np.zeros((n_classes, X.shape[1])), np.zeros(n_classes)
         else:
             coef, intercept, self.classes_ = layer
+            if y is not None:
+                check_labels_in_classes(y, self.classes_)
             if coef.shape[1] != X.shape[1]:
                 raise ValueError(
                     f"The layer reads {coef.shape[1]} features but X has {X.shape[1]}; "

@@ -9,17 +9,24 @@ coordinates are kept.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from numbers import Integral
+from functools import partial
+from numbers import Integral, Real
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import linalg
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context, clone
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
+from sklearn_ccafusion._cca_whitening import (
+    per_view_reg,
+    warn_spurious_correlations,
+    whiten_views,
+)
 from sklearn_ccafusion._docstrings import fill_doc
 from sklearn_ccafusion._linalg import (
     Moments,
@@ -40,70 +47,70 @@ class _Basis:
     """Coordinates ``z = (x - mean) @ forward`` and back, ``x - mean = z @ inverse``.
 
     ``order`` lists the coordinates in the order they are kept; ``correlations``
-    holds the canonical correlations of CCA methods (else ``None``).
+    holds the canonical correlations of CCA methods (else ``None``), ``ranks`` the
+    directions each view's whitening keeps.
     """
 
     forward: NDArray[np.float64]
     inverse: NDArray[np.float64]
     order: NDArray[np.intp]
     correlations: NDArray[np.float64] | None = None
+    ranks: tuple[int, int] | None = None
 
 
-def _canonical(moments: Moments, sizes, whitener: PCAWhitener) -> tuple[_Basis, int]:
+def _canonical(moments: Moments, sizes, whiten: Callable) -> tuple[_Basis, int]:
     """View 1's canonical basis completed to its retained rank, most correlated first."""
-    cov = covariance(moments)
     first, second = view_slices(sizes)
-    bases = []
-    for index, columns in enumerate((first, second), start=1):
-        basis = whitening_basis(cov[columns, columns], whitener.n_components)
-        if basis.rank == 0:
-            raise ValueError(
-                f"View {index} has no variance: all of its features are constant, so it "
-                "cannot be correlated with anything."
-            )
-        bases.append(basis)
+    views = [
+        Moments(moments.count, moments.mean[columns], moments.m2[columns, columns])
+        for columns in (first, second)
+    ]
+    bases = [whitener._basis for whitener in whiten(views)]
     canonical = canonical_basis(
-        bases[0].weights, bases[1].weights, cov[first, second], full_x_basis=True
+        bases[0].weights, bases[1].weights, covariance(moments)[first, second], full_x_basis=True
     )
     forward = bases[0].weights @ canonical.x_rotation
     inverse = canonical.x_rotation.T @ bases[0].inverse_weights
     k1 = forward.shape[1]
-    return _Basis(forward, inverse, np.arange(k1), canonical.correlations), k1
+    ranks = (k1, bases[1].components.shape[0])
+    return _Basis(forward, inverse, np.arange(k1), canonical.correlations, ranks), k1
 
 
-def _cca_highest(X1, moments, sizes, whitener, rng):
-    basis, _ = _canonical(moments, sizes, whitener)
+def _cca_highest(X1, moments, sizes, whiten, rng):
+    basis, _ = _canonical(moments, sizes, whiten)
     return basis
 
 
-def _cca_lowest(X1, moments, sizes, whitener, rng):
-    basis, k1 = _canonical(moments, sizes, whitener)
-    return _Basis(basis.forward, basis.inverse, np.arange(k1)[::-1].copy(), basis.correlations)
+def _cca_lowest(X1, moments, sizes, whiten, rng):
+    basis, k1 = _canonical(moments, sizes, whiten)
+    order = np.arange(k1)[::-1].copy()
+    return _Basis(basis.forward, basis.inverse, order, basis.correlations, basis.ranks)
 
 
-def _cca_random(X1, moments, sizes, whitener, rng):
-    basis, k1 = _canonical(moments, sizes, whitener)
-    return _Basis(basis.forward, basis.inverse, rng.permutation(k1), basis.correlations)
+def _cca_random(X1, moments, sizes, whiten, rng):
+    basis, k1 = _canonical(moments, sizes, whiten)
+    order = rng.permutation(k1)
+    return _Basis(basis.forward, basis.inverse, order, basis.correlations, basis.ranks)
 
 
-def _pca(X1, moments, sizes, whitener, rng):
+def _pca(X1, moments, sizes, whiten, rng):
     columns = view_slices(sizes)[0]
     basis = whitening_basis(covariance(moments)[columns, columns], n_components=None)
     return _Basis(basis.components.T, basis.components, np.arange(basis.rank))
 
 
-def _max_activation(X1, moments, sizes, whitener, rng):
+def _max_activation(X1, moments, sizes, whiten, rng):
     d1 = X1.shape[1]
     order = np.argsort(-X1.max(axis=0), kind="stable")
     return _Basis(np.eye(d1), np.eye(d1), order)
 
 
-def _random_selection(X1, moments, sizes, whitener, rng):
+def _random_selection(X1, moments, sizes, whiten, rng):
     d1 = X1.shape[1]
     return _Basis(np.eye(d1), np.eye(d1), rng.permutation(d1))
 
 
-def _random_projection(X1, moments, sizes, whitener, rng):
+def _random_projection(X1, moments, sizes, whiten, rng):
     d1 = X1.shape[1]
     q, _ = linalg.qr(rng.standard_normal((d1, d1)))
     return _Basis(q, q.T, np.arange(d1))
@@ -162,6 +169,8 @@ class SubspaceProjector(TransformerMixin, BaseEstimator):
     %(view_sizes)s
     %(whitener)s
         Used by the CCA methods only.
+    %(reg)s
+        Used by the CCA methods only.
     %(random_state)s
 
     Attributes
@@ -206,6 +215,7 @@ class SubspaceProjector(TransformerMixin, BaseEstimator):
         "n_components": [Interval(Integral, 1, None, closed="left"), None],
         "view_sizes": ["array-like", None],
         "whitener": [PCAWhitener, None],
+        "reg": [Interval(Real, 0, 1, closed="both"), "array-like"],
         "random_state": ["random_state"],
     }
 
@@ -216,12 +226,14 @@ class SubspaceProjector(TransformerMixin, BaseEstimator):
         *,
         view_sizes: tuple[int, ...] | None = None,
         whitener: PCAWhitener | None = None,
+        reg: float | tuple[float, float] = 0.0,
         random_state: int | np.random.RandomState | None = None,
     ):
         self.method = method
         self.n_components = n_components
         self.view_sizes = view_sizes
         self.whitener = whitener
+        self.reg = reg
         self.random_state = random_state
 
     @_fit_context(prefer_skip_nested_validation=False)
@@ -242,19 +254,23 @@ class SubspaceProjector(TransformerMixin, BaseEstimator):
         X = validate_data(self, X, dtype=[np.float64, np.float32])
         self.view_sizes_ = estimator_view_sizes(self, X.shape[1])
         check_min_samples(X.shape[0], 2, type(self).__name__)
-        whitener = PCAWhitener() if self.whitener is None else clone(self.whitener)
-        whitener._validate_params()
+        regs = per_view_reg(self.reg)
+        whiten = partial(whiten_views, whitener=self.whitener, regs=regs)
         first = view_slices(self.view_sizes_)[0]
         X1 = X[:, first]
         columns = X if self.method in _CCA_METHODS else X1
         moments = compute_moments(columns)
         rng = check_random_state(self.random_state)
         sizes = self.view_sizes_ if self.method in _CCA_METHODS else (X1.shape[1],)
-        self._basis = METHODS[self.method](X1, moments, sizes, whitener, rng)
+        self._basis = METHODS[self.method](X1, moments, sizes, whiten, rng)
         self.mean_ = moments.mean[first]
         self.basis_size_ = int(self._basis.order.size)
         self.canonical_correlations_ = self._basis.correlations
         self.n_components_ = self._effective_n(self.n_components)
+        if self._basis.ranks is not None:
+            warn_spurious_correlations(
+                self._basis.correlations, self._basis.ranks, X.shape[0], regs, type(self).__name__
+            )
         return self
 
     def _limit(self) -> int:

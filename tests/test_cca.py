@@ -21,14 +21,17 @@ from sklearn_ccafusion import CCAProjector, PCAWhitener
 TOL = {np.float64: 1e-8, np.float32: 1e-4}
 
 
-def reference_correlations(X1, X2, n_components=0.9999):
+def reference_correlations(X1, X2, n_components=0.9999, max_rank=None):
     """Rank-revealing CCA by QR: project each centred view on its retained
-    principal directions (chosen by scikit-learn's PCA), orthonormalise, SVD."""
+    principal directions (chosen by scikit-learn's PCA, at most ``max_rank``),
+    orthonormalise, SVD."""
     bases = []
     for X in (X1, X2):
         X = np.asarray(X, dtype=np.float64)
         Xc = X - X.mean(axis=0)
         pca = PCA(n_components=n_components, svd_solver="full").fit(X)
+        if max_rank is not None and pca.n_components_ > max_rank:
+            pca = PCA(n_components=max_rank, svd_solver="full").fit(X)
         q, _ = linalg.qr(Xc @ pca.components_.T, mode="economic")
         bases.append(q)
     return linalg.svdvals(bases[0].T @ bases[1])
@@ -56,8 +59,20 @@ class TestExactness:
         X1, X2 = make_deep_views(rng=1, **CASES[case])
         X1, X2 = X1.astype(dtype), X2.astype(dtype)
         cca = CCAProjector(view_sizes=(X1.shape[1], X2.shape[1])).fit(np.hstack([X1, X2]))
-        expected = reference_correlations(X1, X2)
+        # the default whitening: 0.9999 of the variance, at most n_samples // 4 directions
+        expected = reference_correlations(X1, X2, max_rank=len(X1) // 4)
         assert cca.canonical_correlations_.shape == expected.shape
+        assert_allclose(cca.canonical_correlations_, expected, atol=TOL[dtype])
+
+    @pytest.mark.parametrize("dtype", [np.float64, np.float32])
+    def test_explicit_whitener_is_not_capped(self, dtype):
+        X1, X2 = make_deep_views(rng=1, **CASES["wide"])
+        X1, X2 = X1.astype(dtype), X2.astype(dtype)
+        cca = CCAProjector(view_sizes=(60, 50), whitener=PCAWhitener(0.9999))
+        with pytest.warns(UserWarning, match=r"canonical correlations are above 0.999"):
+            cca.fit(np.hstack([X1, X2]))
+        expected = reference_correlations(X1, X2)
+        assert cca.canonical_correlations_.shape == expected.shape == (26,)
         assert_allclose(cca.canonical_correlations_, expected, atol=TOL[dtype])
 
     @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -70,6 +85,7 @@ class TestExactness:
         assert cca.n_components_ == 9
 
     @pytest.mark.parametrize("case", sorted(CASES))
+    @pytest.mark.filterwarnings("ignore:CCAProjector.*canonical correlations are above")
     def test_retained_ranks_match_sklearn_pca(self, case):
         X1, X2 = make_deep_views(rng=3, **CASES[case])
         for fraction in (0.9, 0.99, 0.9999):

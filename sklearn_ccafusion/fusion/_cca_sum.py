@@ -10,7 +10,7 @@ correlated directions of two networks' features are their class directions.
 from __future__ import annotations
 
 from collections.abc import Callable
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -68,6 +68,7 @@ class CCASumFusion(ClassifierMixin, TransformerMixin, BaseEstimator):
         method. An int above ``min(k_1, k_2)`` raises a ``ValueError`` in ``fit``.
     %(view_sizes)s
     %(whitener)s
+    %(reg)s
     classifier : classifier or None, default=None
         Classifier of the fused features, cloned in ``fit``. ``None`` means
         ``SVC(kernel="linear")``. Pass it explicitly to grid-search its parameters as
@@ -135,6 +136,7 @@ class CCASumFusion(ClassifierMixin, TransformerMixin, BaseEstimator):
         "n_components": [Interval(Integral, 1, None, closed="left"), None],
         "view_sizes": ["array-like", None],
         "whitener": [HasMethods(["fit", "transform"]), None],
+        "reg": [Interval(Real, 0, 1, closed="both"), "array-like"],
         "classifier": [HasMethods(["fit", "predict"]), None],
         "fusion": [StrOptions(set(_FUSION_OUTPUT))],
     }
@@ -145,12 +147,14 @@ class CCASumFusion(ClassifierMixin, TransformerMixin, BaseEstimator):
         *,
         view_sizes: ArrayLike | None = None,
         whitener=None,
+        reg: float | tuple[float, float] = 0.0,
         classifier=None,
         fusion: str = "sum",
     ) -> None:
         self.n_components = n_components
         self.view_sizes = view_sizes
         self.whitener = whitener
+        self.reg = reg
         self.classifier = classifier
         self.fusion = fusion
 
@@ -177,6 +181,7 @@ class CCASumFusion(ClassifierMixin, TransformerMixin, BaseEstimator):
             n_components=self.n_components,
             view_sizes=self.view_sizes_,
             whitener=self.whitener,
+            reg=self.reg,
             output=_FUSION_OUTPUT[self.fusion],
         )
         fused = self.cca_.fit_transform(X)

@@ -21,6 +21,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sklearn_ccafusion._docstrings import fill_doc
+from sklearn_ccafusion._validation import check_labels_in_classes
 from sklearn_ccafusion._views import estimator_view_sizes, split_views
 
 __all__ = ["LogitAverageFusion"]
@@ -254,6 +255,7 @@ class LogitAverageFusion(ClassifierMixin, _BaseComposition):
                     f"{classes[0].tolist()}, {name!r} has {view_classes.tolist()}."
                 )
         self.classes_ = classes[0]
+        check_labels_in_classes(y, self.classes_, layer="each view classifier")
         method, _ = _COMBINERS[self.combine]
         for name, est in self.named_estimators_.items():
             if not hasattr(est, method):

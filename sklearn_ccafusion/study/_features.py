@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+from sklearn.frozen import FrozenEstimator
 from sklearn.utils.validation import check_array
 
 __all__ = ["NetworkFeatures"]
@@ -27,7 +29,9 @@ class NetworkFeatures:
     intercept : array-like of shape (n_classes,)
         Bias of the last linear layer.
     classes : array-like of shape (n_classes,) or None
-        Labels of the layer's outputs; ``None``: ``arange(n_classes)``.
+        Labels of the layer's outputs, one per row of ``coef``, of any type (the
+        labels the network was trained on); ``None``: ``arange(n_classes)``. The
+        studies raise when the labels they are given are not among them.
 
     Examples
     --------
@@ -35,6 +39,9 @@ class NetworkFeatures:
     >>> net = NetworkFeatures(np.ones((4, 3)), np.ones((2, 3)), np.zeros((2, 3)), np.zeros(2))
     >>> net.n_features, net.n_classes
     (3, 2)
+
+    From a fitted network, or from each network of a fitted ``NetFeatures``, in one
+    call: :meth:`from_net`, :meth:`from_net_features`.
     """
 
     train: NDArray
@@ -70,7 +77,123 @@ class NetworkFeatures:
                 f"intercept has {intercept.size} entries but coef has {coef.shape[0]} rows."
             )
         classes = np.arange(coef.shape[0]) if self.classes is None else np.asarray(self.classes)
+        if classes.shape != (coef.shape[0],) or len(np.unique(classes)) != classes.size:
+            raise ValueError(
+                f"classes must hold {coef.shape[0]} distinct labels, one per row of coef, "
+                f"got {classes.tolist()!r}."
+            )
         object.__setattr__(self, "classes", classes)
+
+    @classmethod
+    def from_net(cls, net: Any, X_train: Any, X_validation: Any) -> NetworkFeatures:
+        """Features and classification layer of one fitted network.
+
+        Parameters
+        ----------
+        net : SensorNetClassifier or FrozenEstimator wrapping one
+            A fitted network: anything with ``transform`` (penultimate features),
+            ``class_components_``, ``class_bias_`` and ``classes_``.
+        X_train : array-like or tensor of shape (n_train, ...)
+            Training inputs of the network, un-augmented, in the order shared by
+            every network of the study.
+        X_validation : array-like or tensor of shape (n_validation, ...)
+            Validation inputs.
+
+        Returns
+        -------
+        network : NetworkFeatures
+            ``classes`` are the network's ``classes_``, so labels of any type (the
+            ones the network was trained on) reach the study unchanged.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_ccafusion.nets import MLPNet, SensorNetClassifier
+        >>> X = np.random.default_rng(0).normal(size=(30, 4)).astype(np.float32)
+        >>> y = np.array(["walk", "run", "bike"])[np.arange(30) % 3]
+        >>> net = SensorNetClassifier(MLPNet, module__n_features=4, module__n_classes=3,
+        ...                           module__hidden=5, max_epochs=1, random_state=0).fit(X, y)
+        >>> network = NetworkFeatures.from_net(net, X[:20], X[20:])
+        >>> network.train.shape, network.classes.tolist()
+        ((20, 5), ['bike', 'run', 'walk'])
+        """
+        while isinstance(net, FrozenEstimator):
+            net = net.estimator
+        missing = [
+            name
+            for name in ("transform", "class_components_", "class_bias_", "classes_")
+            if not hasattr(net, name)
+        ]
+        if missing:
+            raise TypeError(
+                f"NetworkFeatures.from_net needs a fitted network with transform, "
+                f"class_components_, class_bias_ and classes_ (a SensorNetClassifier); "
+                f"{type(net).__name__} has no {', '.join(missing)}."
+            )
+        return cls(
+            np.asarray(net.transform(X_train)),
+            np.asarray(net.transform(X_validation)),
+            np.asarray(net.class_components_, dtype=np.float64),
+            np.asarray(net.class_bias_, dtype=np.float64),
+            np.asarray(net.classes_),
+        )
+
+    @classmethod
+    def from_net_features(
+        cls, features: Any, X_train: Any, X_validation: Any
+    ) -> list[NetworkFeatures]:
+        """One :class:`NetworkFeatures` per network of a fitted ``NetFeatures``.
+
+        Parameters
+        ----------
+        features : NetFeatures
+            Fitted; each of its nets sees its own part of the inputs
+            (``NetFeatures.inputs``).
+        X_train : array-like or tensor of shape (n_train, ...)
+            Training inputs, as ``NetFeatures.transform`` takes them.
+        X_validation : array-like or tensor of shape (n_validation, ...)
+            Validation inputs.
+
+        Returns
+        -------
+        networks : list of NetworkFeatures
+            In the order of ``features.nets_``, each with its net's ``classes_``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_ccafusion.nets import MLPNet, NetFeatures, SensorNetClassifier
+        >>> X = np.random.default_rng(0).normal(size=(30, 4)).astype(np.float32)
+        >>> y = np.array(["walk", "run"])[np.arange(30) % 2]
+        >>> net = SensorNetClassifier(MLPNet, module__n_features=2, module__n_classes=2,
+        ...                           module__hidden=3, max_epochs=1, random_state=0)
+        >>> nets = NetFeatures([("left", net), ("right", net)],
+        ...                    inputs={"left": [0, 1], "right": [2, 3]}).fit(X, y)
+        >>> left, right = NetworkFeatures.from_net_features(nets, X[:20], X[20:])
+        >>> left.validation.shape, right.classes.tolist()
+        ((10, 3), ['run', 'walk'])
+        """
+        if not hasattr(features, "nets_") or not hasattr(features, "view_sizes_"):
+            raise TypeError(
+                "NetworkFeatures.from_net_features needs a fitted NetFeatures (with nets_ "
+                f"and view_sizes_), got {type(features).__name__}."
+            )
+        stacked = [np.asarray(features.transform(X)) for X in (X_train, X_validation)]
+        bounds = np.cumsum([0, *features.view_sizes_])
+        networks = []
+        for (_, net), start, stop in zip(features.nets_, bounds[:-1], bounds[1:]):
+            while isinstance(net, FrozenEstimator):
+                net = net.estimator
+            networks.append(
+                cls(
+                    stacked[0][:, start:stop],
+                    stacked[1][:, start:stop],
+                    np.asarray(net.class_components_, dtype=np.float64),
+                    np.asarray(net.class_bias_, dtype=np.float64),
+                    np.asarray(net.classes_),
+                )
+            )
+        return networks
 
     @property
     def n_features(self) -> int:

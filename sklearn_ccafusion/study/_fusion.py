@@ -12,6 +12,7 @@ class-centred logits.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from functools import partial
 from numbers import Integral
@@ -29,9 +30,12 @@ from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
 from sklearn_ccafusion import __version__
+from sklearn_ccafusion._cca_whitening import SPURIOUS_MESSAGE
+from sklearn_ccafusion._validation import check_labels_in_classes
 from sklearn_ccafusion.cca import CCAProjector
 from sklearn_ccafusion.fusion import CCASumFusion, KernelELMClassifier
 from sklearn_ccafusion.study._cache import TaskCache, as_cache, fingerprint
+from sklearn_ccafusion.whitening import PCAWhitener
 
 __all__ = ["fusion_study"]
 
@@ -113,10 +117,16 @@ def _sweep(n_components, n_max: int, n_classes: int) -> list[int]:
     return sorted(counts)
 
 
-def _fit_predict(method, fusion, classifier, n, whitener, X_train, y_train, X_val, n_threads):
+def _fit_predict(
+    method, fusion, classifier, n, whitener, reg, X_train, y_train, X_val, n_threads
+):
     """One task: fit a CCA fusion on train, predict validation (BLAS pinned if asked)."""
-    with threadpool_limits(limits=n_threads):
-        model = CCASumFusion(n, whitener=whitener, classifier=clone(classifier), fusion=fusion)
+    with threadpool_limits(limits=n_threads), warnings.catch_warnings():
+        # the CCA is the study's own, which has already said so
+        warnings.filterwarnings("ignore", SPURIOUS_MESSAGE, UserWarning)
+        model = CCASumFusion(
+            n, whitener=whitener, reg=reg, classifier=clone(classifier), fusion=fusion
+        )
         predictions = model.fit(X_train, y_train).predict(X_val)
     return method, n, predictions
 
@@ -146,6 +156,7 @@ def fusion_study(
     metric: str = "accuracy",
     fusions: dict[str, tuple[str, object]] | None = None,
     whitener=None,
+    reg: float | tuple[float, float] = 0.0,
     classes: ArrayLike | None = None,
     n_jobs: int | None = None,
     progress: bool = True,
@@ -187,7 +198,12 @@ def fusion_study(
         costs O(n_train^3) per fit (about 30 s at 13,000 samples on two cores); pass
         :func:`~sklearn_ccafusion.fusion.make_nystroem_kelm` for large ``n_train``.
     whitener : PCAWhitener or None, default=None
-        Whitener of the CCA (``None``: ``PCAWhitener(0.9999)``).
+        Whitener of the CCA, as :class:`~sklearn_ccafusion.CCAProjector`'s (``None``:
+        ``PCAWhitener(0.9999)``, at most ``n_train // 4`` directions per view when ``reg``
+        is 0).
+    reg : float in [0, 1] or pair of floats, default=0.0
+        Shrinkage of each view's covariance in the CCA, as
+        :class:`~sklearn_ccafusion.CCAProjector`'s.
     classes : array-like of shape (n_classes,) or None, default=None
         Label of each row of the layers; ``None``: ``0 .. n_classes - 1``.
     n_jobs : int or None, default=None
@@ -238,8 +254,13 @@ def fusion_study(
     )
     n_classes = layers[0][0].shape[0]
     classes = np.arange(n_classes) if classes is None else column_or_1d(classes)
-    if len(classes) != n_classes:
-        raise ValueError(f"classes must have {n_classes} labels (one per layer row).")
+    if len(classes) != n_classes or len(np.unique(classes)) != n_classes:
+        raise ValueError(
+            f"classes must have {n_classes} distinct labels (one per layer row), got "
+            f"{len(classes)} with {len(np.unique(classes))} distinct."
+        )
+    for name, labels in (("y_train", y_train), ("y_val", y_val)):
+        check_labels_in_classes(labels, classes, y_name=name, layer="each layer")
     fusions = _default_fusions() if fusions is None else dict(fusions)
     score = _METRICS[metric]
     rows: list[dict] = []
@@ -260,17 +281,22 @@ def fusion_study(
     X_train = np.hstack(train)
     X_val = np.hstack(val)
     view_sizes = (train[0].shape[1], train[1].shape[1])
-    cca = CCAProjector(view_sizes=view_sizes, whitener=whitener).fit(X_train)
+    cca = CCAProjector(view_sizes=view_sizes, whitener=whitener, reg=reg).fit(X_train)
     n_max = cca.n_components_
     rows += _rows(
         "view_1_vs_view_2", None, "canonical_correlation", cca.canonical_correlations_, 1
     )
     n_eq = min(n_classes - 1, n_max)
-    fused = CCAProjector(
-        n_eq, view_sizes=view_sizes, whitener=whitener, output="sum"
-    ).fit(X_train).transform(X_val)
+    with warnings.catch_warnings():  # the same CCA as above
+        warnings.filterwarnings("ignore", SPURIOUS_MESSAGE, UserWarning)
+        fused = CCAProjector(
+            n_eq, view_sizes=view_sizes, whitener=whitener, reg=reg, output="sum"
+        ).fit(X_train).transform(X_val)
     logit_sum = _class_centred(logits[0]) + _class_centred(logits[1])
-    equivalence = CCAProjector(view_sizes=(n_eq, n_classes)).fit(np.hstack([fused, logit_sum]))
+    # K - 1 and K known directions: nothing but null directions is dropped, whatever n_val
+    equivalence = CCAProjector(view_sizes=(n_eq, n_classes), whitener=PCAWhitener()).fit(
+        np.hstack([fused, logit_sum])
+    )
     rows += _rows(
         "cca_sum_vs_logit_sum", n_eq, "canonical_correlation",
         equivalence.canonical_correlations_, 1,
@@ -282,7 +308,7 @@ def fusion_study(
     cache = as_cache(cache)
     keys = {}
     if cache is not None:
-        data_key = fingerprint(X_train, y_train, X_val, classes, repr(whitener))
+        data_key = fingerprint(X_train, y_train, X_val, classes, repr(whitener), reg)
         keys = {
             (method, n): fingerprint(
                 {"task": "fusion", "version": __version__, "method": method, "fusion": fusion,
@@ -301,7 +327,7 @@ def fusion_study(
     n_threads = 1 if effective_n_jobs(n_jobs) > 1 else None
     results = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
         delayed(_fit_predict)(
-            method, fusion, clf, n, whitener, X_train, y_train, X_val, n_threads
+            method, fusion, clf, n, whitener, reg, X_train, y_train, X_val, n_threads
         )
         for method, fusion, clf, n in todo
     )

@@ -24,9 +24,11 @@ from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
 from sklearn_ccafusion import __version__
+from sklearn_ccafusion._cca_whitening import SPURIOUS_MESSAGE
 from sklearn_ccafusion._validation import check_same_n_samples
 from sklearn_ccafusion.head import ClassLayerClassifier
 from sklearn_ccafusion.study._cache import TaskCache, as_cache, fingerprint
+from sklearn_ccafusion.study._checks import check_cca_ranks, check_network_labels
 from sklearn_ccafusion.study._features import NetworkFeatures
 from sklearn_ccafusion.subspace import METHODS, SubspaceProjector
 from sklearn_ccafusion.whitening import PCAWhitener
@@ -115,6 +117,7 @@ def _evaluate(
     metric: str,
     head_params: Mapping,
     whitener: PCAWhitener | None,
+    reg: float | tuple[float, float] = 0.0,
 ) -> list[dict]:
     """One task: fit the subspace once, score every dimension with every head."""
     with threadpool_limits(1):
@@ -122,8 +125,12 @@ def _evaluate(
             method,
             view_sizes=(network.n_features, partner.n_features),
             whitener=whitener,
+            reg=reg,
             random_state=seed,
-        ).fit(np.hstack([network.train, partner.train]))
+        )
+        with warnings.catch_warnings():  # said once, before the tasks, by check_cca_ranks
+            warnings.filterwarnings("ignore", SPURIOUS_MESSAGE, UserWarning)
+            projector.fit(np.hstack([network.train, partner.train]))
         original = ClassLayerClassifier(network.coef, network.intercept, network.classes)
         original.fit(network.validation[:1])
         rows = []
@@ -202,6 +209,7 @@ def subspace_study(
     metric: str = "accuracy",
     head_params: Mapping | None = None,
     whitener: PCAWhitener | None = None,
+    reg: float | tuple[float, float] = 0.0,
     labels: Sequence[Mapping] | None = None,
     n_jobs: int | None = None,
     random_state: int | None = None,
@@ -243,7 +251,12 @@ def subspace_study(
         Parameters of the retrained :class:`ClassLayerClassifier`
         (``weight_decay``, ``class_weight``, ``tol``, ``max_iter``, ...).
     whitener : PCAWhitener or None, default=None
-        Whitener of the CCA methods (default ``PCAWhitener(0.9999)``).
+        Whitener of the CCA methods, as :class:`~sklearn_ccafusion.SubspaceProjector`'s
+        (``None``: ``PCAWhitener(0.9999)``, at most ``n_train // 4`` directions per
+        view when ``reg`` is 0).
+    reg : float in [0, 1] or pair of floats, default=0.0
+        Shrinkage of each view's covariance in the CCA methods, as
+        :class:`~sklearn_ccafusion.SubspaceProjector`'s.
     labels : sequence of mappings or None, default=None
         Extra columns for each pair's rows (e.g. ``{"sensor": "Acc_norm"}``).
     n_jobs : int or None, default=None
@@ -269,6 +282,21 @@ def subspace_study(
         ``score``, ``n_iter`` (L-BFGS iterations of the retrained head) and
         ``converged`` (False when the retraining stopped at ``max_iter``; its
         ``ConvergenceWarning`` is recorded here instead of printed).
+
+    Raises
+    ------
+    ValueError
+        When ``y_train`` or ``y_validation`` holds a label that is not among a
+        network's ``classes`` (the fix, ``NetworkFeatures(..., classes=...)``, is
+        named).
+
+    Warns
+    -----
+    UserWarning
+        Once, before the tasks, when a pair's CCA cannot support the comparison of
+        the CCA methods: canonical correlations of 1 from ranks too large for the
+        training rows (an explicit ``whitener``), or view 1 keeping fewer than
+        ``2 * n_classes - 1`` directions for lack of training rows. Both name the fix.
 
     Examples
     --------
@@ -310,6 +338,8 @@ def subspace_study(
             names=("network train", "partner train", "y_train"),
         )
         check_same_n_samples(network.validation, y_validation, names=("validation", "y_validation"))
+    check_network_labels(networks, y_train, y_validation)
+    check_cca_ranks(networks, partners, methods, whitener, reg)
     if labels is not None and len(labels) != len(networks):
         raise ValueError(f"labels needs one mapping per pair ({len(networks)}), got {len(labels)}.")
     tasks = [
@@ -343,6 +373,7 @@ def subspace_study(
                     "metric": metric,
                     "head_params": dict(head_params or {}),
                     "whitener": repr(whitener),
+                    "reg": reg,
                 },
                 net_keys[id(networks[index])],
                 net_keys[id(partners[index])],
@@ -374,6 +405,7 @@ def subspace_study(
             metric,
             dict(head_params or {}),
             whitener,
+            reg,
         )
         for position in todo
     )
@@ -427,7 +459,8 @@ def cross_sensor_study(
     methods : sequence of str, default=("cca_highest", "cca_random", "cca_lowest")
     **study_params
         Passed to :func:`subspace_study` (``dimensions``, ``repeats``,
-        ``metric``, ``n_jobs``, ``random_state``, ``progress``, ...).
+        ``metric``, ``whitener``, ``reg``, ``n_jobs``, ``random_state``,
+        ``progress``, ...).
 
     Returns
     -------
