@@ -50,6 +50,14 @@ def _fraction(text: str) -> float:
     return value
 
 
+def _unit(text: str) -> float:
+    """argparse type: a float in [0, 1]."""
+    value = float(text)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"must be in [0, 1], got {text}")
+    return value
+
+
 def _timed(fn):
     start = time.perf_counter()
     result = fn()
@@ -146,6 +154,7 @@ def _run_options(args: argparse.Namespace) -> dict:
         "quick": args.quick,
         "progress": not args.quiet,
         "overwrite": args.overwrite,
+        "reg": args.reg,
     }
 
 
@@ -211,6 +220,13 @@ def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
         help="small and fast (fewer samples, epochs; the report says what)",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    parser.add_argument(
+        "--reg",
+        type=_unit,
+        default=0.0,
+        help="shrinkage of the CCA covariances, in [0, 1] (0: plain CCA; 0.1 when the "
+        "training rows are few for the features' width)",
+    )
     parser.add_argument(
         "--overwrite",
         action="store_true",

@@ -222,6 +222,7 @@ def run_study(
     quick: bool = False,
     progress: bool = True,
     overwrite: bool = False,
+    reg: float = 0.0,
     settings: dict[str, Any] | None = None,
 ) -> Reproduction:
     """Run every stage of the study on one data set and write the outputs.
@@ -253,6 +254,10 @@ def run_study(
         Progress bars.
     overwrite : bool, default=False
         Replace the results (and drop the cache) of a run with other settings in ``out``.
+    reg : float in [0, 1], default=0.0
+        Shrinkage of each view's covariance in every CCA of the studies (see
+        :class:`~sklearn_ccafusion.CCAProjector`); a small value (0.1) keeps the
+        study meaningful when the training rows are few for the features' width.
     settings : dict or None, default=None
         Extra settings to log (e.g. where the data came from).
 
@@ -273,6 +278,7 @@ def run_study(
         "repeats": repeats,
         "seed": seed,
         "quick": quick,
+        "reg": reg,
         "version": __version__,
     }
     _prepare_out(out, settings, overwrite)
@@ -292,6 +298,7 @@ def run_study(
         "n_jobs": n_jobs,
         "progress": progress,
         "cache": cache,
+        "reg": reg,
     }
     start = time.perf_counter()
     frames = [
@@ -326,7 +333,7 @@ def run_study(
         timings["cross-sensor study"] = time.perf_counter() - start
 
     start = time.perf_counter()
-    fusion = _fusion(data, networks, pairs, cache, n_jobs=n_jobs, progress=progress)
+    fusion = _fusion(data, networks, pairs, cache, n_jobs=n_jobs, progress=progress, reg=reg)
     write_csv(out / "fusion.csv", fusion)
     timings["fusion study"] = time.perf_counter() - start
 
@@ -358,6 +365,7 @@ def reproduce(
     validation: int | float | None = None,
     progress: bool = True,
     overwrite: bool = False,
+    reg: float = 0.0,
 ) -> Reproduction:
     """Reproduce the paper's experiments on one of its data sets and write the outputs.
 
@@ -390,6 +398,8 @@ def reproduce(
         Progress bars.
     overwrite : bool, default=False
         Replace the results of a run with other settings in ``out``.
+    reg : float in [0, 1], default=0.0
+        Shrinkage of the CCA covariances (:func:`run_study`).
 
     Returns
     -------
@@ -418,6 +428,7 @@ def reproduce(
         quick=quick,
         progress=progress,
         overwrite=overwrite,
+        reg=reg,
         settings={
             "data_dir": None if data_dir is None else str(data_dir),
             "validation": validation,
