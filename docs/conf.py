@@ -45,16 +45,17 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.intersphinx",
-    "sphinx.ext.mathjax",
+    "ccafusion_mathjax",  # MathJax served with the site (sphinx.ext.mathjax, no CDN)
     "sphinx.ext.viewcode",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
     "sphinxcontrib.bibtex",
     "ccafusion_docs",
+    "ccafusion_benchmarks",
 ]
 
 templates_path = ["_templates"]
-exclude_patterns = ["_build", "_generated", "**.ipynb_checkpoints", "api/generated/*.examples"]
+exclude_patterns = ["_build", "**.ipynb_checkpoints", "api/generated/*.examples"]
 root_doc = "index"
 default_role = "literal"
 pygments_style = "sphinx"
@@ -116,6 +117,8 @@ sphinx_gallery_conf = {
     "abort_on_example_error": False,
     "only_warn_on_example_error": False,
     "default_thumb_file": str(HERE / "_static" / "thumbnail.png"),
+    # its execution-time pages load jQuery and DataTables from a CDN
+    "write_computation_times": False,
 }
 
 # -- HTML -------------------------------------------------------------------------------
@@ -136,7 +139,3 @@ html_theme_options = {
 }
 html_sidebars = {"index": [], "bibliography": []}
 html_context = {"default_mode": "light"}
-
-# MathJax from its CDN by default; CCAFUSION_DOCS_MATHJAX points at a local copy
-if os.environ.get("CCAFUSION_DOCS_MATHJAX"):
-    mathjax_path = os.environ["CCAFUSION_DOCS_MATHJAX"]
