@@ -81,7 +81,7 @@ def read_rows(name: str) -> list[dict[str, str]] | None:
 
 
 def provenance(name: str) -> str | None:
-    """"<command>, <date>, <machine>" from ``docs/benchmarks/<name>.json``, or None."""
+    """"<command>, <date>; <machine>" from ``docs/benchmarks/<name>.json``, or None."""
     path = RESULTS / f"{name}.json"
     if not path.exists():
         return None
@@ -100,10 +100,10 @@ def provenance(name: str) -> str | None:
         where = ", ".join(p for p in parts if p)
     else:
         where = "machine not recorded"
-    text = f"``{meta.get('command', '?')}``, {meta.get('date', 'date not recorded')}, {where}"
+    date = meta.get("date", "date not recorded")
     if meta.get("note"):
-        text += f" ({meta['note']})"
-    return text
+        date += f" ({meta['note']})"
+    return f"``{meta.get('command', '?')}``, {date}; {where}"
 
 
 class BenchmarkTable(SphinxDirective):
