@@ -68,6 +68,8 @@ autosummary_generate = True
 autosummary_imported_members = False
 autodoc_typehints = "none"  # the numpydoc docstring gives the types users read
 autodoc_member_order = "groupwise"
+# the page's table of contents lists "fit()", not "CCAProjector.fit()"
+toc_object_entries_show_parents = "hide"
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_attributes_as_param_list = True

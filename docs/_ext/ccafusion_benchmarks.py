@@ -41,6 +41,9 @@ _HEADERS = {
     "x_floor": "x floor",
     "max_abs_err": "max abs error",
     "extra_mem_x_input": "extra memory / input",
+    "x_fastest": "x fastest",
+    "lbfgs_iter_mean": "L-BFGS iterations, mean",
+    "lbfgs_iter_max": "L-BFGS iterations, max",
 }
 _REFERENCE = re.compile(
     r"^(?P<name>[\w-]+)\.(?P<column>\w+)(?:\[(?P<where>[^\]]*)\])?(?::(?P<spec>[^:]+))?$"
@@ -76,7 +79,10 @@ def read_rows(name: str) -> list[dict[str, str]] | None:
         rows = list(csv.DictReader(handle))
     for row in rows:
         if "n_samples" in row and "per_view" in row:
-            row["shape"] = f"{format_value(row['n_samples'])} x {format_value(row['per_view'])}"
+            # no-break spaces: the shape does not wrap in a table cell
+            row["shape"] = (
+                f"{format_value(row['n_samples'])}\u00a0x\u00a0{format_value(row['per_view'])}"
+            )
     return rows
 
 
