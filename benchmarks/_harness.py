@@ -1,14 +1,19 @@
 """A small benchmark harness: time callables, print a table, save CSV and JSON.
 
 Every benchmark script compares the package with its peers in the same run, on
-the same data, and writes its rows to ``benchmarks/results/<name>.{csv,json}``.
+the same data, and writes its rows to ``benchmarks/results/<name>.csv`` and what
+produced them (the command, the date, the machine) to ``<name>.json``. The docs
+show the copies of those two files committed in ``docs/benchmarks/``.
 """
 
 from __future__ import annotations
 
+import datetime
 import json
 import platform
+import shlex
 import statistics
+import sys
 import time
 import tracemalloc
 from collections.abc import Callable, Sequence
@@ -56,6 +61,16 @@ def peak_memory(fn: Callable[[], object]) -> int:
         tracemalloc.stop()
 
 
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return " ".join(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def machine() -> dict:
     """A short description of where the benchmark ran."""
     import os
@@ -64,25 +79,45 @@ def machine() -> dict:
     from threadpoolctl import threadpool_info
 
     blas = [f"{i.get('internal_api')} {i.get('version')}" for i in threadpool_info()]
-    return {
-        "python": platform.python_version(),
-        "numpy": np.__version__,
+    info = {
+        "cpu": _cpu_model(),
         "cpus": os.cpu_count(),
         "machine": platform.machine(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
         "blas": sorted(set(blas)),
+    }
+    if "torch" in sys.modules:
+        info["torch"] = sys.modules["torch"].__version__
+    if hasattr(os, "getloadavg"):
+        info["load_average"] = [round(x, 2) for x in os.getloadavg()]
+    return info
+
+
+def provenance() -> dict:
+    """What produced a result: the command line, the UTC date and time, the machine."""
+    script = Path(sys.argv[0])
+    try:
+        script = script.resolve().relative_to(Path.cwd())
+    except ValueError:
+        script = Path("benchmarks") / script.name
+    return {
+        "command": shlex.join(["python", str(script), *sys.argv[1:]]),
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": machine(),
     }
 
 
 def report(name: str, rows: Sequence[dict], columns: Sequence[str] | None = None) -> pd.DataFrame:
-    """Print ``rows`` as a table and save them as CSV and JSON under ``results/``."""
+    """Print ``rows`` as a table, save them as CSV under ``results/`` and their
+    :func:`provenance` as JSON beside them."""
     frame = pd.DataFrame(list(rows))
     if columns is not None:
         frame = frame[list(columns)]
     RESULTS.mkdir(parents=True, exist_ok=True)
     frame.to_csv(RESULTS / f"{name}.csv", index=False)
-    payload = {"machine": machine(), "rows": frame.to_dict(orient="records")}
-    (RESULTS / f"{name}.json").write_text(json.dumps(payload, indent=2, default=str))
+    (RESULTS / f"{name}.json").write_text(json.dumps(provenance(), indent=2, default=str))
     with pd.option_context("display.width", 200, "display.max_columns", 50):
         print(frame.to_string(index=False))
-    print(f"\nsaved {RESULTS / name}.csv and .json")
+    print(f"\nsaved {RESULTS / name}.csv and .json (copy both to docs/benchmarks/ for the docs)")
     return frame

@@ -45,16 +45,17 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.intersphinx",
-    "sphinx.ext.mathjax",
+    "ccafusion_mathjax",  # MathJax served with the site (sphinx.ext.mathjax, no CDN)
     "sphinx.ext.viewcode",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
     "sphinxcontrib.bibtex",
     "ccafusion_docs",
+    "ccafusion_benchmarks",
 ]
 
 templates_path = ["_templates"]
-exclude_patterns = ["_build", "_generated", "**.ipynb_checkpoints", "api/generated/*.examples"]
+exclude_patterns = ["_build", "**.ipynb_checkpoints", "api/generated/*.examples"]
 root_doc = "index"
 default_role = "literal"
 pygments_style = "sphinx"
@@ -67,6 +68,8 @@ autosummary_generate = True
 autosummary_imported_members = False
 autodoc_typehints = "none"  # the numpydoc docstring gives the types users read
 autodoc_member_order = "groupwise"
+# the page's table of contents lists "fit()", not "CCAProjector.fit()"
+toc_object_entries_show_parents = "hide"
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_attributes_as_param_list = True
@@ -116,6 +119,8 @@ sphinx_gallery_conf = {
     "abort_on_example_error": False,
     "only_warn_on_example_error": False,
     "default_thumb_file": str(HERE / "_static" / "thumbnail.png"),
+    # its execution-time pages load jQuery and DataTables from a CDN
+    "write_computation_times": False,
 }
 
 # -- HTML -------------------------------------------------------------------------------
@@ -136,7 +141,3 @@ html_theme_options = {
 }
 html_sidebars = {"index": [], "bibliography": []}
 html_context = {"default_mode": "light"}
-
-# MathJax from its CDN by default; CCAFUSION_DOCS_MATHJAX points at a local copy
-if os.environ.get("CCAFUSION_DOCS_MATHJAX"):
-    mathjax_path = os.environ["CCAFUSION_DOCS_MATHJAX"]

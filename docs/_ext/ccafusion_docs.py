@@ -10,15 +10,11 @@
 - A check that every public name (the ``__all__`` of every public module) is in the API
   reference, and one that every gallery example renders a figure: a miss is a warning,
   hence an error under ``-W``.
-- Benchmark tables included in the user guide, from ``docs/benchmarks/<name>.csv`` (numbers
-  curated for the docs) or ``benchmarks/results/<name>.csv`` (a local run), when present.
 """
 
 from __future__ import annotations
 
-import csv
 import importlib
-import json
 import re
 import reprlib
 import sys
@@ -32,8 +28,6 @@ from sphinx.util import logging
 logger = logging.getLogger(__name__)
 
 PACKAGE = "sklearn_ccafusion"
-DOCS = Path(__file__).resolve().parents[1]
-ROOT = DOCS.parent
 _INVENTORY_MAX_AGE = 7 * 24 * 3600
 
 
@@ -274,100 +268,7 @@ def _data_doc(app, what, name, obj, options, lines):
     lines.extend(["", f"Value: {text}.", ""])
 
 
-# -- benchmark tables ----------------------------------------------------------------------
-_BENCHMARKS = {
-    "bench_cca_fit": (
-        "python benchmarks/bench_cca_fit.py",
-        ["shape", "k", "method", "seconds", "x_floor", "max_abs_err", "extra_mem_x_input"],
-    ),
-    "bench_study": ("python benchmarks/bench_study.py", None),
-    "fusion_methods": ("python benchmarks/bench_fusion.py", None),
-    "fusion_kelm_scaling": ("python benchmarks/bench_fusion.py", None),
-    "bench_data": ("python benchmarks/bench_data.py", None),
-    "bench_nets": ("PYTHONPATH=. python benchmarks/bench_nets.py", None),
-}
-# headers shorter than the CSV's column names
-_HEADERS = {
-    "shape": "rows x cols",
-    "x_floor": "x floor",
-    "max_abs_err": "max abs error",
-    "extra_mem_x_input": "extra memory / input",
-}
-
-
-def _format(value: str) -> str:
-    try:
-        number = float(value)
-    except ValueError:
-        return value
-    if value.strip().lstrip("-").isdigit():
-        return f"{int(number):,}"
-    if number != number:  # NaN
-        return ""
-    if number == 0 or 1e-3 <= abs(number) < 1e5:
-        return f"{number:.3g}" if abs(number) < 10 else f"{number:,.1f}"
-    return f"{number:.1e}"
-
-
-def _benchmark_rst(name: str, command: str, columns) -> str:
-    for source in (
-        DOCS / "benchmarks" / f"{name}.csv",
-        ROOT / "benchmarks" / "results" / f"{name}.csv",
-    ):
-        if source.exists():
-            break
-    else:
-        return (
-            ".. note::\n\n"
-            f"   No results of ``{name}`` were found when these pages were built. Run\n"
-            f"   ``{command}``: it prints the table and writes ``benchmarks/results/{name}.csv``,\n"
-            "   which the next docs build shows here.\n"
-        )
-    with source.open(newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    for row in rows:
-        if "n_samples" in row and "per_view" in row:
-            row["shape"] = f"{_format(row['n_samples'])} x {_format(row['per_view'])}"
-    columns = [c for c in (columns or list(rows[0])) if c in rows[0]]
-    origin = (
-        "a run on the maintainers' machine"
-        if source.parent.name == "benchmarks"
-        else "the local run in ``benchmarks/results/``"
-    )
-    machine = ""
-    meta = source.with_suffix(".json")
-    if meta.exists():
-        info = json.loads(meta.read_text()).get("machine", {})
-        if info:
-            blas = ", ".join(b for b in info.get("blas", []) if not b.endswith("None"))
-            machine = f": {info.get('cpus', '?')} CPUs, numpy {info.get('numpy', '?')}, {blas}"
-    lines = [
-        f"``{name}``, {origin}{machine}.",
-        "",
-        ".. list-table::",
-        "   :header-rows: 1",
-        "   :class: ccafusion-benchmark",
-        "",
-        "   * - " + "\n     - ".join(_HEADERS.get(c, c.replace("_", " ")) for c in columns),
-    ]
-    for row in rows:
-        cells = [_format(row.get(c, "")) or " " for c in columns]
-        lines.append("   * - " + "\n     - ".join(cells))
-    return "\n".join(lines) + "\n"
-
-
-def _write_benchmarks(app):
-    target = DOCS / "_generated"
-    target.mkdir(exist_ok=True)
-    for name, (command, columns) in _BENCHMARKS.items():
-        text = _benchmark_rst(name, command, columns)
-        path = target / f"{name}.rst"
-        if not path.exists() or path.read_text() != text:
-            path.write_text(text)
-
-
 def setup(app):
-    app.connect("builder-inited", _write_benchmarks)
     app.connect("missing-reference", _resolve_alias)
     app.connect("env-check-consistency", _check_api_complete)
     app.connect("env-check-consistency", _check_gallery_figures)

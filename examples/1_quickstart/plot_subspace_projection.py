@@ -65,9 +65,8 @@ def train_network(seed):
 net_1, net_2 = train_network(seed=0), train_network(seed=1)
 for name, net in (("network 1", net_1), ("network 2", net_2)):
     logits = net.validation @ net.coef.T + net.intercept
-    print(
-        f"{name}: validation accuracy {np.mean(logits.argmax(axis=1) == y_val):.3f}"
-    )
+    accuracy = np.mean(logits.argmax(axis=1) == y_val)
+    print(f"{name}: validation accuracy {accuracy:.3f}")
 
 # %%
 # Projecting on the most correlated directions
@@ -96,7 +95,8 @@ for method in ("cca_highest", "pca", "random_projection", "cca_lowest"):
 # ``n_classes - 1`` = 9 class directions are identifiable). Cosines near 1 mean the
 # two subspaces coincide.
 cosines = class_subspace_alignment(net_1.train, net_2.train, net_1.coef)
-print("cosines of the principal angles:", np.round(cosines, 3))
+print("cosines of the principal angles:")
+print(np.round(cosines, 3))
 
 # %%
 # The subspace study

@@ -44,9 +44,8 @@ X1, X2, y, layers = make_planted_features(
 train, val = train_test_split(
     np.arange(len(y)), test_size=0.3, stratify=y, random_state=0
 )
-print(
-    f"views of {X1.shape[1]} and {X2.shape[1]} ReLU features, {n_classes} classes"
-)
+print(f"views of {X1.shape[1]} and {X2.shape[1]} ReLU features")
+print(f"{n_classes} classes")
 
 # %%
 # Early fusion by CCA against late fusion by logit averaging
@@ -78,8 +77,8 @@ for n_components in (n_classes - 1, None):
         np.mean(pred == pred_average),
     )
     print(
-        f"CCA-sum + SVM, {cca_sum.n_components_:2d} pairs: accuracy {accuracy:.3f}, "
-        f"agreement {agreement:.1%}"
+        f"CCA-sum + SVM, {cca_sum.n_components_:2d} pairs: "
+        f"accuracy {accuracy:.3f}, agreement {agreement:.1%}"
     )
 
 # %%
@@ -118,9 +117,8 @@ fig = plot_fusion(results)
 # class directions), and the 7 summed CCA features are, up to a linear map, the
 # summed class-centred logits: their canonical correlations with them are all near 1.
 equivalence = results.query("method == 'cca_sum_vs_logit_sum'")["value"]
-print(
-    "CCA-sum features vs summed logits:", np.round(equivalence.to_numpy(), 4)
-)
+print("canonical correlations, CCA-sum features vs summed logits:")
+print(np.round(equivalence.to_numpy(), 4))
 agreement = results.query(
     "measure == 'agreement' and n_components == @n_classes - 1"
 )

@@ -110,7 +110,8 @@ class KernelELMClassifier(ClassifierMixin, BaseEstimator):
     Notes
     -----
     Fitting costs O(n^2) memory (the kernel matrix, overwritten by its Cholesky factor) and
-    O(n^3) time: about 1.3 GB and tens of seconds at n = 13,000 on two cores. Beyond that, use
+    O(n^3) time: 1.35 GB of float64 at n = 13,000 (``benchmarks/bench_fusion.py`` times it
+    against n). Beyond a few thousand samples, use
     :func:`make_nystroem_kelm`, i.e.
     ``make_pipeline(Nystroem(n_components=m), RidgeClassifier(alpha=1 / C,
     fit_intercept=False))``: the kernel ELM of the rank-``m`` kernel approximation, O(n m^2).

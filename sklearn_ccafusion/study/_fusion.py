@@ -195,7 +195,7 @@ def fusion_study(
         ``{"sum", "concat"}``. ``None``: ``cca_sum_svm`` (``"sum"``,
         ``SVC(kernel="linear")``), ``cca_sum_kelm`` (``"sum"``, ``KernelELMClassifier()``)
         and ``cca_concat_svm`` (``"concat"``, ``SVC(kernel="linear")``). The kernel ELM
-        costs O(n_train^3) per fit (about 30 s at 13,000 samples on two cores); pass
+        costs O(n_train^3) per fit (``benchmarks/bench_fusion.py`` times it); pass
         :func:`~sklearn_ccafusion.fusion.make_nystroem_kelm` for large ``n_train``.
     whitener : PCAWhitener or None, default=None
         Whitener of the CCA, as :class:`~sklearn_ccafusion.CCAProjector`'s (``None``:
