@@ -11,6 +11,7 @@ from ._augment import FlipCrop
 from ._classifier import SensorNetClassifier
 from ._features import NetFeatures
 from ._head import fit_linear_layer_adam, layer_from_net
+from ._layers import LayerFeatures
 from ._mlp import MLPNet
 from ._recipes import head_recipe, training_recipe
 from ._resnet import CIFARResNet
@@ -20,6 +21,7 @@ __all__ = [
     "AcceleratedSensorNetClassifier",
     "CIFARResNet",
     "FlipCrop",
+    "LayerFeatures",
     "MLPNet",
     "NetFeatures",
     "SHLConvNet",
