@@ -13,11 +13,11 @@ from typing import Any
 
 import numpy as np
 import torch
-from skorch import NeuralNet
 from numpy.typing import NDArray
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.frozen import FrozenEstimator
 from sklearn.utils.validation import check_is_fitted
+from skorch import NeuralNet
 
 from ._data import as_float_tensor
 from ._device import autocast, resolve_device, unwrap_module
