@@ -22,7 +22,7 @@ from skorch import NeuralNet
 from ._data import as_float_tensor
 from ._device import autocast, resolve_device, unwrap_module
 
-__all__ = ["LayerFeatures"]
+__all__ = ["LayerFeatures", "layer_activations"]
 
 _POOLINGS = ("avg", "flatten")
 
@@ -332,3 +332,47 @@ class LayerFeatures(TransformerMixin, BaseEstimator):
         tags.requires_fit = True
         tags.transformer_tags.preserves_dtype = ["float32"]
         return tags
+
+
+def layer_activations(
+    module: Any,
+    layers: str | Sequence[str],
+    X_train: Any,
+    X_validation: Any,
+    **params: Any,
+) -> dict[str, tuple[NDArray[np.float32], NDArray[np.float32]]]:
+    """Each layer's activations on the training and validation inputs, by name.
+
+    The input of :func:`sklearn_ccafusion.study.layer_study`.
+
+    Parameters
+    ----------
+    module : SensorNetClassifier, FrozenEstimator or torch.nn.Module
+        As :class:`LayerFeatures`'s ``module``.
+    layers : str or sequence of str
+        Names from ``module.named_modules()``, in depth order.
+    X_train : array-like or tensor of shape (n_train, ...)
+        Training inputs of the module.
+    X_validation : array-like or tensor of shape (n_validation, ...)
+        Validation inputs.
+    **params
+        ``pooling``, ``batch_size``, ``device`` of :class:`LayerFeatures`.
+
+    Returns
+    -------
+    activations : dict of str to (ndarray, ndarray)
+        ``{layer: (train, validation)}``, in the order of ``layers``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ccafusion.nets import MLPNet, layer_activations
+    >>> acts = layer_activations(MLPNet(4, 2, hidden=(3,)), ["hidden_layers.1", "classifier"],
+    ...                          np.ones((5, 4)), np.ones((2, 4)))
+    >>> {name: (a.shape, b.shape) for name, (a, b) in acts.items()}
+    {'hidden_layers.1': ((5, 3), (2, 3)), 'classifier': ((5, 2), (2, 2))}
+    """
+    features = LayerFeatures(module, layers, **params).fit(X_train)
+    train = features.layer_features(X_train)
+    validation = features.layer_features(X_validation)
+    return {name: (train[name], validation[name]) for name in features.layers_}
