@@ -80,8 +80,9 @@ class LayerFeatures(TransformerMixin, BaseEstimator):
         a module returning a tuple gives its first tensor.
     pooling : {"avg", "flatten"}, default="avg"
         Reduction of outputs with more than two dimensions.
-    batch_size : int, default=256
-        Samples per forward pass.
+    batch_size : int or None, default=None
+        Samples per forward pass. ``None``: the network's own batch size (so its
+        features equal its ``transform`` bit for bit), 256 for a plain module.
     device : str, torch.device or None, default=None
         Where the forward passes run (``"auto"``: CUDA when present). ``None``:
         the network's ``device``, or where a plain module's parameters are.
@@ -131,7 +132,7 @@ class LayerFeatures(TransformerMixin, BaseEstimator):
         layers: str | Sequence[str],
         *,
         pooling: str = "avg",
-        batch_size: int = 256,
+        batch_size: int | None = None,
         device: str | torch.device | None = None,
     ) -> None:
         self.module = module
@@ -194,16 +195,22 @@ class LayerFeatures(TransformerMixin, BaseEstimator):
         return layers
 
     # ---------------------------------------------------------------- running
-    def _batches(self, X: Any):
-        for start in range(0, len(X), self.batch_size):
-            yield X[start : start + self.batch_size]
+    def _batch_size(self, net: Any, n_samples: int) -> int:
+        if self.batch_size is not None:
+            return self.batch_size
+        if net is None:
+            return 256
+        size = net.get_params_for("iterator_valid").get("batch_size", net.batch_size)
+        return n_samples if size == -1 else int(size)
 
     def _run(self, X: Any, module, device, net, layers) -> list[NDArray[np.float32]]:
         """Each layer's features on all of ``X``, batched, in eval mode."""
         if self.pooling not in _POOLINGS:
             raise ValueError(f"pooling must be one of {_POOLINGS}, got {self.pooling!r}.")
-        if not isinstance(self.batch_size, int) or self.batch_size < 1:
-            raise ValueError(f"batch_size must be a positive int, got {self.batch_size!r}.")
+        if self.batch_size is not None and (
+            not isinstance(self.batch_size, int) or self.batch_size < 1
+        ):
+            raise ValueError(f"batch_size must be a positive int or None, got {self.batch_size!r}.")
         X = X if torch.is_tensor(X) else as_float_tensor(X)
         if len(X) == 0:
             raise ValueError("Found an input with 0 samples; at least 1 is required.")
@@ -223,7 +230,9 @@ class LayerFeatures(TransformerMixin, BaseEstimator):
         try:
             module.eval()
             with torch.no_grad(), autocast(amp, device):
-                for batch in self._batches(X):
+                size = self._batch_size(net, len(X))
+                for start in range(0, len(X), size):
+                    batch = X[start : start + size]
                     captured.clear()
                     x = net._prepare_input(batch) if net is not None else batch.to(device)
                     module(x)

@@ -55,7 +55,7 @@ def test_penultimate_layer_equals_transform(fitted_mlp, digits):
     X, _ = digits
     expected = fitted_mlp.transform(X)
     for name in ("hidden_layers", "hidden_layers.1"):  # the block and its last ReLU
-        got = LayerFeatures(fitted_mlp, name, batch_size=100).fit_transform(X)
+        got = LayerFeatures(fitted_mlp, name).fit_transform(X)
         np.testing.assert_array_equal(got, expected)
     frozen = LayerFeatures(FrozenEstimator(fitted_mlp), ["hidden_layers.0", "hidden_layers"])
     F = clone(frozen).fit_transform(X)
