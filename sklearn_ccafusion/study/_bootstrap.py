@@ -37,6 +37,28 @@ _METRICS = {
 }
 
 
+def _resampled_scores(y_true: NDArray, predicted: NDArray, rows_of: NDArray, metric: str):
+    """The metric on each resample of rows, from per-class counts (no per-resample call).
+
+    Macro F1 averages ``2 tp / (n_predicted + n_true)`` over the classes present in
+    the resample's labels or predictions, as scikit-learn's ``f1_score`` does
+    (``zero_division=0``).
+    """
+    if metric == "accuracy":
+        return (predicted == y_true).astype(np.float64)[rows_of].mean(axis=1)
+    labels, codes = np.unique(np.concatenate([y_true, predicted]), return_inverse=True)
+    true_code, pred_code = codes[: y_true.size], codes[y_true.size :]
+    n_classes = labels.size
+    scores = np.empty(len(rows_of))
+    for i, rows in enumerate(rows_of):
+        t, q = true_code[rows], pred_code[rows]
+        tp = np.bincount(t[t == q], minlength=n_classes)
+        total = np.bincount(t, minlength=n_classes) + np.bincount(q, minlength=n_classes)
+        present = total > 0
+        scores[i] = np.mean(2.0 * tp[present] / total[present])
+    return scores
+
+
 def headline_predictions(
     network: NetworkFeatures,
     partner: NetworkFeatures,
@@ -226,10 +248,7 @@ def bootstrap_scores(
         }
 
     for name, p in predicted.items():
-        if metric == "accuracy":  # vectorised: the mean of the resampled hits
-            samples = (p == y_true).astype(np.float64)[rows_of].mean(axis=1)
-        else:
-            samples = np.array([score(y_true[rows], p[rows]) for rows in rows_of])
+        samples = _resampled_scores(y_true, p, rows_of, metric)
         out.append(band(name, metric, score(y_true, p), samples))
         if reference is not None and name != reference:
             same = (p == predicted[reference]).astype(np.float64)
