@@ -25,7 +25,7 @@ bootstrap puts a band on the headline score.
 
 # %%
 # Two networks with three hidden layers, one per image half
-# --------------------------------------------------------
+# ---------------------------------------------------------
 import numpy as np
 import torch
 
@@ -101,10 +101,15 @@ print(probe.round(3))
 figure = plot_layer_similarity(result.similarity)
 
 # %%
-# Along the depth, the ``K`` most correlated directions carry more and more of
-# what a probe of the whole layer can read, and their span closes in on the
-# class directions (cosines toward 1), while the least correlated directions
-# carry almost nothing.
+# In the first hidden layer, the ``K`` most correlated directions lose a few
+# points against a probe of the whole layer; from the second hidden layer on,
+# they carry all that the whole layer carries (here about 0.85 against 0.88,
+# then 0.90 against 0.89 and 0.89 against 0.89), while the ``K`` least
+# correlated directions carry almost nothing. The alignment of their span with
+# the class directions rises from the first to the second hidden layer (mean
+# cosine about 0.78, then 0.89); it stays below 1 because the image halves share
+# more than the classes (the canonical correlations beyond the tenth are
+# significant, below).
 figure = plot_layer_depth(result.probe, result.alignment, result.similarity)
 alignment = (
     result.alignment.groupby(["depth", "source"])["cosine"].mean().unstack()
@@ -115,17 +120,16 @@ print(alignment.round(3))
 # How many canonical correlations are real?
 # -----------------------------------------
 # The sequential permutation test of Winkler et al. (2020) at the first and the
-# last hidden layer: p-values of the first 12 canonical correlations
-# (familywise-corrected), 199 permutations of the rows of network 2's layer.
+# last hidden layer: a p-value for each of the 64 canonical correlations
+# (familywise-corrected), 99 permutations of the rows of network 2's layer.
 for layer in (layers[0], layers[-1]):
     X = np.hstack([activations[0][layer][0], activations[1][layer][0]])
-    test = permutation_test(
-        X, n_permutations=199, n_components=12, random_state=0
-    )
+    test = permutation_test(X, n_permutations=99, random_state=0)
     significant = int(np.sum(test["p_value_fwer"] < 0.05))
     print(
-        f"{layer}: {significant} of the first 12 correlations significant at 5 % "
-        f"(r = {np.round(test['correlation'].to_numpy()[:11], 2).tolist()})"
+        f"{layer}: {significant} of {len(test)} canonical correlations significant at 5 % "
+        f"(the last one: r = {test['correlation'].iloc[significant - 1]:.2f}; "
+        f"the next: r = {test['correlation'].iloc[significant]:.2f})"
     )
 
 # %%
