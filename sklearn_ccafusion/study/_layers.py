@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
+from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import Bunch
 from sklearn.utils.validation import check_array, column_or_1d
@@ -229,10 +230,12 @@ def layer_study(
           training activations.
         - ``correlations``: ``layer_1, depth_1, layer_2, depth_2, component,
           correlation``, every canonical correlation of every layer pair.
-        - ``probe``: ``layer_1, layer_2, depth, width, method, n, metric, score,
-          converged``, validation scores of a linear layer retrained on each
-          paired layer projected on its ``K`` directions of each method, and on
-          the whole layer (``method="full"``, ``n = width``).
+        - ``probe``: ``layer_1, layer_2, depth, width, rank, method, n, metric,
+          score, converged``, validation scores of a linear layer retrained on
+          each paired layer projected on its ``K`` directions of each method, and
+          on the whole layer (``method="full"``, ``n = width``). ``rank`` is the
+          layer's rank kept by the whitener: when ``K >= rank`` every method
+          keeps the whole layer.
         - ``alignment``: ``layer_1, layer_2, depth, source, component, cosine``,
           cosines of the principal angles between the span of the first
           ``K' - 1`` canonical variates of network 1's layer and its class
@@ -272,6 +275,8 @@ def layer_study(
     k = classes.size if n_directions is None else int(n_directions)
     if k < 1:
         raise ValueError(f"n_directions must be at least 1, got {n_directions}.")
+    if metric not in _METRICS:
+        raise ValueError(f"Unknown metric {metric!r}; valid metrics are {sorted(_METRICS)}.")
     head_params = dict(head_params or {})
     depth_1 = {name: i + 1 for i, name in enumerate(names_1)}
     depth_2 = {name: i + 1 for i, name in enumerate(names_2)}
@@ -292,7 +297,9 @@ def layer_study(
     for a, b in tqdm(pairs, disable=not progress, desc="layer probes", unit="layer"):
         (train, val), (partner_train, partner_val) = layers_1[a], layers_2[b]
         width = train.shape[1]
-        base = {"layer_1": a, "layer_2": b, "depth": depth_1[a], "width": width}
+        with threadpool_limits(1):
+            rank = clone(whitener or PCAWhitener()).fit(train).n_components_
+        base = {"layer_1": a, "layer_2": b, "depth": depth_1[a], "width": width, "rank": rank}
         with threadpool_limits(1):
             full = _full_probe(train, y_train, classes, head_params)
             score = _METRICS[metric](y_validation, full.predict(val))

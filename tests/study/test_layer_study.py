@@ -80,6 +80,7 @@ def test_probe_finds_where_the_class_subspace_is_the_most_correlated(study):
     assert score.loc["deep", "cca_lowest"] < 0.4
     assert set(result.probe.loc[result.probe["method"] == "full", "n"]) == {10, 8}
     assert result.probe["converged"].all()
+    assert set(zip(result.probe["layer_1"], result.probe["rank"])) == {("shallow", 10), ("deep", 8)}
 
 
 def test_alignment_rises_with_depth_and_uses_the_network_layer_last(study):
@@ -104,6 +105,8 @@ def test_bad_layers_and_pairs():
     with pytest.raises(ValueError, match=r"layers_2\['deep'\] has 5 train"):
         short = {"shallow": layers["shallow"], "deep": (layers["deep"][0][:5], layers["deep"][1])}
         layer_study(layers, short, y_train, y_val, progress=False)
+    with pytest.raises(ValueError, match="Unknown metric 'auc'"):
+        layer_study(layers, layers, y_train, y_val, metric="auc", progress=False)
     with pytest.raises(TypeError, match="must be a non-empty mapping"):
         layer_study([], layers, y_train, y_val, progress=False)
     with pytest.raises(ValueError, match="the last pair must be network 1's penultimate"):
