@@ -164,9 +164,13 @@ def run_reproduce(args: argparse.Namespace) -> int:
 
     _check_resources(args)
     start = time.perf_counter()
-    reproduce(
-        args.dataset, data_dir=args.data_dir, validation=_validation(args), **_run_options(args)
-    )
+    with workers_end_with_parent():
+        reproduce(
+            args.dataset,
+            data_dir=args.data_dir,
+            validation=_validation(args),
+            **_run_options(args),
+        )
     _summary(args.dataset, Path(args.out), time.perf_counter() - start)
     return 0
 
@@ -232,6 +236,37 @@ def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="replace another run's results in --out (and drop its cache)",
     )
+
+
+def run_layers(args: argparse.Namespace) -> int:
+    """Train two networks, compare them layer by layer, write CSVs and figures."""
+    from sklearn_ccafusion._layer_pipeline import run_layer_study
+
+    start = time.perf_counter()
+    tables = run_layer_study(
+        args.dataset,
+        args.out,
+        quick=args.quick,
+        seed=args.seed,
+        device=args.device,
+        n_permutations=args.permutations,
+        progress=not args.quiet,
+    )
+    probe = tables["layer_probe"].pivot_table(
+        index=["depth", "layer_1"], columns="method", values="score"
+    )
+    alignment = tables["layer_alignment"].pivot_table(
+        index=["depth", "layer_1"], columns="source", values="cosine"
+    )
+    print(
+        f"\n{args.dataset}: {time.perf_counter() - start:.0f} s; outputs in "
+        f"{Path(args.out).resolve()}"
+    )
+    print("probe scores (K = most/least correlated directions, full = whole layer):")
+    print(probe.round(3).to_string())
+    print("class-subspace alignment (mean cosine):")
+    print(alignment.round(3).to_string())
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -312,6 +347,22 @@ def build_parser() -> argparse.ArgumentParser:
     study.add_argument("--metric", choices=["accuracy", "f1_macro"], default="accuracy")
     _add_run_arguments(study)
     study.set_defaults(handler=run_study)
+
+    lay = commands.add_parser(
+        "layers",
+        help="compare two networks layer by layer: CCA similarity maps, probes, statistics",
+        description=run_layers.__doc__,
+    )
+    lay.add_argument("--dataset", choices=["digits", "synthetic-shl"], default="digits")
+    lay.add_argument("--device", choices=["cpu", "cuda", "auto"], default="cpu")
+    lay.add_argument("--out", default="ccafusion-layers", help="output folder (ccafusion-layers)")
+    lay.add_argument("--seed", type=int, default=0, help="seed of every random choice (0)")
+    lay.add_argument(
+        "--permutations", type=_positive, default=199, help="permutations of the test (199)"
+    )
+    lay.add_argument("--quick", action="store_true", help="small and fast (fewer epochs)")
+    lay.add_argument("--quiet", action="store_true", help="no progress bars")
+    lay.set_defaults(handler=run_layers)
     return parser
 
 

@@ -16,12 +16,15 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from sklearn_ccafusion._plot_fusion import plot_fusion
+from sklearn_ccafusion._plot_layers import plot_layer_depth, plot_layer_similarity
 from sklearn_ccafusion.study import summarize_study
 
 __all__ = [
     "METHOD_COLORS",
     "plot_cross_sensor",
     "plot_fusion",
+    "plot_layer_depth",
+    "plot_layer_similarity",
     "plot_subspace_study",
     "save_figure",
 ]

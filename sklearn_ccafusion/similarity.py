@@ -12,6 +12,8 @@ Morcos, Raghu and Bengio (2018), "Insights on representational similarity in
 neural networks with canonical correlation" (PWCCA).
 Kornblith, Norouzi, Lee and Hinton (2019), "Similarity of Neural Network
 Representations Revisited" (CKA).
+Winkler, Renaud, Smith and Nichols (2020), "Permutation inference for canonical
+correlation analysis" (the sequential permutation test).
 Moreau, Vassilev and Chen (2021), "When Neural Networks Using Different Sensors
 Create Similar Features".
 """
@@ -26,11 +28,12 @@ from scipy import linalg
 from sklearn.utils._param_validation import Interval, RealNotInt, validate_params
 from sklearn.utils.validation import check_array
 
+from sklearn_ccafusion._permutation_test import permutation_test
 from sklearn_ccafusion._validation import check_min_samples, check_same_n_samples
 from sklearn_ccafusion.cca import CCAProjector
 from sklearn_ccafusion.whitening import PCAWhitener
 
-__all__ = ["class_subspace_alignment", "linear_cka", "pwcca", "svcca"]
+__all__ = ["class_subspace_alignment", "linear_cka", "permutation_test", "pwcca", "svcca"]
 
 
 # what each view's whitener keeps: a fraction of the variance or a number of directions
@@ -50,36 +53,75 @@ def _fit_cca(X: NDArray, Y: NDArray, keep: float | int | None) -> CCAProjector:
     return cca.fit(np.hstack([X, Y]))
 
 
+def _unbiased_hsic(X: NDArray, Y: NDArray) -> float:
+    """Song et al.'s unbiased HSIC of linear kernels, computed in feature space.
+
+    With ``K = X X'`` and ``L = Y Y'`` whose diagonals are zeroed (``Kt``, ``Lt``),
+    ``[tr(Kt Lt) + 1'Kt1 1'Lt1 / ((n-1)(n-2)) - 2/(n-2) 1'Kt Lt 1] / (n (n-3))``;
+    every term is a product of ``X' Y``, column sums and row norms, so no
+    ``n x n`` matrix is formed.
+    """
+    n = X.shape[0]
+    k_diag = np.einsum("ij,ij->i", X, X)
+    l_diag = np.einsum("ij,ij->i", Y, Y)
+    trace = np.linalg.norm(X.T @ Y) ** 2 - np.dot(k_diag, l_diag)
+    k_rows = X @ X.sum(axis=0) - k_diag  # Kt 1
+    l_rows = Y @ Y.sum(axis=0) - l_diag  # Lt 1
+    total = k_rows.sum() * l_rows.sum() / ((n - 1) * (n - 2))
+    return float((trace + total - 2.0 / (n - 2) * np.dot(k_rows, l_rows)) / (n * (n - 3)))
+
+
 @validate_params(
-    {"features_1": ["array-like"], "features_2": ["array-like"]},
+    {"features_1": ["array-like"], "features_2": ["array-like"], "debiased": ["boolean"]},
     prefer_skip_nested_validation=True,
 )
-def linear_cka(features_1: ArrayLike, features_2: ArrayLike) -> float:
-    """Linear centred kernel alignment.
+def linear_cka(features_1: ArrayLike, features_2: ArrayLike, debiased: bool = False) -> float:
+    """Linear centred kernel alignment, biased (Kornblith et al.) or debiased.
 
     ``||Y'X||_F^2 / (||X'X||_F ||Y'Y||_F)`` on centred features: 1 for features
-    equal up to an orthogonal transform and isotropic scaling.
+    equal up to an orthogonal transform and isotropic scaling. This plug-in
+    estimate is biased upward when features are wide beside the number of
+    samples (two independent random views of 4 samples score near 1).
+    ``debiased=True`` replaces each HSIC by Song et al.'s unbiased estimator,
+    as Nguyen, Raghu and Kornblith (2021) do; its expectation for independent
+    views is 0.
 
     Parameters
     ----------
     features_1 : array-like of shape (n_samples, n_features_1)
     features_2 : array-like of shape (n_samples, n_features_2)
+    debiased : bool, default=False
+        Use the unbiased HSIC estimator (needs at least 4 samples).
 
     Returns
     -------
-    cka : float in [0, 1]
+    cka : float
+        In [0, 1] when biased. The debiased value can fall slightly below 0
+        (or, rarely, above 1) by chance, as an unbiased estimator may.
+
+    References
+    ----------
+    Song, Smola, Gretton, Bedo and Borgwardt (2012), "Feature selection via
+    dependence maximization", JMLR 13 (the unbiased HSIC).
+    Nguyen, Raghu and Kornblith (2021), "Do wide and deep networks learn the
+    same things?", ICLR (debiased CKA).
 
     Examples
     --------
     >>> import numpy as np
     >>> X = np.random.default_rng(0).normal(size=(100, 5))
     >>> Q, _ = np.linalg.qr(np.random.default_rng(1).normal(size=(5, 5)))
-    >>> round(linear_cka(X, 3 * X @ Q), 10)
-    1.0
+    >>> round(linear_cka(X, 3 * X @ Q), 10), round(linear_cka(X, 3 * X @ Q, debiased=True), 10)
+    (1.0, 1.0)
     """
     X, Y = _check_pair(features_1, features_2)
     X = X - X.mean(axis=0)
     Y = Y - Y.mean(axis=0)
+    if debiased:
+        check_min_samples(X.shape[0], 4, "The debiased linear CKA")
+        X, Y = X.astype(np.float64, copy=False), Y.astype(np.float64, copy=False)
+        norms = np.sqrt(max(_unbiased_hsic(X, X), 0.0) * max(_unbiased_hsic(Y, Y), 0.0))
+        return float(_unbiased_hsic(X, Y) / norms) if norms > 0 else 0.0
     cross = np.linalg.norm(Y.T @ X) ** 2
     norms = np.linalg.norm(X.T @ X) * np.linalg.norm(Y.T @ Y)
     return float(cross / norms) if norms > 0 else 0.0

@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from sklearn_ccafusion.cli import _digits_two_sensors, main
 
@@ -46,3 +47,28 @@ def test_import_does_not_load_torch():
     code = "import sys, sklearn_ccafusion; print('torch' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip() == "False", result.stderr
+
+
+def test_layers_command_is_wired():
+    from sklearn_ccafusion.cli import build_parser, run_layers
+
+    args = build_parser().parse_args(["layers", "--dataset", "synthetic-shl", "--quick"])
+    assert args.handler is run_layers and args.quick and args.permutations == 199
+    result = subprocess.run(
+        [sys.executable, "-m", "sklearn_ccafusion", "layers", "--dataset", "cifar10"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0 and "invalid choice" in result.stderr
+
+
+@pytest.mark.slow
+def test_layers_command_writes_tables_and_figures(tmp_path, capsys):
+    assert main(["layers", "--quick", "--quiet", "--permutations", "19",
+                 "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "probe scores" in out and "hidden_layers.5" in out
+    for stem in ("layer_similarity", "layer_correlations", "layer_probe", "layer_alignment",
+                 "layer_permutation", "layer_bootstrap"):
+        assert (tmp_path / f"{stem}.csv").exists()
+    assert (tmp_path / "layer_depth.png").exists() and (tmp_path / "layer_similarity.png").exists()

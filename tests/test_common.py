@@ -38,6 +38,11 @@ EXCLUDED: dict[str, str] = {
         "clone, pickle, nested set_params, Pipeline, GridSearchCV, pandas output, "
         "save/load and bad inputs."
     ),
+    "LayerFeatures": (
+        "its required module parameter is a torch network and its input is what that "
+        "network takes (images or tables); tests/nets/test_layers.py covers clone of a "
+        "frozen net, pickle, Pipeline, pandas output, nested layer names and bad inputs."
+    ),
 }
 
 # Constructor arguments that keep the checks fast or make them applicable.

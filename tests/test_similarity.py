@@ -117,3 +117,46 @@ class TestBadInput:
         X[0, 0] = np.nan
         with pytest.raises(ValueError, match="NaN"):
             svcca(X, Y)
+
+
+def _unbiased_hsic_loops(K, L):
+    """Song et al. (2012), eq. 5, written with explicit sums over index pairs."""
+    n = len(K)
+    trace = sum(K[i, j] * L[j, i] for i in range(n) for j in range(n) if i != j)
+    k_sum = sum(K[i, j] for i in range(n) for j in range(n) if i != j)
+    l_sum = sum(L[i, j] for i in range(n) for j in range(n) if i != j)
+    cross = sum(
+        K[i, j] * L[j, q]
+        for i in range(n)
+        for j in range(n)
+        for q in range(n)
+        if i != j and j != q
+    )
+    value = trace + k_sum * l_sum / ((n - 1) * (n - 2)) - 2.0 / (n - 2) * cross
+    return value / (n * (n - 3))
+
+
+@pytest.mark.parametrize("shape", [(12, 3, 5), (7, 20, 9)])
+def test_debiased_cka_equals_unbiased_hsic_formula(shape):
+    n, d1, d2 = shape
+    rng = np.random.default_rng(n)
+    X = rng.normal(size=(n, d1)) + 5.0  # uncentred: the estimator must not care
+    Y = X[:, :1] @ rng.normal(size=(1, d2)) + rng.normal(size=(n, d2)) - 1.0
+    K, L = X @ X.T, Y @ Y.T
+    expected = _unbiased_hsic_loops(K, L) / np.sqrt(
+        _unbiased_hsic_loops(K, K) * _unbiased_hsic_loops(L, L)
+    )
+    assert linear_cka(X, Y, debiased=True) == pytest.approx(expected, abs=1e-10)
+
+
+def test_debiased_cka_removes_the_small_sample_bias():
+    rng = np.random.default_rng(0)
+    biased, debiased = [], []
+    for _ in range(200):
+        X, Y = rng.normal(size=(8, 50)), rng.normal(size=(8, 50))
+        biased.append(linear_cka(X, Y))
+        debiased.append(linear_cka(X, Y, debiased=True))
+    assert np.mean(biased) > 0.7  # independent views look alike to the plug-in estimate
+    assert abs(np.mean(debiased)) < 0.05
+    with pytest.raises(ValueError, match="at least 4 samples"):
+        linear_cka(X[:3], Y[:3], debiased=True)

@@ -11,6 +11,7 @@ from ._augment import FlipCrop
 from ._classifier import SensorNetClassifier
 from ._features import NetFeatures
 from ._head import fit_linear_layer_adam, layer_from_net
+from ._layers import LayerFeatures, layer_activations
 from ._mlp import MLPNet
 from ._recipes import head_recipe, training_recipe
 from ._resnet import CIFARResNet
@@ -20,12 +21,14 @@ __all__ = [
     "AcceleratedSensorNetClassifier",
     "CIFARResNet",
     "FlipCrop",
+    "LayerFeatures",
     "MLPNet",
     "NetFeatures",
     "SHLConvNet",
     "SensorNetClassifier",
     "fit_linear_layer_adam",
     "head_recipe",
+    "layer_activations",
     "layer_from_net",
     "training_recipe",
 ]

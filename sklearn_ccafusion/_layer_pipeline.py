@@ -1,0 +1,163 @@
+"""``ccafusion layers``: train two networks, run the layer study, write CSVs and figures.
+
+Digits: two MLPs with three hidden layers, one per image half (two "sensors").
+Synthetic SHL: the SHL CNN of two different sensors, its three pooled
+convolution blocks and its penultimate layer.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["LAYER_DATASETS", "run_layer_study"]
+
+#: Data sets of ``ccafusion layers``.
+LAYER_DATASETS = ("digits", "synthetic-shl")
+
+_MLP_LAYERS = ["hidden_layers.1", "hidden_layers.3", "hidden_layers.5"]
+_SHL_LAYERS = ["conv.2", "conv.5", "conv.8", "fc"]
+
+
+def _digits_networks(quick: bool, seed: int, device: str, progress: bool):
+    from sklearn_ccafusion.datasets import load_digits_views
+    from sklearn_ccafusion.nets import MLPNet, SensorNetClassifier
+
+    views = load_digits_views("two_sensor", split="left_right", random_state=seed)
+    nets, inputs = [], []
+    for name in views.view_names:
+        columns = views.inputs[name]
+        X_train, X_val = views.data_train[:, columns], views.data_validation[:, columns]
+        net = SensorNetClassifier(
+            MLPNet,
+            module__n_features=X_train.shape[1],
+            module__n_classes=10,
+            module__hidden=(64, 64, 64),
+            max_epochs=15 if quick else 30,
+            lr=0.01,
+            device=device,
+            verbose=int(progress),
+            random_state=views.net_seeds[name],
+        )
+        nets.append((name, net.fit(X_train, views.target_train)))
+        inputs.append((X_train, X_val))
+    y = (views.target_train, views.target_validation)
+    return nets, inputs, y, _MLP_LAYERS, {"tol": 1e-5}, "accuracy"
+
+
+def _shl_networks(quick: bool, seed: int, device: str, progress: bool):
+    from sklearn_ccafusion.reproduce._paper import DataOptions, prepare
+
+    data = prepare("synthetic-shl", DataOptions(quick=quick, seed=seed))
+    nets, inputs = [], []
+    for i, sensor in enumerate(data.sensors[:2]):
+        net = data.make_net(sensor, seed + i, device).set_params(verbose=int(progress))
+        nets.append((sensor, net.fit(data.inputs_train[sensor], data.y_train)))
+        inputs.append((data.inputs_train[sensor], data.inputs_validation[sensor]))
+    y = (data.y_train, data.y_validation)
+    return nets, inputs, y, _SHL_LAYERS, dict(data.head_params), data.metric
+
+
+def run_layer_study(
+    dataset: str,
+    out: str | Path,
+    *,
+    quick: bool = False,
+    seed: int = 0,
+    device: str = "cpu",
+    n_permutations: int = 199,
+    progress: bool = True,
+) -> dict[str, pd.DataFrame]:
+    """Train two networks, run :func:`~sklearn_ccafusion.study.layer_study`, write the results.
+
+    Parameters
+    ----------
+    dataset : {"digits", "synthetic-shl"}
+        Digits: two 3-hidden-layer MLPs on the two image halves; synthetic SHL:
+        the SHL CNN of the first two sensors.
+    out : str or Path
+        Output folder: ``layer_similarity.csv``, ``layer_correlations.csv``,
+        ``layer_probe.csv``, ``layer_alignment.csv``, ``layer_permutation.csv``,
+        ``layer_bootstrap.csv`` and the figures ``layer_similarity.png`` and
+        ``layer_depth.png`` (each with the CSV of its numbers).
+    quick : bool, default=False
+        Fewer epochs (and samples, for synthetic SHL).
+    seed : int, default=0
+        Seed of the data split, the networks and the tests.
+    device : str, default="cpu"
+        Device of the networks.
+    n_permutations : int, default=199
+        Permutations of the test at the first and the last layer pair.
+    progress : bool, default=True
+        Show training and study progress.
+
+    Returns
+    -------
+    tables : dict of str to pandas.DataFrame
+        The tables written, by file stem.
+    """
+    from sklearn_ccafusion.nets import layer_activations
+    from sklearn_ccafusion.plotting import plot_layer_depth, plot_layer_similarity, save_figure
+    from sklearn_ccafusion.similarity import permutation_test
+    from sklearn_ccafusion.study import (
+        NetworkFeatures,
+        bootstrap_scores,
+        headline_predictions,
+        layer_study,
+    )
+
+    if dataset not in LAYER_DATASETS:
+        raise ValueError(f"Unknown dataset {dataset!r}; choose one of {list(LAYER_DATASETS)}.")
+    build = _digits_networks if dataset == "digits" else _shl_networks
+    nets, inputs, (y_train, y_val), layers, head_params, metric = build(
+        quick, seed, device, progress
+    )
+    acts = [layer_activations(net, layers, *xs) for (_, net), xs in zip(nets, inputs)]
+    first, second = nets[0][1], nets[1][1]
+    result = layer_study(
+        acts[0],
+        acts[1],
+        y_train,
+        y_val,
+        class_layer=(first.class_components_, first.class_bias_),
+        metric=metric,
+        head_params=head_params,
+        random_state=seed,
+        progress=progress,
+    )
+    tests = []
+    for layer in (layers[0], layers[-1]):
+        X = np.hstack([acts[0][layer][0], acts[1][layer][0]])
+        sizes = (acts[0][layer][0].shape[1], acts[1][layer][0].shape[1])
+        test = permutation_test(X, sizes, n_permutations=n_permutations, random_state=seed)
+        tests.append(test.assign(layer=layer))
+    last = layers[-1]
+    network = NetworkFeatures(*acts[0][last], first.class_components_, first.class_bias_)
+    partner = NetworkFeatures(*acts[1][last], second.class_components_, second.class_bias_)
+    predictions = headline_predictions(network, partner, y_train, head_params=head_params)
+    bands = bootstrap_scores(
+        y_val, predictions, reference="full/original", metric=metric, random_state=seed
+    )
+    tables = {
+        "layer_similarity": result.similarity,
+        "layer_correlations": result.correlations,
+        "layer_probe": result.probe,
+        "layer_alignment": result.alignment,
+        "layer_permutation": pd.concat(tests, ignore_index=True),
+        "layer_bootstrap": bands,
+    }
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    for stem, table in tables.items():
+        table.to_csv(out / f"{stem}.csv", index=False)
+    save_figure(
+        plot_layer_similarity(result.similarity), out / "layer_similarity", result.similarity
+    )
+    save_figure(
+        plot_layer_depth(result.probe, result.alignment, result.similarity),
+        out / "layer_depth",
+        result.probe,
+    )
+    return tables

@@ -1,0 +1,256 @@
+"""Bootstrap confidence bands for the study's headline scores.
+
+A score measured on one validation set carries the sampling error of that set.
+:func:`bootstrap_scores` resamples the validation rows with replacement (the
+same resamples for every classifier, so differences stay paired) and gives
+percentile bands for each classifier's score and for its agreement with a
+reference (e.g. CCA-sum fusion against logit averaging).
+:func:`headline_predictions` gives the predictions behind the subspace study's
+headline number, ``cca_highest`` at ``n = n_classes``, with both heads.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from functools import partial
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike, NDArray
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import accuracy_score, f1_score
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import column_or_1d
+
+from sklearn_ccafusion.head import ClassLayerClassifier
+from sklearn_ccafusion.study._features import NetworkFeatures
+from sklearn_ccafusion.study._subspace import _span_basis
+from sklearn_ccafusion.subspace import SubspaceProjector
+from sklearn_ccafusion.whitening import PCAWhitener
+
+__all__ = ["bootstrap_scores", "headline_predictions"]
+
+_METRICS = {
+    "accuracy": accuracy_score,
+    "f1_macro": partial(f1_score, average="macro", zero_division=0.0),
+}
+
+
+def _resampled_scores(y_true: NDArray, predicted: NDArray, rows_of: NDArray, metric: str):
+    """The metric on each resample of rows, from per-class counts (no per-resample call).
+
+    Macro F1 averages ``2 tp / (n_predicted + n_true)`` over the classes present in
+    the resample's labels or predictions, as scikit-learn's ``f1_score`` does
+    (``zero_division=0``).
+    """
+    if metric == "accuracy":
+        return (predicted == y_true).astype(np.float64)[rows_of].mean(axis=1)
+    labels, codes = np.unique(np.concatenate([y_true, predicted]), return_inverse=True)
+    true_code, pred_code = codes[: y_true.size], codes[y_true.size :]
+    n_classes = labels.size
+    scores = np.empty(len(rows_of))
+    for i, rows in enumerate(rows_of):
+        t, q = true_code[rows], pred_code[rows]
+        tp = np.bincount(t[t == q], minlength=n_classes)
+        total = np.bincount(t, minlength=n_classes) + np.bincount(q, minlength=n_classes)
+        present = total > 0
+        scores[i] = np.mean(2.0 * tp[present] / total[present])
+    return scores
+
+
+def headline_predictions(
+    network: NetworkFeatures,
+    partner: NetworkFeatures,
+    y_train: ArrayLike,
+    *,
+    n_components: int | None = None,
+    methods: Sequence[str] = ("cca_highest",),
+    heads: Sequence[str] = ("original", "retrained"),
+    whitener: PCAWhitener | None = None,
+    head_params: Mapping | None = None,
+    random_state: int | None = None,
+) -> dict[str, NDArray]:
+    """Validation predictions of the subspace study at one dimension, and of the full layer.
+
+    The same computation as :func:`subspace_study` for one pair and one
+    dimension (the retrained head is trained on the projected training
+    features), keeping the predictions so that :func:`bootstrap_scores` can
+    resample them.
+
+    Parameters
+    ----------
+    network : NetworkFeatures
+        The network whose features are projected.
+    partner : NetworkFeatures
+        Its CCA partner (only its training features are used).
+    y_train : array-like of shape (n_train,)
+        Labels of the training samples.
+    n_components : int or None, default=None
+        The dimension; ``None``: the number of classes (the headline).
+    methods : sequence of str, default=("cca_highest",)
+    heads : sequence of {"original", "retrained"}, default=both
+    whitener : PCAWhitener or None, default=None
+    head_params : mapping or None, default=None
+        Parameters of the retrained :class:`~sklearn_ccafusion.ClassLayerClassifier`.
+    random_state : int or None, default=None
+        Seed of random methods.
+
+    Returns
+    -------
+    predictions : dict of str to ndarray of shape (n_validation,)
+        Keys ``"<method>@<n>/<head>"`` and ``"full/<head>"``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ccafusion.study import NetworkFeatures, headline_predictions
+    >>> rng = np.random.default_rng(0)
+    >>> y = rng.integers(0, 3, 300)
+    >>> def net(seed):
+    ...     W = np.random.default_rng(seed).normal(size=(3, 6))
+    ...     X = np.eye(3)[y] @ W + 0.3 * np.random.default_rng(seed + 1).normal(size=(300, 6))
+    ...     return NetworkFeatures(X[:200], X[200:], W, np.zeros(3))
+    >>> sorted(headline_predictions(net(1), net(2), y[:200]))
+    ['cca_highest@3/original', 'cca_highest@3/retrained', 'full/original', 'full/retrained']
+    """
+    y_train = column_or_1d(y_train)
+    n = network.n_classes if n_components is None else int(n_components)
+    head_params = dict(head_params or {})
+    predictions: dict[str, NDArray] = {}
+    stacked = np.hstack([network.train, partner.train])
+    for method in [*methods, "full"]:
+        projector = SubspaceProjector(
+            "pca" if method == "full" else method,
+            view_sizes=(network.n_features, partner.n_features),
+            whitener=whitener,
+            random_state=random_state,
+        ).fit(stacked)
+        dim = network.n_features if method == "full" else n
+        label = "full" if method == "full" else f"{method}@{n}"
+        projected_val = projector._project(network.validation, dim)
+        for head in heads:
+            if head == "original":
+                layer = ClassLayerClassifier(network.coef, network.intercept, network.classes)
+                predicted = layer.fit(projected_val[:1]).predict(projected_val)
+            else:
+                span = None if method == "full" else _span_basis(projector, dim)
+                train = projector._project(network.train, dim)
+                coef = network.coef if span is None else network.coef @ span
+                if span is not None:
+                    train, projected_val_head = train @ span, projected_val @ span
+                else:
+                    projected_val_head = projected_val
+                layer = ClassLayerClassifier(
+                    coef, network.intercept, network.classes, retrain=True, **head_params
+                )
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", ConvergenceWarning)
+                    layer.fit(train, y_train)
+                predicted = layer.predict(projected_val_head)
+            predictions[f"{label}/{head}"] = predicted
+    return predictions
+
+
+def bootstrap_scores(
+    y_true: ArrayLike,
+    predictions: Mapping[str, ArrayLike],
+    *,
+    reference: str | None = None,
+    metric: str = "accuracy",
+    n_resamples: int = 1000,
+    confidence: float = 0.95,
+    random_state: int | None = None,
+) -> pd.DataFrame:
+    """Percentile bootstrap bands of classifiers' scores on one validation set.
+
+    The validation rows are drawn with replacement ``n_resamples`` times; each
+    resample scores every classifier (the same rows for all, so the bands of
+    two classifiers are paired), and, when ``reference`` is given, the
+    fraction of rows where each classifier agrees with the reference.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_validation,)
+        Labels of the validation rows.
+    predictions : mapping of str to array-like of shape (n_validation,)
+        Each classifier's predictions on the same rows, by name.
+    reference : str or None, default=None
+        Name of the classifier the others' agreement is measured against
+        (``"logit_average"`` for the fusion study's equivalence claim).
+    metric : {"accuracy", "f1_macro"}, default="accuracy"
+    n_resamples : int, default=1000
+        Bootstrap resamples.
+    confidence : float in (0, 1), default=0.95
+        Coverage of the band (percentiles ``(1 - confidence) / 2`` and
+        ``(1 + confidence) / 2``).
+    random_state : int or None, default=None
+        Seed of the resamples.
+
+    Returns
+    -------
+    bands : pandas.DataFrame
+        One row per classifier and measure: ``name``, ``measure`` (the metric,
+        or ``"agreement"`` with ``reference``), ``value`` (on all rows),
+        ``low``, ``high``, ``std`` (bootstrap standard error), ``n_resamples``
+        and ``confidence``.
+
+    References
+    ----------
+    Efron and Tibshirani (1993), "An Introduction to the Bootstrap", Chapman &
+    Hall (percentile intervals).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ccafusion.study import bootstrap_scores
+    >>> y = np.array([0, 1] * 50)
+    >>> bands = bootstrap_scores(y, {"perfect": y, "half": np.zeros(100)}, random_state=0)
+    >>> bands[["name", "value", "low", "high"]].values.tolist()[0]
+    ['perfect', 1.0, 1.0, 1.0]
+    >>> bool(bands["low"].iloc[1] < 0.5 < bands["high"].iloc[1])
+    True
+    """
+    if metric not in _METRICS:
+        raise ValueError(f"Unknown metric {metric!r}; valid metrics are {sorted(_METRICS)}.")
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be in (0, 1), got {confidence}.")
+    if n_resamples < 1:
+        raise ValueError(f"n_resamples must be at least 1, got {n_resamples}.")
+    y_true = column_or_1d(y_true)
+    predicted = {name: column_or_1d(p) for name, p in predictions.items()}
+    bad = {name: p.size for name, p in predicted.items() if p.size != y_true.size}
+    if bad:
+        raise ValueError(
+            f"Predictions must have one entry per validation row ({y_true.size}); got {bad}."
+        )
+    if reference is not None and reference not in predicted:
+        raise ValueError(
+            f"reference {reference!r} is not one of the predictions {list(predicted)}."
+        )
+    rng = check_random_state(random_state)
+    rows_of = rng.randint(0, y_true.size, size=(n_resamples, y_true.size))
+    score = _METRICS[metric]
+    quantiles = [(1 - confidence) / 2, (1 + confidence) / 2]
+    out = []
+
+    def band(name: str, measure: str, value: float, samples: NDArray) -> dict:
+        low, high = np.quantile(samples, quantiles)
+        return {
+            "name": name,
+            "measure": measure,
+            "value": float(value),
+            "low": float(low),
+            "high": float(high),
+            "std": float(np.std(samples, ddof=1)) if samples.size > 1 else 0.0,
+            "n_resamples": n_resamples,
+            "confidence": confidence,
+        }
+
+    for name, p in predicted.items():
+        samples = _resampled_scores(y_true, p, rows_of, metric)
+        out.append(band(name, metric, score(y_true, p), samples))
+        if reference is not None and name != reference:
+            same = (p == predicted[reference]).astype(np.float64)
+            out.append(band(name, "agreement", same.mean(), same[rows_of].mean(axis=1)))
+    return pd.DataFrame(out)

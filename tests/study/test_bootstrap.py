@@ -1,0 +1,98 @@
+"""Bootstrap bands and the headline predictions behind them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sklearn_ccafusion.study import (
+    NetworkFeatures,
+    bootstrap_scores,
+    headline_predictions,
+    subspace_study,
+)
+
+
+def test_bands_cover_the_true_accuracy():
+    """Over many validation sets, the 90 % band holds the true accuracy ~90 % of the time."""
+    rng = np.random.default_rng(0)
+    covered = []
+    for seed in range(200):
+        y = rng.integers(0, 3, 150)
+        hits = rng.random(150) < 0.8
+        predicted = np.where(hits, y, (y + 1) % 3)
+        bands = bootstrap_scores(
+            y, {"net": predicted}, n_resamples=300, confidence=0.9, random_state=seed
+        )
+        covered.append(bands["low"].iloc[0] <= 0.8 <= bands["high"].iloc[0])
+    assert 0.84 <= np.mean(covered) <= 0.96
+
+
+def test_agreement_and_f1_bands():
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 4, 200)
+    a = np.where(rng.random(200) < 0.9, y, 0)
+    b = np.where(rng.random(200) < 0.7, a, 3)
+    bands = bootstrap_scores(
+        y,
+        {"a": a, "b": b, "a_again": a.copy()},
+        reference="a",
+        metric="f1_macro",
+        n_resamples=200,
+        random_state=0,
+    )
+    assert list(bands["measure"]) == ["f1_macro", "f1_macro", "agreement", "f1_macro", "agreement"]
+    agreement = bands[bands["measure"] == "agreement"].set_index("name")
+    assert agreement.loc["b", "value"] == pytest.approx(np.mean(a == b))
+    assert agreement.loc["b", "low"] < agreement.loc["b", "value"] < agreement.loc["b", "high"]
+    assert agreement.loc["a_again", ["low", "high"]].tolist() == [1.0, 1.0]
+    assert (bands["low"] <= bands["value"] + 1e-12).all()
+    with pytest.raises(ValueError, match="one entry per validation row"):
+        bootstrap_scores(y, {"a": a[:10]})
+    with pytest.raises(ValueError, match="reference 'c' is not one of"):
+        bootstrap_scores(y, {"a": a}, reference="c")
+
+
+def test_headline_predictions_score_as_the_subspace_study():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, 400)
+
+    def net(seed):
+        r = np.random.default_rng(seed)
+        W = r.normal(size=(3, 8))
+        X = np.eye(3)[y] @ W + 0.8 * r.normal(size=(400, 8))
+        return NetworkFeatures(X[:300], X[300:], W, np.zeros(3))
+
+    network, partner = net(1), net(2)
+    predictions = headline_predictions(network, partner, y[:300], n_components=2)
+    study = subspace_study(
+        network,
+        partner,
+        y[:300],
+        y[300:],
+        methods=["cca_highest"],
+        dimensions=[2, 8],
+        progress=False,
+    ).set_index(["n", "head"])
+    for head in ("original", "retrained"):
+        assert np.mean(predictions[f"cca_highest@2/{head}"] == y[300:]) == pytest.approx(
+            study.loc[(2, head), "score"], abs=1e-9
+        )
+        assert np.mean(predictions[f"full/{head}"] == y[300:]) == pytest.approx(
+            study.loc[(8, head), "score"], abs=1e-9
+        )
+
+
+def test_resampled_macro_f1_equals_scikit_learn():
+    from sklearn.metrics import f1_score
+
+    from sklearn_ccafusion.study._bootstrap import _resampled_scores
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 5, 60)
+    predicted = np.where(rng.random(60) < 0.6, y, rng.integers(0, 6, 60))  # a class y lacks
+    rows = rng.integers(0, 60, (40, 60))
+    expected = [f1_score(y[r], predicted[r], average="macro", zero_division=0.0) for r in rows]
+    np.testing.assert_allclose(
+        _resampled_scores(y, predicted, rows, "f1_macro"), expected, atol=1e-12
+    )

@@ -1,0 +1,120 @@
+"""The layer study on planted layers whose answer is known."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sklearn_ccafusion import CCAProjector
+from sklearn_ccafusion.similarity import class_subspace_alignment, linear_cka, pwcca, svcca
+from sklearn_ccafusion.study import SIMILARITY_MEASURES, layer_study
+
+N_TRAIN, N_VAL, N_CLASSES = 600, 300, 4
+
+
+def _planted(seed):
+    """Two networks' layers. In the shallow layer, the most correlated directions are a
+    nuisance the two networks share (not the classes); in the deep layer, they are the
+    class directions."""
+    rng = np.random.default_rng(0)
+    n = N_TRAIN + N_VAL
+    y = np.arange(n) % N_CLASSES
+    nuisance = rng.normal(size=(n, 3))
+    means = 1.5 * np.array([[1, 1, 1], [1, -1, -1], [-1, 1, -1], [-1, -1, 1]])  # tetrahedron
+    classes = means[y]
+    noise = np.random.default_rng(seed)
+    shallow = np.hstack(
+        [
+            nuisance + 0.05 * noise.normal(size=(n, 3)),  # shared, no class
+            classes + 1.0 * noise.normal(size=(n, 3)),  # classes, with independent noise
+            noise.normal(size=(n, 4)),
+        ]
+    )
+    deep = np.hstack([classes + 0.3 * noise.normal(size=(n, 3)), noise.normal(size=(n, 5))])
+    layers = {"shallow": shallow, "deep": deep}
+    return {k: (v[:N_TRAIN], v[N_TRAIN:]) for k, v in layers.items()}, y
+
+
+@pytest.fixture(scope="module")
+def study():
+    (layers_1, y), (layers_2, _) = _planted(10), _planted(20)
+    coef = np.hstack([np.vstack([np.eye(3), -np.ones((1, 3))]), np.zeros((4, 5))])
+    result = layer_study(
+        layers_1,
+        layers_2,
+        y[:N_TRAIN],
+        y[N_TRAIN:],
+        n_directions=3,
+        class_layer=(coef, np.zeros(4)),
+        progress=False,
+    )
+    return result, layers_1, layers_2, y
+
+
+def test_maps_hold_each_measure_of_each_layer_pair(study):
+    result, layers_1, layers_2, _ = study
+    sim = result.similarity
+    assert set(sim["measure"]) == set(SIMILARITY_MEASURES)
+    assert len(sim) == 4 * len(SIMILARITY_MEASURES)
+    X1, X2 = layers_1["shallow"][0], layers_2["deep"][0]
+    got = sim[(sim["layer_1"] == "shallow") & (sim["layer_2"] == "deep")].set_index("measure")
+    rho = CCAProjector(view_sizes=(10, 8)).fit(np.hstack([X1, X2])).canonical_correlations_
+    assert got.loc["cca_top", "value"] == pytest.approx(rho[:3].mean())
+    assert got.loc["svcca", "value"] == pytest.approx(svcca(X1, X2, keep=0.99))
+    assert got.loc["pwcca", "value"] == pytest.approx(pwcca(X1, X2))
+    assert got.loc["cka", "value"] == pytest.approx(linear_cka(X1, X2))
+    assert got.loc["cka_debiased", "value"] == pytest.approx(linear_cka(X1, X2, debiased=True))
+    corr = result.correlations
+    pair = corr[(corr["layer_1"] == "shallow") & (corr["layer_2"] == "deep")]
+    np.testing.assert_allclose(pair["correlation"], rho)
+    assert set(got["depth_1"]) == {1} and set(got["depth_2"]) == {2}
+
+
+def test_probe_finds_where_the_class_subspace_is_the_most_correlated(study):
+    result, *_ = study
+    score = result.probe.pivot_table(index="layer_1", columns="method", values="score")
+    # shallow: the top canonical directions are the shared nuisance, not the classes
+    assert score.loc["shallow", "cca_highest"] < score.loc["shallow", "full"] - 0.3
+    # deep: the top directions carry what the whole layer carries
+    assert score.loc["deep", "cca_highest"] > score.loc["deep", "full"] - 0.02
+    assert score.loc["deep", "cca_lowest"] < 0.4
+    assert set(result.probe.loc[result.probe["method"] == "full", "n"]) == {10, 8}
+    assert result.probe["converged"].all()
+    assert set(zip(result.probe["layer_1"], result.probe["rank"])) == {("shallow", 10), ("deep", 8)}
+
+
+def test_alignment_rises_with_depth_and_uses_the_network_layer_last(study):
+    result, layers_1, layers_2, y = study
+    mean = result.alignment.groupby(["layer_1", "source"])["cosine"].mean()
+    assert mean["shallow", "probe"] < 0.5 < 0.95 < mean["deep", "probe"]
+    network = result.alignment[result.alignment["source"] == "network"]
+    assert set(network["layer_1"]) == {"deep"} and len(network) == N_CLASSES - 1
+    coef = np.hstack([np.vstack([np.eye(3), -np.ones((1, 3))]), np.zeros((4, 5))])
+    expected = class_subspace_alignment(layers_1["deep"][0], layers_2["deep"][0], coef)
+    np.testing.assert_allclose(network["cosine"], expected)
+
+
+def test_bad_layers_and_pairs():
+    (layers, y) = _planted(1)
+    y_train, y_val = y[:N_TRAIN], y[N_TRAIN:]
+    three = {**layers, "extra": layers["deep"]}
+    with pytest.raises(ValueError, match="have 2 and 3 layers; pass pairs="):
+        layer_study(layers, three, y_train, y_val, progress=False)
+    with pytest.raises(ValueError, match=r"Unknown layer pair \('deep', 'nope'\)"):
+        layer_study(layers, three, y_train, y_val, pairs=[("deep", "nope")], progress=False)
+    with pytest.raises(ValueError, match=r"layers_2\['deep'\] has 5 train"):
+        short = {"shallow": layers["shallow"], "deep": (layers["deep"][0][:5], layers["deep"][1])}
+        layer_study(layers, short, y_train, y_val, progress=False)
+    with pytest.raises(ValueError, match="Unknown metric 'auc'"):
+        layer_study(layers, layers, y_train, y_val, metric="auc", progress=False)
+    with pytest.raises(TypeError, match="must be a non-empty mapping"):
+        layer_study([], layers, y_train, y_val, progress=False)
+    with pytest.raises(ValueError, match="the last pair must be network 1's penultimate"):
+        layer_study(
+            layers,
+            layers,
+            y_train,
+            y_val,
+            class_layer=(np.zeros((4, 3)), np.zeros(4)),
+            progress=False,
+        )
