@@ -30,6 +30,7 @@ def test_writes_every_output(run_dir):
         "cross_sensor.csv",
         "fusion.csv",
         "alignment.csv",
+        "bands.csv",
         "report.md",
         "settings.json",
     ):
@@ -48,6 +49,11 @@ def test_writes_every_output(run_dir):
     report = (run_dir / "report.md").read_text()
     assert "## Verdicts" in report and "figure4_subspace.png" in report
     assert "seed=0" in report
+    verdicts = report.split("## Verdicts")[1]
+    assert "CCA-sum fusion" in verdicts and "logit averaging" in verdicts
+    bands = pd.read_csv(run_dir / "bands.csv")
+    assert ((bands["low"] <= bands["value"]) & (bands["value"] <= bands["high"])).all()
+    assert "Uncertainty" in report
 
 
 def test_same_seed_same_results(run_dir, tmp_path):

@@ -23,6 +23,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from sklearn_ccafusion import __version__
+from sklearn_ccafusion.reproduce._bands import bootstrap_bands
 from sklearn_ccafusion.reproduce._cache import load_arrays, save_arrays, write_csv, write_text
 from sklearn_ccafusion.reproduce._data import StudyData
 from sklearn_ccafusion.reproduce._paper import DataOptions, prepare
@@ -342,8 +343,23 @@ def run_study(
     write_csv(out / "alignment.csv", alignment)
     timings["alignment"] = time.perf_counter() - start
 
+    start = time.perf_counter()
+    bands = bootstrap_bands(data, networks, pairs, cache, reg=reg, seed=seed)
+    write_csv(out / "bands.csv", bands)
+    timings["bootstrap bands"] = time.perf_counter() - start
+
     reproduction = Reproduction(
-        data.name, settings, results, cross, fusion, alignment, networks, timings, out, data
+        data.name,
+        settings,
+        results,
+        cross,
+        fusion,
+        alignment,
+        networks,
+        timings,
+        out,
+        data,
+        bands,
     )
     start = time.perf_counter()
     write_report(reproduction)

@@ -161,6 +161,48 @@ def _pct(value: float) -> str:
     return "n/a" if not np.isfinite(value) else f"{value:.1%}"
 
 
+def _band(bands: pd.DataFrame, sensor: str, name: str, measure: str) -> str:
+    rows = bands[
+        (bands["sensor"] == sensor) & (bands["name"] == name) & (bands["measure"] == measure)
+    ]
+    if not len(rows):
+        return "n/a"
+    row = rows.iloc[0]
+    return f"{row['value']:.3f} [{row['low']:.3f}, {row['high']:.3f}]"
+
+
+def band_lines(bands: pd.DataFrame | None, n_classes: int, metric: str) -> list[str]:
+    """Markdown lines of the bootstrap bands of the headline numbers."""
+    if bands is None or not len(bands):
+        return []
+    level = f"{bands['confidence'].iloc[0]:.0%}"
+    lines = [
+        "",
+        f"## Uncertainty ({level} bootstrap bands over the validation samples, first pair)",
+        "",
+    ]
+    for sensor in dict.fromkeys(bands["sensor"]):
+        if (
+            "+" in str(sensor)
+            and (bands["sensor"] == sensor).any()
+            and (bands.loc[bands["sensor"] == sensor, "name"] == "cca_sum_svm").any()
+        ):
+            lines.append(
+                f"- {sensor}: CCA-sum + SVM agrees with logit averaging on "
+                f"{_band(bands, sensor, 'cca_sum_svm', 'agreement')} of the predictions; "
+                f"{metric} of logit averaging {_band(bands, sensor, 'logit_average', metric)}."
+            )
+            continue
+        lines.append(
+            f"- {sensor}: {metric} with all features "
+            f"{_band(bands, sensor, 'full/original', metric)}; CCA_highest at n = {n_classes} "
+            f"{_band(bands, sensor, f'cca_highest@{n_classes}/original', metric)} (original "
+            f"layer), {_band(bands, sensor, f'cca_highest@{n_classes}/retrained', metric)} "
+            "(retrained)."
+        )
+    return lines
+
+
 def write_report(reproduction: Reproduction) -> Path:
     """Write the figures and ``report.md`` into the reproduction's folder.
 
@@ -277,6 +319,7 @@ def write_report(reproduction: Reproduction) -> Path:
             f"- {'PASS' if mean_cos > 0.9 else 'FAIL'}: the first K-1 canonical directions span "
             f"the class-centred logits (mean cosine {mean_cos:.3f} > 0.9)."
         )
+    lines += band_lines(reproduction.bands, k, metric)
     lines += ["", "## Verdicts", "", *verdicts, "", "## Time by stage", ""]
     lines += [f"- {stage}: {seconds:.1f} s" for stage, seconds in reproduction.timings.items()]
     path = out / "report.md"

@@ -41,6 +41,8 @@ class Reproduction:
         Folder of the outputs.
     data : StudyData or None
         The data set the study ran on.
+    bands : pandas.DataFrame or None
+        Bootstrap bands of the headline numbers (``bands.csv``).
     """
 
     dataset: str
@@ -53,3 +55,4 @@ class Reproduction:
     timings: dict[str, float] = field(default_factory=dict)
     out: Path = Path(".")
     data: StudyData | None = None
+    bands: pd.DataFrame | None = None

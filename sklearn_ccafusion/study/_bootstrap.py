@@ -68,6 +68,7 @@ def headline_predictions(
     methods: Sequence[str] = ("cca_highest",),
     heads: Sequence[str] = ("original", "retrained"),
     whitener: PCAWhitener | None = None,
+    reg: float | tuple[float, float] = 0.0,
     head_params: Mapping | None = None,
     random_state: int | None = None,
 ) -> dict[str, NDArray]:
@@ -91,6 +92,8 @@ def headline_predictions(
     methods : sequence of str, default=("cca_highest",)
     heads : sequence of {"original", "retrained"}, default=both
     whitener : PCAWhitener or None, default=None
+    reg : float in [0, 1] or pair of floats, default=0.0
+        Shrinkage of the CCA covariances, as :class:`~sklearn_ccafusion.CCAProjector`'s.
     head_params : mapping or None, default=None
         Parameters of the retrained :class:`~sklearn_ccafusion.ClassLayerClassifier`.
     random_state : int or None, default=None
@@ -124,6 +127,7 @@ def headline_predictions(
             "pca" if method == "full" else method,
             view_sizes=(network.n_features, partner.n_features),
             whitener=whitener,
+            reg=reg,
             random_state=random_state,
         ).fit(stacked)
         dim = network.n_features if method == "full" else n
