@@ -8,7 +8,7 @@ from sklearn.utils import assert_all_finite
 
 from sklearn_ccafusion._linalg import Moments, compute_moments
 
-__all__ = ["check_min_samples", "check_same_n_samples", "finite_moments"]
+__all__ = ["check_min_samples", "check_results_table", "check_same_n_samples", "finite_moments"]
 
 
 def check_min_samples(n_samples: int, minimum: int, estimator_name: str) -> None:
@@ -46,6 +46,47 @@ def check_same_n_samples(*arrays: NDArray, names: tuple[str, ...] | None = None)
         raise ValueError(
             f"{' and '.join(names)} must have the same number of samples (rows), got "
             f"{' and '.join(str(c) for c in counts)}."
+        )
+
+
+def check_results_table(table, required: set[str], name: str, producer: str) -> None:
+    """Raise when ``table`` is not a non-empty DataFrame with the ``required`` columns.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The table to check.
+    required : set of str
+        Columns it must have.
+    name : str
+        What the caller calls it, used in the messages.
+    producer : str
+        The function whose output the caller expects, used in the messages.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> check_results_table(pd.DataFrame({"score": []}), {"score"}, "results", "subspace_study")
+    Traceback (most recent call last):
+    ...
+    ValueError: results is empty (0 rows): there is nothing to summarise or plot; ...
+    """
+    columns = getattr(table, "columns", None)
+    if columns is None or not hasattr(table, "groupby"):
+        raise TypeError(
+            f"{name} must be a pandas DataFrame, the table of {producer}; "
+            f"got {type(table).__name__}."
+        )
+    missing = sorted(set(required) - {str(c) for c in columns})
+    if missing:
+        raise ValueError(
+            f"{name} must be the table of {producer}; it lacks the column(s) "
+            f"{missing} (got {sorted(str(c) for c in columns)})."
+        )
+    if len(table) == 0:
+        raise ValueError(
+            f"{name} is empty (0 rows): there is nothing to summarise or plot; pass the "
+            f"table of {producer} (check any filter applied to it)."
         )
 
 

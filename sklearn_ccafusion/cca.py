@@ -24,6 +24,11 @@ from sklearn_ccafusion.whitening import PCAWhitener
 __all__ = ["CCAProjector"]
 
 
+def __dir__() -> list[str]:
+    """Public names only: what ``from module import *`` gives."""
+    return sorted(__all__)
+
+
 def _view_moments(moments: Moments, columns: slice) -> Moments:
     """Moments of one view, read off the moments of the stacked views."""
     return Moments(moments.count, moments.mean[columns], moments.m2[columns, columns])

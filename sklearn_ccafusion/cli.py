@@ -17,6 +17,11 @@ import numpy as np
 __all__ = ["main"]
 
 
+def __dir__() -> list[str]:
+    """Public names only: what ``from module import *`` gives."""
+    return sorted(__all__)
+
+
 def _digits_two_sensors() -> tuple[np.ndarray, int]:
     """scikit-learn's digits, left and right image halves stacked as two views."""
     from sklearn.datasets import load_digits

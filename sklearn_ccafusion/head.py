@@ -17,6 +17,11 @@ from sklearn_ccafusion._softmax_objective import fit_softmax_lbfgs
 __all__ = ["ClassLayerClassifier"]
 
 
+def __dir__() -> list[str]:
+    """Public names only: what ``from module import *`` gives."""
+    return sorted(__all__)
+
+
 class ClassLayerClassifier(ClassifierMixin, BaseEstimator):
     """A linear classification layer: a network's own last layer, or a retrained one.
 

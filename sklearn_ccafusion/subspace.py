@@ -35,6 +35,11 @@ from sklearn_ccafusion.whitening import PCAWhitener
 __all__ = ["METHODS", "SubspaceProjector"]
 
 
+def __dir__() -> list[str]:
+    """Public names only: what ``from module import *`` gives."""
+    return sorted(__all__)
+
+
 @dataclass(frozen=True)
 class _Basis:
     """Coordinates ``z = (x - mean) @ forward`` and back, ``x - mean = z @ inverse``.

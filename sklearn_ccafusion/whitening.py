@@ -27,6 +27,11 @@ from sklearn_ccafusion._validation import check_min_samples, finite_moments
 __all__ = ["PCAWhitener"]
 
 
+def __dir__() -> list[str]:
+    """Public names only: what ``from module import *`` gives."""
+    return sorted(__all__)
+
+
 class PCAWhitener(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Centre, keep the leading principal components and whiten them.
 
