@@ -7,6 +7,7 @@ module is the one place that knows how to find the views again: from an explicit
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from numbers import Integral
 
@@ -60,7 +61,9 @@ def resolve_view_sizes(
     view_sizes : sequence of int or None
         Explicit widths. ``None``: take the views from ``<view>__<feature>`` column
         names when ``feature_names`` has them, else split ``n_features`` evenly
-        into ``n_views`` views, the first views taking the extra columns.
+        into ``n_views`` views, the first views taking the extra columns. When
+        the columns cannot make views of equal width, the split is a guess and a
+        ``UserWarning`` says so (an ``n_features`` of 11 may well be 8 + 3).
     n_features : int
         Number of columns of ``X``.
     feature_names : ndarray of str or None
@@ -77,8 +80,8 @@ def resolve_view_sizes(
 
     Examples
     --------
-    >>> resolve_view_sizes(None, 5)
-    (3, 2)
+    >>> resolve_view_sizes(None, 6)
+    (3, 3)
     >>> resolve_view_sizes([2, 3], 5)
     (2, 3)
     >>> resolve_view_sizes(None, 3, feature_names=["a__f0", "b__f0", "b__f1"])
@@ -95,6 +98,16 @@ def resolve_view_sizes(
                 )
             base, extra = divmod(n_features, parts)
             sizes = tuple(base + (1 if i < extra else 0) for i in range(parts))
+            if extra:
+                warnings.warn(
+                    f"{estimator_name}: X has {n_features} columns and no view_sizes, which "
+                    f"cannot be {parts} views of equal width; the columns are split as "
+                    f"{sizes}. If the views have other widths (8 + 3, say), pass "
+                    "view_sizes=(d1, d2) or name the columns '<view>__<feature>'; pass "
+                    f"view_sizes={sizes} to keep this split without the warning.",
+                    UserWarning,
+                    stacklevel=3,
+                )
     else:
         is_sequence = isinstance(view_sizes, Sequence | np.ndarray)
         if isinstance(view_sizes, str | bytes) or not is_sequence:

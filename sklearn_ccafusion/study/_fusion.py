@@ -112,10 +112,15 @@ def _sweep(n_components, n_max: int, n_classes: int) -> list[int]:
     return sorted(counts)
 
 
-def _fit_predict(method, fusion, classifier, n, whitener, X_train, y_train, X_val, n_threads):
+def _fit_predict(
+    method, fusion, classifier, n, whitener, view_sizes, X_train, y_train, X_val, n_threads
+):
     """One task: fit a CCA fusion on train, predict validation (BLAS pinned if asked)."""
     with threadpool_limits(limits=n_threads):
-        model = CCASumFusion(n, whitener=whitener, classifier=clone(classifier), fusion=fusion)
+        model = CCASumFusion(
+            n, view_sizes=view_sizes, whitener=whitener, classifier=clone(classifier),
+            fusion=fusion,
+        )
         predictions = model.fit(X_train, y_train).predict(X_val)
     return method, n, predictions
 
@@ -276,7 +281,7 @@ def fusion_study(
     n_threads = 1 if effective_n_jobs(n_jobs) > 1 else None
     results = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
         delayed(_fit_predict)(
-            method, fusion, clf, n, whitener, X_train, y_train, X_val, n_threads
+            method, fusion, clf, n, whitener, view_sizes, X_train, y_train, X_val, n_threads
         )
         for method, fusion, clf, n in tasks
     )
