@@ -292,7 +292,7 @@ def load_shl2018(
         (0, 1), rounded up). 3,310 is the paper's split of the 16,310 segments.
     cache : bool, default=True
         Read and write the ``.chrono.npy`` copies next to the text files. Each has a key,
-        ``<signal>.chrono.json``, holding the size and a BLAKE2b digest of the bytes of
+        ``<signal>.chrono.json``, holding the size and a SHA-256 digest of the bytes of
         its text files and ``train_order.txt``: a copy is used only while these files
         hold the same bytes (whatever their modification times), and rebuilt when they
         changed or the copy is damaged or of another shape. A file is hashed again only

@@ -83,8 +83,8 @@ def test_key_records_content(tmp_path):
     save_cached_npy(npy, np.ones((1, 2), np.float32), _load(npy, [source])[1])
     key = json.loads(npy.with_suffix(".json").read_text())
     assert key["shape"] == [1, 2] and key["dtype"] == "<f4"
-    expected = hashlib.blake2b(b"1 2\n", digest_size=20).hexdigest()
-    assert [(e["name"], e["size"], e["blake2b"]) for e in key["sources"]] == [
+    expected = hashlib.sha256(b"1 2\n").hexdigest()
+    assert [(e["name"], e["size"], e["sha256"]) for e in key["sources"]] == [
         ("m.txt", 4, expected)
     ]
 
