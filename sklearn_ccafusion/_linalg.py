@@ -30,6 +30,7 @@ __all__ = [
     "compute_moments",
     "covariance",
     "merge_moments",
+    "rounding_variance",
     "select_n_components",
     "shrink_covariance",
     "whitening_basis",
@@ -41,6 +42,7 @@ _CHUNK_ENTRIES = 1 << 20
 # The uncentred Gram product is used only when every column's squared mean is at
 # most this many times its variance, so the centring cancels few digits.
 _CANCELLATION_LIMIT = 100.0
+_EPS64 = float(np.finfo(np.float64).eps)
 
 
 @dataclass(frozen=True)
@@ -55,17 +57,27 @@ class Moments:
         Column means.
     m2 : ndarray of shape (n_features, n_features), float64
         Centred second moments ``sum_i (x_i - mean)(x_i - mean)^T``.
+    eps : float
+        Machine epsilon of the rows' dtype (the least precise batch's): the data's
+        own precision, which bounds what its covariance can resolve.
     """
 
     count: int
     mean: NDArray[np.float64]
     m2: NDArray[np.float64]
+    eps: float = float(np.finfo(np.float64).eps)
 
 
 def _chunk_rows(n_samples: int, n_features: int) -> int:
     """Rows per chunk: a bounded copy, yet at least half as many rows as columns."""
     rows = max(_CHUNK_ENTRIES // max(n_features, 1), n_features // 2, 64)
     return int(min(rows, n_samples))
+
+
+def _eps_of(dtype) -> float:
+    """Machine epsilon of a floating dtype (float64's for any other)."""
+    dtype = np.dtype(dtype)
+    return float(np.finfo(dtype).eps) if np.issubdtype(dtype, np.floating) else _EPS64
 
 
 def _shifted_moments(X: NDArray, shift: NDArray | None) -> Moments:
@@ -85,7 +97,7 @@ def _shifted_moments(X: NDArray, shift: NDArray | None) -> Moments:
         gram += centred.T @ centred
     mean_shift = sums / n_samples
     m2 = gram - np.outer(sums, mean_shift)
-    return Moments(n_samples, shift + mean_shift, m2)
+    return Moments(n_samples, shift + mean_shift, m2, _eps_of(X.dtype))
 
 
 def compute_moments(X: NDArray) -> Moments:
@@ -121,7 +133,9 @@ def compute_moments(X: NDArray) -> Moments:
     """
     n_samples, n_features = X.shape
     if n_samples == 0:
-        return Moments(0, np.zeros(n_features), np.zeros((n_features, n_features)))
+        return Moments(
+            0, np.zeros(n_features), np.zeros((n_features, n_features)), _eps_of(X.dtype)
+        )
     if X.dtype != np.float64:
         return _shifted_moments(X, None)
     sums = X.sum(axis=0)
@@ -156,12 +170,32 @@ def merge_moments(first: Moments | None, second: Moments) -> Moments:
     delta = second.mean - first.mean
     mean = first.mean + delta * (second.count / count)
     m2 = first.m2 + second.m2 + np.outer(delta, delta) * (first.count * second.count / count)
-    return Moments(count, mean, m2)
+    return Moments(count, mean, m2, max(first.eps, second.eps))
 
 
 def covariance(moments: Moments) -> NDArray[np.float64]:
     """Unbiased covariance (``ddof=1``) from accumulated moments."""
     return moments.m2 / (moments.count - 1)
+
+
+def rounding_variance(moments: Moments, columns: slice = slice(None)) -> float:
+    """Largest variance that rounding the data to its dtype can put along a direction.
+
+    Each value ``x`` is stored as ``x (1 + d)`` with ``|d| <= eps / 2``, so the rounding
+    errors ``e`` of a row have ``E |e|^2 <= (eps / 2)^2 sum_j E x_j^2`` (offsets
+    included), which bounds their variance along any unit direction. Returned with
+    a margin of 4: ``eps^2 sum_j (var_j + mean_j^2)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[100.0, 1.0], [101.0, 3.0], [102.0, 2.0]], dtype=np.float32)
+    >>> bool(rounding_variance(compute_moments(X)) < 1e-9)
+    True
+    """
+    count = max(moments.count - 1, 1)
+    second = np.diag(moments.m2)[columns] / count + moments.mean[columns] ** 2
+    return moments.eps**2 * float(second.sum())
 
 
 def shrink_covariance(cov: NDArray, reg: float) -> NDArray:
@@ -249,6 +283,7 @@ def whitening_basis(
     cov: NDArray,
     n_components: int | float | None = 0.9999,
     rtol: float | None = None,
+    noise_variance: float = 0.0,
 ) -> WhiteningBasis:
     """Rank-revealing principal basis of a covariance matrix.
 
@@ -259,8 +294,14 @@ def whitening_basis(
     n_components : int, float in (0, 1) or None, default=0.9999
         Component selection, see :func:`select_n_components`.
     rtol : float or None
-        Eigenvalues below ``rtol * largest`` count as zero. ``None``:
-        ``n_features * eps(float64)``.
+        Eigenvalues below ``rtol * largest`` count as zero (the error of the
+        float64 arithmetic). ``None``: ``n_features * eps(float64)``.
+    noise_variance : float, default=0.0
+        Eigenvalues at or below it count as zero too: the variance that rounding
+        the data to its dtype can put along a direction
+        (:func:`rounding_variance`). Rank-deficient float32 data with an offset
+        get rounding noise of about ``1e-12`` of the largest variance along their
+        null directions, which must not be kept as directions.
 
     Returns
     -------
@@ -273,6 +314,10 @@ def whitening_basis(
     >>> basis = whitening_basis(np.diag([4.0, 1.0, 0.0]), n_components=None)
     >>> basis.rank, basis.explained_variance
     (2, array([4., 1.]))
+    >>> whitening_basis(np.diag([4.0, 1.0, 1e-12]), None).rank  # float64 data: kept
+    3
+    >>> whitening_basis(np.diag([4.0, 1.0, 1e-12]), None, noise_variance=1e-10).rank
+    2
     """
     n_features = cov.shape[0]
     # numpy's LAPACK shares the BLAS threads of the Gram product; scipy's is another
@@ -282,8 +327,9 @@ def whitening_basis(
     eigenvectors = eigenvectors[:, ::-1]
     largest = eigenvalues[0] if n_features else 0.0
     if rtol is None:
-        rtol = n_features * np.finfo(np.float64).eps
-    rank = int(np.count_nonzero(eigenvalues > rtol * largest)) if largest > 0 else 0
+        rtol = n_features * _EPS64
+    cutoff = max(rtol * largest, noise_variance)
+    rank = int(np.count_nonzero(eigenvalues > cutoff)) if largest > cutoff else 0
     if rank == 0:
         return WhiteningBasis(np.zeros((0, n_features)), np.zeros(0), float(largest), 0)
     k = select_n_components(eigenvalues, n_components, rank)

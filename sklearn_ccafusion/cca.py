@@ -31,7 +31,37 @@ def __dir__() -> list[str]:
 
 def _view_moments(moments: Moments, columns: slice) -> Moments:
     """Moments of one view, read off the moments of the stacked views."""
-    return Moments(moments.count, moments.mean[columns], moments.m2[columns, columns])
+    return Moments(
+        moments.count, moments.mean[columns], moments.m2[columns, columns], moments.eps
+    )
+
+
+# Canonical correlations read off the moments are accurate to about eps(float64)
+# times the condition number of the retained covariances; above this bound, fit
+# recomputes them from the training variates (accurate to about eps * sqrt(cond)).
+_CORRELATION_TOLERANCE = 1e-9
+_EPS64 = float(np.finfo(np.float64).eps)
+
+
+def _variate_correlations(
+    X: NDArray, slices: list[slice], means, x_weights: NDArray, y_weights: NDArray
+) -> NDArray[np.float64]:
+    """Correlation of each pair of variates on ``X``, accumulated in float64 by chunks."""
+    k = x_weights.shape[1]
+    sums = np.zeros((5, k))  # u, v, uu, vv, uv
+    step = max(1, (1 << 20) // max(X.shape[1], 1))
+    for start in range(0, X.shape[0], step):
+        block = X[start : start + step]
+        U = (block[:, slices[0]].astype(np.float64) - means[0]) @ x_weights
+        V = (block[:, slices[1]].astype(np.float64) - means[1]) @ y_weights
+        sums += [U.sum(0), V.sum(0), (U * U).sum(0), (V * V).sum(0), (U * V).sum(0)]
+    n = X.shape[0]
+    su, sv, suu, svv, suv = sums
+    cov = suv - su * sv / n
+    denominator = np.sqrt((suu - su * su / n) * (svv - sv * sv / n))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = cov / denominator
+    return np.clip(np.where(denominator > 0, corr, 0.0), 0.0, 1.0)
 
 
 def _pair(value: float | tuple[float, float], name: str) -> tuple[float, float]:
@@ -87,7 +117,12 @@ class CCAProjector(TransformerMixin, BaseEstimator):
     Attributes
     ----------
     canonical_correlations_ : ndarray of shape (min(k_1, k_2),)
-        All canonical correlations, descending, in [0, 1].
+        All canonical correlations, descending, in [0, 1]. When a view's retained
+        variances span more than about ``4e6`` (near-collinear features), :meth:`fit`
+        reports the correlations of the training variates themselves, accurate to
+        about ``eps * sqrt(cond)``, instead of the singular values of the whitened
+        cross-covariance (accurate to about ``eps * cond`` only); after
+        :meth:`partial_fit`, which keeps no data, they are those singular values.
     x_weights_ : ndarray of shape (view_sizes_[0], n_components_)
         Canonical directions of view 1 in its original coordinates (columns):
         the variates are ``(X1 - means_[0]) @ x_weights_``, with unit variance
@@ -188,7 +223,36 @@ class CCAProjector(TransformerMixin, BaseEstimator):
         X = self._validate(X, reset=True, fitting=True)
         check_min_samples(X.shape[0], 2, type(self).__name__)
         self._moments = finite_moments(X, type(self).__name__)
-        return self._fit_from_moments(self._moments)
+        self._fit_from_moments(self._moments)
+        self._refine_correlations(X)
+        return self
+
+    def _refine_correlations(self, X: NDArray) -> None:
+        """Recompute ill-conditioned correlations from the training variates.
+
+        The SVD of the whitened cross-covariance gives correlations accurate to about
+        ``eps * cond``, ``cond`` the largest ratio of retained variances in a view;
+        near-collinear features (``cond`` of 1e10 to 1e12) leave errors up to 1e-5
+        while the directions, at which the correlation is stationary, stay right.
+        The variates' own correlations on ``X`` are then the accurate values.
+        """
+        if _pair(self.reg, "reg") != (0.0, 0.0):
+            return  # the correlations of the regularised problem are wanted
+        cond = max(
+            float(w.explained_variance_[0] / w.explained_variance_[-1]) for w in self.whiteners_
+        )
+        if cond * _EPS64 <= _CORRELATION_TOLERANCE:
+            return
+        slices = view_slices(self.view_sizes_)
+        x_weights, y_weights = self.x_weights_, self.y_weights_
+        if x_weights.shape[1] < self.canonical_correlations_.shape[0]:
+            cross = covariance(self._moments)[slices[0], slices[1]]
+            w1, w2 = (w._basis.weights for w in self.whiteners_)
+            basis = canonical_basis(w1, w2, cross)
+            x_weights, y_weights = w1 @ basis.x_rotation, w2 @ basis.y_rotation
+        self.canonical_correlations_ = _variate_correlations(
+            X, slices, self.means_, x_weights, y_weights
+        )
 
     @_fit_context(prefer_skip_nested_validation=False)
     def partial_fit(self, X: ArrayLike, y: None = None) -> CCAProjector:

@@ -24,11 +24,11 @@ from sklearn_ccafusion._docstrings import fill_doc
 from sklearn_ccafusion._linalg import (
     Moments,
     canonical_basis,
-    compute_moments,
     covariance,
+    rounding_variance,
     whitening_basis,
 )
-from sklearn_ccafusion._validation import check_min_samples
+from sklearn_ccafusion._validation import check_min_samples, finite_moments
 from sklearn_ccafusion._views import estimator_view_sizes, view_slices
 from sklearn_ccafusion.whitening import PCAWhitener
 
@@ -60,7 +60,11 @@ def _canonical(moments: Moments, sizes, whitener: PCAWhitener) -> tuple[_Basis, 
     first, second = view_slices(sizes)
     bases = []
     for index, columns in enumerate((first, second), start=1):
-        basis = whitening_basis(cov[columns, columns], whitener.n_components)
+        basis = whitening_basis(
+            cov[columns, columns],
+            whitener.n_components,
+            noise_variance=rounding_variance(moments, columns),
+        )
         if basis.rank == 0:
             raise ValueError(
                 f"View {index} has no variance: all of its features are constant, so it "
@@ -93,7 +97,11 @@ def _cca_random(X1, moments, sizes, whitener, rng):
 
 def _pca(X1, moments, sizes, whitener, rng):
     columns = view_slices(sizes)[0]
-    basis = whitening_basis(covariance(moments)[columns, columns], n_components=None)
+    basis = whitening_basis(
+        covariance(moments)[columns, columns],
+        n_components=None,
+        noise_variance=rounding_variance(moments, columns),
+    )
     return _Basis(basis.components.T, basis.components, np.arange(basis.rank))
 
 
@@ -252,7 +260,7 @@ class SubspaceProjector(TransformerMixin, BaseEstimator):
         first = view_slices(self.view_sizes_)[0]
         X1 = X[:, first]
         columns = X if self.method in _CCA_METHODS else X1
-        moments = compute_moments(columns)
+        moments = finite_moments(columns, type(self).__name__)
         rng = check_random_state(self.random_state)
         sizes = self.view_sizes_ if self.method in _CCA_METHODS else (X1.shape[1],)
         self._basis = METHODS[self.method](X1, moments, sizes, whitener, rng)
