@@ -137,6 +137,11 @@ def plot_subspace_study(
         if methods is not None
         else [m for m in METHOD_COLORS if m in set(summary["method"])]
     )
+    if not set(methods) & set(summary["method"]):
+        raise ValueError(
+            f"results has no rows for the methods {methods}; methods present: "
+            f"{sorted(set(summary['method']))}."
+        )
     metric = _METRIC_LABELS.get(str(results["metric"].iloc[0]), "score")
     width = max(3.4 * len(panels), 5.0)
     figure = Figure(figsize=(width, 2.8 * len(rows) + 0.9), layout="constrained")

@@ -143,9 +143,11 @@ def test_empty_or_foreign_tables_raise_named_errors(function, table, match):
         function(table)
 
 
-def test_no_requested_head_raises():
+def test_no_requested_head_or_method_raises():
     with pytest.raises(ValueError, match=r"no rows for the heads \['other'\]"):
         plot_subspace_study(_fake_results(), heads=("other",))
+    with pytest.raises(ValueError, match=r"no rows for the methods \['cca'\]"):
+        plot_subspace_study(_fake_results(), methods=["cca"])
 
 
 def test_not_a_table_raises_type_error():
