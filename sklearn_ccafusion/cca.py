@@ -14,8 +14,10 @@ from sklearn_ccafusion._docstrings import fill_doc
 from sklearn_ccafusion._linalg import (
     Moments,
     canonical_basis,
+    correlations_need_data,
     covariance,
     merge_moments,
+    variate_correlations,
 )
 from sklearn_ccafusion._validation import check_min_samples, finite_moments
 from sklearn_ccafusion._views import estimator_view_sizes, view_slices
@@ -34,34 +36,6 @@ def _view_moments(moments: Moments, columns: slice) -> Moments:
     return Moments(
         moments.count, moments.mean[columns], moments.m2[columns, columns], moments.eps
     )
-
-
-# Canonical correlations read off the moments are accurate to about eps(float64)
-# times the condition number of the retained covariances; above this bound, fit
-# recomputes them from the training variates (accurate to about eps * sqrt(cond)).
-_CORRELATION_TOLERANCE = 1e-9
-_EPS64 = float(np.finfo(np.float64).eps)
-
-
-def _variate_correlations(
-    X: NDArray, slices: list[slice], means, x_weights: NDArray, y_weights: NDArray
-) -> NDArray[np.float64]:
-    """Correlation of each pair of variates on ``X``, accumulated in float64 by chunks."""
-    k = x_weights.shape[1]
-    sums = np.zeros((5, k))  # u, v, uu, vv, uv
-    step = max(1, (1 << 20) // max(X.shape[1], 1))
-    for start in range(0, X.shape[0], step):
-        block = X[start : start + step]
-        U = (block[:, slices[0]].astype(np.float64) - means[0]) @ x_weights
-        V = (block[:, slices[1]].astype(np.float64) - means[1]) @ y_weights
-        sums += [U.sum(0), V.sum(0), (U * U).sum(0), (V * V).sum(0), (U * V).sum(0)]
-    n = X.shape[0]
-    su, sv, suu, svv, suv = sums
-    cov = suv - su * sv / n
-    denominator = np.sqrt((suu - su * su / n) * (svv - sv * sv / n))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        corr = cov / denominator
-    return np.clip(np.where(denominator > 0, corr, 0.0), 0.0, 1.0)
 
 
 def _pair(value: float | tuple[float, float], name: str) -> tuple[float, float]:
@@ -238,10 +212,7 @@ class CCAProjector(TransformerMixin, BaseEstimator):
         """
         if _pair(self.reg, "reg") != (0.0, 0.0):
             return  # the correlations of the regularised problem are wanted
-        cond = max(
-            float(w.explained_variance_[0] / w.explained_variance_[-1]) for w in self.whiteners_
-        )
-        if cond * _EPS64 <= _CORRELATION_TOLERANCE:
+        if not correlations_need_data([w.explained_variance_ for w in self.whiteners_]):
             return
         slices = view_slices(self.view_sizes_)
         x_weights, y_weights = self.x_weights_, self.y_weights_
@@ -250,8 +221,8 @@ class CCAProjector(TransformerMixin, BaseEstimator):
             w1, w2 = (w._basis.weights for w in self.whiteners_)
             basis = canonical_basis(w1, w2, cross)
             x_weights, y_weights = w1 @ basis.x_rotation, w2 @ basis.y_rotation
-        self.canonical_correlations_ = _variate_correlations(
-            X, slices, self.means_, x_weights, y_weights
+        self.canonical_correlations_ = variate_correlations(
+            X[:, slices[0]], X[:, slices[1]], self.means_, x_weights, y_weights
         )
 
     @_fit_context(prefer_skip_nested_validation=False)

@@ -9,7 +9,7 @@ coordinates are kept.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from numbers import Integral
 
 import numpy as np
@@ -24,8 +24,10 @@ from sklearn_ccafusion._docstrings import fill_doc
 from sklearn_ccafusion._linalg import (
     Moments,
     canonical_basis,
+    correlations_need_data,
     covariance,
     rounding_variance,
+    variate_correlations,
     whitening_basis,
 )
 from sklearn_ccafusion._validation import check_min_samples, finite_moments
@@ -45,13 +47,17 @@ class _Basis:
     """Coordinates ``z = (x - mean) @ forward`` and back, ``x - mean = z @ inverse``.
 
     ``order`` lists the coordinates in the order they are kept; ``correlations``
-    holds the canonical correlations of CCA methods (else ``None``).
+    holds the canonical correlations of CCA methods (else ``None``), ``partner``
+    view 2's canonical directions and ``variances`` the retained variances of
+    each view (to judge the correlations' accuracy).
     """
 
     forward: NDArray[np.float64]
     inverse: NDArray[np.float64]
     order: NDArray[np.intp]
     correlations: NDArray[np.float64] | None = None
+    partner: NDArray[np.float64] | None = None
+    variances: tuple[NDArray[np.float64], ...] = ()
 
 
 def _canonical(moments: Moments, sizes, whitener: PCAWhitener) -> tuple[_Basis, int]:
@@ -77,7 +83,12 @@ def _canonical(moments: Moments, sizes, whitener: PCAWhitener) -> tuple[_Basis, 
     forward = bases[0].weights @ canonical.x_rotation
     inverse = canonical.x_rotation.T @ bases[0].inverse_weights
     k1 = forward.shape[1]
-    return _Basis(forward, inverse, np.arange(k1), canonical.correlations), k1
+    partner = bases[1].weights @ canonical.y_rotation
+    variances = tuple(b.explained_variance for b in bases)
+    basis = _Basis(
+        forward, inverse, np.arange(k1), canonical.correlations, partner, variances
+    )
+    return basis, k1
 
 
 def _cca_highest(X1, moments, sizes, whitener, rng):
@@ -87,12 +98,12 @@ def _cca_highest(X1, moments, sizes, whitener, rng):
 
 def _cca_lowest(X1, moments, sizes, whitener, rng):
     basis, k1 = _canonical(moments, sizes, whitener)
-    return _Basis(basis.forward, basis.inverse, np.arange(k1)[::-1].copy(), basis.correlations)
+    return replace(basis, order=np.arange(k1)[::-1].copy())
 
 
 def _cca_random(X1, moments, sizes, whitener, rng):
     basis, k1 = _canonical(moments, sizes, whitener)
-    return _Basis(basis.forward, basis.inverse, rng.permutation(k1), basis.correlations)
+    return replace(basis, order=rng.permutation(k1))
 
 
 def _pca(X1, moments, sizes, whitener, rng):
@@ -187,7 +198,8 @@ class SubspaceProjector(TransformerMixin, BaseEstimator):
         Number of coordinates the method can keep (``k_1`` for CCA methods,
         the rank for ``"pca"``, view 1's width otherwise).
     canonical_correlations_ : ndarray or None
-        All canonical correlations, for CCA methods.
+        All canonical correlations, for CCA methods (for near-collinear views,
+        those of the training variates, as :class:`CCAProjector` reports them).
     view_sizes_ : tuple of int
         Widths of the two views.
     n_features_in_ : int
@@ -267,6 +279,17 @@ class SubspaceProjector(TransformerMixin, BaseEstimator):
         self.mean_ = moments.mean[first]
         self.basis_size_ = int(self._basis.order.size)
         self.canonical_correlations_ = self._basis.correlations
+        if self._basis.partner is not None and correlations_need_data(self._basis.variances):
+            # ill-conditioned views: the correlations the training variates have
+            second = view_slices(self.view_sizes_)[1]
+            m = self._basis.partner.shape[1]
+            self.canonical_correlations_ = variate_correlations(
+                X1,
+                X[:, second],
+                (self.mean_, moments.mean[second]),
+                self._basis.forward[:, :m],
+                self._basis.partner,
+            )
         self.n_components_ = self._effective_n(self.n_components)
         return self
 

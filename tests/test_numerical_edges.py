@@ -120,3 +120,11 @@ def test_values_beyond_float64_squares_are_named(estimator, scale, message):
     with pytest.raises(ValueError, match=rf"{message}.*Rescale X"):
         estimator.fit(X)
     estimator.fit(X / scale)  # the same data at a sane scale fit
+
+
+@pytest.mark.parametrize("method", ["cca_highest", "cca_lowest"])
+def test_subspace_projector_correlations_are_exact(method):
+    X1, X2 = _near_collinear(np.random.default_rng(5), 1e6)
+    projector = SubspaceProjector(method, view_sizes=(10, 8), **EXACT).fit(np.hstack([X1, X2]))
+    expected = bjorck_golub(X1, X2, (10, 8))
+    np.testing.assert_allclose(projector.canonical_correlations_, expected, rtol=0, atol=1e-6)
