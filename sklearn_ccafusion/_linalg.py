@@ -185,12 +185,15 @@ def covariance(moments: Moments) -> NDArray[np.float64]:
 
 
 def rounding_variance(moments: Moments, columns: slice = slice(None)) -> float:
-    """Largest variance that rounding the data to its dtype can put along a direction.
+    """Variance that rounding the data to its dtype can put along a direction.
 
-    Each value ``x`` is stored as ``x (1 + d)`` with ``|d| <= eps / 2``, so the rounding
-    errors ``e`` of a row have ``E |e|^2 <= (eps / 2)^2 sum_j E x_j^2`` (offsets
-    included), which bounds their variance along any unit direction. Returned with
-    a margin of 4: ``eps^2 sum_j (var_j + mean_j^2)``.
+    Storing ``x`` in a dtype of machine epsilon ``eps`` adds an error of variance at
+    most ``(eps x)^2 / 12`` (a uniform error within one unit in the last place, at
+    most ``eps |x|``), offsets included. Errors that behave as independent noise
+    over ``n`` rows and ``d`` columns have a covariance whose largest eigenvalue is
+    at most about ``(1 + sqrt(d / n))^2`` times the largest of these variances
+    (Marchenko-Pastur). Returned with a margin of 12:
+    ``eps^2 max_j E x_j^2 (1 + sqrt(d / n))^2``.
 
     Examples
     --------
@@ -201,7 +204,10 @@ def rounding_variance(moments: Moments, columns: slice = slice(None)) -> float:
     """
     count = max(moments.count - 1, 1)
     second = np.diag(moments.m2)[columns] / count + moments.mean[columns] ** 2
-    return moments.eps**2 * float(second.sum())
+    if second.size == 0:
+        return 0.0
+    spread = (1.0 + np.sqrt(second.size / max(moments.count, 1))) ** 2
+    return moments.eps**2 * float(second.max()) * spread
 
 
 def shrink_covariance(cov: NDArray, reg: float) -> NDArray:
