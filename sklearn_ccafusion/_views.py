@@ -53,6 +53,7 @@ def resolve_view_sizes(
     feature_names: NDArray | None = None,
     n_views: int | None = 2,
     estimator_name: str = "The estimator",
+    stacklevel: int = 2,
 ) -> tuple[int, ...]:
     """Return the width of each view stacked in ``X``.
 
@@ -73,6 +74,8 @@ def resolve_view_sizes(
         explicit or named views (and splits evenly into two otherwise).
     estimator_name : str
         Used in error messages.
+    stacklevel : int, default=2
+        Of the warning, so that it points at the caller's code.
 
     Returns
     -------
@@ -106,7 +109,7 @@ def resolve_view_sizes(
                     "view_sizes=(d1, d2) or name the columns '<view>__<feature>'; pass "
                     f"view_sizes={sizes} to keep this split without the warning.",
                     UserWarning,
-                    stacklevel=3,
+                    stacklevel=stacklevel,
                 )
     else:
         is_sequence = isinstance(view_sizes, Sequence | np.ndarray)
@@ -131,11 +134,15 @@ def resolve_view_sizes(
     return sizes
 
 
-def estimator_view_sizes(estimator, n_features: int, n_views: int | None = 2) -> tuple[int, ...]:
+def estimator_view_sizes(
+    estimator, n_features: int, n_views: int | None = 2, stacklevel: int = 5
+) -> tuple[int, ...]:
     """The view widths of a multi-view estimator being fitted.
 
     Reads the estimator's ``view_sizes`` parameter and its ``feature_names_in_``
-    (set by ``validate_data`` when ``X`` has column names).
+    (set by ``validate_data`` when ``X`` has column names). ``stacklevel`` of a
+    warning counts this function, the estimator's ``fit`` and its ``_fit_context``
+    wrapper: add one per helper between ``fit`` and this call.
 
     Examples
     --------
@@ -149,6 +156,7 @@ def estimator_view_sizes(estimator, n_features: int, n_views: int | None = 2) ->
         getattr(estimator, "feature_names_in_", None),
         n_views=n_views,
         estimator_name=type(estimator).__name__,
+        stacklevel=stacklevel,
     )
 
 

@@ -176,7 +176,7 @@ class CCAProjector(TransformerMixin, BaseEstimator):
             self, X, dtype=[np.float64, np.float32], reset=reset, ensure_all_finite=not fitting
         )
         if reset:
-            self.view_sizes_ = estimator_view_sizes(self, X.shape[1])
+            self.view_sizes_ = estimator_view_sizes(self, X.shape[1], stacklevel=6)
         return X
 
     @_fit_context(prefer_skip_nested_validation=False)

@@ -45,8 +45,11 @@ def _eight_plus_three(n=60, seed=0):
 def test_unequal_views_without_sizes_are_not_split_silently(estimator):
     # 8 + 3 columns stacked as a bare array: the even split (6, 5) cuts view 1 in two.
     X, y = _eight_plus_three()
-    with pytest.warns(UserWarning, match=r"11 columns and no view_sizes.*view_sizes=\(d1, d2\)"):
+    with pytest.warns(
+        UserWarning, match=r"11 columns and no view_sizes.*view_sizes=\(d1, d2\)"
+    ) as record:
         fitted = clone(estimator).fit(X, y)
+    assert [w.filename for w in record] == [__file__]  # points at the caller
     assert fitted.view_sizes_ == (6, 5)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
