@@ -59,6 +59,7 @@ def as_float_tensor(X: Any, device: str | torch.device | None = None) -> Tensor:
     """
     if torch.is_tensor(X):
         tensor = X
+        floating = tensor.is_floating_point() or tensor.is_complex()
     else:
         if sp.issparse(X):
             X = X.toarray()
@@ -67,11 +68,13 @@ def as_float_tensor(X: Any, device: str | torch.device | None = None) -> Tensor:
             np.issubdtype(array.dtype, np.number) or array.dtype == bool
         ):
             raise ValueError(f"Networks need numeric inputs; got an array of dtype {array.dtype}.")
+        floating = np.issubdtype(array.dtype, np.inexact)
         with np.errstate(over="ignore"):  # values beyond float32 become inf, refused below
             tensor = torch.from_numpy(np.ascontiguousarray(array, dtype=np.float32))
     if tensor.dtype != torch.float32:
         tensor = tensor.float()
-    _check_finite(tensor)
+    if floating:  # integer data (uint8 images) are always finite
+        _check_finite(tensor)
     if device is not None:
         tensor = tensor.to(device)
     return tensor
