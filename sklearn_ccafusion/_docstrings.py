@@ -18,9 +18,12 @@ DOCS: dict[str, str] = {
         ``None``: when ``X`` has column names of the form ``<view>__<feature>``
         (what :class:`~sklearn_ccafusion.nets.NetFeatures` emits with
         ``set_output(transform="pandas")``), the views are the name prefixes;
-        otherwise the columns are split evenly, the first view taking the extra
-        column. Views of different widths given as a bare array need explicit
-        ``view_sizes``.""",
+        otherwise the columns are split evenly, which is right for views of equal
+        width. Views of different widths given as a bare array need explicit
+        ``view_sizes``: an odd number of columns, which cannot be two equal views,
+        is split with the first view taking the extra column and a ``UserWarning``;
+        an even number is split silently, as the estimator cannot tell 6 + 6 from
+        8 + 4.""",
     "whitener": """whitener : PCAWhitener or None, default=None
         Template of the per-view whitening, cloned for each view. ``None`` means
         ``PCAWhitener(n_components=0.9999)`` (each view keeps the principal

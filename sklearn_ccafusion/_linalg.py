@@ -28,10 +28,13 @@ __all__ = [
     "WhiteningBasis",
     "canonical_basis",
     "compute_moments",
+    "correlations_need_data",
     "covariance",
     "merge_moments",
+    "rounding_variance",
     "select_n_components",
     "shrink_covariance",
+    "variate_correlations",
     "whitening_basis",
 ]
 
@@ -41,6 +44,11 @@ _CHUNK_ENTRIES = 1 << 20
 # The uncentred Gram product is used only when every column's squared mean is at
 # most this many times its variance, so the centring cancels few digits.
 _CANCELLATION_LIMIT = 100.0
+_EPS64 = float(np.finfo(np.float64).eps)
+# Canonical correlations read off the moments are accurate to about eps(float64)
+# times the condition number of the retained covariances; above this error, the
+# estimators recompute them from the training variates when they have the data.
+_CORRELATION_TOLERANCE = 1e-9
 
 
 @dataclass(frozen=True)
@@ -55,17 +63,27 @@ class Moments:
         Column means.
     m2 : ndarray of shape (n_features, n_features), float64
         Centred second moments ``sum_i (x_i - mean)(x_i - mean)^T``.
+    eps : float
+        Machine epsilon of the rows' dtype (the least precise batch's): the data's
+        own precision, which bounds what its covariance can resolve.
     """
 
     count: int
     mean: NDArray[np.float64]
     m2: NDArray[np.float64]
+    eps: float = float(np.finfo(np.float64).eps)
 
 
 def _chunk_rows(n_samples: int, n_features: int) -> int:
     """Rows per chunk: a bounded copy, yet at least half as many rows as columns."""
     rows = max(_CHUNK_ENTRIES // max(n_features, 1), n_features // 2, 64)
     return int(min(rows, n_samples))
+
+
+def _eps_of(dtype) -> float:
+    """Machine epsilon of a floating dtype (float64's for any other)."""
+    dtype = np.dtype(dtype)
+    return float(np.finfo(dtype).eps) if np.issubdtype(dtype, np.floating) else _EPS64
 
 
 def _shifted_moments(X: NDArray, shift: NDArray | None) -> Moments:
@@ -85,7 +103,7 @@ def _shifted_moments(X: NDArray, shift: NDArray | None) -> Moments:
         gram += centred.T @ centred
     mean_shift = sums / n_samples
     m2 = gram - np.outer(sums, mean_shift)
-    return Moments(n_samples, shift + mean_shift, m2)
+    return Moments(n_samples, shift + mean_shift, m2, _eps_of(X.dtype))
 
 
 def compute_moments(X: NDArray) -> Moments:
@@ -121,7 +139,9 @@ def compute_moments(X: NDArray) -> Moments:
     """
     n_samples, n_features = X.shape
     if n_samples == 0:
-        return Moments(0, np.zeros(n_features), np.zeros((n_features, n_features)))
+        return Moments(
+            0, np.zeros(n_features), np.zeros((n_features, n_features)), _eps_of(X.dtype)
+        )
     if X.dtype != np.float64:
         return _shifted_moments(X, None)
     sums = X.sum(axis=0)
@@ -156,12 +176,38 @@ def merge_moments(first: Moments | None, second: Moments) -> Moments:
     delta = second.mean - first.mean
     mean = first.mean + delta * (second.count / count)
     m2 = first.m2 + second.m2 + np.outer(delta, delta) * (first.count * second.count / count)
-    return Moments(count, mean, m2)
+    return Moments(count, mean, m2, max(first.eps, second.eps))
 
 
 def covariance(moments: Moments) -> NDArray[np.float64]:
     """Unbiased covariance (``ddof=1``) from accumulated moments."""
     return moments.m2 / (moments.count - 1)
+
+
+def rounding_variance(moments: Moments, columns: slice = slice(None)) -> float:
+    """Variance that rounding the data to its dtype can put along a direction.
+
+    Storing ``x`` in a dtype of machine epsilon ``eps`` adds an error of variance at
+    most ``(eps x)^2 / 12`` (a uniform error within one unit in the last place, at
+    most ``eps |x|``), offsets included. Errors that behave as independent noise
+    over ``n`` rows and ``d`` columns have a covariance whose largest eigenvalue is
+    at most about ``(1 + sqrt(d / n))^2`` times the largest of these variances
+    (Marchenko-Pastur). Returned with a margin of 12:
+    ``eps^2 max_j E x_j^2 (1 + sqrt(d / n))^2``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[100.0, 1.0], [101.0, 3.0], [102.0, 2.0]], dtype=np.float32)
+    >>> bool(rounding_variance(compute_moments(X)) < 1e-9)
+    True
+    """
+    count = max(moments.count - 1, 1)
+    second = np.diag(moments.m2)[columns] / count + moments.mean[columns] ** 2
+    if second.size == 0:
+        return 0.0
+    spread = (1.0 + np.sqrt(second.size / max(moments.count, 1))) ** 2
+    return moments.eps**2 * float(second.max()) * spread
 
 
 def shrink_covariance(cov: NDArray, reg: float) -> NDArray:
@@ -249,6 +295,7 @@ def whitening_basis(
     cov: NDArray,
     n_components: int | float | None = 0.9999,
     rtol: float | None = None,
+    noise_variance: float = 0.0,
 ) -> WhiteningBasis:
     """Rank-revealing principal basis of a covariance matrix.
 
@@ -259,8 +306,14 @@ def whitening_basis(
     n_components : int, float in (0, 1) or None, default=0.9999
         Component selection, see :func:`select_n_components`.
     rtol : float or None
-        Eigenvalues below ``rtol * largest`` count as zero. ``None``:
-        ``n_features * eps(float64)``.
+        Eigenvalues below ``rtol * largest`` count as zero (the error of the
+        float64 arithmetic). ``None``: ``n_features * eps(float64)``.
+    noise_variance : float, default=0.0
+        Eigenvalues at or below it count as zero too: the variance that rounding
+        the data to its dtype can put along a direction
+        (:func:`rounding_variance`). Rank-deficient float32 data with an offset
+        get rounding noise of about ``1e-12`` of the largest variance along their
+        null directions, which must not be kept as directions.
 
     Returns
     -------
@@ -273,6 +326,10 @@ def whitening_basis(
     >>> basis = whitening_basis(np.diag([4.0, 1.0, 0.0]), n_components=None)
     >>> basis.rank, basis.explained_variance
     (2, array([4., 1.]))
+    >>> whitening_basis(np.diag([4.0, 1.0, 1e-12]), None).rank  # float64 data: kept
+    3
+    >>> whitening_basis(np.diag([4.0, 1.0, 1e-12]), None, noise_variance=1e-10).rank
+    2
     """
     n_features = cov.shape[0]
     # numpy's LAPACK shares the BLAS threads of the Gram product; scipy's is another
@@ -282,8 +339,9 @@ def whitening_basis(
     eigenvectors = eigenvectors[:, ::-1]
     largest = eigenvalues[0] if n_features else 0.0
     if rtol is None:
-        rtol = n_features * np.finfo(np.float64).eps
-    rank = int(np.count_nonzero(eigenvalues > rtol * largest)) if largest > 0 else 0
+        rtol = n_features * _EPS64
+    cutoff = max(rtol * largest, noise_variance)
+    rank = int(np.count_nonzero(eigenvalues > cutoff)) if largest > cutoff else 0
     if rank == 0:
         return WhiteningBasis(np.zeros((0, n_features)), np.zeros(0), float(largest), 0)
     k = select_n_components(eigenvalues, n_components, rank)
@@ -388,3 +446,57 @@ def canonical_basis(
     x_rot = x_rot * signs
     y_rot = y_rot * signs[: y_rot.shape[1]]
     return CanonicalBasis(correlations, x_rot, y_rot)
+
+
+def correlations_need_data(variances: list[NDArray]) -> bool:
+    """Whether canonical correlations from the moments may be off by more than 1e-9.
+
+    The singular values of the whitened cross-covariance are accurate to about
+    ``eps`` times the largest ratio of retained variances of a view (the
+    covariances' condition number); near-collinear features reach 1e12.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> correlations_need_data([np.array([1.0, 1e-3]), np.array([1.0, 0.5])])
+    False
+    >>> correlations_need_data([np.array([1.0, 1e-12]), np.array([1.0, 0.5])])
+    True
+    """
+    cond = max(float(v[0] / v[-1]) if v.size and v[-1] > 0 else np.inf for v in variances)
+    return cond * _EPS64 > _CORRELATION_TOLERANCE
+
+
+def variate_correlations(
+    X1: NDArray, X2: NDArray, means, x_weights: NDArray, y_weights: NDArray
+) -> NDArray[np.float64]:
+    """Correlation of each pair of variates ``(X1 - mean_1) @ a_k``, ``(X2 - mean_2) @ b_k``.
+
+    Accumulated in float64 over chunks of rows (no full float64 copy of float32
+    data), clipped to [0, 1]. On the training data these are the correlations the
+    variates have, accurate to about ``eps * sqrt(cond)`` where the singular values
+    of the whitened cross-covariance are accurate to ``eps * cond`` only.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.normal(size=(100, 1))
+    >>> y = x + 0.5 * rng.normal(size=(100, 1))
+    >>> rho = variate_correlations(x, y, (x.mean(0), y.mean(0)), np.eye(1), np.eye(1))
+    >>> bool(np.isclose(rho[0], np.corrcoef(x[:, 0], y[:, 0])[0, 1]))
+    True
+    """
+    k = x_weights.shape[1]
+    sums = np.zeros((5, k))  # u, v, uu, vv, uv
+    step = max(1, _CHUNK_ENTRIES // max(X1.shape[1] + X2.shape[1], 1))
+    for start in range(0, X1.shape[0], step):
+        U = (X1[start : start + step].astype(np.float64) - means[0]) @ x_weights
+        V = (X2[start : start + step].astype(np.float64) - means[1]) @ y_weights
+        sums += [U.sum(0), V.sum(0), (U * U).sum(0), (V * V).sum(0), (U * V).sum(0)]
+    n = X1.shape[0]
+    su, sv, suu, svv, suv = sums
+    denominator = np.sqrt((suu - su * su / n) * (svv - sv * sv / n))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = (suv - su * sv / n) / denominator
+    return np.clip(np.where(denominator > 0, corr, 0.0), 0.0, 1.0)

@@ -6,15 +6,20 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from sklearn_ccafusion._validation import check_results_table
+
 __all__ = ["plot_fusion"]
 
-# the networks' own layers, drawn as horizontal reference lines
+# the networks' own layers, drawn as horizontal reference lines: (label, style, colour),
+# each line its own style and colour, none shared with the K - 1 marker below
 _REFERENCES = {
-    "view_1": ("view 1 alone", ":"),
-    "view_2": ("view 2 alone", "-."),
-    "logit_average": ("logit average", "--"),
-    "proba_average": ("probability average", (0, (1, 3))),
+    "view_1": ("view 1 alone", (0, (1, 1.5)), "0.45"),
+    "view_2": ("view 2 alone", "-.", "0.45"),
+    "logit_average": ("logit average", "--", "black"),
+    "proba_average": ("probability average", (0, (5, 1, 1, 1, 1, 1)), "darkgoldenrod"),
 }
+# the vertical marker at n_components = K - 1
+_K_MINUS_1_STYLE = {"color": "tab:brown", "ls": (0, (2, 4)), "lw": 1.2}
 _EQUIVALENCE = "cca_sum_vs_logit_sum"
 _VIEWS_CCA = "view_1_vs_view_2"
 
@@ -30,12 +35,12 @@ def _sweep_panel(ax, df: pd.DataFrame, measure: str, methods: list[str], n_class
         part = part.sort_values("n_components")
         ax.plot(part["n_components"].astype(float), part["value"], marker="o", ms=3,
                 label=method)
-    for method, (label, style) in _REFERENCES.items():
+    for method, (label, style, color) in _REFERENCES.items():
         value = df.loc[(df["method"] == method) & (df["measure"] == measure), "value"]
         if len(value):
-            ax.axhline(float(value.iloc[0]), color="0.3", ls=style, lw=1, label=label)
+            ax.axhline(float(value.iloc[0]), color=color, ls=style, lw=1, label=label)
     if n_classes is not None:
-        ax.axvline(n_classes - 1, color="0.6", ls=":", lw=1)
+        ax.axvline(n_classes - 1, label=f"K - 1 = {n_classes - 1}", **_K_MINUS_1_STYLE)
     ax.set_xscale("log", base=2)
     ax.set_xlabel("n_components (canonical pairs fused)")
 
@@ -47,8 +52,9 @@ def plot_fusion(df: pd.DataFrame) -> Figure:
     networks' own layers (each view alone, logit and probability averages) as horizontal
     lines; the agreement of each method with logit averaging; and the canonical
     correlations, those between the two views' features and those between the first
-    ``K - 1`` CCA-sum features and the summed class-centred logits. A dotted vertical line
-    marks ``n_components = K - 1``.
+    ``K - 1`` CCA-sum features and the summed class-centred logits. A dashed vertical line
+    marks ``n_components = K - 1``. Every line is labelled in its panel's legend, each
+    reference line with its own style.
 
     Parameters
     ----------
@@ -74,11 +80,7 @@ def plot_fusion(df: pd.DataFrame) -> Figure:
     3
     """
     required = {"method", "n_components", "measure", "component", "value"}
-    if not required <= set(df.columns):
-        raise ValueError(
-            f"df must be the table of fusion_study, with columns {sorted(required)}; "
-            f"got {sorted(df.columns)}."
-        )
+    check_results_table(df, required, "df", "fusion_study")
     correlations = df[df["measure"] == "canonical_correlation"]
     scores = df[~df["measure"].isin(["canonical_correlation", "agreement"])]
     metric = str(scores["measure"].iloc[0]) if len(scores) else "score"
@@ -97,6 +99,8 @@ def plot_fusion(df: pd.DataFrame) -> Figure:
     _sweep_panel(ax_agree, df, "agreement", methods, n_classes)
     ax_agree.set_ylabel("agreement with logit average")
     ax_agree.set_title("Same predictions as logit averaging")
+    if ax_agree.get_legend_handles_labels()[0]:
+        ax_agree.legend(fontsize=7, loc="lower right")
 
     views = correlations[correlations["method"] == _VIEWS_CCA].sort_values("component")
     if len(views):
@@ -106,13 +110,14 @@ def plot_fusion(df: pd.DataFrame) -> Figure:
         part = equivalence.sort_values("component")
         ax_corr.plot(part["component"].astype(float), part["value"], "o", color="C3",
                      label="CCA-sum vs logit sum (val)")
-        ax_corr.axvline(n_classes - 1, color="0.6", ls=":", lw=1)
+        ax_corr.axvline(n_classes - 1, label=f"K - 1 = {n_classes - 1}", **_K_MINUS_1_STYLE)
     ax_corr.set_xscale("log", base=2)
     ax_corr.set_ylim(0, 1.02)
     ax_corr.set_xlabel("canonical pair")
     ax_corr.set_ylabel("canonical correlation")
     ax_corr.set_title("Canonical correlations")
-    ax_corr.legend(fontsize=7, loc="lower left")
+    if ax_corr.get_legend_handles_labels()[0]:
+        ax_corr.legend(fontsize=7, loc="lower left")
     for ax in (ax_score, ax_agree):
         ax.grid(True, alpha=0.3)
     ax_corr.grid(True, alpha=0.3)

@@ -11,6 +11,7 @@ from sklearn_ccafusion._linalg import Moments, compute_moments
 __all__ = [
     "check_labels_in_classes",
     "check_min_samples",
+    "check_results_table",
     "check_same_n_samples",
     "finite_moments",
 ]
@@ -54,11 +55,55 @@ def check_same_n_samples(*arrays: NDArray, names: tuple[str, ...] | None = None)
         )
 
 
+def check_results_table(table, required: set[str], name: str, producer: str) -> None:
+    """Raise when ``table`` is not a non-empty DataFrame with the ``required`` columns.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The table to check.
+    required : set of str
+        Columns it must have.
+    name : str
+        What the caller calls it, used in the messages.
+    producer : str
+        The function whose output the caller expects, used in the messages.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> check_results_table(pd.DataFrame({"score": []}), {"score"}, "results", "subspace_study")
+    Traceback (most recent call last):
+    ...
+    ValueError: results is empty (0 rows): there is nothing to summarise or plot; ...
+    """
+    columns = getattr(table, "columns", None)
+    if columns is None or not hasattr(table, "groupby"):
+        raise TypeError(
+            f"{name} must be a pandas DataFrame, the table of {producer}; "
+            f"got {type(table).__name__}."
+        )
+    missing = sorted(set(required) - {str(c) for c in columns})
+    if missing:
+        raise ValueError(
+            f"{name} must be the table of {producer}; it lacks the column(s) "
+            f"{missing} (got {sorted(str(c) for c in columns)})."
+        )
+    if len(table) == 0:
+        raise ValueError(
+            f"{name} is empty (0 rows): there is nothing to summarise or plot; pass the "
+            f"table of {producer} (check any filter applied to it)."
+        )
+
+
 def finite_moments(X: NDArray, estimator_name: str) -> Moments:
     """Moments of ``X``, raising scikit-learn's message if ``X`` holds NaN or infinity.
 
     Any NaN or infinite entry makes a column sum non-finite, so the data are
-    checked through the moments at no extra pass over ``X``.
+    checked through the moments at no extra pass over ``X``. Finite values too
+    large for their squares (``|x|`` above about ``1e154``), or variations too
+    small for theirs (below about ``1e-154``), raise a ``ValueError`` that asks
+    for a rescaling.
 
     Examples
     --------
@@ -69,10 +114,33 @@ def finite_moments(X: NDArray, estimator_name: str) -> Moments:
     ValueError: Input X contains NaN.
     CCAProjector does not accept missing values encoded as NaN natively...
     """
-    with np.errstate(invalid="ignore", over="ignore"):
+    with np.errstate(invalid="ignore", over="ignore", under="ignore"):
         moments = compute_moments(X)
     if not np.all(np.isfinite(moments.mean)):
         assert_all_finite(X, estimator_name=estimator_name, input_name="X")
+    with np.errstate(over="ignore"):
+        squares_finite = np.all(np.isfinite(moments.mean**2))
+    if not np.all(np.isfinite(moments.m2)) or not squares_finite:
+        # finite values whose squares overflow float64 (|x| above about 1e154)
+        largest = float(np.max(np.abs(X)))
+        raise ValueError(
+            f"{estimator_name}: X holds values up to {largest:.3g} in magnitude, whose "
+            "squares and products overflow float64, so its covariance cannot be computed. "
+            "Rescale X (divide it by a constant, or use sklearn.preprocessing."
+            "StandardScaler) before fitting."
+        )
+    flat = np.flatnonzero(np.diag(moments.m2) == 0)
+    if flat.size and X.shape[0] > 1:
+        spread = np.ptp(X[:, flat], axis=0)
+        if np.any(spread > 0):
+            first = int(np.argmax(spread > 0))
+            raise ValueError(
+                f"{estimator_name}: column {int(flat[first])} of X varies (by "
+                f"{float(spread[first]):.3g}) "
+                "but its variance underflows float64 to zero: its values are too small. "
+                "Rescale X (multiply it by a constant, or use sklearn.preprocessing."
+                "StandardScaler) before fitting."
+            )
     return moments
 
 

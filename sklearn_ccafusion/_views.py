@@ -7,6 +7,7 @@ module is the one place that knows how to find the views again: from an explicit
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from numbers import Integral
 
@@ -52,6 +53,7 @@ def resolve_view_sizes(
     feature_names: NDArray | None = None,
     n_views: int | None = 2,
     estimator_name: str = "The estimator",
+    stacklevel: int = 2,
 ) -> tuple[int, ...]:
     """Return the width of each view stacked in ``X``.
 
@@ -60,7 +62,9 @@ def resolve_view_sizes(
     view_sizes : sequence of int or None
         Explicit widths. ``None``: take the views from ``<view>__<feature>`` column
         names when ``feature_names`` has them, else split ``n_features`` evenly
-        into ``n_views`` views, the first views taking the extra columns.
+        into ``n_views`` views, the first views taking the extra columns. When
+        the columns cannot make views of equal width, the split is a guess and a
+        ``UserWarning`` says so (an ``n_features`` of 11 may well be 8 + 3).
     n_features : int
         Number of columns of ``X``.
     feature_names : ndarray of str or None
@@ -70,6 +74,8 @@ def resolve_view_sizes(
         explicit or named views (and splits evenly into two otherwise).
     estimator_name : str
         Used in error messages.
+    stacklevel : int, default=2
+        Of the warning, so that it points at the caller's code.
 
     Returns
     -------
@@ -77,8 +83,8 @@ def resolve_view_sizes(
 
     Examples
     --------
-    >>> resolve_view_sizes(None, 5)
-    (3, 2)
+    >>> resolve_view_sizes(None, 6)
+    (3, 3)
     >>> resolve_view_sizes([2, 3], 5)
     (2, 3)
     >>> resolve_view_sizes(None, 3, feature_names=["a__f0", "b__f0", "b__f1"])
@@ -95,6 +101,16 @@ def resolve_view_sizes(
                 )
             base, extra = divmod(n_features, parts)
             sizes = tuple(base + (1 if i < extra else 0) for i in range(parts))
+            if extra:
+                warnings.warn(
+                    f"{estimator_name}: X has {n_features} columns and no view_sizes, which "
+                    f"cannot be {parts} views of equal width; the columns are split as "
+                    f"{sizes}. If the views have other widths (8 + 3, say), pass "
+                    "view_sizes=(d1, d2) or name the columns '<view>__<feature>'; pass "
+                    f"view_sizes={sizes} to keep this split without the warning.",
+                    UserWarning,
+                    stacklevel=stacklevel,
+                )
     else:
         is_sequence = isinstance(view_sizes, Sequence | np.ndarray)
         if isinstance(view_sizes, str | bytes) or not is_sequence:
@@ -118,11 +134,15 @@ def resolve_view_sizes(
     return sizes
 
 
-def estimator_view_sizes(estimator, n_features: int, n_views: int | None = 2) -> tuple[int, ...]:
+def estimator_view_sizes(
+    estimator, n_features: int, n_views: int | None = 2, stacklevel: int = 5
+) -> tuple[int, ...]:
     """The view widths of a multi-view estimator being fitted.
 
     Reads the estimator's ``view_sizes`` parameter and its ``feature_names_in_``
-    (set by ``validate_data`` when ``X`` has column names).
+    (set by ``validate_data`` when ``X`` has column names). ``stacklevel`` of a
+    warning counts this function, the estimator's ``fit`` and its ``_fit_context``
+    wrapper: add one per helper between ``fit`` and this call.
 
     Examples
     --------
@@ -136,6 +156,7 @@ def estimator_view_sizes(estimator, n_features: int, n_views: int | None = 2) ->
         getattr(estimator, "feature_names_in_", None),
         n_views=n_views,
         estimator_name=type(estimator).__name__,
+        stacklevel=stacklevel,
     )
 
 

@@ -20,8 +20,10 @@ from sklearn_ccafusion._docstrings import fill_doc
 from sklearn_ccafusion._linalg import (
     Moments,
     canonical_basis,
+    correlations_need_data,
     covariance,
     merge_moments,
+    variate_correlations,
 )
 from sklearn_ccafusion._validation import check_min_samples, finite_moments
 from sklearn_ccafusion._views import estimator_view_sizes, view_slices
@@ -30,9 +32,16 @@ from sklearn_ccafusion.whitening import PCAWhitener
 __all__ = ["CCAProjector"]
 
 
+def __dir__() -> list[str]:
+    """Public names only: what ``from module import *`` gives."""
+    return sorted(__all__)
+
+
 def _view_moments(moments: Moments, columns: slice) -> Moments:
     """Moments of one view, read off the moments of the stacked views."""
-    return Moments(moments.count, moments.mean[columns], moments.m2[columns, columns])
+    return Moments(
+        moments.count, moments.mean[columns], moments.m2[columns, columns], moments.eps
+    )
 
 
 def _cap_note(whitener: PCAWhitener | None, n_samples: int) -> str:
@@ -81,7 +90,12 @@ class CCAProjector(TransformerMixin, BaseEstimator):
     Attributes
     ----------
     canonical_correlations_ : ndarray of shape (min(k_1, k_2),)
-        All canonical correlations, descending, in [0, 1].
+        All canonical correlations, descending, in [0, 1]. When a view's retained
+        variances span more than about ``4e6`` (near-collinear features), :meth:`fit`
+        reports the correlations of the training variates themselves, accurate to
+        about ``eps * sqrt(cond)``, instead of the singular values of the whitened
+        cross-covariance (accurate to about ``eps * cond`` only); after
+        :meth:`partial_fit`, which keeps no data, they are those singular values.
     x_weights_ : ndarray of shape (view_sizes_[0], n_components_)
         Canonical directions of view 1 in its original coordinates (columns):
         the variates are ``(X1 - means_[0]) @ x_weights_``, with unit variance
@@ -167,7 +181,7 @@ class CCAProjector(TransformerMixin, BaseEstimator):
             self, X, dtype=[np.float64, np.float32], reset=reset, ensure_all_finite=not fitting
         )
         if reset:
-            self.view_sizes_ = estimator_view_sizes(self, X.shape[1])
+            self.view_sizes_ = estimator_view_sizes(self, X.shape[1], stacklevel=6)
         return X
 
     @_fit_context(prefer_skip_nested_validation=False)
@@ -189,6 +203,7 @@ class CCAProjector(TransformerMixin, BaseEstimator):
         check_min_samples(X.shape[0], 2, type(self).__name__)
         self._moments = finite_moments(X, type(self).__name__)
         self._fit_from_moments(self._moments)
+        self._refine_correlations(X)
         warn_spurious_correlations(
             self.canonical_correlations_,
             tuple(w.n_components_ for w in self.whiteners_),
@@ -197,6 +212,30 @@ class CCAProjector(TransformerMixin, BaseEstimator):
             type(self).__name__,
         )
         return self
+
+    def _refine_correlations(self, X: NDArray) -> None:
+        """Recompute ill-conditioned correlations from the training variates.
+
+        The SVD of the whitened cross-covariance gives correlations accurate to about
+        ``eps * cond``, ``cond`` the largest ratio of retained variances in a view;
+        near-collinear features (``cond`` of 1e10 to 1e12) leave errors up to 1e-5
+        while the directions, at which the correlation is stationary, stay right.
+        The variates' own correlations on ``X`` are then the accurate values.
+        """
+        if per_view_reg(self.reg) != (0.0, 0.0):
+            return  # the correlations of the regularised problem are wanted
+        if not correlations_need_data([w.explained_variance_ for w in self.whiteners_]):
+            return
+        slices = view_slices(self.view_sizes_)
+        x_weights, y_weights = self.x_weights_, self.y_weights_
+        if x_weights.shape[1] < self.canonical_correlations_.shape[0]:
+            cross = covariance(self._moments)[slices[0], slices[1]]
+            w1, w2 = (w._basis.weights for w in self.whiteners_)
+            basis = canonical_basis(w1, w2, cross)
+            x_weights, y_weights = w1 @ basis.x_rotation, w2 @ basis.y_rotation
+        self.canonical_correlations_ = variate_correlations(
+            X[:, slices[0]], X[:, slices[1]], self.means_, x_weights, y_weights
+        )
 
     @_fit_context(prefer_skip_nested_validation=False)
     def partial_fit(self, X: ArrayLike, y: None = None) -> CCAProjector:

@@ -19,6 +19,11 @@ from sklearn_ccafusion._workers import workers_end_with_parent
 __all__ = ["main"]
 
 
+def __dir__() -> list[str]:
+    """Public names only: what ``from module import *`` gives."""
+    return sorted(__all__)
+
+
 def _digits_two_sensors() -> tuple[np.ndarray, int]:
     """scikit-learn's digits, left and right image halves stacked as two views."""
     from sklearn.datasets import load_digits

@@ -18,6 +18,11 @@ from sklearn_ccafusion._validation import check_labels_in_classes
 __all__ = ["ClassLayerClassifier"]
 
 
+def __dir__() -> list[str]:
+    """Public names only: what ``from module import *`` gives."""
+    return sorted(__all__)
+
+
 class ClassLayerClassifier(ClassifierMixin, BaseEstimator):
     """A linear classification layer: a network's own last layer, or a retrained one.
 

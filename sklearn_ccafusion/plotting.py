@@ -17,6 +17,7 @@ from matplotlib.ticker import FuncFormatter
 
 from sklearn_ccafusion._plot_fusion import plot_fusion
 from sklearn_ccafusion._plot_layers import plot_layer_depth, plot_layer_similarity
+from sklearn_ccafusion._validation import check_results_table
 from sklearn_ccafusion.study import summarize_study
 
 __all__ = [
@@ -28,6 +29,11 @@ __all__ = [
     "plot_subspace_study",
     "save_figure",
 ]
+
+
+def __dir__() -> list[str]:
+    """Public names only: what ``from module import *`` gives."""
+    return sorted(__all__)
 
 #: One colour per subspace-selection method, shared by every figure.
 METHOD_COLORS = {
@@ -115,17 +121,30 @@ def plot_subspace_study(
     >>> len(figure.axes), figure.axes[0].get_xscale()
     (1, 'log')
     """
+    check_results_table(
+        results, {"method", "n", "head", "metric", "score"}, "results", "subspace_study"
+    )
     summary = summarize_study(results)
     if column is None or column not in summary.columns:
         summary = summary.assign(_column="")
         column = "_column"
     panels = list(dict.fromkeys(summary[column]))
     rows = [h for h in heads if h in set(summary["head"])]
+    if not rows:
+        raise ValueError(
+            f"results has no rows for the heads {list(heads)}; heads present: "
+            f"{sorted(set(summary['head']))}. Pass heads= with some of them."
+        )
     methods = (
         list(methods)
         if methods is not None
         else [m for m in METHOD_COLORS if m in set(summary["method"])]
     )
+    if not set(methods) & set(summary["method"]):
+        raise ValueError(
+            f"results has no rows for the methods {methods}; methods present: "
+            f"{sorted(set(summary['method']))}."
+        )
     metric = _METRIC_LABELS.get(str(results["metric"].iloc[0]), "score")
     width = max(3.4 * len(panels), 5.0)
     figure = Figure(figsize=(width, 2.8 * len(rows) + 0.9), layout="constrained")
@@ -173,7 +192,15 @@ def plot_cross_sensor(results: pd.DataFrame, *, n_classes: int | None = None) ->
     >>> [ax.get_title() for ax in plot_cross_sensor(results, n_classes=8).axes]
     ['data: acc', 'data: gyr', '', '']
     """
-    summary = summarize_study(results[results["head"] == "original"])
+    required = {"sensor", "partner", "method", "n", "head", "metric", "score"}
+    check_results_table(results, required, "results", "cross_sensor_study")
+    original = results[results["head"] == "original"]
+    if original.empty:
+        raise ValueError(
+            "results has no rows with head == 'original' (the networks' own layers), which "
+            f"plot_cross_sensor draws; heads present: {sorted(set(results['head']))}."
+        )
+    summary = summarize_study(original)
     sensors = list(dict.fromkeys(summary["sensor"]))
     partners = list(dict.fromkeys(summary["partner"]))
     methods = [m for m in METHOD_COLORS if m in set(summary["method"])]

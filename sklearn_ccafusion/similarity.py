@@ -36,6 +36,11 @@ from sklearn_ccafusion.whitening import PCAWhitener
 __all__ = ["class_subspace_alignment", "linear_cka", "permutation_test", "pwcca", "svcca"]
 
 
+def __dir__() -> list[str]:
+    """Public names only: what ``from module import *`` gives."""
+    return sorted(__all__)
+
+
 # what each view's whitener keeps: a fraction of the variance or a number of directions
 _KEEP = [Interval(RealNotInt, 0, 1, closed="neither"), Interval(Integral, 1, None, closed="left")]
 

@@ -10,7 +10,7 @@ coordinates are kept.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from numbers import Integral, Real
 
@@ -31,15 +31,22 @@ from sklearn_ccafusion._docstrings import fill_doc
 from sklearn_ccafusion._linalg import (
     Moments,
     canonical_basis,
-    compute_moments,
+    correlations_need_data,
     covariance,
+    rounding_variance,
+    variate_correlations,
     whitening_basis,
 )
-from sklearn_ccafusion._validation import check_min_samples
+from sklearn_ccafusion._validation import check_min_samples, finite_moments
 from sklearn_ccafusion._views import estimator_view_sizes, view_slices
 from sklearn_ccafusion.whitening import PCAWhitener
 
 __all__ = ["METHODS", "SubspaceProjector"]
+
+
+def __dir__() -> list[str]:
+    """Public names only: what ``from module import *`` gives."""
+    return sorted(__all__)
 
 
 @dataclass(frozen=True)
@@ -48,7 +55,9 @@ class _Basis:
 
     ``order`` lists the coordinates in the order they are kept; ``correlations``
     holds the canonical correlations of CCA methods (else ``None``), ``ranks`` the
-    directions each view's whitening keeps.
+    directions each view's whitening keeps, ``partner`` view 2's canonical
+    directions and ``variances`` the retained variances of each view (to judge the
+    correlations' accuracy).
     """
 
     forward: NDArray[np.float64]
@@ -56,13 +65,15 @@ class _Basis:
     order: NDArray[np.intp]
     correlations: NDArray[np.float64] | None = None
     ranks: tuple[int, int] | None = None
+    partner: NDArray[np.float64] | None = None
+    variances: tuple[NDArray[np.float64], ...] = ()
 
 
 def _canonical(moments: Moments, sizes, whiten: Callable) -> tuple[_Basis, int]:
     """View 1's canonical basis completed to its retained rank, most correlated first."""
     first, second = view_slices(sizes)
     views = [
-        Moments(moments.count, moments.mean[columns], moments.m2[columns, columns])
+        Moments(moments.count, moments.mean[columns], moments.m2[columns, columns], moments.eps)
         for columns in (first, second)
     ]
     bases = [whitener._basis for whitener in whiten(views)]
@@ -73,7 +84,12 @@ def _canonical(moments: Moments, sizes, whiten: Callable) -> tuple[_Basis, int]:
     inverse = canonical.x_rotation.T @ bases[0].inverse_weights
     k1 = forward.shape[1]
     ranks = (k1, bases[1].components.shape[0])
-    return _Basis(forward, inverse, np.arange(k1), canonical.correlations, ranks), k1
+    partner = bases[1].weights @ canonical.y_rotation
+    variances = tuple(b.explained_variance for b in bases)
+    basis = _Basis(
+        forward, inverse, np.arange(k1), canonical.correlations, ranks, partner, variances
+    )
+    return basis, k1
 
 
 def _cca_highest(X1, moments, sizes, whiten, rng):
@@ -83,19 +99,21 @@ def _cca_highest(X1, moments, sizes, whiten, rng):
 
 def _cca_lowest(X1, moments, sizes, whiten, rng):
     basis, k1 = _canonical(moments, sizes, whiten)
-    order = np.arange(k1)[::-1].copy()
-    return _Basis(basis.forward, basis.inverse, order, basis.correlations, basis.ranks)
+    return replace(basis, order=np.arange(k1)[::-1].copy())
 
 
 def _cca_random(X1, moments, sizes, whiten, rng):
     basis, k1 = _canonical(moments, sizes, whiten)
-    order = rng.permutation(k1)
-    return _Basis(basis.forward, basis.inverse, order, basis.correlations, basis.ranks)
+    return replace(basis, order=rng.permutation(k1))
 
 
 def _pca(X1, moments, sizes, whiten, rng):
     columns = view_slices(sizes)[0]
-    basis = whitening_basis(covariance(moments)[columns, columns], n_components=None)
+    basis = whitening_basis(
+        covariance(moments)[columns, columns],
+        n_components=None,
+        noise_variance=rounding_variance(moments, columns),
+    )
     return _Basis(basis.components.T, basis.components, np.arange(basis.rank))
 
 
@@ -183,7 +201,8 @@ class SubspaceProjector(TransformerMixin, BaseEstimator):
         Number of coordinates the method can keep (``k_1`` for CCA methods,
         the rank for ``"pca"``, view 1's width otherwise).
     canonical_correlations_ : ndarray or None
-        All canonical correlations, for CCA methods.
+        All canonical correlations, for CCA methods (for near-collinear views,
+        those of the training variates, as :class:`CCAProjector` reports them).
     view_sizes_ : tuple of int
         Widths of the two views.
     n_features_in_ : int
@@ -259,13 +278,24 @@ class SubspaceProjector(TransformerMixin, BaseEstimator):
         first = view_slices(self.view_sizes_)[0]
         X1 = X[:, first]
         columns = X if self.method in _CCA_METHODS else X1
-        moments = compute_moments(columns)
+        moments = finite_moments(columns, type(self).__name__)
         rng = check_random_state(self.random_state)
         sizes = self.view_sizes_ if self.method in _CCA_METHODS else (X1.shape[1],)
         self._basis = METHODS[self.method](X1, moments, sizes, whiten, rng)
         self.mean_ = moments.mean[first]
         self.basis_size_ = int(self._basis.order.size)
         self.canonical_correlations_ = self._basis.correlations
+        if self._basis.partner is not None and correlations_need_data(self._basis.variances):
+            # ill-conditioned views: the correlations the training variates have
+            second = view_slices(self.view_sizes_)[1]
+            m = self._basis.partner.shape[1]
+            self.canonical_correlations_ = variate_correlations(
+                X1,
+                X[:, second],
+                (self.mean_, moments.mean[second]),
+                self._basis.forward[:, :m],
+                self._basis.partner,
+            )
         self.n_components_ = self._effective_n(self.n_components)
         if self._basis.ranks is not None:
             warn_spurious_correlations(

@@ -19,12 +19,18 @@ from sklearn_ccafusion._linalg import (
     Moments,
     covariance,
     merge_moments,
+    rounding_variance,
     shrink_covariance,
     whitening_basis,
 )
 from sklearn_ccafusion._validation import check_min_samples, finite_moments
 
 __all__ = ["PCAWhitener"]
+
+
+def __dir__() -> list[str]:
+    """Public names only: what ``from module import *`` gives."""
+    return sorted(__all__)
 
 
 class PCAWhitener(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -155,7 +161,9 @@ class PCAWhitener(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
     def _fit_from_moments(self, moments: Moments, reg: float = 0.0) -> PCAWhitener:
         """Set the fitted attributes from accumulated moments (shared by every fit)."""
         cov = shrink_covariance(covariance(moments), reg)
-        basis = whitening_basis(cov, self.n_components)
+        basis = whitening_basis(
+            cov, self.n_components, noise_variance=rounding_variance(moments)
+        )
         if basis.rank == 0:
             raise ValueError(
                 f"{type(self).__name__}: every feature is constant (zero variance), so "

@@ -5,13 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.colors import to_hex
 
 from sklearn_ccafusion.plotting import (
     METHOD_COLORS,
     plot_cross_sensor,
+    plot_fusion,
     plot_subspace_study,
     save_figure,
 )
+from sklearn_ccafusion.study import summarize_study
 
 
 def _fake_results(sensors=("Acc_norm", "Gyr_y"), partners=None, heads=("original", "retrained")):
@@ -108,3 +111,82 @@ def test_layer_figures_draw_every_measure_and_method(tmp_path):
     assert [t.get_text() for t in figure.axes[0].get_xticklabels()] == names
     path = save_figure(figure, tmp_path / "depth", probe)
     assert path.exists() and path.with_suffix(".csv").exists()
+
+
+def _fusion_table(n_classes=4):
+    rows = [
+        ("view_1", None, "accuracy", None, 0.80),
+        ("view_2", None, "accuracy", None, 0.70),
+        ("logit_average", None, "accuracy", None, 0.85),
+        ("proba_average", None, "accuracy", None, 0.84),
+    ]
+    for n in (1, 2, 4, 8):
+        rows += [
+            ("cca_sum_svm", n, "accuracy", None, 0.6 + 0.03 * n),
+            ("cca_sum_svm", n, "agreement", None, 0.7 + 0.03 * n),
+        ]
+    rows += [("view_1_vs_view_2", None, "canonical_correlation", k, 1 - 0.1 * k) for k in (1, 2)]
+    rows += [
+        ("cca_sum_vs_logit_sum", n_classes - 1, "canonical_correlation", k, 0.99)
+        for k in range(1, n_classes)
+    ]
+    frame = pd.DataFrame(rows, columns=["method", "n_components", "measure", "component", "value"])
+    return frame.astype({"n_components": "Int64", "component": "Int64"})
+
+
+def test_plot_fusion_lines_are_labelled_and_distinct():
+    figure = plot_fusion(_fusion_table())
+    for ax in figure.axes:
+        lines = ax.get_lines()
+        labels = [line.get_label() for line in lines]
+        assert not [label for label in labels if label.startswith("_")], labels
+        styles = [(line.get_linestyle(), to_hex(line.get_color())) for line in lines]
+        assert len(set(styles)) == len(styles), styles
+    score_labels = [line.get_label() for line in figure.axes[0].get_lines()]
+    assert {"view 1 alone", "logit average", "K - 1 = 3"} <= set(score_labels)
+    # every labelled line reaches the legend of its panel
+    for ax in figure.axes:
+        legend = ax.get_legend()
+        assert legend is not None
+        assert [t.get_text() for t in legend.get_texts()] == [
+            line.get_label() for line in ax.get_lines()
+        ]
+
+
+def _empty(frame):
+    return frame.iloc[:0]
+
+
+@pytest.mark.parametrize(
+    "function, table, match",
+    [
+        (summarize_study, _empty(_fake_results()), "results is empty"),
+        (summarize_study, pd.DataFrame(), r"lacks the column\(s\) \['head', 'method'"),
+        (plot_subspace_study, _empty(_fake_results()), "results is empty"),
+        (plot_subspace_study, _fake_results().drop(columns="metric"), r"lacks .*'metric'"),
+        (plot_cross_sensor, _empty(_fake_results(partners=("a",))), "results is empty"),
+        (plot_cross_sensor, _fake_results(), r"table of cross_sensor_study.*'partner'"),
+        (
+            plot_cross_sensor,
+            _fake_results(partners=("a",), heads=("retrained",)),
+            "no rows with head == 'original'",
+        ),
+        (plot_fusion, _empty(_fusion_table()), "df is empty"),
+    ],
+)
+def test_empty_or_foreign_tables_raise_named_errors(function, table, match):
+    with pytest.raises(ValueError, match=match):
+        function(table)
+
+
+def test_no_requested_head_or_method_raises():
+    with pytest.raises(ValueError, match=r"no rows for the heads \['other'\]"):
+        plot_subspace_study(_fake_results(), heads=("other",))
+    with pytest.raises(ValueError, match=r"no rows for the methods \['cca'\]"):
+        plot_subspace_study(_fake_results(), methods=["cca"])
+
+
+def test_not_a_table_raises_type_error():
+    with pytest.raises(TypeError, match="must be a pandas DataFrame"):
+        summarize_study(np.zeros((3, 3)))
+

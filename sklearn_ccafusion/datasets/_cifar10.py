@@ -14,6 +14,7 @@ import io
 import os
 import pickle
 import tarfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -81,6 +82,33 @@ def _missing(path: Path) -> FileNotFoundError:
     )
 
 
+def _read_archive(archive: Path) -> dict[str, bytes]:
+    """The files of ``cifar-10-batches-py/`` in the archive, read to its very end.
+
+    Reading to the end checks the whole compressed stream (a truncated download fails
+    its length and CRC checks even when every batch came through).
+    """
+    members = {}
+    try:
+        with tarfile.open(archive, "r:*") as tar:
+            for member in tar.getmembers():
+                if member.isfile() and member.name.startswith(f"{_FOLDER}/"):
+                    members[member.name.split("/", 1)[1]] = tar.extractfile(member).read()
+            while tar.fileobj.read(1 << 20):
+                pass
+    except (tarfile.TarError, EOFError, OSError, zlib.error) as error:
+        if isinstance(error, tarfile.ReadError):
+            detail = "not a tar archive, compressed or not"
+        else:
+            detail = f"{type(error).__name__}: {error}"
+        raise ValueError(
+            f"{archive} is not a complete tar.gz archive ({detail}): the download is "
+            f"truncated or damaged. Download {_ARCHIVE} again from {_CIFAR_URL}, or "
+            "extract it and pass the folder."
+        ) from error
+    return members
+
+
 def _open_source(data_dir: str | os.PathLike):
     """A ``read(name) -> bytes or None`` function over the folder or the archive."""
     base = Path(data_dir).expanduser()
@@ -92,16 +120,18 @@ def _open_source(data_dir: str | os.PathLike):
                 return (path.read_bytes(), path) if path.is_file() else (None, path)
 
             return read
-    archive = base / _ARCHIVE
+    archive = base if base.is_file() else base / _ARCHIVE
     if archive.is_file():
-        members = {}
-        with tarfile.open(archive, "r:gz") as tar:
-            for member in tar.getmembers():
-                if member.isfile() and member.name.startswith(f"{_FOLDER}/"):
-                    members[member.name.split("/", 1)[1]] = tar.extractfile(member).read()
+        members = _read_archive(archive)
 
         def read(name):
-            return members.get(name), Path(f"{archive}:{_FOLDER}/{name}")
+            content = members.get(name)
+            if content is None and name != "batches.meta":
+                raise ValueError(
+                    f"{archive} holds no {_FOLDER}/{name}: the archive is incomplete. "
+                    f"Download {_ARCHIVE} again from {_CIFAR_URL}."
+                )
+            return content, Path(f"{archive}:{_FOLDER}/{name}")
 
         return read
     if not base.is_dir():
@@ -161,7 +191,8 @@ def load_cifar10(data_dir, subset="train"):
     Parameters
     ----------
     data_dir : str or path-like
-        Folder holding ``cifar-10-batches-py/`` or the archive, or that folder itself.
+        Folder holding ``cifar-10-batches-py/`` or the archive, that folder itself, or
+        the archive itself.
     subset : {"train", "test"}, default="train"
         ``"train"``: the 50,000 images of ``data_batch_1`` .. ``data_batch_5``, in order;
         ``"test"``: the 10,000 of ``test_batch`` (the "validation" set of the study).
@@ -178,7 +209,8 @@ def load_cifar10(data_dir, subset="train"):
     FileNotFoundError
         If a batch is missing (the message names it and where to get the data).
     ValueError
-        If a file is not a CIFAR-10 python batch.
+        If a file is not a CIFAR-10 python batch, or the archive is truncated or
+        damaged (the message names the file).
 
     Examples
     --------

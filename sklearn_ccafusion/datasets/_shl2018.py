@@ -24,7 +24,8 @@ from numpy.typing import NDArray
 from sklearn.utils import Bunch
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
-from ._textio import load_fresh_npy, read_text_matrix, save_npy
+from ._npy_cache import load_cached_npy, save_cached_npy
+from ._textio import read_text_matrix
 
 __all__ = ["SHL2018_CLASSES", "load_shl2018"]
 
@@ -67,6 +68,11 @@ def _resolve_train_dir(data_dir: str | os.PathLike) -> Path:
     for candidate in (base / "train", base):
         if (candidate / _ORDER_FILE).is_file():
             return candidate
+    if base.is_file():
+        raise ValueError(
+            f"{base} is a file, not a folder: unzip the SHL 2018 train set "
+            "(challenge-2018-train.zip) and pass the folder that holds train/."
+        )
     if not base.is_dir():
         raise _missing(base)
     raise _missing(base / "train" / _ORDER_FILE)
@@ -158,6 +164,7 @@ def _assemble(
         path = directory / f"{stem}.txt"
         raw = read_text_matrix(path, n_jobs=n_jobs)
         _check_rows(raw, path, n_total, out.shape[1], order_path)
+        _check_finite(raw, path)
         for start in range(0, lines.shape[0], _ROW_BLOCK):
             block = slice(start, start + _ROW_BLOCK)
             rows = raw[lines[block]]
@@ -170,6 +177,20 @@ def _assemble(
         del raw
     if is_norm:
         np.sqrt(out, out=out)
+
+
+def _check_finite(matrix: NDArray, path: Path) -> None:
+    """Raise on the first NaN or infinite value, naming its file, line and position."""
+    finite = np.isfinite(matrix)
+    if finite.all():
+        return
+    line, col = np.unravel_index(int(np.flatnonzero(~finite)[0]), matrix.shape)
+    raise ValueError(
+        f"{path}, line {line + 1}, value {col + 1}: {float(matrix[line, col])} is not a "
+        "sensor reading. The SHL 2018 challenge files hold no missing values; a NaN or "
+        "infinity means a damaged or edited file: fill or remove those samples (or the "
+        "whole line in every file) before loading."
+    )
 
 
 def _check_rows(matrix: NDArray, path: Path, n: int, n_samples: int | None, order: Path) -> None:
@@ -270,9 +291,15 @@ def load_shl2018(
         Number of validation segments (int), or their fraction of all segments (float in
         (0, 1), rounded up). 3,310 is the paper's split of the 16,310 segments.
     cache : bool, default=True
-        Read and write the ``.chrono.npy`` copies next to the text files (rebuilt when
-        older than their text files or ``train_order.txt``; a read-only folder only gives
-        a warning). ``False`` parses the text files and keeps only the requested rows.
+        Read and write the ``.chrono.npy`` copies next to the text files. Each has a key,
+        ``<signal>.chrono.json``, holding the size and a SHA-256 digest of the bytes of
+        its text files and ``train_order.txt``: a copy is used only while these files
+        hold the same bytes (whatever their modification times), and rebuilt when they
+        changed or the copy is damaged or of another shape. A file is hashed again only
+        when its size, times or inode changed, so a cached load reads no text. The
+        copies are plain ``.npy`` arrays, read without pickles. A read-only folder only
+        gives a warning. ``False`` parses the text files and keeps only the requested
+        rows.
     n_jobs : int or None, default=None
         Threads parsing the text files (``None``: 1, ``-1``: all cores). The parser is
         bound by memory bandwidth: on small machines one thread is as fast.
@@ -295,8 +322,10 @@ def load_shl2018(
     FileNotFoundError
         If the folder or a needed file is missing (the message names the path).
     ValueError
-        If a file is malformed (the message names the file and the line), the files
-        disagree on their number of lines, or ``validation_size`` exceeds the data.
+        If a file is malformed or holds a NaN or infinite value (the message names the
+        file and the line), the files disagree on their number of lines,
+        ``validation_size`` exceeds the data, or ``data_dir`` is a file (the archive,
+        say) rather than a folder.
 
     Examples
     --------
@@ -331,30 +360,44 @@ def load_shl2018(
     if not label_path.is_file():
         raise _missing(label_path)
 
-    # Chronologically ordered binary copies, next to the text files; a copy older than
-    # one of its sources (or than train_order.txt) is rebuilt.
-    def cached(name, stems):
+    # Chronologically ordered binary copies next to the text files, each keyed by the
+    # content of its text files and train_order.txt (<name>.chrono.json): a copy whose
+    # sources changed, or that is damaged or of another shape, is rebuilt.
+    seen: dict = {}
+
+    def cached(name, stems, dtype):
         if not cache:
-            return None
+            return None, None
         sources = [order_path] + [directory / f"{stem}.txt" for stem in stems]
-        return load_fresh_npy(directory / f"{name}{_CACHE_SUFFIX}", sources)
+        npy = directory / f"{name}{_CACHE_SUFFIX}"
+        return load_cached_npy(npy, sources, dtype=dtype, ndim=2, seen=seen)
 
-    label_chrono = cached("Label", ["Label"])
-    signal_chrono = [cached(name, stems) for name, (stems, _) in zip(signal_names, needs)]
-    file_line = None
-    if label_chrono is None or any(c is None for c in signal_chrono):
+    def chronological_lines():
         order = _read_order(order_path, n_jobs)
-        file_line = np.empty(order.shape[0], dtype=np.int64)
-        file_line[order - 1] = np.arange(order.shape[0])  # chronological position -> line
+        lines = np.empty(order.shape[0], dtype=np.int64)
+        lines[order - 1] = np.arange(order.shape[0])  # chronological position -> line
+        return lines
 
+    label_chrono, label_key = cached("Label", ["Label"], np.uint8)
+    signal_cached = [
+        cached(name, stems, np.float32) for name, (stems, _) in zip(signal_names, needs)
+    ]
+    file_line = None
     if label_chrono is None:
+        file_line = chronological_lines()
         labels = _read_labels(label_path, n_jobs)
         _check_rows(labels, label_path, file_line.shape[0], None, order_path)
         label_chrono = labels[file_line]
         del labels
         if cache:
-            save_npy(directory / f"Label{_CACHE_SUFFIX}", label_chrono)
+            save_cached_npy(directory / f"Label{_CACHE_SUFFIX}", label_chrono, label_key)
     n, n_samples = label_chrono.shape
+    signal_chrono = [
+        chrono if chrono is not None and chrono.shape == (n, n_samples) else None
+        for chrono, _ in signal_cached
+    ]
+    if file_line is None and any(chrono is None for chrono in signal_chrono):
+        file_line = chronological_lines()
 
     n_val = _validation_count(validation_size, n) if subset != "all" else 0
     rows = {"validation": slice(0, n_val), "train": slice(n_val, n), "all": slice(0, n)}[subset]
@@ -384,7 +427,7 @@ def load_shl2018(
             # Build the whole chronological signal once, so any later subset is a copy.
             chrono = np.empty((n, n_samples), dtype=np.float32)
             _assemble(directory, stems, is_norm, file_line, chrono, order_path, n_jobs)
-            save_npy(directory / f"{name}{_CACHE_SUFFIX}", chrono)
+            save_cached_npy(directory / f"{name}{_CACHE_SUFFIX}", chrono, signal_cached[s][1])
         if chrono is None:
             _assemble(
                 directory,
@@ -397,7 +440,6 @@ def load_shl2018(
                 n_total=n,
             )
         else:
-            _check_rows(chrono, directory / f"{name}{_CACHE_SUFFIX}", n, n_samples, order_path)
             data[:, s] = chrono[rows]
         del chrono
 

@@ -14,9 +14,6 @@ a per-line Python loop:
   and a malformed line is reported with its file name and line number;
 - chunks are independent and NumPy releases the GIL, so threads can parse them in parallel
   (the work is bound by memory bandwidth: on a small machine one thread is as fast).
-
-:func:`save_npy` and :func:`load_fresh_npy` keep binary copies next to the text files,
-used as long as they are not older than their sources.
 """
 
 from __future__ import annotations
@@ -31,7 +28,7 @@ import numpy as np
 from joblib import Parallel, delayed
 from numpy.typing import NDArray
 
-__all__ = ["load_fresh_npy", "read_text_matrix", "save_npy"]
+__all__ = ["read_text_matrix"]
 
 _NEWLINE = ord("\n")
 _WHITESPACE_MAX = ord(" ")  # bytes <= 32 (space, tab, CR, LF) separate numbers
@@ -307,59 +304,3 @@ def read_text_matrix(
     finally:
         del mm
     return out
-
-
-def load_fresh_npy(npy: str | os.PathLike, sources: list[Path]) -> NDArray | None:
-    """Memory-map a cached ``.npy`` if it exists and is not older than its sources.
-
-    Returns ``None`` when the cache is missing, older than one of ``sources``, or
-    unreadable (a truncated file, say), so the caller rebuilds it.
-
-    Examples
-    --------
-    >>> import pathlib, tempfile
-    >>> import numpy as np
-    >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> source = folder / "m.txt"
-    >>> _ = source.write_text("1 2\\n")
-    >>> save_npy(folder / "m.npy", np.array([[1.0, 2.0]]))
-    >>> load_fresh_npy(folder / "m.npy", [source]).tolist()
-    [[1.0, 2.0]]
-    >>> load_fresh_npy(folder / "other.npy", [source]) is None
-    True
-    """
-    npy = Path(npy)
-    try:
-        stamp = npy.stat().st_mtime_ns
-        if any(source.stat().st_mtime_ns > stamp for source in sources):
-            return None
-        return np.load(npy, mmap_mode="r")
-    except (ValueError, OSError, EOFError):
-        return None
-
-
-def save_npy(npy: str | os.PathLike, array: NDArray) -> None:
-    """Write ``array`` to ``npy`` atomically; warn (do not fail) when it cannot be written.
-
-    Examples
-    --------
-    >>> import pathlib, tempfile
-    >>> import numpy as np
-    >>> path = pathlib.Path(tempfile.mkdtemp()) / "a.npy"
-    >>> save_npy(path, np.arange(3))
-    >>> np.load(path).tolist()
-    [0, 1, 2]
-    """
-    npy = Path(npy)
-    tmp = npy.with_name(f"{npy.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as handle:
-            np.save(handle, array)
-        os.replace(tmp, npy)
-    except OSError as error:
-        tmp.unlink(missing_ok=True)
-        warnings.warn(
-            f"Could not write the cache {npy} ({error}); the text files will be parsed "
-            "again next time.",
-            stacklevel=3,
-        )

@@ -20,19 +20,46 @@ from torch.utils.data import Dataset, Subset
 __all__ = ["ArrayDataset", "TensorBatches", "as_float_tensor", "tensors_of"]
 
 
+def _check_finite(tensor: Tensor) -> None:
+    """Raise a ``ValueError`` naming the first sample that holds a NaN or infinity.
+
+    One such value makes every weight NaN after the first step that sees it, and the
+    network then predicts one class for everything: refused before training.
+    """
+    finite = torch.isfinite(tensor)
+    if bool(finite.all()):
+        return
+    per_sample = finite.reshape(finite.shape[0], -1).all(dim=1) if finite.ndim else finite
+    bad = torch.nonzero(~per_sample).flatten()
+    kind = "NaN" if bool(torch.isnan(tensor).any()) else "infinity (or a value beyond float32)"
+    raise ValueError(
+        f"Input X contains {kind} ({bad.numel()} sample(s) with NaN or infinite values, "
+        f"the first at index {int(bad[0]) if bad.numel() else 0}). Networks need finite "
+        "inputs: impute the missing values (e.g. sklearn.impute.SimpleImputer) or drop "
+        "those samples."
+    )
+
+
 def as_float_tensor(X: Any, device: str | torch.device | None = None) -> Tensor:
     """``X`` (array-like, DataFrame, sparse matrix or tensor) as a float32 tensor.
 
     float64 and integer inputs are cast, so numpy's default float64 arrays work.
+    NaN or infinite values raise a ``ValueError`` (values beyond float32's range
+    included).
 
     Examples
     --------
     >>> import numpy as np
     >>> as_float_tensor(np.ones((2, 3))).dtype
     torch.float32
+    >>> as_float_tensor(np.array([[1.0, np.nan]]))
+    Traceback (most recent call last):
+    ...
+    ValueError: Input X contains NaN (1 sample(s) with NaN or infinite values, the first ...
     """
     if torch.is_tensor(X):
         tensor = X
+        floating = tensor.is_floating_point() or tensor.is_complex()
     else:
         if sp.issparse(X):
             X = X.toarray()
@@ -41,9 +68,13 @@ def as_float_tensor(X: Any, device: str | torch.device | None = None) -> Tensor:
             np.issubdtype(array.dtype, np.number) or array.dtype == bool
         ):
             raise ValueError(f"Networks need numeric inputs; got an array of dtype {array.dtype}.")
-        tensor = torch.from_numpy(np.ascontiguousarray(array, dtype=np.float32))
+        floating = np.issubdtype(array.dtype, np.inexact)
+        with np.errstate(over="ignore"):  # values beyond float32 become inf, refused below
+            tensor = torch.from_numpy(np.ascontiguousarray(array, dtype=np.float32))
     if tensor.dtype != torch.float32:
         tensor = tensor.float()
+    if floating:  # integer data (uint8 images) are always finite
+        _check_finite(tensor)
     if device is not None:
         tensor = tensor.to(device)
     return tensor

@@ -63,8 +63,11 @@ def _class_centred(logits: NDArray) -> NDArray:
 
 def _check_inputs(features_train, y_train, features_val, y_val, layers):
     """Validate the two views' train/val features, the labels and the layers."""
-    for name, value in (("features_train", features_train), ("features_val", features_val),
-                        ("layers", layers)):
+    for name, value in (
+        ("features_train", features_train),
+        ("features_val", features_val),
+        ("layers", layers),
+    ):
         if len(value) != 2:
             raise ValueError(f"{name} must hold two views, got {len(value)}.")
     train = [check_array(X, dtype=[np.float64, np.float32]) for X in features_train]
@@ -118,14 +121,19 @@ def _sweep(n_components, n_max: int, n_classes: int) -> list[int]:
 
 
 def _fit_predict(
-    method, fusion, classifier, n, whitener, reg, X_train, y_train, X_val, n_threads
+    method, fusion, classifier, n, whitener, reg, view_sizes, X_train, y_train, X_val, n_threads
 ):
     """One task: fit a CCA fusion on train, predict validation (BLAS pinned if asked)."""
     with threadpool_limits(limits=n_threads), warnings.catch_warnings():
         # the CCA is the study's own, which has already said so
         warnings.filterwarnings("ignore", SPURIOUS_MESSAGE, UserWarning)
         model = CCASumFusion(
-            n, whitener=whitener, reg=reg, classifier=clone(classifier), fusion=fusion
+            n,
+            view_sizes=view_sizes,
+            whitener=whitener,
+            reg=reg,
+            classifier=clone(classifier),
+            fusion=fusion,
         )
         predictions = model.fit(X_train, y_train).predict(X_val)
     return method, n, predictions
@@ -283,23 +291,26 @@ def fusion_study(
     view_sizes = (train[0].shape[1], train[1].shape[1])
     cca = CCAProjector(view_sizes=view_sizes, whitener=whitener, reg=reg).fit(X_train)
     n_max = cca.n_components_
-    rows += _rows(
-        "view_1_vs_view_2", None, "canonical_correlation", cca.canonical_correlations_, 1
-    )
+    rows += _rows("view_1_vs_view_2", None, "canonical_correlation", cca.canonical_correlations_, 1)
     n_eq = min(n_classes - 1, n_max)
     with warnings.catch_warnings():  # the same CCA as above
         warnings.filterwarnings("ignore", SPURIOUS_MESSAGE, UserWarning)
-        fused = CCAProjector(
-            n_eq, view_sizes=view_sizes, whitener=whitener, reg=reg, output="sum"
-        ).fit(X_train).transform(X_val)
+        fused = (
+            CCAProjector(n_eq, view_sizes=view_sizes, whitener=whitener, reg=reg, output="sum")
+            .fit(X_train)
+            .transform(X_val)
+        )
     logit_sum = _class_centred(logits[0]) + _class_centred(logits[1])
     # K - 1 and K known directions: nothing but null directions is dropped, whatever n_val
     equivalence = CCAProjector(view_sizes=(n_eq, n_classes), whitener=PCAWhitener()).fit(
         np.hstack([fused, logit_sum])
     )
     rows += _rows(
-        "cca_sum_vs_logit_sum", n_eq, "canonical_correlation",
-        equivalence.canonical_correlations_, 1,
+        "cca_sum_vs_logit_sum",
+        n_eq,
+        "canonical_correlation",
+        equivalence.canonical_correlations_,
+        1,
     )
 
     # the CCA fusions over the sweep, a joblib map
@@ -311,8 +322,14 @@ def fusion_study(
         data_key = fingerprint(X_train, y_train, X_val, classes, repr(whitener), reg)
         keys = {
             (method, n): fingerprint(
-                {"task": "fusion", "version": __version__, "method": method, "fusion": fusion,
-                 "classifier": repr(clf), "n_components": n},
+                {
+                    "task": "fusion",
+                    "version": __version__,
+                    "method": method,
+                    "fusion": fusion,
+                    "classifier": repr(clf),
+                    "n_components": n,
+                },
                 data_key,
             )
             for method, fusion, clf, n in tasks
@@ -327,12 +344,13 @@ def fusion_study(
     n_threads = 1 if effective_n_jobs(n_jobs) > 1 else None
     results = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
         delayed(_fit_predict)(
-            method, fusion, clf, n, whitener, reg, X_train, y_train, X_val, n_threads
+            method, fusion, clf, n, whitener, reg, view_sizes, X_train, y_train, X_val, n_threads
         )
         for method, fusion, clf, n in todo
     )
-    for method, n, pred in tqdm(results, total=len(todo), disable=not progress,
-                                desc="fusion study"):
+    for method, n, pred in tqdm(
+        results, total=len(todo), disable=not progress, desc="fusion study"
+    ):
         if cache is not None:
             cache.save(keys[method, n], [{"predictions": np.asarray(pred).tolist()}])
         predictions[(method, n)] = pred
@@ -346,8 +364,20 @@ def fusion_study(
     df = pd.DataFrame(rows, columns=_COLUMNS)
     df["n_components"] = df["n_components"].astype("Int64")
     df["component"] = df["component"].astype("Int64")
-    order = {m: i for i, m in enumerate(["view_1", "view_2", "logit_average", "proba_average",
-                                          *fusions, "cca_sum_vs_logit_sum", "view_1_vs_view_2"])}
+    order = {
+        m: i
+        for i, m in enumerate(
+            [
+                "view_1",
+                "view_2",
+                "logit_average",
+                "proba_average",
+                *fusions,
+                "cca_sum_vs_logit_sum",
+                "view_1_vs_view_2",
+            ]
+        )
+    }
     df = df.sort_values(
         ["method", "measure", "n_components", "component"],
         key=lambda s: s.map(order) if s.name == "method" else s,

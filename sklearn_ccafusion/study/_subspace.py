@@ -25,7 +25,7 @@ from tqdm.auto import tqdm
 
 from sklearn_ccafusion import __version__
 from sklearn_ccafusion._cca_whitening import SPURIOUS_MESSAGE
-from sklearn_ccafusion._validation import check_same_n_samples
+from sklearn_ccafusion._validation import check_results_table, check_same_n_samples
 from sklearn_ccafusion.head import ClassLayerClassifier
 from sklearn_ccafusion.study._cache import TaskCache, as_cache, fingerprint
 from sklearn_ccafusion.study._checks import check_cca_ranks, check_network_labels
@@ -529,6 +529,7 @@ def summarize_study(results: pd.DataFrame) -> pd.DataFrame:
     >>> summarize_study(results)[["n", "mean", "std", "count"]].round(3).values.tolist()
     [[1.0, 0.6, 0.1, 2.0], [2.0, 0.9, 0.0, 2.0]]
     """
+    check_results_table(results, {"method", "n", "head", "score"}, "results", "subspace_study")
     drop = {"pair", "repeat", "seed", "score", "n_iter", "converged", "net"}
     keys = [c for c in results.columns if c not in drop]
     grouped = results.groupby(keys, sort=False)["score"]

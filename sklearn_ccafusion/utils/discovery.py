@@ -11,6 +11,11 @@ from sklearn.base import BaseEstimator
 __all__ = ["all_estimators", "public_modules"]
 
 
+def __dir__() -> list[str]:
+    """Public names only: what ``from module import *`` gives."""
+    return sorted(__all__)
+
+
 def public_modules() -> list[str]:
     """Names of the package's public modules: no component starts with an underscore.
 

@@ -130,3 +130,57 @@ def test_bad_batches(cifar_dir, content, message):
     (cifar_dir / "cifar-10-batches-py" / "test_batch").write_bytes(content)
     with pytest.raises(ValueError, match=message):
         load_cifar10(cifar_dir, "test")
+
+
+def _archive(cifar_dir, folder, mode="w:gz"):
+    path = folder / "cifar-10-python.tar.gz"
+    with tarfile.open(path, mode) as tar:
+        tar.add(cifar_dir / "cifar-10-batches-py", arcname="cifar-10-batches-py")
+    return path
+
+
+def test_the_archive_itself_may_be_given(cifar_dir, tmp_path_factory):
+    path = _archive(cifar_dir, tmp_path_factory.mktemp("archive"))
+    np.testing.assert_array_equal(
+        load_cifar10(path, "test").data, load_cifar10(cifar_dir, "test").data
+    )
+
+
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (lambda raw: raw[: len(raw) // 2], "EOFError"),  # download cut in the middle
+        (lambda raw: raw[:-12], "EOFError"),  # only the end of the stream lost
+        (lambda raw: b"", "not a tar archive"),
+        (lambda raw: b"<html>404 Not Found</html>", "not a tar archive"),
+        (lambda raw: raw[:100] + bytes(len(raw) - 100), "not a tar archive"),  # zeroed body
+    ],
+    ids=["half", "tail", "empty", "html", "zeroed"],
+)
+def test_damaged_archive_is_named(cifar_dir, tmp_path_factory, damage, message):
+    path = _archive(cifar_dir, tmp_path_factory.mktemp("archive"))
+    path.write_bytes(damage(path.read_bytes()))
+    with pytest.raises(
+        ValueError, match=rf"cifar-10-python\.tar\.gz is not a complete .*{message}"
+    ):
+        load_cifar10(path.parent, "test")
+
+
+def test_uncompressed_tar_is_read(cifar_dir, tmp_path_factory):
+    path = _archive(cifar_dir, tmp_path_factory.mktemp("archive"), mode="w")
+    np.testing.assert_array_equal(load_cifar10(path.parent).data, load_cifar10(cifar_dir).data)
+
+
+def test_archive_without_a_batch(cifar_dir, tmp_path_factory):
+    (cifar_dir / "cifar-10-batches-py" / "data_batch_2").unlink()
+    path = _archive(cifar_dir, tmp_path_factory.mktemp("archive"))
+    with pytest.raises(ValueError, match="holds no cifar-10-batches-py/data_batch_2"):
+        load_cifar10(path.parent, "train")
+
+
+@pytest.mark.parametrize("cut", [0, 10, 2000])
+def test_truncated_batch_is_named(cifar_dir, cut):
+    path = cifar_dir / "cifar-10-batches-py" / "test_batch"
+    path.write_bytes(path.read_bytes()[:cut])
+    with pytest.raises(ValueError, match=r"test_batch is not a CIFAR-10 python batch"):
+        load_cifar10(cifar_dir, "test")

@@ -6,7 +6,7 @@ import time
 import numpy as np
 import pytest
 
-from sklearn_ccafusion.datasets import SHL2018_CLASSES, load_shl2018
+from sklearn_ccafusion.datasets import SHL2018_CLASSES, _shl2018, load_shl2018
 from sklearn_ccafusion.datasets._shl2018 import _write_shl2018
 
 N_SEGMENTS, N_SAMPLES = 7, 40
@@ -104,7 +104,7 @@ def test_data_dir_may_be_the_train_folder(shl_dir):
     np.testing.assert_array_equal(a.data, b.data)
 
 
-def test_second_load_reads_the_cache(shl_dir):
+def test_second_load_reads_the_cache(shl_dir, monkeypatch):
     first = load_shl2018(shl_dir, "train", signals=("Acc_norm", "Gyr_y"), validation_size=3)
     folder = shl_dir / "train"
     caches = sorted(p.name for p in folder.glob("*.npy"))
@@ -115,11 +115,12 @@ def test_second_load_reads_the_cache(shl_dir):
     np.testing.assert_allclose(
         np.load(folder / "Gyr_y.chrono.npy"), _raw(AXES.index("Gyr_y"))[lines], rtol=1e-7
     )
-    # Text files that are not newer than the copies are not read again.
-    stamp = (folder / "Gyr_y.chrono.npy").stat().st_mtime_ns - 10**9
-    for stem in ["Acc_x", "Acc_y", "Acc_z", "Gyr_y", "Label", "train_order"]:
-        (folder / f"{stem}.txt").write_text("garbage\n")
+    # Unchanged text files are not parsed again, even with other modification times
+    # (their bytes are hashed again, once).
+    stamp = (folder / "Gyr_y.chrono.npy").stat().st_mtime_ns + 10**9
+    for stem in ["Acc_x", "Gyr_y", "train_order"]:
         os.utime(folder / f"{stem}.txt", ns=(stamp, stamp))
+    monkeypatch.setattr(_shl2018, "read_text_matrix", _no_parsing)
     for subset in ("train", "validation"):
         second = load_shl2018(shl_dir, subset, signals=("Acc_norm", "Gyr_y"), validation_size=3)
         if subset == "train":
@@ -127,9 +128,84 @@ def test_second_load_reads_the_cache(shl_dir):
             np.testing.assert_array_equal(first.target, second.target)
             np.testing.assert_array_equal(first.index, second.index)
         assert type(second.data) is np.ndarray and second.data.flags.writeable
-    # A signal without a copy needs the text files (here, garbage).
-    with pytest.raises(ValueError, match=r"train_order\.txt, line 1, value 1: cannot read"):
+    # A signal without a copy needs the text files.
+    with pytest.raises(AssertionError, match="parsed"):
         load_shl2018(shl_dir, signals="Mag_norm", validation_size=3)
+
+
+def _no_parsing(path, **kwargs):
+    raise AssertionError(f"{path} parsed")
+
+
+@pytest.mark.parametrize("stem", ["Gyr_y", "train_order", "Label"])
+def test_cache_follows_content_not_modification_times(shl_dir, stem):
+    # Files restored from a backup keep their older times: the copies must not survive.
+    first = load_shl2018(shl_dir, "all", signals="Gyr_y")
+    folder = shl_dir / "train"
+    path = folder / f"{stem}.txt"
+    old = path.stat()
+    text = path.read_text()
+    if stem == "Gyr_y":
+        changed = text.replace("1.0400000e+00", "9.0400000e+00")  # same size
+    elif stem == "train_order":
+        lines = text.splitlines()
+        lines[0], lines[1] = lines[1], lines[0]
+        changed = "\n".join(lines) + "\n"
+    else:
+        changed = text.replace("8", "7")
+    assert changed != text and len(changed) == len(text)
+    path.write_text(changed)
+    os.utime(path, ns=(old.st_atime_ns, old.st_mtime_ns - 10**9))
+    again = load_shl2018(shl_dir, "all", signals="Gyr_y", cache=False)
+    cached = load_shl2018(shl_dir, "all", signals="Gyr_y")
+    np.testing.assert_array_equal(cached.data, again.data)
+    np.testing.assert_array_equal(cached.target, again.target)
+    assert not (
+        np.array_equal(first.data, again.data) and np.array_equal(first.target, again.target)
+    )
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda npy: npy.write_bytes(npy.read_bytes()[:100]),  # truncated
+        lambda npy: np.save(npy, np.zeros(5, np.float32)),  # another shape
+        lambda npy: np.save(npy, np.zeros((N_SEGMENTS, N_SAMPLES))),  # another dtype
+        lambda npy: np.save(npy, np.array([{"a": 1}], dtype=object), allow_pickle=True),
+        lambda npy: npy.with_suffix(".json").write_text("{not json"),  # damaged key
+    ],
+    ids=["truncated", "shape", "dtype", "pickle", "key"],
+)
+@pytest.mark.parametrize("name", ["Gyr_y", "Label"])
+def test_damaged_cache_is_rebuilt(shl_dir, damage, name):
+    first = load_shl2018(shl_dir, "all", signals="Gyr_y")
+    damage(shl_dir / "train" / f"{name}.chrono.npy")
+    again = load_shl2018(shl_dir, "all", signals="Gyr_y")
+    np.testing.assert_array_equal(again.data, first.data)
+    np.testing.assert_array_equal(again.target, first.target)
+    third = load_shl2018(shl_dir, "all", signals="Gyr_y")  # the rebuilt copy is used
+    np.testing.assert_array_equal(third.data, first.data)
+
+
+def test_nan_token_names_file_and_line(shl_dir):
+    path = shl_dir / "train" / "Gyr_y.txt"
+    lines = path.read_text().splitlines()
+    tokens = lines[2].split()
+    tokens[4] = "NaN"
+    lines[2] = " ".join(tokens)
+    path.write_text("\n".join(lines) + "\n")
+    for cache in (True, False):
+        with pytest.raises(ValueError, match=r"Gyr_y\.txt, line 3, value 5: nan is not a sensor"):
+            load_shl2018(shl_dir, "all", signals="Gyr_y", cache=cache)
+    assert not (shl_dir / "train" / "Gyr_y.chrono.npy").exists()
+    assert np.isfinite(load_shl2018(shl_dir, "all", signals="Ori_norm").data).all()
+
+
+def test_archive_instead_of_folder(shl_dir):
+    archive = shl_dir / "challenge-2018-train.zip"
+    archive.write_bytes(b"PK\x03\x04 truncated")
+    with pytest.raises(ValueError, match="is a file, not a folder: unzip"):
+        load_shl2018(archive)
 
 
 def test_stale_cache_is_rebuilt(shl_dir):

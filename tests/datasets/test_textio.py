@@ -1,12 +1,9 @@
 """The vectorised text-matrix parser against numpy.loadtxt, on every layout it may meet."""
 
-import os
-import time
-
 import numpy as np
 import pytest
 
-from sklearn_ccafusion.datasets._textio import load_fresh_npy, read_text_matrix, save_npy
+from sklearn_ccafusion.datasets._textio import read_text_matrix
 
 
 def _values(n_rows=9, n_cols=37, seed=0):
@@ -87,33 +84,6 @@ def test_empty_file(tmp_path):
     path.write_text("")
     with pytest.raises(ValueError, match="is empty"):
         read_text_matrix(path)
-
-
-def test_fresh_cache_is_used_and_stale_cache_ignored(tmp_path):
-    source = tmp_path / "m.txt"
-    source.write_text("1 2\n")
-    npy = tmp_path / "m.npy"
-    assert load_fresh_npy(npy, [source]) is None  # missing
-    save_npy(npy, np.array([[1.0, 2.0]], dtype=np.float32))
-    cached = load_fresh_npy(npy, [source])
-    assert isinstance(cached, np.memmap)
-    np.testing.assert_array_equal(cached, [[1.0, 2.0]])
-    future = time.time_ns() + 10**9
-    os.utime(source, ns=(future, future))  # the text file is newer: the copy is stale
-    assert load_fresh_npy(npy, [source]) is None
-    npy.write_bytes(b"garbage")  # unreadable copy
-    assert load_fresh_npy(npy, []) is None
-    assert load_fresh_npy(npy, [tmp_path / "missing.txt"]) is None
-
-
-def test_unwritable_cache_warns(tmp_path, monkeypatch):
-    def refuse(*args, **kwargs):
-        raise PermissionError("read-only")
-
-    monkeypatch.setattr(os, "replace", refuse)
-    with pytest.warns(UserWarning, match="Could not write the cache"):
-        save_npy(tmp_path / "m.npy", np.zeros(3))
-    assert not list(tmp_path.iterdir())  # no temporary file left behind
 
 
 def test_missing_file(tmp_path):
