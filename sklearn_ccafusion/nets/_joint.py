@@ -219,8 +219,6 @@ def fit_jointly(
     (2, 32)
     """
     nets = list(nets)
-    if not nets:
-        raise ValueError("fit_jointly needs at least one net.")
     if isinstance(X, (list, tuple)):
         if len(X) != len(nets):
             raise ValueError(
