@@ -174,6 +174,42 @@ def _check_modules(nets: list, modules: list[nn.Module]) -> None:
             raise StackedTrainingError("the criterion has parameters")
 
 
+def _per_net_loss(ref: Any) -> Any:
+    """``(logits (K, b, C), targets (K, b)) -> losses (K,)``, each net's ``get_loss``.
+
+    The plain mean cross-entropy (the nets' default) is computed on all nets' rows
+    at once; any other criterion goes through ``vmap`` of the net's ``get_loss``.
+    """
+    criterion = ref.criterion_
+    if not (
+        type(criterion) is nn.CrossEntropyLoss
+        and criterion.reduction == "mean"
+        and criterion.label_smoothing == 0.0
+    ):
+        return vmap(lambda out, target: ref.get_loss(out, target, training=True))
+
+    def cross_entropy(out: Tensor, target: Tensor) -> Tensor:
+        if out.dtype != torch.float64:
+            out = out.float()
+        n_nets, n_classes = out.shape[0], out.shape[-1]
+        target = target.long()
+        rows = torch.nn.functional.cross_entropy(
+            out.reshape(-1, n_classes),
+            target.reshape(-1),
+            weight=criterion.weight,
+            ignore_index=criterion.ignore_index,
+            reduction="none",
+        ).reshape(n_nets, -1)
+        kept = target != criterion.ignore_index
+        if criterion.weight is None:
+            weight = kept.to(rows.dtype)
+        else:
+            weight = criterion.weight[target.clamp(min=0)] * kept
+        return rows.sum(dim=1) / weight.sum(dim=1)
+
+    return cross_entropy
+
+
 def _orders(iterators: list[TensorBatches], n: int, device: Any) -> Tensor:
     orders = []
     for it in iterators:
@@ -286,7 +322,7 @@ def train_stacked(
     forward = vmap(one_net, randomness="error")
     if getattr(ref, "compile", False):
         forward = torch.compile(forward, **ref.get_params_for("compile"))
-    per_net_loss = vmap(lambda out, target: ref.get_loss(out, target, training=True))
+    per_net_loss = _per_net_loss(ref)
 
     args, kwargs = ref.get_params_for_optimizer("optimizer", list(params.items()))
     optimizer = ref.optimizer(*args, **kwargs)
