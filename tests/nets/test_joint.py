@@ -213,6 +213,7 @@ def test_bad_arguments(small_digits):
     assert fit_jointly([], X, y) == []
 
 
+@pytest.mark.slow  # each worker process imports torch
 def test_groups_as_separate_processes(small_digits):
     """Two groups as joblib tasks in two worker processes equal one group in process."""
     X, y = small_digits
