@@ -22,7 +22,8 @@ from skorch.dataset import Dataset as SkorchDataset
 from skorch.utils import is_dataset
 from torch.utils.data import DataLoader
 
-from ._classifier import SensorNetClassifier
+from ._classifier import SensorNetClassifier, _has_conv
+from ._device import device_type, unwrap_module
 from ._stacked import ELEMENTWISE_OPTIMIZERS, StackedTrainingError, train_stacked
 
 __all__ = ["fit_jointly", "joint_training_obstacle"]
@@ -107,16 +108,19 @@ def _groups(keys: list, max_group_size: int | None) -> list[list[int]]:
     return sorted(groups)
 
 
-def _fit_group(nets: list, inputs: list, y: Any, progress: bool) -> list:
+def _fit_group(nets: list, inputs: list, y: Any, vectorize: bool | str, progress: bool) -> list:
     """Train one group jointly (falling back to one ``fit`` each); return the nets."""
-    if len(nets) > 1:
+    if len(nets) > 1 and vectorize:
         ref = nets[0]
         keys = [_source_key(X) for X in inputs]
         distinct = list(dict.fromkeys(keys))
         for net in nets:
             net._compute_class_weight(y)
             net.initialize()
+        slower = device_type(ref.device) == "cpu" and _has_conv(unwrap_module(ref.module_))
         try:
+            if vectorize == "auto" and slower:
+                raise StackedTrainingError("convolutions on CPU: no faster stacked")
             ref.check_data(inputs[0], y)
             for net in nets[1:]:
                 net.check_data(inputs[0], y)
@@ -135,6 +139,7 @@ def fit_jointly(
     *,
     max_group_size: int | None = None,
     n_jobs: int | None = None,
+    vectorize: bool | str = "auto",
     progress: bool = False,
 ) -> list:
     """Train networks of one architecture and recipe together, each as it would train alone.
@@ -167,6 +172,13 @@ def fit_jointly(
         Groups run as joblib tasks on this many workers; any joblib backend
         (``joblib.parallel_config(backend="dask")``, ray) spreads them over
         processes, GPUs or machines. ``None``: joblib's default (one, in process).
+    vectorize : bool or "auto", default="auto"
+        ``True``: train each group as one stacked model; ``False``: every net
+        with its own ``fit`` (same results, the groups still joblib tasks);
+        ``"auto"``: stacked, except modules with convolutions on CPU, where
+        stacking was measured slower (``benchmarks/bench_nets.py``: 1.65x the
+        sequential time for 6 ``SHLConvNet``): ``vmap`` turns convolutions into
+        grouped ones, no faster on CPU, plus layout copies.
     progress : bool, default=False
         Show a progress bar over each group's epochs.
 
@@ -232,9 +244,11 @@ def fit_jointly(
         not isinstance(max_group_size, (int, np.integer)) or max_group_size < 1
     ):
         raise ValueError(f"max_group_size must be a positive int or None, got {max_group_size!r}.")
+    if vectorize not in (True, False, "auto"):
+        raise ValueError(f'vectorize must be True, False or "auto", got {vectorize!r}.')
     groups = _groups([_recipe_key(n, Xn) for n, Xn in zip(nets, inputs)], max_group_size)
     fitted_groups = Parallel(n_jobs=n_jobs)(
-        delayed(_fit_group)([nets[i] for i in g], [inputs[i] for i in g], y, progress)
+        delayed(_fit_group)([nets[i] for i in g], [inputs[i] for i in g], y, vectorize, progress)
         for g in groups
     )
     for group, fitted in zip(groups, fitted_groups):

@@ -156,7 +156,7 @@ def test_image_nets_joint_equals_alone(module, shape, params):
             module, module__n_classes=3, batch_size=16, random_state=seed, **params
         )
 
-    joint = fit_jointly([make(0), make(1)], X, y)
+    joint = fit_jointly([make(0), make(1)], X, y, vectorize=True)
     for seed, net in enumerate(joint):
         assert_same_net(net, make(seed).fit(X, y))
     assert np.abs(joint[0].transform(X) - joint[1].transform(X)).max() > 1e-3
@@ -208,6 +208,8 @@ def test_bad_arguments(small_digits):
     X, y = small_digits
     with pytest.raises(ValueError, match="X is a list of 1 inputs but there are 2 nets"):
         fit_jointly([_mlp(0), _mlp(1)], [X], y)
+    with pytest.raises(ValueError, match='vectorize must be True, False or "auto"'):
+        fit_jointly([_mlp(0)], X, y, vectorize="yes")
     with pytest.raises(ValueError, match="max_group_size must be a positive int"):
         fit_jointly([_mlp(0)], X, y, max_group_size=0)
     assert fit_jointly([], X, y) == []
