@@ -285,6 +285,24 @@ _BENCHMARKS = {
     "fusion_kelm_scaling": ("python benchmarks/bench_fusion.py", None),
     "bench_data": ("python benchmarks/bench_data.py", None),
     "bench_nets": ("PYTHONPATH=. python benchmarks/bench_nets.py", None),
+    "bench_nets_joint": (
+        "PYTHONPATH=. python benchmarks/bench_nets.py --part joint",
+        [
+            "model",
+            "device",
+            "nets",
+            "samples",
+            "epochs",
+            "variant",
+            "clock",
+            "seconds",
+            "epoch_s",
+            "samples_per_s",
+            "joint_vs_sequential",
+            "min_val_acc",
+            "precision",
+        ],
+    ),
 }
 # headers shorter than the CSV's column names
 _HEADERS = {

@@ -231,6 +231,10 @@ def fit_jointly(
     (2, 32)
     """
     nets = list(nets)
+    if len({id(net) for net in nets}) < len(nets):
+        raise ValueError(
+            "fit_jointly got the same net object twice; pass distinct nets (clone them)."
+        )
     if isinstance(X, (list, tuple)):
         if len(X) != len(nets):
             raise ValueError(

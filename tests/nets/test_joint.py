@@ -26,7 +26,7 @@ from sklearn_ccafusion.nets import (
     joint_training_obstacle,
 )
 
-from ._helpers import make_mlp
+from ._helpers import make_mlp, requires_cuda
 
 ATOL = 1e-10  # float64: reassociation only
 
@@ -212,6 +212,9 @@ def test_bad_arguments(small_digits):
         fit_jointly([_mlp(0)], X, y, vectorize="yes")
     with pytest.raises(ValueError, match="max_group_size must be a positive int"):
         fit_jointly([_mlp(0)], X, y, max_group_size=0)
+    net = _mlp(0)
+    with pytest.raises(ValueError, match="same net object twice"):
+        fit_jointly([net, net], X, y)
     assert fit_jointly([], X, y) == []
 
 
@@ -238,3 +241,23 @@ def test_net_features_joint_switch(digits):
     alone = NetFeatures(nets, joint=False).fit(X[:300], y[:300])
     assert_allclose(joint.transform(X[300:400]), alone.transform(X[300:400]), atol=1e-5)
     assert joint.get_params()["joint"] is True
+
+
+@requires_cuda
+def test_joint_training_on_cuda(small_digits):
+    """fp32 without dropout: the lone fit's numbers; bf16 for large steps: finite, distinct."""
+    X, y = small_digits
+
+    def make(seed, **params):
+        return make_mlp(device="cuda", max_epochs=2, random_state=seed, **params)
+
+    joint = fit_jointly([make(0, precision="fp32"), make(1, precision="fp32")], X, y)
+    for seed, net in enumerate(joint):
+        alone = make(seed, precision="fp32").fit(X, y)
+        assert_allclose(net.transform(X), alone.transform(X), rtol=1e-4, atol=1e-4)
+    big = fit_jointly([make(s, batch_size=256, module__dropout=0.2) for s in range(3)], X, y)
+    assert big[0]._amp(3 * 256) == (True, False)
+    features = [net.transform(X) for net in big]
+    assert all(np.isfinite(f).all() for f in features)
+    assert np.abs(features[0] - features[1]).max() > 1e-3
+    assert_allclose(pickle.loads(pickle.dumps(big[2])).transform(X), features[2])
