@@ -401,10 +401,11 @@ def bench_joint_model(
 def run_joint(args, repeats, quick):
     rows = []
     only = set(args.only or ["mlp", "shl", "resnet"])
+    devices = set(args.devices or ["cpu", "cuda"])
     small = 8 if quick else 1
-    if "mlp" in only:
+    if "mlp" in only and "cpu" in devices:
         rows += bench_joint_mlp(max(1, repeats // 10), quick)
-    if "shl" in only:
+    if "shl" in only and "cpu" in devices:
         rows += bench_joint_model(
             "SHLConvNet() [CPU: 512 of 13,000 samples]",
             SHLConvNet,
@@ -416,7 +417,7 @@ def run_joint(args, repeats, quick):
             device="cpu",
             repeats=max(1, repeats // 10),
         )
-    if "resnet" in only:
+    if "resnet" in only and "cpu" in devices:
         rows += bench_joint_model(
             "CIFARResNet(56) [CPU: 2 batches]",
             CIFARResNet,
@@ -428,7 +429,7 @@ def run_joint(args, repeats, quick):
             device="cpu",
             repeats=1,
         )
-    if torch.cuda.is_available():
+    if torch.cuda.is_available() and "cuda" in devices:
         if "shl" in only:
             rows += bench_joint_model(
                 "SHLConvNet()",
@@ -439,7 +440,7 @@ def run_joint(args, repeats, quick):
                 epochs=2,
                 batch_size=64,
                 device="cuda",
-                repeats=3,
+                repeats=2,
                 precisions=("auto", "fp32"),
             )
         if "resnet" in only:
@@ -452,7 +453,7 @@ def run_joint(args, repeats, quick):
                 epochs=1,
                 batch_size=128,
                 device="cuda",
-                repeats=3,
+                repeats=2,
                 precisions=("auto", "fp32"),
             )
     report("bench_nets_joint", rows)
@@ -473,6 +474,12 @@ def main():
         choices=["overhead", "joint"],
         action="append",
         help="skorch overhead against plain loops, or joint against sequential training",
+    )
+    parser.add_argument(
+        "--devices",
+        choices=["cpu", "cuda"],
+        action="append",
+        help="joint part: rows of these devices only (repeatable; CUDA rows need CUDA)",
     )
     parser.add_argument(
         "--threads",
