@@ -149,6 +149,25 @@ def _draw_noise(calls: list[tuple], batch: int, device: Any) -> list[Tensor]:
     return masks
 
 
+def _draw_step(
+    augment: Any, xb: Tensor, randomness: _Randomness, calls: list[tuple], device: Any
+) -> tuple[Tensor, list[Tensor]]:
+    """Each net's augmentation and dropout masks for one step, from its own generators.
+
+    A lone fit draws its augmentation (in ``infer``) and then its dropout masks (in
+    call order) from the seeded global generators; each net does the same here.
+    """
+    xs, per_net = [], []
+    for k in range(len(xb)):
+        randomness.enter(k)
+        xs.append(augment(xb[k]) if augment is not None else xb[k])
+        per_net.append(_draw_noise(calls, xb.shape[1], device))
+        randomness.leave(k)
+    if augment is not None:
+        xb = torch.stack(xs)
+    return xb, [torch.stack(masks) for masks in zip(*per_net)]
+
+
 def _train_seed(net: Any) -> int:
     if net.seed_ is not None:
         return derive_seed(net.seed_, _TRAIN, 0)
@@ -357,19 +376,11 @@ def train_stacked(
             for start in starts:
                 idx = orders[:, start : start + batch_size]
                 xb = X_all[idx] if len(sources) == 1 else X_all[src_index, idx]
+                yb = y_all[idx]
                 xb = xb.to(dtype) if xb.dtype != dtype else xb
                 masks: list[Tensor] = []
                 if random_draws:
-                    xs, per_net = [], []
-                    for k in range(K):
-                        randomness.enter(k)
-                        xk = ref.augment(xb[k]) if ref.augment is not None else xb[k]
-                        xs.append(xk)
-                        per_net.append(_draw_noise(calls[idx.shape[1]], idx.shape[1], device))
-                        randomness.leave(k)
-                    if ref.augment is not None:
-                        xb = torch.stack(xs)
-                    masks = [torch.stack(m) for m in zip(*per_net)]
+                    xb, masks = _draw_step(ref.augment, xb, randomness, calls[len(yb[0])], device)
                 optimizer.zero_grad()
                 with autocast(amp, device):
                     try:
@@ -380,7 +391,7 @@ def train_stacked(
                         raise StackedTrainingError(
                             "the module draws random numbers outside nn.Dropout"
                         ) from error
-                loss = per_net_loss(out, y_all[idx])
+                loss = per_net_loss(out, yb)
                 loss.sum().backward()
                 optimizer.step()
                 feed.clear()
