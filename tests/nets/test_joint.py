@@ -162,6 +162,24 @@ def test_image_nets_joint_equals_alone(module, shape, params):
     assert np.abs(joint[0].transform(X) - joint[1].transform(X)).max() > 1e-3
 
 
+def test_auto_trains_convolutional_nets_alone_on_cpu(monkeypatch):
+    """``vectorize="auto"``: no stacked model for convolutions on CPU (measured slower)."""
+    import sklearn_ccafusion.nets._joint as joint_module
+
+    def no_stacking(*args, **kwargs):
+        raise AssertionError("stacked training was used")
+
+    monkeypatch.setattr(joint_module, "train_stacked", no_stacking)
+    X = np.random.default_rng(0).standard_normal((8, 1, 48, 48)).astype(np.float32)
+    y = np.arange(8) % 2
+
+    def make(seed):
+        return SensorNetClassifier(SHLConvNet, module__n_classes=2, max_epochs=1, random_state=seed)
+
+    fitted = fit_jointly([make(0), make(1)], X, y)
+    assert_same_net(fitted[1], make(1).fit(X, y), atol=0)
+
+
 def test_one_input_per_net(digits_halves):
     """Nets on different sensors (inputs of one shape) train together too."""
     X, y = digits_halves
