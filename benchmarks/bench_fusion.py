@@ -55,10 +55,7 @@ N_CLASSES = 8
 
 def make_data(n_train: int, n_val: int = 3310, seed: int = 0):
     X1, X2, y, layers = make_planted_features(
-        n_train + n_val,
-        n_classes=N_CLASSES,
-        n_features=128,
-        view_noise=(0.5, 0.8),
+        n_train + n_val, n_classes=N_CLASSES, n_features=128, view_noise=(0.5, 0.8),
         random_state=seed,
     )
     train, val = slice(0, n_train), slice(n_train, None)
@@ -80,58 +77,32 @@ def methods_table(data, kelm_exact: bool):
     start = time.perf_counter()
     logits = [X @ W.T + b for X, (W, b) in zip(val, layers)]
     reference = np.argmax(logits[0] + logits[1], axis=1)
-    rows = [
-        {
-            "method": "logit average (network layers)",
-            "n_components": "-",
-            "fit_s": 0.0,
-            "predict_s": time.perf_counter() - start,
-            "accuracy": np.mean(reference == y_val),
-            "agreement": 1.0,
-        }
-    ]
+    rows = [{
+        "method": "logit average (network layers)", "n_components": "-",
+        "fit_s": 0.0, "predict_s": time.perf_counter() - start,
+        "accuracy": np.mean(reference == y_val), "agreement": 1.0,
+    }]
     svm_grid = GridSearchCV(
         CCASumFusion(classifier=SVC(kernel="linear")),
-        {"classifier__C": [0.01, 0.1, 1.0]},
-        cv=3,
+        {"classifier__C": [0.01, 0.1, 1.0]}, cv=3,
     )
     candidates = [
-        (
-            "LogitAverageFusion, retrained heads (scaler + logistic)",
-            "-",
-            LogitAverageFusion(
-                [
-                    ("v1", make_pipeline(StandardScaler(), LogisticRegression())),
-                    ("v2", make_pipeline(StandardScaler(), LogisticRegression())),
-                ]
-            ),
-        ),
+        ("LogitAverageFusion, retrained heads (scaler + logistic)", "-",
+         LogitAverageFusion([("v1", make_pipeline(StandardScaler(), LogisticRegression())),
+                             ("v2", make_pipeline(StandardScaler(), LogisticRegression()))])),
         ("CCA-sum + linear SVM (C=1)", "all", CCASumFusion()),
         ("CCA-sum + linear SVM (C=1)", N_CLASSES - 1, CCASumFusion(N_CLASSES - 1)),
         ("CCA-sum + linear SVM (C by 3-fold CV)", "all", svm_grid),
         ("CCA-concat + linear SVM (C=1)", "all", CCASumFusion(fusion="concat")),
-        (
-            "CCA-sum + KELM (exact)",
-            "all",
-            CCASumFusion(classifier=KernelELMClassifier()) if kelm_exact else None,
-        ),
-        (
-            "CCA-sum + KELM (exact)",
-            N_CLASSES - 1,
-            CCASumFusion(N_CLASSES - 1, classifier=KernelELMClassifier()) if kelm_exact else None,
-        ),
-        (
-            "CCA-sum + KELM (Nystroem m=1000)",
-            "all",
-            CCASumFusion(classifier=make_nystroem_kelm(n_components=1000, random_state=0)),
-        ),
-        (
-            "CCA-sum + KELM (Nystroem m=1000)",
-            N_CLASSES - 1,
-            CCASumFusion(
-                N_CLASSES - 1, classifier=make_nystroem_kelm(n_components=1000, random_state=0)
-            ),
-        ),
+        ("CCA-sum + KELM (exact)", "all",
+         CCASumFusion(classifier=KernelELMClassifier()) if kelm_exact else None),
+        ("CCA-sum + KELM (exact)", N_CLASSES - 1,
+         CCASumFusion(N_CLASSES - 1, classifier=KernelELMClassifier()) if kelm_exact else None),
+        ("CCA-sum + KELM (Nystroem m=1000)", "all",
+         CCASumFusion(classifier=make_nystroem_kelm(n_components=1000, random_state=0))),
+        ("CCA-sum + KELM (Nystroem m=1000)", N_CLASSES - 1,
+         CCASumFusion(N_CLASSES - 1,
+                      classifier=make_nystroem_kelm(n_components=1000, random_state=0))),
     ]
     for name, n, model in candidates:
         if model is None:
@@ -139,16 +110,10 @@ def methods_table(data, kelm_exact: bool):
         pred, fit_s, predict_s = fit_predict(model, X_train, y_train, X_val)
         if isinstance(model, GridSearchCV):
             name += f" -> C={model.best_params_['classifier__C']}"
-        rows.append(
-            {
-                "method": name,
-                "n_components": n,
-                "fit_s": fit_s,
-                "predict_s": predict_s,
-                "accuracy": np.mean(pred == y_val),
-                "agreement": np.mean(pred == reference),
-            }
-        )
+        rows.append({
+            "method": name, "n_components": n, "fit_s": fit_s, "predict_s": predict_s,
+            "accuracy": np.mean(pred == y_val), "agreement": np.mean(pred == reference),
+        })
     return rows
 
 
@@ -159,31 +124,18 @@ def kelm_scaling_table(data, sizes):
     Z_train, Z_val = cca.transform(np.hstack(train)), cca.transform(np.hstack(val))
     for n in sizes:
         exact_pred, fit_s, _ = fit_predict(KernelELMClassifier(), Z_train[:n], y_train[:n], Z_val)
-        rows.append(
-            {
-                "classifier": "KELM exact",
-                "n_train": n,
-                "kernel_MB": n * n * 8 / 2**20,
-                "fit_s": fit_s,
-                "accuracy": np.mean(exact_pred == y_val),
-                "agreement_with_exact": 1.0,
-            }
-        )
+        rows.append({"classifier": "KELM exact", "n_train": n, "kernel_MB": n * n * 8 / 2**20,
+                     "fit_s": fit_s,
+                     "accuracy": np.mean(exact_pred == y_val), "agreement_with_exact": 1.0})
         for m in (250, 1000):
             if m >= n:
                 continue
             model = make_nystroem_kelm(n_components=m, random_state=0)
             pred, fit_s, _ = fit_predict(model, Z_train[:n], y_train[:n], Z_val)
-            rows.append(
-                {
-                    "classifier": f"KELM Nystroem m={m}",
-                    "n_train": n,
-                    "kernel_MB": n * m * 8 / 2**20,
-                    "fit_s": fit_s,
-                    "accuracy": np.mean(pred == y_val),
-                    "agreement_with_exact": np.mean(pred == exact_pred),
-                }
-            )
+            rows.append({"classifier": f"KELM Nystroem m={m}", "n_train": n,
+                         "kernel_MB": n * m * 8 / 2**20, "fit_s": fit_s,
+                         "accuracy": np.mean(pred == y_val),
+                         "agreement_with_exact": np.mean(pred == exact_pred)})
     exact = pd.DataFrame([r for r in rows if r["classifier"] == "KELM exact"])
     big = exact[exact["n_train"] >= 4000]  # past the fixed costs
     slope = np.polyfit(np.log(big["n_train"]), np.log(big["fit_s"]), 1)[0]
@@ -194,27 +146,22 @@ def study_table(data, n_jobs):
     train, y_train, val, y_val, layers = data
     start = time.perf_counter()
     df = fusion_study(
-        train,
-        y_train,
-        val,
-        y_val,
-        layers,
+        train, y_train, val, y_val, layers,
         fusions={
             "cca_sum_svm": ("sum", SVC(kernel="linear")),
-            "cca_sum_svm_cv": (
-                "sum",
-                GridSearchCV(SVC(kernel="linear"), {"C": [0.01, 0.1, 1.0]}, cv=3),
-            ),
-            "cca_sum_kelm_nystroem": ("sum", make_nystroem_kelm(n_components=1000, random_state=0)),
+            "cca_sum_svm_cv": ("sum", GridSearchCV(SVC(kernel="linear"),
+                                                   {"C": [0.01, 0.1, 1.0]}, cv=3)),
+            "cca_sum_kelm_nystroem": ("sum", make_nystroem_kelm(n_components=1000,
+                                                                random_state=0)),
             "cca_concat_svm": ("concat", SVC(kernel="linear")),
         },
-        n_jobs=n_jobs,
-        progress=False,
+        n_jobs=n_jobs, progress=False,
     )
     elapsed = time.perf_counter() - start
     swept = df[df["n_components"].notna() & df["measure"].isin(["accuracy", "agreement"])]
     swept = swept[swept["method"] != "cca_sum_vs_logit_sum"]
-    table = swept.pivot_table(index="n_components", columns=["method", "measure"], values="value")
+    table = swept.pivot_table(index="n_components", columns=["method", "measure"],
+                              values="value")
     table.columns = [f"{m}:{q}" for m, q in table.columns]
     table = table.reset_index()
     references = df[df["n_components"].isna() & (df["measure"] != "canonical_correlation")]
@@ -231,10 +178,8 @@ def main():
     args = parser.parse_args()
     n_train = 3000 if args.quick else 13000
     data = make_data(n_train)
-    print(
-        f"planted features: {n_train} train / 3310 val rows, 128 + 128 features, "
-        f"{N_CLASSES} classes; load average at start {os.getloadavg()}\n"
-    )
+    print(f"planted features: {n_train} train / 3310 val rows, 128 + 128 features, "
+          f"{N_CLASSES} classes; load average at start {os.getloadavg()}\n")
 
     print("== 1. each fusion: fit + predict time, accuracy, agreement with logit average ==")
     report("fusion_methods", methods_table(data, kelm_exact=not args.quick))
@@ -249,18 +194,14 @@ def main():
     table, references, equivalence, elapsed = study_table(data, args.n_jobs)
     report("fusion_study_shl", table.to_dict(orient="records"))
     print(references[["method", "measure", "value"]].to_string(index=False))
-    print(
-        f"canonical correlations, first K-1 CCA-sum features vs summed class-centred "
-        f"logits (val): {np.array2string(equivalence, precision=4)}"
-    )
+    print(f"canonical correlations, first K-1 CCA-sum features vs summed class-centred "
+          f"logits (val): {np.array2string(equivalence, precision=4)}")
     print(f"fusion_study took {elapsed:.1f} s (n_jobs={args.n_jobs})")
     for method in ("cca_sum_svm", "cca_sum_svm_cv"):
         agreement = table.set_index("n_components")[f"{method}:agreement"]
         met = [int(n) for n in agreement[agreement >= 0.95].index]
-        print(
-            f"bar ({method} agrees >= 95 % with logit averaging): met at n_components = "
-            f"{met}; all pairs ({agreement.index.max()}): {agreement.iloc[-1]:.4f}"
-        )
+        print(f"bar ({method} agrees >= 95 % with logit averaging): met at n_components = "
+              f"{met}; all pairs ({agreement.index.max()}): {agreement.iloc[-1]:.4f}")
     print(f"load average (1, 5, 15 min) at the end: {os.getloadavg()} on {os.cpu_count()} cpus")
 
 

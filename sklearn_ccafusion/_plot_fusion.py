@@ -28,7 +28,8 @@ def _sweep_panel(ax, df: pd.DataFrame, measure: str, methods: list[str], n_class
     for method in methods:
         part = df[(df["method"] == method) & (df["measure"] == measure)]
         part = part.sort_values("n_components")
-        ax.plot(part["n_components"].astype(float), part["value"], marker="o", ms=3, label=method)
+        ax.plot(part["n_components"].astype(float), part["value"], marker="o", ms=3,
+                label=method)
     for method, (label, style) in _REFERENCES.items():
         value = df.loc[(df["method"] == method) & (df["measure"] == measure), "value"]
         if len(value):
@@ -82,7 +83,9 @@ def plot_fusion(df: pd.DataFrame) -> Figure:
     scores = df[~df["measure"].isin(["canonical_correlation", "agreement"])]
     metric = str(scores["measure"].iloc[0]) if len(scores) else "score"
     equivalence = correlations[correlations["method"] == _EQUIVALENCE]
-    n_classes = int(equivalence["n_components"].iloc[0]) + 1 if len(equivalence) else None
+    n_classes = (
+        int(equivalence["n_components"].iloc[0]) + 1 if len(equivalence) else None
+    )
     methods = _cca_methods(df)
 
     fig = Figure(figsize=(13.5, 4.0), layout="constrained")
@@ -97,21 +100,12 @@ def plot_fusion(df: pd.DataFrame) -> Figure:
 
     views = correlations[correlations["method"] == _VIEWS_CCA].sort_values("component")
     if len(views):
-        ax_corr.plot(
-            views["component"].astype(float),
-            views["value"],
-            color="0.4",
-            label="view 1 vs view 2 (train)",
-        )
+        ax_corr.plot(views["component"].astype(float), views["value"], color="0.4",
+                     label="view 1 vs view 2 (train)")
     if len(equivalence):
         part = equivalence.sort_values("component")
-        ax_corr.plot(
-            part["component"].astype(float),
-            part["value"],
-            "o",
-            color="C3",
-            label="CCA-sum vs logit sum (val)",
-        )
+        ax_corr.plot(part["component"].astype(float), part["value"], "o", color="C3",
+                     label="CCA-sum vs logit sum (val)")
         ax_corr.axvline(n_classes - 1, color="0.6", ls=":", lw=1)
     ax_corr.set_xscale("log", base=2)
     ax_corr.set_ylim(0, 1.02)

@@ -103,10 +103,8 @@ def test_prefit_network_layers_through_class_layer_classifier(n_classes):
     X1, X2, y, ((W1, b1), (W2, b2)) = make_planted_features(
         400, n_classes=n_classes, n_features=(30, 24), n_nuisance=2, random_state=0
     )
-    heads = [
-        ("acc", ClassLayerClassifier(coef=W1, intercept=b1)),
-        ("gyr", ClassLayerClassifier(coef=W2, intercept=b2)),
-    ]
+    heads = [("acc", ClassLayerClassifier(coef=W1, intercept=b1)),
+             ("gyr", ClassLayerClassifier(coef=W2, intercept=b2))]
     X = np.hstack([X1, X2])
     keep = y != 1  # a y lacking a class: the layers still define every class
     logits = LogitAverageFusion(heads, view_sizes=(30, 24)).fit(X[keep], y[keep])
@@ -159,7 +157,9 @@ def test_bad_input_messages():
     with pytest.raises(TypeError, match="view 'b' .*has no fit"):
         LogitAverageFusion([("a", LogisticRegression()), ("b", object())]).fit(X, y)
     with pytest.raises(TypeError, match="has no decision_function"):
-        LogitAverageFusion([("a", LogisticRegression()), ("b", KNeighborsClassifier())]).fit(X, y)
+        LogitAverageFusion([("a", LogisticRegression()), ("b", KNeighborsClassifier())]).fit(
+            X, y
+        )
     with pytest.raises(InvalidParameterError, match="'combine' parameter"):
         LogitAverageFusion(combine="mean").fit(X, y)
     with pytest.raises(ValueError, match="one value per view"):
@@ -197,13 +197,8 @@ def _planted_case(shared, seed=0):
     """Planted-layer features: train/validation halves, and the networks' logits."""
     n_classes = 4
     X1, X2, y, ((W1, b1), (W2, b2)) = make_planted_features(
-        2500,
-        n_classes=n_classes,
-        n_features=40,
-        n_nuisance=4,
-        view_noise=0.3,
-        shared=shared,
-        random_state=seed,
+        2500, n_classes=n_classes, n_features=40, n_nuisance=4, view_noise=0.3,
+        shared=shared, random_state=seed,
     )
     logits = X1 @ W1.T + b1 + X2 @ W2.T + b2
     centred = logits - logits.mean(axis=1, keepdims=True)  # the softmax-determined part

@@ -99,8 +99,7 @@ def test_precomputed_and_sparse_match_rbf():
     )
     sparse = KernelELMClassifier(C=3.0, gamma=0.2).fit(sp.csr_matrix(X), y)
     np.testing.assert_allclose(
-        sparse.decision_function(sp.csr_matrix(X_test)),
-        ref.decision_function(X_test),
+        sparse.decision_function(sp.csr_matrix(X_test)), ref.decision_function(X_test),
         atol=1e-10,
     )
 
@@ -162,8 +161,7 @@ def test_pipeline_grid_search_clone_pickle():
     X, y, X_test, y_test = _data(3, n_samples=200)
     pipe = make_pipeline(StandardScaler(), KernelELMClassifier())
     search = GridSearchCV(
-        pipe,
-        {"kernelelmclassifier__C": [0.1, 10.0], "kernelelmclassifier__gamma": [0.05, 0.5]},
+        pipe, {"kernelelmclassifier__C": [0.1, 10.0], "kernelelmclassifier__gamma": [0.05, 0.5]},
         cv=3,
     ).fit(X, y)
     assert search.best_score_ > 0.7

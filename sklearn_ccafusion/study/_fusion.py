@@ -58,11 +58,8 @@ def _class_centred(logits: NDArray) -> NDArray:
 
 def _check_inputs(features_train, y_train, features_val, y_val, layers):
     """Validate the two views' train/val features, the labels and the layers."""
-    for name, value in (
-        ("features_train", features_train),
-        ("features_val", features_val),
-        ("layers", layers),
-    ):
+    for name, value in (("features_train", features_train), ("features_val", features_val),
+                        ("layers", layers)):
         if len(value) != 2:
             raise ValueError(f"{name} must hold two views, got {len(value)}.")
     train = [check_array(X, dtype=[np.float64, np.float32]) for X in features_train]
@@ -259,21 +256,18 @@ def fusion_study(
     view_sizes = (train[0].shape[1], train[1].shape[1])
     cca = CCAProjector(view_sizes=view_sizes, whitener=whitener).fit(X_train)
     n_max = cca.n_components_
-    rows += _rows("view_1_vs_view_2", None, "canonical_correlation", cca.canonical_correlations_, 1)
-    n_eq = min(n_classes - 1, n_max)
-    fused = (
-        CCAProjector(n_eq, view_sizes=view_sizes, whitener=whitener, output="sum")
-        .fit(X_train)
-        .transform(X_val)
+    rows += _rows(
+        "view_1_vs_view_2", None, "canonical_correlation", cca.canonical_correlations_, 1
     )
+    n_eq = min(n_classes - 1, n_max)
+    fused = CCAProjector(
+        n_eq, view_sizes=view_sizes, whitener=whitener, output="sum"
+    ).fit(X_train).transform(X_val)
     logit_sum = _class_centred(logits[0]) + _class_centred(logits[1])
     equivalence = CCAProjector(view_sizes=(n_eq, n_classes)).fit(np.hstack([fused, logit_sum]))
     rows += _rows(
-        "cca_sum_vs_logit_sum",
-        n_eq,
-        "canonical_correlation",
-        equivalence.canonical_correlations_,
-        1,
+        "cca_sum_vs_logit_sum", n_eq, "canonical_correlation",
+        equivalence.canonical_correlations_, 1,
     )
 
     # the CCA fusions over the sweep, a joblib map
@@ -281,12 +275,13 @@ def fusion_study(
     tasks = [(method, fusion, clf, n) for method, (fusion, clf) in fusions.items() for n in sweep]
     n_threads = 1 if effective_n_jobs(n_jobs) > 1 else None
     results = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
-        delayed(_fit_predict)(method, fusion, clf, n, whitener, X_train, y_train, X_val, n_threads)
+        delayed(_fit_predict)(
+            method, fusion, clf, n, whitener, X_train, y_train, X_val, n_threads
+        )
         for method, fusion, clf, n in tasks
     )
-    for method, n, pred in tqdm(
-        results, total=len(tasks), disable=not progress, desc="fusion study"
-    ):
+    for method, n, pred in tqdm(results, total=len(tasks), disable=not progress,
+                                desc="fusion study"):
         predictions[(method, n)] = pred
 
     for key, pred in predictions.items():
@@ -298,20 +293,8 @@ def fusion_study(
     df = pd.DataFrame(rows, columns=_COLUMNS)
     df["n_components"] = df["n_components"].astype("Int64")
     df["component"] = df["component"].astype("Int64")
-    order = {
-        m: i
-        for i, m in enumerate(
-            [
-                "view_1",
-                "view_2",
-                "logit_average",
-                "proba_average",
-                *fusions,
-                "cca_sum_vs_logit_sum",
-                "view_1_vs_view_2",
-            ]
-        )
-    }
+    order = {m: i for i, m in enumerate(["view_1", "view_2", "logit_average", "proba_average",
+                                          *fusions, "cca_sum_vs_logit_sum", "view_1_vs_view_2"])}
     df = df.sort_values(
         ["method", "measure", "n_components", "component"],
         key=lambda s: s.map(order) if s.name == "method" else s,

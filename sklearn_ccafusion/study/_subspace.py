@@ -147,7 +147,9 @@ def _evaluate(
                     with warnings.catch_warnings(record=True) as caught:
                         warnings.simplefilter("always", ConvergenceWarning)
                         retrained.fit(projected_train, y_train)
-                    converged = not any(issubclass(w.category, ConvergenceWarning) for w in caught)
+                    converged = not any(
+                        issubclass(w.category, ConvergenceWarning) for w in caught
+                    )
                     predicted = retrained.predict(projected_val_head)
                     n_iter = retrained.n_iter_
                 rows.append(

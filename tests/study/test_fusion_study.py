@@ -19,14 +19,8 @@ SVM_ONLY = {"cca_sum_svm": ("sum", SVC(kernel="linear"))}
 
 def _split(shared="logits", n_classes=4, seed=0, **kwargs):
     X1, X2, y, layers = make_planted_features(
-        2500,
-        n_classes=n_classes,
-        n_features=40,
-        n_nuisance=4,
-        view_noise=0.3,
-        shared=shared,
-        random_state=seed,
-        **kwargs,
+        2500, n_classes=n_classes, n_features=40, n_nuisance=4, view_noise=0.3,
+        shared=shared, random_state=seed, **kwargs,
     )
     train, val = slice(0, 1500), slice(1500, None)
     return (X1[train], X2[train]), y[train], (X1[val], X2[val]), y[val], layers
@@ -44,17 +38,9 @@ def test_table_layout_and_reference_scores(planted_study):
     assert list(df.columns) == ["method", "n_components", "measure", "component", "value"]
     assert str(df["n_components"].dtype) == "Int64"
     methods = set(df["method"])
-    assert {
-        "view_1",
-        "view_2",
-        "logit_average",
-        "proba_average",
-        "cca_sum_svm",
-        "cca_sum_kelm",
-        "cca_concat_svm",
-        "cca_sum_vs_logit_sum",
-        "view_1_vs_view_2",
-    } == methods
+    assert {"view_1", "view_2", "logit_average", "proba_average", "cca_sum_svm",
+            "cca_sum_kelm", "cca_concat_svm", "cca_sum_vs_logit_sum",
+            "view_1_vs_view_2"} == methods
 
     logits = [X @ W.T + b for X, (W, b) in zip(val, layers)]
 
@@ -81,9 +67,8 @@ def test_table_layout_and_reference_scores(planted_study):
 
 def test_late_fusions_equal_logit_average_fusion_of_class_layers(planted_study):
     (train, y_train, val, y_val, layers), df = planted_study
-    heads = [
-        (f"v{i}", ClassLayerClassifier(coef=W, intercept=b)) for i, (W, b) in enumerate(layers)
-    ]
+    heads = [(f"v{i}", ClassLayerClassifier(coef=W, intercept=b))
+             for i, (W, b) in enumerate(layers)]
     X_train, X_val = np.hstack(train), np.hstack(val)
     for combine, method in (("logits", "logit_average"), ("proba", "proba_average")):
         fusion = LogitAverageFusion(heads, combine=combine).fit(X_train, y_train)
@@ -111,10 +96,7 @@ def test_equivalence_measure_fails_on_negative_control():
 def test_parallel_equals_sequential_and_f1_metric():
     case = _split(n_classes=3)
     kwargs = {
-        "n_components": [1, 2, 8],
-        "fusions": SVM_ONLY,
-        "metric": "f1_macro",
-        "progress": False,
+        "n_components": [1, 2, 8], "fusions": SVM_ONLY, "metric": "f1_macro", "progress": False,
     }
     sequential = fusion_study(*case, n_jobs=1, **kwargs)
     parallel = fusion_study(*case, n_jobs=2, **kwargs)
@@ -129,16 +111,8 @@ def test_parallel_equals_sequential_and_f1_metric():
 def test_default_sweep_and_class_labels():
     train, y_train, val, y_val, layers = _split(n_classes=3)
     labels = np.array([10, 20, 30])
-    df = fusion_study(
-        train,
-        labels[y_train],
-        val,
-        labels[y_val],
-        layers,
-        classes=labels,
-        fusions=SVM_ONLY,
-        progress=False,
-    )
+    df = fusion_study(train, labels[y_train], val, labels[y_val], layers, classes=labels,
+                      fusions=SVM_ONLY, progress=False)
     n_all = int(df.loc[df["method"] == "view_1_vs_view_2", "component"].max())
     swept = sorted(df.loc[df["method"] == "cca_sum_svm", "n_components"].unique())
     expected = sorted({*[2**i for i in range(int(np.log2(n_all)) + 1)], 2, 3, n_all})
@@ -164,11 +138,7 @@ def test_bad_inputs():
 
 def test_planted_features_layers_read_the_logits():
     X1, X2, y, ((W1, b1), (W2, b2)) = make_planted_features(
-        300,
-        n_classes=5,
-        n_features=(30, 25),
-        n_nuisance=2,
-        view_noise=(0.1, 0.2),
+        300, n_classes=5, n_features=(30, 25), n_nuisance=2, view_noise=(0.1, 0.2),
         random_state=1,
     )
     assert X1.shape == (300, 30) and X2.shape == (300, 25) and W2.shape == (5, 25)
@@ -180,9 +150,8 @@ def test_planted_features_layers_read_the_logits():
     L2 = X2 @ W2.T + b2
     c1, c2 = L1 - L1.mean(1, keepdims=True), L2 - L2.mean(1, keepdims=True)
     assert np.corrcoef(c1.ravel(), c2.ravel())[0, 1] > 0.95
-    again = make_planted_features(
-        300, n_classes=5, n_features=(30, 25), n_nuisance=2, view_noise=(0.1, 0.2), random_state=1
-    )
+    again = make_planted_features(300, n_classes=5, n_features=(30, 25), n_nuisance=2,
+                                  view_noise=(0.1, 0.2), random_state=1)
     np.testing.assert_array_equal(again[0], X1)
     with pytest.raises(ValueError, match="too small"):
         make_planted_features(100, n_classes=8, n_features=20)
