@@ -218,7 +218,9 @@ class SensorNetClassifier(NeuralNetClassifier):
         return None if seed is None else derive_seed(seed, purpose, *keys)
 
     def _amp(self, samples_per_step: int | None = None) -> tuple[bool, bool]:
-        samples = self.batch_size if samples_per_step is None else samples_per_step
+        samples = samples_per_step
+        if samples is None and self.batch_size != -1:  # -1: the whole set, a large step
+            samples = self.batch_size
         return resolve_precision(self.precision, self.device, samples)
 
     def _use_channels_last(self) -> bool:
