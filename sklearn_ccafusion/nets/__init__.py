@@ -11,6 +11,7 @@ from ._augment import FlipCrop
 from ._classifier import SensorNetClassifier
 from ._features import NetFeatures
 from ._head import fit_linear_layer_adam, layer_from_net
+from ._joint import fit_jointly, joint_training_obstacle
 from ._layers import LayerFeatures, layer_activations
 from ._mlp import MLPNet
 from ._recipes import head_recipe, training_recipe
@@ -26,8 +27,10 @@ __all__ = [
     "NetFeatures",
     "SHLConvNet",
     "SensorNetClassifier",
+    "fit_jointly",
     "fit_linear_layer_adam",
     "head_recipe",
+    "joint_training_obstacle",
     "layer_activations",
     "layer_from_net",
     "training_recipe",

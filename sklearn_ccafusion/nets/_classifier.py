@@ -22,10 +22,12 @@ from torch.utils.data import DataLoader
 
 from ._data import ArrayDataset, TensorBatches, as_float_tensor, tensors_of
 from ._device import (
+    AUTO_BF16_MIN_SAMPLES,
     autocast,
     derive_seed,
     device_type,
     draw_seed,
+    float_dtype,
     resolve_device,
     resolve_precision,
     seeded,
@@ -94,10 +96,13 @@ class SensorNetClassifier(NeuralNetClassifier):
     precision : {"auto", "fp32", "bf16-mixed", "bf16"}, default="auto"
         ``"bf16-mixed"``: training under bf16 autocast, inference (``predict``,
         ``transform``) in fp32 so the features stay exact; ``"bf16"``: both in
-        bf16; ``"auto"``: ``"bf16-mixed"`` on CUDA, ``"fp32"`` elsewhere.
+        bf16; ``"auto"``: ``"bf16-mixed"`` on CUDA when a training step sees at
+        least 512 samples (``batch_size``, times the nets of a joint training),
+        ``"fp32"`` otherwise (smaller steps are bound by kernel launches).
     channels_last : bool or "auto", default="auto"
         Keep the module and image batches in channels-last memory format;
-        ``"auto"``: on CUDA for modules with convolutions.
+        ``"auto"``: on CUDA for modules with convolutions and ``batch_size``
+        of at least 512.
     data_on_device : bool, default=True
         Convert in-memory arrays once to tensors on ``device`` and slice batches
         there (no ``DataLoader``, no per-batch host copy). ``False`` (or a custom
@@ -212,8 +217,11 @@ class SensorNetClassifier(NeuralNetClassifier):
         seed = getattr(self, "seed_", None)
         return None if seed is None else derive_seed(seed, purpose, *keys)
 
-    def _amp(self) -> tuple[bool, bool]:
-        return resolve_precision(self.precision, self.device)
+    def _amp(self, samples_per_step: int | None = None) -> tuple[bool, bool]:
+        samples = samples_per_step
+        if samples is None and self.batch_size != -1:  # -1: the whole set, a large step
+            samples = self.batch_size
+        return resolve_precision(self.precision, self.device, samples)
 
     def _use_channels_last(self) -> bool:
         if self.channels_last == "auto":
@@ -222,6 +230,7 @@ class SensorNetClassifier(NeuralNetClassifier):
                 device_type(self.device) == "cuda"
                 and module is not None
                 and _has_conv(unwrap_module(module))
+                and (self.batch_size == -1 or self.batch_size >= AUTO_BF16_MIN_SAMPLES)
             )
         return bool(self.channels_last)
 
@@ -257,7 +266,8 @@ class SensorNetClassifier(NeuralNetClassifier):
         if weight is not None:
             if "weight" in kwargs:
                 raise ValueError("Set class_weight or criterion__weight, not both.")
-            kwargs["weight"] = torch.as_tensor(weight, dtype=torch.float32)
+            dtype = float_dtype(unwrap_module(self.module_))
+            kwargs["weight"] = torch.as_tensor(weight, dtype=dtype)
         self.criterion_ = self.initialized_instance(self.criterion, kwargs)
         return self
 
@@ -374,8 +384,9 @@ class SensorNetClassifier(NeuralNetClassifier):
     def _prepare_input(self, x: Any) -> Any:
         x = to_tensor(x, device=self.device)
         if torch.is_tensor(x):
-            if x.dtype == torch.float64:
-                x = x.float()
+            dtype = float_dtype(unwrap_module(self.module_))
+            if x.dtype in (torch.float32, torch.float64) and x.dtype != dtype:
+                x = x.to(dtype)
             if x.ndim == 4 and self._use_channels_last():
                 x = x.contiguous(memory_format=torch.channels_last)
         return x
@@ -397,11 +408,13 @@ class SensorNetClassifier(NeuralNetClassifier):
     def get_loss(
         self, y_pred: torch.Tensor, y_true: Any, X: Any = None, training: bool = False
     ) -> torch.Tensor:
-        """Criterion on float32 logits (after bf16 autocast) and int64 class indices."""
+        """Criterion on float32 logits (float64 for a float64 module) and int64 class indices."""
         y_true = to_tensor(y_true, device=self.device)
         if torch.is_tensor(y_true) and not y_true.is_floating_point():
             y_true = y_true.long()
-        return super().get_loss(y_pred.float(), y_true, X=X, training=training)
+        if y_pred.dtype != torch.float64:
+            y_pred = y_pred.float()  # bf16 autocast logits
+        return super().get_loss(y_pred, y_true, X=X, training=training)
 
     # --------------------------------------------------------------- outputs
     def _run_batches(self, X: Any, fn: Any) -> NDArray[np.float32]:

@@ -181,12 +181,26 @@ class TensorBatches:
         n, bs = self._n(), self.batch_size
         return n // bs if self.drop_last else -(-n // bs)
 
-    def __iter__(self) -> Iterator[tuple[Tensor, Tensor | None]]:
-        n = self._n()
+    def epoch_order(self) -> Tensor | None:
+        """Sample indices of the next pass (``None``: in order); draws its permutation.
+
+        Examples
+        --------
+        >>> import torch
+        >>> ds = ArrayDataset(torch.zeros(4, 1))
+        >>> gen = torch.Generator().manual_seed(0)
+        >>> sorted(TensorBatches(ds, 2, shuffle=True, generator=gen).epoch_order().tolist())
+        [0, 1, 2, 3]
+        """
         order = self.indices
         if self.shuffle:
-            perm = torch.randperm(n, generator=self.generator)
+            perm = torch.randperm(self._n(), generator=self.generator)
             order = perm if order is None else order[perm]
+        return order
+
+    def __iter__(self) -> Iterator[tuple[Tensor, Tensor | None]]:
+        n = self._n()
+        order = self.epoch_order()
         if order is not None:
             order = order.to(self.X.device)
         stop = n - n % self.batch_size if self.drop_last else n

@@ -16,10 +16,12 @@ import torch
 from sklearn.utils import check_random_state
 
 __all__ = [
+    "AUTO_BF16_MIN_SAMPLES",
     "autocast",
     "derive_seed",
     "device_type",
     "draw_seed",
+    "float_dtype",
     "resolve_device",
     "resolve_precision",
     "seeded",
@@ -56,21 +58,36 @@ def device_type(device: str | torch.device | None) -> str:
     return "cpu" if device is None else torch.device(device).type
 
 
-def resolve_precision(precision: str, device: str | torch.device | None) -> tuple[bool, bool]:
+#: Samples per optimisation step from which ``"auto"`` trains in bf16 (and
+#: channels-last for convolutional modules) on CUDA. Below it a step is bound by
+#: kernel launches, not arithmetic, and the casts and layout changes cost more
+#: than they save: ResNet-56 at batch 128 on an H200 ran 5,046 samples/s in fp32
+#: against 3,985 in bf16 + channels-last (plain loop), while at batch 512 the
+#: bf16 + channels-last net ran 15,220.
+AUTO_BF16_MIN_SAMPLES = 512
+
+
+def resolve_precision(
+    precision: str, device: str | torch.device | None, samples_per_step: int | None = None
+) -> tuple[bool, bool]:
     """Whether bf16 autocast applies to ``(training, inference)``.
 
-    ``"auto"`` is ``"bf16-mixed"`` on CUDA (bf16 training, fp32 inference) and
-    ``"fp32"`` elsewhere.
+    ``"auto"`` is ``"bf16-mixed"`` (bf16 training, fp32 inference) on CUDA when a
+    step sees at least :data:`AUTO_BF16_MIN_SAMPLES` samples (``samples_per_step``;
+    ``None``: assume it does), ``"fp32"`` otherwise.
 
     Examples
     --------
     >>> resolve_precision("auto", "cpu"), resolve_precision("bf16", "cpu")
     ((False, False), (True, True))
+    >>> resolve_precision("auto", "cuda", 128), resolve_precision("auto", "cuda", 768)
+    ((False, False), (True, False))
     """
     if precision not in PRECISIONS:
         raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}.")
     if precision == "auto":
-        precision = "bf16-mixed" if device_type(device) == "cuda" else "fp32"
+        large = samples_per_step is None or samples_per_step >= AUTO_BF16_MIN_SAMPLES
+        precision = "bf16-mixed" if device_type(device) == "cuda" and large else "fp32"
     return precision != "fp32", precision == "bf16"
 
 
@@ -135,6 +152,21 @@ def seeded(seed: int | None, device: str | torch.device | None = None) -> Iterat
     with torch.random.fork_rng(devices=devices):
         torch.manual_seed(seed)
         yield
+
+
+def float_dtype(module: torch.nn.Module) -> torch.dtype:
+    """Dtype of a module's inputs and loss: float64 for a float64 module, else float32.
+
+    Examples
+    --------
+    >>> import torch
+    >>> float_dtype(torch.nn.Linear(2, 2)), float_dtype(torch.nn.Linear(2, 2).double())
+    (torch.float32, torch.float64)
+    """
+    for param in module.parameters():
+        if param.is_floating_point():
+            return torch.float64 if param.dtype == torch.float64 else torch.float32
+    return torch.float32
 
 
 def unwrap_module(module: torch.nn.Module) -> torch.nn.Module:

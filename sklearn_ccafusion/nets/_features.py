@@ -23,6 +23,8 @@ from sklearn.utils import Bunch
 from sklearn.utils.metaestimators import _BaseComposition
 from sklearn.utils.validation import check_is_fitted
 
+from ._joint import fit_jointly
+
 __all__ = ["NetFeatures"]
 
 _MANIFEST = "manifest.json"
@@ -105,6 +107,13 @@ class NetFeatures(TransformerMixin, _BaseComposition):
         Directory of trained nets. ``fit`` stores each trained net there under its
         name and a hash of its parameters and training data, and reuses it when
         the same net meets the same data again (a study that does not retrain).
+    joint : bool, default=True
+        Train the nets that share module and recipe (differing by
+        ``random_state``) and see inputs of one shape together, as one
+        vectorised model (:func:`fit_jointly`); each net is the one its own
+        ``fit`` would give, up to floating-point reassociation. Nets that
+        cannot join (see :func:`fit_jointly`) train one at a time. ``False``:
+        every net trains with its own ``fit``.
 
     Attributes
     ----------
@@ -154,10 +163,12 @@ class NetFeatures(TransformerMixin, _BaseComposition):
         nets: Sequence[tuple[str, Any]],
         inputs: dict[str, Any] | Sequence[Any] | None = None,
         cache_dir: str | Path | None = None,
+        joint: bool = True,
     ) -> None:
         self.nets = nets
         self.inputs = inputs
         self.cache_dir = cache_dir
+        self.joint = joint
 
     # ---------------------------------------------------------- composition
     def get_params(self, deep: bool = True) -> dict[str, Any]:
@@ -233,18 +244,32 @@ class NetFeatures(TransformerMixin, _BaseComposition):
         key = joblib.hash((type(net).__qualname__, net.get_params(deep=False), X, y))
         return Path(self.cache_dir) / f"{name}-{key}.pkl"
 
-    def _fit_one(self, name: str, net: Any, X: Any, y: Any) -> Any:
-        path = self._cache_path(name, net, X, y)
-        if path is not None and path.exists():
-            with path.open("rb") as f:
-                return pickle.load(f)
-        fitted = clone(net).fit(X, y)
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp")
-            with tmp.open("wb") as f:
-                pickle.dump(fitted, f)
-            tmp.replace(path)
+    def _fit_nets(self, names: list[str], inputs: list[Any], y: Any) -> list[Any]:
+        """The fitted nets: from the cache, frozen, or trained (jointly when allowed)."""
+        fitted: list[Any] = [None] * len(names)
+        paths = [self._cache_path(n, net, X, y) for n, (_, net), X in zip(names, self.nets, inputs)]
+        todo = []
+        for i, ((_, net), path) in enumerate(zip(self.nets, paths)):
+            if path is not None and path.exists():
+                with path.open("rb") as f:
+                    fitted[i] = pickle.load(f)
+            elif isinstance(net, FrozenEstimator):
+                fitted[i] = net
+            else:
+                todo.append(i)
+        clones = [clone(self.nets[i][1]) for i in todo]
+        if self.joint:
+            fit_jointly(clones, [inputs[i] for i in todo], y)
+        else:
+            clones = [net.fit(inputs[i], y) for net, i in zip(clones, todo)]
+        for i, net in zip(todo, clones):
+            fitted[i] = net
+            if paths[i] is not None:
+                paths[i].parent.mkdir(parents=True, exist_ok=True)
+                tmp = paths[i].with_suffix(".tmp")
+                with tmp.open("wb") as f:
+                    pickle.dump(net, f)
+                tmp.replace(paths[i])
         return fitted
 
     @staticmethod
@@ -272,10 +297,9 @@ class NetFeatures(TransformerMixin, _BaseComposition):
         selections = self._selections(names)
         for name, selection in zip(names, selections):
             _check_selection(X, selection, name)
+        inputs = [_select(X, selection) for selection in selections]
         nets_, sizes = [], []
-        for (name, net), selection in zip(self.nets, selections):
-            X_net = _select(X, selection)
-            fitted = self._fit_one(name, net, X_net, y)
+        for name, fitted, X_net in zip(names, self._fit_nets(names, inputs, y), inputs):
             nets_.append((name, fitted))
             sizes.append(self._width(fitted, X_net[:1]))
         self.nets_ = nets_

@@ -326,9 +326,19 @@ class TestCUDA:
     def test_auto_precision_and_channels_last_on_cuda(self, sensor_stack):
         X, y = sensor_stack
         net = SensorNetClassifier(
-            SHLConvNet, module__n_classes=3, max_epochs=2, device="auto", random_state=0
+            SHLConvNet,
+            module__n_classes=3,
+            max_epochs=2,
+            device="auto",
+            random_state=0,
+            batch_size=512,
         ).fit(X[:, :1], y)
         assert net.module_.conv[0].weight.is_contiguous(memory_format=torch.channels_last)
+        assert net._amp() == (True, False)
+        small = SensorNetClassifier(SHLConvNet, module__n_classes=3, device="auto", batch_size=64)
+        small.initialize()
+        assert not small.module_.conv[0].weight.is_contiguous(memory_format=torch.channels_last)
+        assert small._amp() == (False, False)  # launch-bound steps train in fp32
         F = net.transform(X[:, :1])
         assert F.dtype == np.float32 and np.isfinite(F).all()
 
