@@ -83,17 +83,18 @@ def format_rows(values: ArrayLike) -> bytes:
     finite = np.isfinite(magnitude)
     positive = finite & (magnitude > 0)
     magnitude[~positive] = 1.0
-    with np.errstate(divide="ignore"):
+    # Values outside two exponent digits overflow here; their rows are redone below.
+    with np.errstate(divide="ignore", over="ignore"):
         exponent = np.floor(np.log10(magnitude)).astype(np.int64)
-    mantissa = _mantissa(magnitude, exponent)
-    # log10 may land one off next to a power of ten, and rounding may carry to 10**8.
-    for _ in range(2):
-        step = (mantissa >= 10.0**_DIGITS).astype(np.int64)
-        step -= mantissa < 10.0 ** (_DIGITS - 1)
-        if not step.any():
-            break
-        exponent += step
         mantissa = _mantissa(magnitude, exponent)
+        # log10 may land one off next to a power of ten, and rounding may carry to 10**8.
+        for _ in range(2):
+            step = (mantissa >= 10.0**_DIGITS).astype(np.int64)
+            step -= mantissa < 10.0 ** (_DIGITS - 1)
+            if not step.any():
+                break
+            exponent += step
+            mantissa = _mantissa(magnitude, exponent)
     odd = ~finite | (np.abs(exponent) > _MAX_EXPONENT)
     mantissa[~positive | odd] = 0
     exponent[~positive | odd] = 0
