@@ -15,3 +15,13 @@ def rng():
 @pytest.fixture
 def deep_views():
     return make_deep_views(rng=0)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip the tests marked slow unless ``-m`` selects them (``-m slow``)."""
+    if "slow" in (config.getoption("markexpr") or ""):
+        return
+    skip = pytest.mark.skip(reason="slow: run with -m slow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
