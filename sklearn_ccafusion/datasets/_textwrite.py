@@ -44,6 +44,9 @@ _EXPONENT = _words(
 _MINUS_SHIFT = np.uint64(ord("-") - ord(" ")) << np.uint64(16)
 
 
+_BLOCK = 1 << 16  # values encoded at once (their temporaries stay in the CPU cache)
+
+
 def _mantissa(magnitude: NDArray, exponent: NDArray) -> NDArray:
     """``magnitude * 10**(7 - exponent)`` rounded to an integer (float64)."""
     shift = (_DIGITS - 1) - exponent
@@ -52,6 +55,43 @@ def _mantissa(magnitude: NDArray, exponent: NDArray) -> NDArray:
     if down.any():
         scaled[down] = magnitude[down] / _POW10.take(-shift[down], mode="clip")
     return np.rint(scaled, out=scaled)
+
+
+def _encode(x: NDArray, words: NDArray) -> NDArray:
+    """Fill ``words`` (n, 2) with the characters of the 1-d ``x``; return where it failed."""
+    magnitude = np.abs(x, dtype=np.float64)
+    special = ~((magnitude > 0) & (magnitude < np.inf))  # zero, NaN, infinity
+    has_special = special.any()
+    if has_special:
+        magnitude[special] = 1.0
+    # Values outside two exponent digits overflow here; the caller redoes their rows.
+    with np.errstate(divide="ignore", over="ignore"):
+        exponent = np.floor(np.log10(magnitude)).astype(np.int32)
+        mantissa = _mantissa(magnitude, exponent)
+        # log10 may land one off next to a power of ten, and rounding may carry to 10**8.
+        for _ in range(2):
+            fix = np.flatnonzero((mantissa >= 10.0**_DIGITS) | (mantissa < 10.0 ** (_DIGITS - 1)))
+            if fix.size == 0:
+                break
+            exponent[fix] += np.where(mantissa[fix] >= 10.0**_DIGITS, 1, -1).astype(np.int32)
+            mantissa[fix] = _mantissa(magnitude[fix], exponent[fix])
+    failed = np.zeros(x.shape, dtype=bool)
+    if exponent.min() < -_MAX_EXPONENT or exponent.max() > _MAX_EXPONENT:
+        failed |= np.abs(exponent) > _MAX_EXPONENT
+    if has_special:
+        failed |= np.isnan(x) | np.isinf(x)
+        clear = special | failed
+    else:
+        clear = failed
+    if clear.any():
+        mantissa[clear] = 0
+        exponent[clear] = 0
+    head, tail = np.divmod(mantissa.astype(np.int32), 10**4)
+    words[:, 0] = _HEAD.take(head)
+    words[:, 0] += np.signbit(x) * _MINUS_SHIFT
+    words[:, 1] = _TAIL.take(tail)
+    words[:, 1] |= _EXPONENT.take(exponent + _MAX_EXPONENT)
+    return failed
 
 
 def format_rows(values: ArrayLike) -> bytes:
@@ -78,44 +118,23 @@ def format_rows(values: ArrayLike) -> bytes:
     if values.ndim != 2:
         raise ValueError(f"values must be a 2-d array, got shape {values.shape}.")
     n_rows, n_cols = values.shape
-    x = values.astype(np.float64, copy=False)
-    magnitude = np.abs(x)
-    finite = np.isfinite(magnitude)
-    positive = finite & (magnitude > 0)
-    magnitude[~positive] = 1.0
-    # Values outside two exponent digits overflow here; their rows are redone below.
-    with np.errstate(divide="ignore", over="ignore"):
-        exponent = np.floor(np.log10(magnitude)).astype(np.int64)
-        mantissa = _mantissa(magnitude, exponent)
-        # log10 may land one off next to a power of ten, and rounding may carry to 10**8.
-        for _ in range(2):
-            step = (mantissa >= 10.0**_DIGITS).astype(np.int64)
-            step -= mantissa < 10.0 ** (_DIGITS - 1)
-            if not step.any():
-                break
-            exponent += step
-            mantissa = _mantissa(magnitude, exponent)
-    odd = ~finite | (np.abs(exponent) > _MAX_EXPONENT)
-    mantissa[~positive | odd] = 0
-    exponent[~positive | odd] = 0
-    digits = mantissa.astype(np.int32)
-    head, tail = np.divmod(digits, 10**4)
-
-    words = np.empty((n_rows, n_cols, 2), dtype="<u8")
-    words[..., 0] = _HEAD.take(head)
-    words[..., 0] += np.signbit(x) * _MINUS_SHIFT
-    words[..., 1] = _TAIL.take(tail) | _EXPONENT.take(exponent + _MAX_EXPONENT)
+    flat = values.reshape(-1)
+    words = np.empty((flat.shape[0], 2), dtype="<u8")
+    failed = np.zeros(flat.shape[0], dtype=bool)
+    for start in range(0, flat.shape[0], _BLOCK):
+        block = slice(start, start + _BLOCK)
+        failed[block] = _encode(flat[block], words[block])
     out = np.empty((n_rows, n_cols * _WIDTH + 1), dtype=np.uint8)
     out[:, :-1] = words.view(np.uint8).reshape(n_rows, -1)
     out[:, -1] = ord("\n")
 
     # Rows this layout cannot hold (NaN, infinity, three exponent digits): Python's %.
     text = out.tobytes()
-    if not odd.any():
+    if not failed.any():
         return text
     length = out.shape[1]
     lines = [text[i * length : (i + 1) * length] for i in range(n_rows)]
-    for row in np.flatnonzero(odd.any(axis=1)):
+    for row in np.flatnonzero(failed.reshape(n_rows, n_cols).any(axis=1)):
         lines[row] = (("%16.7e" * n_cols) % tuple(values[row].tolist()) + "\n").encode()
     return b"".join(lines)
 
