@@ -31,7 +31,7 @@ import scipy.signal
 from _harness import report, time_call
 
 from sklearn_ccafusion.datasets import load_shl2018, make_multisensor_classification
-from sklearn_ccafusion.datasets._shl2018 import _write_shl2018
+from sklearn_ccafusion.datasets._shl2018_writer import _write_shl2018
 from sklearn_ccafusion.datasets._textio import read_text_matrix
 from sklearn_ccafusion.preprocessing import Spectrogram
 from sklearn_ccafusion.preprocessing._stft import reference_spectrogram

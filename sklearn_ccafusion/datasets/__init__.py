@@ -3,12 +3,16 @@
 Nothing is downloaded: the real data sets are read from files the user already has
 (:func:`load_shl2018`, :func:`load_cifar10`); the synthetic generator
 (:func:`make_multisensor_classification`) and scikit-learn's digits
-(:func:`load_digits_views`) work everywhere.
+(:func:`load_digits_views`) work everywhere. :func:`write_shl2018_folder` and
+:func:`write_cifar10_folder` write synthetic data with a class signal in the official
+file layouts of the real data sets, at any size, to rehearse a real run.
 """
 
 from ._cifar10 import CIFAR10_CLASSES, load_cifar10
+from ._cifar10_writer import write_cifar10_folder
 from ._digits import load_digits_views
 from ._shl2018 import SHL2018_CLASSES, load_shl2018
+from ._shl2018_writer import write_shl2018_folder
 from ._synthetic import make_multisensor_classification
 
 __all__ = [
@@ -18,4 +22,6 @@ __all__ = [
     "load_digits_views",
     "load_shl2018",
     "make_multisensor_classification",
+    "write_cifar10_folder",
+    "write_shl2018_folder",
 ]

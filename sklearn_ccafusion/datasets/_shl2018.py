@@ -205,40 +205,6 @@ def _check_rows(matrix: NDArray, path: Path, n: int, n_samples: int | None, orde
         )
 
 
-def _write_shl2018(
-    data_dir: str | os.PathLike,
-    signals: dict[str, NDArray],
-    labels: NDArray,
-    order: NDArray,
-    fmt: str = "%16.7e",
-) -> Path:
-    """Write arrays as an SHL 2018 ``train/`` folder (for tests, benchmarks, examples).
-
-    ``signals`` maps file stems (``"Acc_x"``) to (n_segments, n_samples) arrays in file
-    order, ``labels`` holds the per-sample labels 1..8 and ``order`` the 1-based
-    chronological position of each line. Values are written as MATLAB's ``save -ascii``
-    does (``fmt="%16.7e"``, no other separator); labels and order as integers.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> import numpy as np
-    >>> folder = _write_shl2018(tempfile.mkdtemp(), {"Gyr_y": np.zeros((2, 3))},
-    ...                         np.ones((2, 3), int), np.array([2, 1]))
-    >>> sorted(p.name for p in folder.iterdir())
-    ['Gyr_y.txt', 'Label.txt', 'train_order.txt']
-    >>> (folder / "Gyr_y.txt").read_text().splitlines()[0]
-    '   0.0000000e+00   0.0000000e+00   0.0000000e+00'
-    """
-    folder = Path(data_dir) / "train"
-    folder.mkdir(parents=True, exist_ok=True)
-    for stem, values in signals.items():
-        np.savetxt(folder / f"{stem}.txt", np.asarray(values), fmt=fmt, delimiter="")
-    np.savetxt(folder / _LABEL_FILE, np.asarray(labels), fmt="%d")
-    np.savetxt(folder / _ORDER_FILE, np.asarray(order).reshape(-1, 1), fmt="%d")
-    return folder
-
-
 @validate_params(
     {
         "data_dir": [str, os.PathLike],

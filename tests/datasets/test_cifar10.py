@@ -7,15 +7,9 @@ import numpy as np
 import pytest
 
 from sklearn_ccafusion.datasets import CIFAR10_CLASSES, load_cifar10
+from sklearn_ccafusion.datasets._cifar10_writer import _pickle_like_the_original
 
 BATCHES = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
-
-
-def _pickle_like_the_original(obj):
-    """Protocol 2 with NumPy 1.x's module path, as in the files from the CIFAR site."""
-    return pickle.dumps(obj, protocol=2).replace(
-        b"cnumpy._core.multiarray\n", b"cnumpy.core.multiarray\n"
-    )
 
 
 def _batch(index, n=3):

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from sklearn_ccafusion.datasets import SHL2018_CLASSES, _shl2018, load_shl2018
-from sklearn_ccafusion.datasets._shl2018 import _write_shl2018
+from sklearn_ccafusion.datasets._shl2018_writer import _write_shl2018
 
 N_SEGMENTS, N_SAMPLES = 7, 40
 ORDER = np.array([4, 7, 1, 3, 6, 2, 5])  # chronological position of each file line
