@@ -66,8 +66,15 @@ def _torch_threads(n_threads: int | None):
 
 
 def _fit_group(nets: list, X, y) -> list:
-    """Train networks of one sensor (same architecture and recipe, different seeds)."""
-    return [net.fit(X, y) for net in nets]
+    """Train networks of one sensor (same architecture and recipe, different seeds) together.
+
+    :func:`~sklearn_ccafusion.nets.fit_jointly` stacks them into one vectorised
+    model where that is faster (each net the one its own ``fit`` would give), and
+    trains them one at a time otherwise.
+    """
+    from sklearn_ccafusion.nets import fit_jointly
+
+    return fit_jointly(nets, X, y)
 
 
 def _class_codes(classes, y) -> np.ndarray:
