@@ -3,12 +3,14 @@
 Nothing is downloaded: the real data sets are read from files the user already has
 (:func:`load_shl2018`, :func:`load_cifar10`); the synthetic generator
 (:func:`make_multisensor_classification`) and scikit-learn's digits
-(:func:`load_digits_views`) work everywhere.
+(:func:`load_digits_views`) work everywhere. :func:`train_validation_split` holds
+out whole groups (subjects, recordings) for validation.
 """
 
 from ._cifar10 import CIFAR10_CLASSES, load_cifar10
 from ._digits import load_digits_views
 from ._shl2018 import SHL2018_CLASSES, load_shl2018
+from ._split import train_validation_split
 from ._synthetic import make_multisensor_classification
 
 __all__ = [
@@ -18,4 +20,5 @@ __all__ = [
     "load_digits_views",
     "load_shl2018",
     "make_multisensor_classification",
+    "train_validation_split",
 ]

@@ -238,7 +238,10 @@ class NetFeatures(TransformerMixin, _BaseComposition):
         if path is not None and path.exists():
             with path.open("rb") as f:
                 return pickle.load(f)
-        fitted = clone(net).fit(X, y)
+        net = clone(net)
+        if net.get_params(deep=False).get("progress") is True:
+            net.set_params(progress=name)  # the bar shows the net's name
+        fitted = net.fit(X, y)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(".tmp")
