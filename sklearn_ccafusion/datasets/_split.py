@@ -177,7 +177,7 @@ def train_validation_split(
         group_names, group_codes = np.unique(groups, return_inverse=True)
         if len(group_names) < 2:
             raise ValueError(
-                f"Every sample is in one group ({group_names[0]!r}), so no group can be held "
+                f"Every sample is in one group ({group_names[0].item()!r}), so no group can be held "
                 "out for validation; give finer groups (one per subject or recording) or "
                 "groups=None for a split of samples."
             )
@@ -187,8 +187,9 @@ def train_validation_split(
     if len(missing):
         shown = ", ".join(repr(v) for v in missing[:10].tolist())
         warnings.warn(
-            f"Label(s) {shown} have no validation sample: their groups are too few or too "
-            "large to spare one. Their validation scores are undefined.",
+            f"Label(s) {shown} have no validation sample: too few samples or groups for "
+            f"validation_fraction={fraction}. Scores per class are undefined for them; a "
+            "larger fraction (or finer groups) gives them some.",
             UserWarning,
             stacklevel=2,
         )

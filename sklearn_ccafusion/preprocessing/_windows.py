@@ -265,12 +265,12 @@ def sliding_windows(
             if keep is not None:
                 view, chosen, starts = view[keep], chosen[keep], starts[keep]
             target.append(names[chosen])
-        data.append(view.astype(dtype))
+        data.append(view.astype(dtype, order="C"))
         rec_out.append(np.full(len(starts), i))
         start_out.append(starts)
     recording = np.concatenate(rec_out)
     return Bunch(
-        data=np.concatenate(data),
+        data=np.ascontiguousarray(np.concatenate(data)),
         target=None if per_label is None else np.concatenate(target),
         groups=group_of[recording],
         recording=recording,
