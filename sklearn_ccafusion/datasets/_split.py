@@ -177,8 +177,8 @@ def train_validation_split(
         group_names, group_codes = np.unique(groups, return_inverse=True)
         if len(group_names) < 2:
             raise ValueError(
-                f"Every sample is in one group ({group_names[0].item()!r}), so no group can be held "
-                "out for validation; give finer groups (one per subject or recording) or "
+                f"Every sample is in one group ({group_names[0].item()!r}), so no group can "
+                "be held out for validation; give finer groups (one per subject or recording) or "
                 "groups=None for a split of samples."
             )
         taken = _split_groups(codes, group_codes, len(group_names), fraction, rng)

@@ -341,7 +341,10 @@ class SensorNetClassifier(NeuralNetClassifier):
         sample = first_sample(X)
         if sample is None:
             return None
-        return auto_torch_threads(unwrap_module(self.module_), sample, self.batch_size)
+        try:
+            return auto_torch_threads(unwrap_module(self.module_), sample, self.batch_size)
+        except (ValueError, TypeError, RuntimeError):
+            return None  # the module rejects X: training raises with the full shape
 
     def forward_iter(self, X: Any, training: bool = False, device: str = "cpu") -> Any:
         """skorch's batched forward pass, on the thread count of the last ``fit``."""
