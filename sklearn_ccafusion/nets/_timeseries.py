@@ -76,8 +76,8 @@ class TimeSeriesConvNet(nn.Module):
     -----
     Inputs are ``(n, n_channels, time)``, channels first; ``(n, time)`` is read as
     one channel when ``n_channels == 1``. Any other shape raises a ``ValueError``
-    naming it. With the defaults the network has about 41,000 parameters plus
-    ``(n_channels * 7 + 1) * 32 + (128 + 1) * n_classes``.
+    naming it. With the defaults the network has 35,264 parameters, plus 224 per
+    input channel and 129 per class.
 
     Examples
     --------
