@@ -347,7 +347,22 @@ class SensorNetClassifier(NeuralNetClassifier):
             return None  # the module rejects X: training raises with the full shape
 
     def forward_iter(self, X: Any, training: bool = False, device: str = "cpu") -> Any:
-        """skorch's batched forward pass, on the thread count of the last ``fit``."""
+        """skorch's batched forward pass, on the thread count of the last ``fit``.
+
+        Parameters
+        ----------
+        X : array-like, tensor or Dataset
+            Inputs.
+        training : bool, default=False
+            Run the module in training mode.
+        device : str, default="cpu"
+            Where the outputs are stored.
+
+        Yields
+        ------
+        y_pred : torch.Tensor
+            The module's output on each batch.
+        """
         with torch_threads(getattr(self, "torch_threads_", None)):
             yield from super().forward_iter(X, training=training, device=device)
 

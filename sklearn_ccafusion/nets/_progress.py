@@ -57,7 +57,17 @@ class TrainingProgress(Callback):
         self.file = file
 
     def on_train_begin(self, net: Any, X: Any = None, y: Any = None, **kwargs: Any) -> None:
-        """Open the bar, sized to ``net.max_epochs``."""
+        """Open the bar, sized to ``net.max_epochs``.
+
+        Parameters
+        ----------
+        net : skorch.NeuralNet
+            The net being trained.
+        X, y : object, default=None
+            Its training data (unused).
+        **kwargs : dict
+            Other arguments skorch passes (unused).
+        """
         name = self.name
         if name is None:
             module = getattr(net, "module_", None)
@@ -72,7 +82,15 @@ class TrainingProgress(Callback):
         )
 
     def on_epoch_end(self, net: Any, **kwargs: Any) -> None:
-        """Advance one epoch and show the last losses."""
+        """Advance one epoch and show the last losses.
+
+        Parameters
+        ----------
+        net : skorch.NeuralNet
+            The net being trained; its last ``history`` row is shown.
+        **kwargs : dict
+            Other arguments skorch passes (unused).
+        """
         bar = getattr(self, "bar_", None)
         if bar is None:
             return
@@ -82,7 +100,17 @@ class TrainingProgress(Callback):
         bar.update(1)
 
     def on_train_end(self, net: Any, X: Any = None, y: Any = None, **kwargs: Any) -> None:
-        """Close the bar (a fitted net carries no open bar, so it pickles)."""
+        """Close the bar (a fitted net carries no open bar, so it pickles).
+
+        Parameters
+        ----------
+        net : skorch.NeuralNet
+            The net being trained.
+        X, y : object, default=None
+            Its training data (unused).
+        **kwargs : dict
+            Other arguments skorch passes (unused).
+        """
         bar = getattr(self, "bar_", None)
         if bar is not None:
             bar.close()

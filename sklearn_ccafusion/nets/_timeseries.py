@@ -142,9 +142,29 @@ class TimeSeriesConvNet(nn.Module):
         return x
 
     def features(self, x: Tensor) -> Tensor:
-        """Penultimate features: the last block averaged over time, ``(n, filters[-1])``."""
+        """Penultimate features: the last block averaged over time.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (n, n_channels, time)
+            Windows, channels first.
+
+        Returns
+        -------
+        features : torch.Tensor of shape (n, filters[-1])
+        """
         return self.blocks(self._check(x)).mean(dim=2)
 
     def forward(self, x: Tensor) -> Tensor:
-        """Logits, ``classifier(dropout(features(x)))``, shape ``(n, n_classes)``."""
+        """Logits, ``classifier(dropout(features(x)))``.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (n, n_channels, time)
+            Windows, channels first.
+
+        Returns
+        -------
+        logits : torch.Tensor of shape (n, n_classes)
+        """
         return self.classifier(self.dropout(self.features(x)))
