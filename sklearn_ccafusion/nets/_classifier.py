@@ -20,7 +20,7 @@ from skorch.dataset import unpack_data
 from skorch.utils import is_dataset, to_tensor
 from torch.utils.data import DataLoader
 
-from ._data import ArrayDataset, TensorBatches, as_float_tensor, first_sample, tensors_of
+from ._data import ArrayDataset, TensorBatches, as_float_tensor, tensors_of
 from ._device import (
     autocast,
     derive_seed,
@@ -32,7 +32,7 @@ from ._device import (
     unwrap_module,
 )
 from ._targets import class_weight_array, default_callbacks, encode_targets
-from ._threads import auto_torch_threads, torch_threads
+from ._threads import torch_threads, training_threads
 
 __all__ = ["SensorNetClassifier"]
 
@@ -325,26 +325,12 @@ class SensorNetClassifier(NeuralNetClassifier):
         if not self.initialized_:
             self._compute_class_weight(y)
             self.initialize()
-        self.torch_threads_ = self._threads_for(X)
+        self.torch_threads_ = training_threads(
+            self.torch_threads, self.device, unwrap_module(self.module_), X, self.batch_size
+        )
         n_done = len(self.history)
         with torch_threads(self.torch_threads_), seeded(self._seed(_TRAIN, n_done), self.device):
             return super().partial_fit(X, y, classes=classes, **fit_params)
-
-    def _threads_for(self, X: Any) -> int | None:
-        """The ``torch_threads`` count for training on ``X`` (``None``: leave it)."""
-        if self.torch_threads is None:
-            return None
-        if self.torch_threads != "auto":
-            return int(self.torch_threads)
-        if device_type(self.device) != "cpu":
-            return None
-        sample = first_sample(X)
-        if sample is None:
-            return None
-        try:
-            return auto_torch_threads(unwrap_module(self.module_), sample, self.batch_size)
-        except (ValueError, TypeError, RuntimeError):
-            return None  # the module rejects X: training raises with the full shape
 
     def forward_iter(self, X: Any, training: bool = False, device: str = "cpu") -> Any:
         """skorch's batched forward pass, on the thread count of the last ``fit``.

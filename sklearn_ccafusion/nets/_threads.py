@@ -19,11 +19,15 @@ from typing import Any
 import torch
 from torch import nn
 
+from ._data import first_sample
+from ._device import device_type
+
 __all__ = [
     "FLOPS_PER_THREAD",
     "auto_torch_threads",
     "forward_flops",
     "torch_threads",
+    "training_threads",
 ]
 
 #: Floating-point operations of one training step below which an extra thread does
@@ -109,6 +113,37 @@ def auto_torch_threads(
         max_threads = torch.get_num_threads()
     flops = 3 * forward_flops(module, sample[:1]) * max(int(batch_size), 1)
     return max(1, min(int(max_threads), int(flops // FLOPS_PER_THREAD)))
+
+
+def training_threads(
+    setting: int | str | None, device: Any, module: nn.Module, X: Any, batch_size: int
+) -> int | None:
+    """The thread count of a ``torch_threads`` setting for training on ``X``.
+
+    ``None``: leave torch's count; an int: that count; ``"auto"``:
+    :func:`auto_torch_threads` on CPU, ``None`` on other devices or when the first
+    sample of ``X`` cannot be read or run (training then raises its own error).
+
+    Examples
+    --------
+    >>> training_threads("auto", "cpu", nn.Linear(4, 2), torch.zeros(8, 4), 64)
+    1
+    >>> training_threads("auto", "cuda", nn.Linear(4, 2), torch.zeros(8, 4), 64) is None
+    True
+    """
+    if setting is None:
+        return None
+    if setting != "auto":
+        return int(setting)
+    if device_type(device) != "cpu":
+        return None
+    sample = first_sample(X)
+    if sample is None:
+        return None
+    try:
+        return auto_torch_threads(module, sample, batch_size)
+    except (ValueError, TypeError, RuntimeError):
+        return None
 
 
 @contextmanager
