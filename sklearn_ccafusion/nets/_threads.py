@@ -32,7 +32,7 @@ __all__ = [
 
 #: Floating-point operations of one training step below which an extra thread does
 #: not pay (``benchmarks/bench_threads.py``, docs/user_guide/networks.rst).
-FLOPS_PER_THREAD = 2e9
+FLOPS_PER_THREAD = 4e9
 
 
 def forward_flops(module: nn.Module, sample: torch.Tensor) -> int:
