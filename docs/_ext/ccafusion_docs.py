@@ -285,7 +285,6 @@ _BENCHMARKS = {
     "fusion_kelm_scaling": ("python benchmarks/bench_fusion.py", None),
     "bench_data": ("python benchmarks/bench_data.py", None),
     "bench_nets": ("PYTHONPATH=. python benchmarks/bench_nets.py", None),
-    "bench_threads": ("PYTHONPATH=. python benchmarks/bench_threads.py", None),
 }
 # headers shorter than the CSV's column names
 _HEADERS = {
