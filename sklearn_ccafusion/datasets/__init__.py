@@ -6,6 +6,8 @@ Nothing is downloaded: the real data sets are read from files the user already h
 (:func:`load_digits_views`) work everywhere. :func:`write_shl2018_folder` and
 :func:`write_cifar10_folder` write synthetic data with a class signal in the official
 file layouts of the real data sets, at any size, to rehearse a real run.
+:func:`train_validation_split` holds out whole groups (subjects, recordings) for
+validation.
 """
 
 from ._cifar10 import CIFAR10_CLASSES, load_cifar10
@@ -13,6 +15,7 @@ from ._cifar10_writer import write_cifar10_folder
 from ._digits import load_digits_views
 from ._shl2018 import SHL2018_CLASSES, load_shl2018
 from ._shl2018_writer import write_shl2018_folder
+from ._split import train_validation_split
 from ._synthetic import make_multisensor_classification
 
 __all__ = [
@@ -22,6 +25,7 @@ __all__ = [
     "load_digits_views",
     "load_shl2018",
     "make_multisensor_classification",
+    "train_validation_split",
     "write_cifar10_folder",
     "write_shl2018_folder",
 ]

@@ -14,19 +14,25 @@ from ._head import fit_linear_layer_adam, layer_from_net
 from ._joint import fit_jointly, joint_training_obstacle
 from ._layers import LayerFeatures, layer_activations
 from ._mlp import MLPNet
+from ._progress import TrainingProgress
 from ._recipes import head_recipe, training_recipe
 from ._resnet import CIFARResNet
 from ._shl import SHLConvNet
+from ._threads import FLOPS_PER_THREAD
+from ._timeseries import TimeSeriesConvNet
 
 __all__ = [
     "AcceleratedSensorNetClassifier",
     "CIFARResNet",
+    "FLOPS_PER_THREAD",
     "FlipCrop",
     "LayerFeatures",
     "MLPNet",
     "NetFeatures",
     "SHLConvNet",
     "SensorNetClassifier",
+    "TimeSeriesConvNet",
+    "TrainingProgress",
     "fit_jointly",
     "fit_linear_layer_adam",
     "head_recipe",

@@ -34,6 +34,7 @@ from ._device import (
     unwrap_module,
 )
 from ._targets import class_weight_array, default_callbacks, encode_targets
+from ._threads import torch_threads, training_threads
 
 __all__ = ["SensorNetClassifier"]
 
@@ -115,6 +116,18 @@ class SensorNetClassifier(NeuralNetClassifier):
         Seeds the module's initialisation, the batch order and the training
         randomness (dropout, augmentation) through torch generators forked from
         the global ones, which are left untouched. ``None``: unseeded.
+    progress : bool or str, default=False
+        One progress bar per ``fit`` (:class:`TrainingProgress`): epochs done, the
+        last training loss (and validation scores, if any). A string names the
+        bar; ``True`` names it after the module (:class:`NetFeatures` puts the
+        net's name there). ``False``: no bar.
+    torch_threads : "auto", int or None, default="auto"
+        torch's CPU threads while this net trains and infers; the previous count
+        is restored afterwards. ``"auto"``: on CPU, as many as the work of a
+        training step keeps busy (one per :data:`FLOPS_PER_THREAD` operations,
+        at most torch's current count), so small networks run on one thread
+        instead of slowing down on many; on other devices the count is left
+        alone. ``None``: never changed.
     **kwargs
         Any other :class:`~skorch.classifier.NeuralNetClassifier` parameter.
 
@@ -130,6 +143,8 @@ class SensorNetClassifier(NeuralNetClassifier):
         Bias of ``module_.classifier``.
     history_ : skorch.History
         Per-epoch and per-batch records (``train_loss``, ``lr``...).
+    torch_threads_ : int or None
+        The thread count of the last ``fit`` (``None``: left as it was).
 
     See Also
     --------
@@ -178,6 +193,8 @@ class SensorNetClassifier(NeuralNetClassifier):
         data_on_device: bool = True,
         augment: Any = None,
         random_state: Any = None,
+        progress: bool | str = False,
+        torch_threads: int | str | None = "auto",
         **kwargs: Any,
     ) -> None:
         super().__init__(
@@ -200,6 +217,8 @@ class SensorNetClassifier(NeuralNetClassifier):
         self.data_on_device = data_on_device
         self.augment = augment
         self.random_state = random_state
+        self.progress = progress
+        self.torch_threads = torch_threads
 
     # ------------------------------------------------------------------ params
     def set_params(self, **kwargs: Any) -> SensorNetClassifier:
@@ -210,7 +229,9 @@ class SensorNetClassifier(NeuralNetClassifier):
 
     @property
     def _default_callbacks(self) -> list[tuple[str, Any]]:
-        return default_callbacks(self.verbose, self.lr_step_epochs, self.lr_gamma)
+        return default_callbacks(
+            self.verbose, self.lr_step_epochs, self.lr_gamma, progress=self.progress
+        )
 
     # -------------------------------------------------------------- resolution
     def _seed(self, purpose: int, *keys: int) -> int | None:
@@ -314,9 +335,32 @@ class SensorNetClassifier(NeuralNetClassifier):
         if not self.initialized_:
             self._compute_class_weight(y)
             self.initialize()
+        self.torch_threads_ = training_threads(
+            self.torch_threads, self.device, unwrap_module(self.module_), X, self.batch_size
+        )
         n_done = len(self.history)
-        with seeded(self._seed(_TRAIN, n_done), self.device):
+        with torch_threads(self.torch_threads_), seeded(self._seed(_TRAIN, n_done), self.device):
             return super().partial_fit(X, y, classes=classes, **fit_params)
+
+    def forward_iter(self, X: Any, training: bool = False, device: str = "cpu") -> Any:
+        """skorch's batched forward pass, on the thread count of the last ``fit``.
+
+        Parameters
+        ----------
+        X : array-like, tensor or Dataset
+            Inputs.
+        training : bool, default=False
+            Run the module in training mode.
+        device : str, default="cpu"
+            Where the outputs are stored.
+
+        Yields
+        ------
+        y_pred : torch.Tensor
+            The module's output on each batch.
+        """
+        with torch_threads(getattr(self, "torch_threads_", None)):
+            yield from super().forward_iter(X, training=training, device=device)
 
     def check_data(self, X: Any, y: Any = None) -> None:
         """skorch's check; the classes of the first ``fit`` are kept by ``partial_fit``."""
@@ -425,7 +469,8 @@ class SensorNetClassifier(NeuralNetClassifier):
         iterator = self.get_iterator(self.get_dataset(X), training=False)
         _, amp_infer = self._amp()
         outputs = []
-        with torch.no_grad(), autocast(amp_infer, self.device):
+        threads = torch_threads(getattr(self, "torch_threads_", None))
+        with threads, torch.no_grad(), autocast(amp_infer, self.device):
             for batch in iterator:
                 Xi, _ = unpack_data(batch)
                 outputs.append(fn(module, self._prepare_input(Xi)).float())

@@ -17,7 +17,7 @@ import torch
 from torch import Tensor
 from torch.utils.data import Dataset, Subset
 
-__all__ = ["ArrayDataset", "TensorBatches", "as_float_tensor", "tensors_of"]
+__all__ = ["ArrayDataset", "TensorBatches", "as_float_tensor", "first_sample", "tensors_of"]
 
 
 def _check_finite(tensor: Tensor) -> None:
@@ -78,6 +78,29 @@ def as_float_tensor(X: Any, device: str | torch.device | None = None) -> Tensor:
     if device is not None:
         tensor = tensor.to(device)
     return tensor
+
+
+def first_sample(X: Any) -> Tensor | None:
+    """The first sample of ``X`` as a float32 ``(1, ...)`` tensor; ``None`` when unknown.
+
+    Arrays, tensors and DataFrames are sliced; a ``Dataset`` gives its first item's
+    input. Anything else (dicts of inputs, an empty ``X``) gives ``None``.
+
+    Examples
+    --------
+    >>> tuple(first_sample(np.zeros((5, 3, 8))).shape)
+    (1, 3, 8)
+    """
+    try:
+        if isinstance(X, Dataset):
+            x = X[0]
+            x = x[0] if isinstance(x, (tuple, list)) else x
+            return as_float_tensor(x).unsqueeze(0)
+        head = X.iloc[:1] if hasattr(X, "iloc") else X[:1]
+        sample = as_float_tensor(head)
+    except (TypeError, ValueError, IndexError, KeyError):
+        return None
+    return sample if len(sample) == 1 else None
 
 
 class ArrayDataset(Dataset):

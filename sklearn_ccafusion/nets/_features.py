@@ -258,6 +258,9 @@ class NetFeatures(TransformerMixin, _BaseComposition):
             else:
                 todo.append(i)
         clones = [clone(self.nets[i][1]) for i in todo]
+        for i, net in zip(todo, clones):
+            if net.get_params(deep=False).get("progress") is True:
+                net.set_params(progress=names[i])  # the bar shows the net's name
         if self.joint:
             fit_jointly(clones, [inputs[i] for i in todo], y)
         else:

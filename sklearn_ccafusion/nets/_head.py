@@ -91,7 +91,11 @@ def _check_layer_inputs(X, y, coef, intercept, class_weight):
             f"y must hold class indices in [0, {n_classes}) (rows of coef); encode labels first."
         )
     weight = None
-    if class_weight is not None:
+    if isinstance(class_weight, str) and class_weight == "balanced":
+        # n / (n_classes * count_k); a class absent from y never weighs in the loss
+        counts = np.bincount(y, minlength=n_classes).astype(float)
+        weight = np.divide(len(y), n_classes * counts, out=np.ones(n_classes), where=counts > 0)
+    elif class_weight is not None:
         weight = np.asarray(class_weight, dtype=float)
         if weight.shape != (n_classes,):
             raise ValueError(
@@ -107,7 +111,7 @@ def fit_linear_layer_adam(
     coef: ArrayLike,
     intercept: ArrayLike,
     *,
-    class_weight: ArrayLike | None = None,
+    class_weight: ArrayLike | str | None = None,
     sample_class_weight: ArrayLike | None = None,
     weight_decay: float = 0.0,
     lr: float = 1e-3,
@@ -136,8 +140,9 @@ def fit_linear_layer_adam(
         Starting weight.
     intercept : array-like of shape (n_classes,)
         Starting bias.
-    class_weight : array-like of shape (n_classes,) or None, default=None
-        Weight of each class in the loss (torch's ``CrossEntropyLoss(weight=...)``).
+    class_weight : "balanced", array-like of shape (n_classes,) or None, default=None
+        Weight of each class in the loss (torch's ``CrossEntropyLoss(weight=...)``);
+        ``"balanced"``: ``n_samples / (n_classes * count)`` of ``y``.
     sample_class_weight : array-like of shape (n_classes,) or None, default=None
         Another name of ``class_weight``; give one of the two.
     weight_decay : float, default=0.0

@@ -18,6 +18,8 @@ from skorch.callbacks import (
 )
 from skorch.utils import to_numpy
 
+from ._progress import TrainingProgress
+
 __all__ = ["class_weight_array", "default_callbacks", "encode_targets"]
 
 
@@ -92,9 +94,12 @@ def _lr_scheduler(steps: Any, gamma: float) -> LRScheduler:
 
 
 def default_callbacks(
-    verbose: int, lr_step_epochs: Any = None, lr_gamma: float = 0.1
+    verbose: int, lr_step_epochs: Any = None, lr_gamma: float = 0.1, progress: Any = False
 ) -> list[tuple[str, Any]]:
-    """skorch's classifier callbacks, the LR schedule, and the progress bar when verbose > 1.
+    """skorch's classifier callbacks, the LR schedule, and the progress bars.
+
+    skorch's batch ``ProgressBar`` when ``verbose > 1``; a per-network
+    :class:`TrainingProgress` when ``progress`` is true (a string names it).
 
     Examples
     --------
@@ -113,4 +118,7 @@ def default_callbacks(
     callbacks.append(("print_log", PrintLog()))
     if verbose and verbose > 1:
         callbacks.append(("progress_bar", ProgressBar()))
+    if progress:
+        name = progress if isinstance(progress, str) else None
+        callbacks.append(("training_progress", TrainingProgress(name)))
     return callbacks
