@@ -11,13 +11,13 @@ import pytest
 
 from sklearn_ccafusion.cli import main
 from sklearn_ccafusion.reproduce import StudyData, _pipeline, run_study
-from sklearn_ccafusion.reproduce._user_data import load_study_file, split_train_validation
+from sklearn_ccafusion.reproduce._user_data import load_study_file
 
 FAST = ["--quick", "--quiet", "--pairs", "1", "--repeats", "1", "--n-jobs", "1", "--epochs", "3"]
 
 
 def _recordings(n=240, seed=0):
-    """Two sensors that see the class: a (n, 16) feature sensor and a (n, 2, 48, 48) image one."""
+    """Sensors that see the class: (n, 16) features, (n, 2, 48, 48) images, (n, 3, 32) windows."""
     rng = np.random.default_rng(seed)
     labels = np.array(["sit", "walk", "run"])
     codes = rng.integers(0, 3, n)
@@ -25,8 +25,10 @@ def _recordings(n=240, seed=0):
     table = centres[codes] + rng.normal(size=(n, 16))
     images = rng.normal(size=(n, 2, 48, 48)).astype(np.float32)
     images[:, 0, :8, :8] += codes[:, None, None]
+    windows = rng.normal(size=(n, 3, 32)).astype(np.float32)
+    windows[:, 1] += np.sin(np.arange(32) * (1 + codes[:, None]) / 3)
     groups = np.repeat(np.arange(12), n // 12)
-    return {"y": labels[codes], "groups": groups, "table": table, "image": images}
+    return {"y": labels[codes], "groups": groups, "table": table, "image": images, "watch": windows}
 
 
 def _save(tmp_path, name="mine.npz", **arrays):
@@ -40,7 +42,7 @@ def test_study_on_string_labels_and_groups(tmp_path):
     out = tmp_path / "out"
     assert main(["study", "--data", str(path), "--out", str(out), *FAST]) == 0
     results = pd.read_csv(out / "results.csv")
-    assert set(results["sensor"]) == {"table", "image"}
+    assert set(results["sensor"]) == {"table", "image", "watch"}
     assert set(results["head"]) == {"original", "retrained"}
     assert (out / "cross_sensor.csv").exists() and (out / "fusion.csv").exists()
     report = (out / "report.md").read_text()
@@ -48,16 +50,6 @@ def test_study_on_string_labels_and_groups(tmp_path):
     assert "CCA-sum fusion" in report.split("## Verdicts")[1]
     full = results[(results["sensor"] == "table") & (results["n"] == results["n"].max())]
     assert full["score"].mean() > 0.6  # the table sensor's class signal is learnt
-
-
-def test_group_split_keeps_groups_apart():
-    y = np.tile([0, 1, 2], 40)
-    groups = np.repeat(np.arange(10), 12)
-    mask = split_train_validation(y, groups, validation_fraction=0.3, random_state=1)
-    assert not set(groups[mask]) & set(groups[~mask])
-    assert np.array_equal(
-        mask, split_train_validation(y, groups, validation_fraction=0.3, random_state=1)
-    )
 
 
 def test_same_data_same_keys_other_content_retrains(tmp_path, monkeypatch):
@@ -79,13 +71,13 @@ def test_same_data_same_keys_other_content_retrains(tmp_path, monkeypatch):
         "progress": False,
     }
     run_study(first, **options)
-    assert sum(trained) == 4
+    assert sum(trained) == 6
     run_study(first, **options)
-    assert sum(trained) == 4  # everything cached
+    assert sum(trained) == 6  # everything cached
     # the same name, shapes and settings, other content: nothing stale is reused
     second = load_study_file(_save(tmp_path, "a.npz", **_recordings(seed=1)), quick=True)
     run = run_study(second, **options)
-    assert sum(trained) == 8
+    assert sum(trained) == 12
     direct = run.networks["table"][0]
     assert not np.allclose(
         direct.train[:5], run_study(first, **options).networks["table"][0].train[:5]
@@ -110,7 +102,7 @@ def _error(tmp_path, capsys, **arrays):
         (lambda a: a["table"].__setitem__((3, 2), np.nan), "NaN or infinite"),
         (lambda a: a["table"].__setitem__((3, 2), np.inf), "NaN or infinite"),
         (lambda a: a.update(y=np.where(np.arange(240) == 0, "rare", a["y"])), "single sample"),
-        (lambda a: a.update(groups=np.zeros(240)), "single group"),
+        (lambda a: a.update(groups=np.zeros(240)), "one group"),
         (lambda a: a.update(split=np.full(240, "test")), "only 'train' and 'validation'"),
     ],
 )

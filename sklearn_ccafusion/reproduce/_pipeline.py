@@ -125,6 +125,10 @@ def _train_networks(
                     found[i] = NetworkFeatures(**stored, classes=data.classes)
                     bar.update()
             nets = [data.make_net(sensor, net_seed, device) for _, net_seed in missing]
+            if progress:  # a bar per network: its name, epoch and loss
+                for (i, _), net in zip(missing, nets):
+                    if "progress" in net.get_params(deep=False):
+                        net.set_params(progress=f"{sensor}#{i}")
             fitted = (
                 _fit_group(
                     nets, data.inputs_train[sensor], _class_codes(data.classes, data.y_train)
@@ -146,13 +150,23 @@ def _train_networks(
     return networks
 
 
+def _alignment_keep(net: NetworkFeatures, other: NetworkFeatures) -> float | int:
+    """The studies' whitening: 0.9999 of the variance, at most n_train // 4 directions."""
+    n_train = net.train.shape[0]
+    if 4 * max(net.n_features, other.n_features) <= n_train:
+        return 0.9999
+    return max(net.n_classes, n_train // 4)
+
+
 def _alignment(networks, pairs: int) -> pd.DataFrame:
     """Cosines of the principal angles, per sensor pair and network pair."""
     rows = []
     for sensor, partner in [(s, s) for s in networks] + list(combinations(networks, 2)):
         for i in range(pairs):
             net, other = networks[sensor][i], networks[partner][i + pairs]
-            cosines = class_subspace_alignment(net.train, other.train, net.coef)
+            cosines = class_subspace_alignment(
+                net.train, other.train, net.coef, keep=_alignment_keep(net, other)
+            )
             rows += [
                 {
                     "sensor": sensor,

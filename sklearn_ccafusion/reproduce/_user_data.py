@@ -17,11 +17,10 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sklearn.model_selection import GroupShuffleSplit, StratifiedShuffleSplit
 
 from sklearn_ccafusion.reproduce._data import StudyData
 
-__all__ = ["NETS", "load_study_file", "split_train_validation"]
+__all__ = ["NETS", "load_study_file"]
 
 _RESERVED = ("y", "groups", "split")
 
@@ -73,68 +72,14 @@ def _read(path: Path) -> dict[str, NDArray]:
         raise ValueError(f"{path} is not a readable .npz file: {error}") from None
 
 
-def split_train_validation(
-    y: NDArray,
-    groups: NDArray | None = None,
-    *,
-    validation_fraction: float = 0.2,
-    random_state: int | None = 0,
-) -> NDArray:
-    """A seeded train/validation split, keeping each group on one side.
-
-    Parameters
-    ----------
-    y : ndarray of shape (n_samples,)
-        Labels (the split is stratified when there are no groups).
-    groups : ndarray of shape (n_samples,) or None
-        Group of each sample (e.g. the subject).
-    validation_fraction : float, default=0.2
-        Share of the samples (of the groups, with ``groups``) in the validation part.
-    random_state : int or None, default=0
-
-    Returns
-    -------
-    is_validation : ndarray of bool, shape (n_samples,)
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> y = np.array([0, 1] * 10)
-    >>> groups = np.repeat(np.arange(5), 4)
-    >>> mask = split_train_validation(y, groups, validation_fraction=0.2)
-    >>> int(mask.sum()), len(set(groups[mask]) & set(groups[~mask]))
-    (4, 0)
-    """
-    if not 0 < validation_fraction < 1:
-        raise ValueError(f"validation_fraction must be in (0, 1), got {validation_fraction}.")
-    index = np.arange(len(y))
-    if groups is not None:
-        n_groups = len(np.unique(groups))
-        if n_groups < 2:
-            raise ValueError(
-                "groups holds a single group: the split keeps each group on one side, so "
-                "one side would be empty. Give at least two groups, or a split array."
-            )
-        splitter = GroupShuffleSplit(1, test_size=validation_fraction, random_state=random_state)
-        _, val = next(splitter.split(index, y, groups))
-    else:
-        splitter = StratifiedShuffleSplit(
-            1, test_size=validation_fraction, random_state=random_state
-        )
-        _, val = next(splitter.split(index, y))
-    mask = np.zeros(len(y), dtype=bool)
-    mask[val] = True
-    return mask
-
-
 def _standardise(train: NDArray, validation: NDArray) -> tuple[NDArray, NDArray]:
-    """Per channel (axis 1) on the training side; features of a 2-D sensor likewise."""
-    axes = (0,) if train.ndim == 2 else tuple(i for i in range(train.ndim) if i != 1)
-    mean = train.mean(axis=axes, keepdims=True, dtype=np.float64)
-    std = train.std(axis=axes, keepdims=True, dtype=np.float64)
-    std[std == 0] = 1.0
-    scale = lambda a: ((a - mean) / std).astype(np.float32)  # noqa: E731
-    return scale(train), scale(validation)
+    """Per channel (axis 1) on the training side; each feature of a 2-D sensor likewise."""
+    from sklearn_ccafusion.preprocessing import ChannelStandardizer
+
+    scaler = ChannelStandardizer().fit(train.astype(np.float32))
+    return scaler.transform(train.astype(np.float32)), scaler.transform(
+        validation.astype(np.float32)
+    )
 
 
 def _check_sensors(arrays: dict[str, NDArray], n: int, path: Path) -> dict[str, NDArray]:
@@ -241,9 +186,13 @@ def load_study_file(
         is_val = split == "validation"
         how = "the file's split"
     else:
-        is_val = split_train_validation(
+        from sklearn_ccafusion.datasets import train_validation_split
+
+        _, validation_rows = train_validation_split(
             y, arrays.get("groups"), validation_fraction=validation_fraction, random_state=seed
         )
+        is_val = np.zeros(n, dtype=bool)
+        is_val[validation_rows] = True
         how = (
             f"a seeded split of the groups ({validation_fraction:.0%} for validation)"
             if "groups" in arrays
@@ -328,7 +277,6 @@ def load_study_file(
             f"{s} {tuple(a.shape[1:])} ({settings[s]['module']})" for s, a in sensors.items()
         )
         + ".",
-        torch_threads=1,
         notes=[
             f"{int((~is_val).sum())} training and {int(is_val.sum())} validation samples: "
             f"{how}{groups_note}.",
