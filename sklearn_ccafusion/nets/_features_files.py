@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from sklearn.frozen import FrozenEstimator
 
 from sklearn_ccafusion._files import write_text
@@ -134,4 +135,19 @@ def load_nets(directory: str | Path, nets: Any) -> tuple[list[tuple[str, Any]], 
         except ValueError as error:
             raise ValueError(f"{error} Re-create {directory} with NetFeatures.save().") from error
         loaded.append((name, FrozenEstimator(net)))
+    sizes = manifest.get("view_sizes")
+    sizes = list(sizes) if isinstance(sizes, list) and len(sizes) == len(loaded) else None
+    widths = [
+        int(np.shape(net.estimator.class_components_)[1])
+        if hasattr(net.estimator, "class_components_")
+        else (sizes or [None] * len(loaded))[i]
+        for i, (_, net) in enumerate(loaded)
+    ]
+    inputs = manifest.get("inputs")
+    if sizes != widths or not isinstance(inputs, dict) or sorted(inputs) != sorted(names):
+        raise ValueError(
+            f"{directory / MANIFEST} does not describe its nets (view sizes "
+            f"{manifest.get('view_sizes')!r}, the nets give {widths}): it is damaged. "
+            f"Re-create {directory} with NetFeatures.save()."
+        )
     return loaded, manifest

@@ -133,6 +133,12 @@ def test_damaged_manifest_is_named(saved, tmp_path):
         NetFeatures.load(broken, nets=feats.nets)
     with pytest.raises(FileNotFoundError, match="was not written by NetFeatures.save"):
         NetFeatures.load(tmp_path / "empty", nets=feats.nets)
+    for path in folder.iterdir():
+        (broken / path.name).write_bytes(path.read_bytes())
+    manifest = json.loads((folder / "manifest.json").read_text())
+    (broken / "manifest.json").write_text(json.dumps({**manifest, "view_sizes": [32, 31]}))
+    with pytest.raises(ValueError, match=r"view sizes \[32, 31\], the nets give \[32, 32\]"):
+        NetFeatures.load(broken, nets=feats.nets)
 
 
 def test_restored_net_continues_training_as_the_original(small, tmp_path):
