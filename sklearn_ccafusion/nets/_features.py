@@ -3,12 +3,15 @@
 The output is the package's stacked-views array, ``np.hstack([F1, F2, ...])``, with
 ``view_sizes_`` and feature names ``<name>__f<i>``, so ``CCAProjector``,
 ``SubspaceProjector`` and the fusion estimators find the views by themselves.
+
+Trained nets on disk (``cache_dir``, :meth:`NetFeatures.save`) are weights and plain
+data only (:mod:`._net_files`): reading them never runs code, and the code of a net
+always comes from the nets the caller constructs.
 """
 
 from __future__ import annotations
 
-import json
-import pickle
+import warnings
 from collections.abc import Sequence
 from numbers import Integral
 from pathlib import Path
@@ -23,11 +26,11 @@ from sklearn.utils import Bunch
 from sklearn.utils.metaestimators import _BaseComposition
 from sklearn.utils.validation import check_is_fitted
 
+from ._features_files import load_nets, save_nets
 from ._joint import fit_jointly
+from ._net_files import restore_net, write_net_file
 
 __all__ = ["NetFeatures"]
-
-_MANIFEST = "manifest.json"
 
 
 def _as_index(selection: Any) -> Any:
@@ -104,9 +107,14 @@ class NetFeatures(TransformerMixin, _BaseComposition):
         of column names of a DataFrame. ``None`` gives all of ``X`` to every net. A
         dict needs exactly the nets' names; a list one entry per net.
     cache_dir : str, path or None, default=None
-        Directory of trained nets. ``fit`` stores each trained net there under its
-        name and a hash of its parameters and training data, and reuses it when
-        the same net meets the same data again (a study that does not retrain).
+        Directory of trained nets. ``fit`` stores each trained net there, as
+        ``<name>-<hash>.pt`` with the hash of its parameters and training data,
+        and reuses it when the same net meets the same data again (a study that
+        does not retrain). The files hold weights and plain data only, read with
+        ``torch.load(weights_only=True)`` into a clone of the net given here: a
+        file never runs code. A damaged or unreadable file is replaced by
+        training again, with a warning. Only skorch nets
+        (:class:`SensorNetClassifier`) are cached.
     joint : bool, default=True
         Train the nets that share module and recipe (differing by
         ``random_state``) and see inputs of one shape together, as one
@@ -136,6 +144,16 @@ class NetFeatures(TransformerMixin, _BaseComposition):
     ``set_output(transform="pandas")`` its columns are ``<name>__f<i>``, which the
     multi-view estimators read as views when their ``view_sizes=None``. For nets
     of different widths given as a bare array, pass ``view_sizes=view_sizes_``.
+
+    Trust model of the files: what :meth:`save` and ``cache_dir`` write is data
+    (state dicts of tensors, classes, history, JSON settings), and reading it
+    never runs code, so a folder from someone else can at worst give wrong
+    weights, never take over the process. The code (network classes, modules,
+    criteria, optimisers) always comes from the nets you construct and pass to
+    ``NetFeatures`` or :meth:`load`; a class name written in a file is only
+    compared with yours, never imported. Pickling a whole ``NetFeatures``
+    (``pickle``, ``joblib``) remains possible, with pickle's rule: unpickle only
+    what you trust.
 
     Examples
     --------
@@ -242,7 +260,22 @@ class NetFeatures(TransformerMixin, _BaseComposition):
         if self.cache_dir is None or isinstance(net, FrozenEstimator):
             return None
         key = joblib.hash((type(net).__qualname__, net.get_params(deep=False), X, y))
-        return Path(self.cache_dir) / f"{name}-{key}.pkl"
+        return Path(self.cache_dir) / f"{name}-{key}.pt"
+
+    @staticmethod
+    def _from_cache(net: Any, path: Path | None) -> Any:
+        """The net restored from its cache file, or ``None`` to train it."""
+        if path is None or not path.exists():
+            return None
+        try:
+            return restore_net(net, path)
+        except (ValueError, TypeError) as error:
+            warnings.warn(
+                f"{error} The cached network is trained again and the file replaced.",
+                UserWarning,
+                stacklevel=4,
+            )
+            return None
 
     def _fit_nets(self, names: list[str], inputs: list[Any], y: Any) -> list[Any]:
         """The fitted nets: from the cache, frozen, or trained (jointly when allowed)."""
@@ -250,13 +283,12 @@ class NetFeatures(TransformerMixin, _BaseComposition):
         paths = [self._cache_path(n, net, X, y) for n, (_, net), X in zip(names, self.nets, inputs)]
         todo = []
         for i, ((_, net), path) in enumerate(zip(self.nets, paths)):
-            if path is not None and path.exists():
-                with path.open("rb") as f:
-                    fitted[i] = pickle.load(f)
-            elif isinstance(net, FrozenEstimator):
+            if isinstance(net, FrozenEstimator):
                 fitted[i] = net
             else:
-                todo.append(i)
+                fitted[i] = self._from_cache(net, path)
+                if fitted[i] is None:
+                    todo.append(i)
         clones = [clone(self.nets[i][1]) for i in todo]
         for i, net in zip(todo, clones):
             if net.get_params(deep=False).get("progress") is True:
@@ -268,11 +300,10 @@ class NetFeatures(TransformerMixin, _BaseComposition):
         for i, net in zip(todo, clones):
             fitted[i] = net
             if paths[i] is not None:
-                paths[i].parent.mkdir(parents=True, exist_ok=True)
-                tmp = paths[i].with_suffix(".tmp")
-                with tmp.open("wb") as f:
-                    pickle.dump(net, f)
-                tmp.replace(paths[i])
+                try:
+                    write_net_file(paths[i], net)
+                except TypeError as error:
+                    warnings.warn(f"Net {names[i]!r} is not cached: {error}", stacklevel=3)
         return fitted
 
     @staticmethod
@@ -364,37 +395,45 @@ class NetFeatures(TransformerMixin, _BaseComposition):
 
     # -------------------------------------------------------- persistence
     def save(self, directory: str | Path) -> Path:
-        """Write the fitted nets (one pickle per name) and a manifest to ``directory``.
+        """Write the fitted nets' weights and a JSON manifest to ``directory``.
+
+        Each net's learned state (state dicts of its module, criterion and
+        optimiser, its classes, seed and history) goes to ``<name>.pt``, readable
+        with ``torch.load(weights_only=True)``; names, view sizes, inputs and each
+        net's parameters (classes and functions by name) go to
+        ``manifest.json``. No file holds code: :meth:`load` restores the weights
+        into nets you construct.
 
         Parameters
         ----------
         directory : str or path
-            Created if needed; ``<name>.pkl`` files are overwritten.
+            Created if needed; ``<name>.pt`` files and the manifest are overwritten.
 
         Returns
         -------
         directory : pathlib.Path
+
+        Raises
+        ------
+        TypeError
+            When a net is not a skorch network (its state cannot be stored
+            without pickles).
         """
         check_is_fitted(self, "nets_")
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
         names = [name for name, _ in self.nets_]
-        for name, net in self.nets_:
-            while isinstance(net, FrozenEstimator):
-                net = net.estimator
-            with (directory / f"{name}.pkl").open("wb") as f:
-                pickle.dump(net, f)
-        manifest = {
-            "names": names,
-            "view_sizes": list(self.view_sizes_),
-            "inputs": {n: _jsonable(s) for n, s in zip(names, self._selections(names))},
-        }
-        (directory / _MANIFEST).write_text(json.dumps(manifest, indent=1))
-        return directory
+        inputs = {n: _jsonable(s) for n, s in zip(names, self._selections(names))}
+        return save_nets(self, directory, inputs)
 
     @classmethod
-    def load(cls, directory: str | Path) -> NetFeatures:
+    def load(cls, directory: str | Path, nets: Any = None) -> NetFeatures:
         """A fitted ``NetFeatures`` from :meth:`save`'s directory, nets frozen.
+
+        The saved weights are restored into clones of the nets you give: the
+        files are read as data (``torch.load(weights_only=True)`` and JSON), and
+        the networks' code comes from you, never from the files. Each given net
+        must have the class, module and ``module__*`` parameters of the saved
+        one (checked); its other parameters (``device``, ``batch_size``...) are
+        yours to choose.
 
         Its ``nets`` are ``FrozenEstimator`` wrappers of the loaded nets, so
         refitting (e.g. inside a ``Pipeline``) does not retrain them.
@@ -403,23 +442,45 @@ class NetFeatures(TransformerMixin, _BaseComposition):
         ----------
         directory : str or path
             A directory written by :meth:`save`.
+        nets : list of (str, estimator) tuples or NetFeatures
+            The unfitted nets, as passed to the ``NetFeatures`` that was saved
+            (or that ``NetFeatures`` itself), one per saved name.
 
         Returns
         -------
         features : NetFeatures
+
+        Raises
+        ------
+        ValueError
+            When a file is damaged, holds anything but data, was written by a
+            version that stored pickles (refused: re-create it with
+            :meth:`save`), or does not fit the given net.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> import numpy as np
+        >>> from sklearn_ccafusion.nets import MLPNet, NetFeatures, SensorNetClassifier
+        >>> rng = np.random.default_rng(0)
+        >>> X, y = rng.normal(size=(40, 6)), np.arange(40) % 2
+        >>> net = SensorNetClassifier(MLPNet, module__n_features=6, module__n_classes=2,
+        ...                           module__hidden=4, max_epochs=2, random_state=0)
+        >>> feats = NetFeatures([("a", net)]).fit(X, y)
+        >>> folder = feats.save(tempfile.mkdtemp())
+        >>> loaded = NetFeatures.load(folder, nets=[("a", net)])
+        >>> bool(np.array_equal(loaded.transform(X), feats.transform(X)))
+        True
         """
-        directory = Path(directory)
-        manifest = json.loads((directory / _MANIFEST).read_text())
-        nets = []
-        for name in manifest["names"]:
-            with (directory / f"{name}.pkl").open("rb") as f:
-                nets.append((name, FrozenEstimator(pickle.load(f))))
+        loaded, manifest = load_nets(directory, nets)
         inputs = {n: _from_json(s) for n, s in manifest["inputs"].items()}
         if all(s is None for s in inputs.values()):
             inputs = None
-        features = cls(nets=nets, inputs=inputs)
-        features.nets_ = list(nets)
+        features = cls(nets=loaded, inputs=inputs)
+        features.nets_ = list(loaded)
         features.view_sizes_ = tuple(manifest["view_sizes"])
+        if manifest.get("n_features_in") is not None:
+            features.n_features_in_ = int(manifest["n_features_in"])
         return features
 
     def __sklearn_tags__(self):

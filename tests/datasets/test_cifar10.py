@@ -126,6 +126,55 @@ def test_bad_batches(cifar_dir, content, message):
         load_cifar10(cifar_dir, "test")
 
 
+class _Opens:
+    """Unpickling it creates ``marker``: proof that the file ran code."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def _global_call(module, name, *arguments):
+    """A protocol-0 pickle calling ``module.name(*arguments)``, as a planted file would."""
+    pushed = "".join(f"V{argument}\n" for argument in arguments)
+    return f"c{module}\n{name}\n({pushed}tR.".encode()
+
+
+@pytest.mark.parametrize("where", ["test_batch", "batches.meta"])
+@pytest.mark.parametrize(
+    "planted",
+    [
+        lambda m: pickle.dumps({b"data": _Opens(m), b"labels": [1]}, protocol=2),
+        # a call hidden inside an object array, behind NumPy's allowed rebuilders
+        lambda m: pickle.dumps(
+            {b"data": np.array([_Opens(m)], dtype=object), b"labels": [1]}, protocol=2
+        ),
+        lambda m: _global_call("builtins", "open", m, "w"),
+        lambda m: _global_call("os", "system", f"touch {m}"),
+        lambda m: _global_call("numpy", "load", f"{m}"),
+        lambda m: _global_call("numpy.core.multiarray", "open", m, "w"),
+    ],
+)
+def test_planted_code_never_runs(cifar_dir, tmp_path, planted, where):
+    """The restricted unpickler refuses every global but NumPy's array rebuilders."""
+    marker = tmp_path / "ran"
+    (cifar_dir / "cifar-10-batches-py" / where).write_bytes(planted(marker))
+    with pytest.raises(ValueError, match="is not allowed in a CIFAR-10 batch"):
+        load_cifar10(cifar_dir, "test")
+    assert not marker.exists()
+
+
+def test_planted_payloads_run_under_a_plain_unpickler(tmp_path):
+    """The payloads above are real: ``pickle.loads`` would have created the marker."""
+    payloads = [_global_call("builtins", "open", tmp_path / "a", "w")]
+    payloads.append(pickle.dumps(_Opens(tmp_path / "b"), protocol=2))
+    for payload in payloads:
+        pickle.loads(payload).close()
+    assert (tmp_path / "a").exists() and (tmp_path / "b").exists()
+
+
 def _archive(cifar_dir, folder, mode="w:gz"):
     path = folder / "cifar-10-python.tar.gz"
     with tarfile.open(path, mode) as tar:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import pickle
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -196,13 +197,19 @@ class TestPersistence:
         X, _ = digits_halves
         two_sensor.save(tmp_path / "nets")
         assert {p.name for p in (tmp_path / "nets").iterdir()} == {
-            "left.pkl",
-            "right.pkl",
+            "left.pt",
+            "right.pt",
             "manifest.json",
         }
-        loaded = NetFeatures.load(tmp_path / "nets")
-        assert loaded.view_sizes_ == (16, 8)
+        loaded = NetFeatures.load(tmp_path / "nets", nets=two_sensor.nets)
+        assert loaded.view_sizes_ == (16, 8) and loaded.n_features_in_ == 64
         assert_array_equal(loaded.transform(X), two_sensor.transform(X))
+        for name in ("left", "right"):
+            net, original = loaded.named_nets_[name].estimator, two_sensor.named_nets_[name]
+            assert_array_equal(net.class_components_, original.class_components_)
+            assert_array_equal(net.class_bias_, original.class_bias_)
+            assert_array_equal(net.classes_, original.classes_)
+            assert net.history[:, "train_loss"] == original.history[:, "train_loss"]
         assert isinstance(loaded.named_nets.left, FrozenEstimator)
         # refitting a loaded NetFeatures does not retrain its nets
         refit = loaded.fit(X, np.zeros(len(X)))
@@ -215,16 +222,37 @@ class TestPersistence:
         X, y = digits
         feats = NetFeatures([("a", make_mlp(max_epochs=2))], cache_dir=tmp_path)
         F = feats.fit_transform(X, y)
-        files = sorted(tmp_path.glob("a-*.pkl"))
+        files = sorted(tmp_path.glob("a-*.pt"))
         assert len(files) == 1
         stamp = files[0].stat().st_mtime_ns
         again = clone(feats).fit(X, y)
         assert files[0].stat().st_mtime_ns == stamp
         assert_array_equal(again.transform(X), F)
+        assert len(again.named_nets_.a.history) == 2  # restored, not retrained
         # another parameter, or other data, is another entry
         clone(feats).set_params(a__max_epochs=1).fit(X, y)
         clone(feats).fit(X[:500], y[:500])
-        assert len(list(tmp_path.glob("a-*.pkl"))) == 3
+        assert len(list(tmp_path.glob("a-*.pt"))) == 3
+
+    @pytest.mark.parametrize(
+        "damage",
+        [
+            lambda path: path.write_bytes(path.read_bytes()[:100]),  # truncated
+            lambda path: path.write_bytes(b"not a torch file"),
+        ],
+    )
+    def test_damaged_cache_entry_is_retrained(self, digits, tmp_path, damage):
+        X, y = digits[0][:300], digits[1][:300]
+        feats = NetFeatures([("a", make_mlp(max_epochs=2))], cache_dir=tmp_path)
+        F = feats.fit_transform(X, y)
+        (path,) = tmp_path.glob("a-*.pt")
+        damage(path)
+        with pytest.warns(UserWarning, match=r"cannot be read as a fitted network.*trained again"):
+            again = clone(feats).fit(X, y)
+        assert_array_equal(again.transform(X), F)  # same seed, trained again
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # the file was replaced: read without a word
+            assert_array_equal(clone(feats).fit(X, y).transform(X), F)
 
     def test_mlp_module_params_survive_set_params(self):
         net = SensorNetClassifier(MLPNet, module__n_features=4, module__n_classes=2)
