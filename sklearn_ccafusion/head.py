@@ -11,10 +11,21 @@ from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
+from threadpoolctl import threadpool_limits
 
 from sklearn_ccafusion._softmax_objective import fit_softmax_lbfgs
+from sklearn_ccafusion._softmax_solver import fit_softmax_preconditioned
 
 __all__ = ["ClassLayerClassifier"]
+
+#: array solvers: name -> function(X, y_index, coef, intercept, **options)
+_ARRAY_SOLVERS = {
+    "preconditioned-lbfgs": fit_softmax_preconditioned,
+    "lbfgs": fit_softmax_lbfgs,
+}
+# below this many multiply-adds per objective evaluation (n_samples x width x classes),
+# BLAS threads only contend: one evaluation of 13,000 x 129 x 8 is slower on 2 threads
+_PIN_BLAS_BELOW = 2e8
 
 
 class ClassLayerClassifier(ClassifierMixin, BaseEstimator):
@@ -103,11 +114,11 @@ class ClassLayerClassifier(ClassifierMixin, BaseEstimator):
         "intercept": ["array-like", None],
         "classes": ["array-like", None],
         "retrain": ["boolean"],
-        "solver": [StrOptions({"lbfgs", "adam"})],
+        "solver": [StrOptions({*_ARRAY_SOLVERS, "adam"})],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "class_weight": [dict, StrOptions({"balanced"}), "array-like", None],
         "tol": [Interval(Real, 0, None, closed="left")],
-        "max_iter": [Interval(Integral, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "lr_schedule": [tuple, None],
@@ -122,7 +133,7 @@ class ClassLayerClassifier(ClassifierMixin, BaseEstimator):
         classes: ArrayLike | None = None,
         *,
         retrain: bool = False,
-        solver: str = "lbfgs",
+        solver: str = "preconditioned-lbfgs",
         weight_decay: float = 1e-3,
         class_weight: dict | str | ArrayLike | None = None,
         tol: float = 1e-6,
@@ -191,28 +202,55 @@ class ClassLayerClassifier(ClassifierMixin, BaseEstimator):
         classes = np.arange(n_classes) if self.classes is None else np.asarray(self.classes)
         if classes.shape != (n_classes,):
             raise ValueError(f"classes has {classes.size} labels but coef has {n_classes} rows.")
+        labels, counts = np.unique(classes, return_counts=True)
+        if np.any(counts > 1):
+            raise ValueError(
+                f"classes must name each of the layer's rows once; {labels[counts > 1].tolist()} "
+                "appear more than once. Pass the layer's labels in row order, without repeats."
+            )
         if not (np.all(np.isfinite(coef)) and np.all(np.isfinite(intercept))):
             raise ValueError("The layer's coef and intercept must be finite (no NaN or inf).")
         return coef, intercept, classes
 
     def _class_weights(self, y_index: NDArray, n_classes: int) -> NDArray:
-        """Per-class weights of the cross-entropy."""
+        """Per-class weights of the cross-entropy, checked."""
         class_weight = self.class_weight
         if class_weight is None:
-            return np.ones(n_classes)
-        if isinstance(class_weight, str):  # "balanced": n_samples / (n_present * count)
+            weights = np.ones(n_classes)
+        elif isinstance(class_weight, str):  # "balanced": n_samples / (n_present * count)
             counts = np.bincount(y_index, minlength=n_classes).astype(np.float64)
             present = counts > 0
             weights = np.ones(n_classes)
             weights[present] = y_index.size / (present.sum() * counts[present])
-            return weights
-        if isinstance(class_weight, dict):
-            return np.array([float(class_weight.get(c, 1.0)) for c in self.classes_.tolist()])
-        weights = np.asarray(class_weight, dtype=np.float64).ravel()
-        if weights.shape != (n_classes,) or np.any(weights < 0):
+        elif isinstance(class_weight, dict):
+            known = set(self.classes_.tolist())
+            unknown = [label for label in class_weight if label not in known]
+            if unknown:
+                raise ValueError(
+                    f"class_weight has labels the layer does not know: {unknown[:5]}; the "
+                    f"layer's classes are {self.classes_}."
+                )
+            weights = np.array([class_weight.get(c, 1.0) for c in self.classes_.tolist()])
+        else:
+            weights = np.asarray(class_weight).ravel()
+            if weights.shape != (n_classes,):
+                raise ValueError(
+                    f"class_weight must hold one weight per class ({n_classes}), got shape "
+                    f"{weights.shape}."
+                )
+        try:
+            weights = weights.astype(np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(f"class_weight must hold numbers, got {class_weight!r}.") from None
+        if not np.all(np.isfinite(weights)) or np.any(weights < 0):
             raise ValueError(
-                f"class_weight must hold {n_classes} non-negative weights, got shape "
-                f"{weights.shape}."
+                f"class_weight must be finite and non-negative, got {weights.tolist()} "
+                f"for classes {self.classes_.tolist()}."
+            )
+        if not np.any(weights[y_index] > 0):
+            raise ValueError(
+                "class_weight gives weight 0 to every class present in y, so the loss is "
+                "empty; give at least one of them a positive weight."
             )
         return weights
 
@@ -260,7 +298,7 @@ class ClassLayerClassifier(ClassifierMixin, BaseEstimator):
                 )
             if needs_training:
                 y_index = self._labels_to_index(y)
-        self.n_iter_ = 0
+        self.n_iter_, self.converged_ = 0, True
         if needs_training:
             coef, intercept = self._train(X, y_index, coef, intercept)
         self.coef_, self.intercept_ = coef, intercept
@@ -280,8 +318,29 @@ class ClassLayerClassifier(ClassifierMixin, BaseEstimator):
             )
         return index
 
+    def _lr_schedule(self) -> tuple[int | None, float | None]:
+        """``(step, gamma)`` of the Adam schedule, checked."""
+        if self.lr_schedule is None:
+            return None, None
+        schedule = tuple(self.lr_schedule)
+        valid = (
+            len(schedule) == 2
+            and isinstance(schedule[0], Integral)
+            and not isinstance(schedule[0], bool)
+            and schedule[0] >= 1
+            and isinstance(schedule[1], Real)
+            and 0 < schedule[1]
+        )
+        if not valid:
+            raise ValueError(
+                f"lr_schedule must be a pair (step, gamma): multiply the learning rate by "
+                f"gamma > 0 every step >= 1 epochs, e.g. (20, 1 / 3); got {self.lr_schedule!r}."
+            )
+        return int(schedule[0]), float(schedule[1])
+
     def _train(self, X, y_index, coef, intercept):
         weights = self._class_weights(y_index, coef.shape[0])
+        step, gamma = self._lr_schedule()
         if self.solver == "adam":
             from sklearn_ccafusion.nets._head import fit_linear_layer_adam
 
@@ -295,22 +354,24 @@ class ClassLayerClassifier(ClassifierMixin, BaseEstimator):
                 lr=self.learning_rate,
                 max_epochs=self.max_iter,
                 batch_size=self.batch_size,
-                lr_step_epochs=None if self.lr_schedule is None else self.lr_schedule[0],
-                lr_gamma=None if self.lr_schedule is None else self.lr_schedule[1],
+                lr_step_epochs=step,
+                lr_gamma=gamma,
                 device=self.device,
                 random_state=self.random_state,
             )
             return coef, intercept
-        coef, intercept, self.n_iter_ = fit_softmax_lbfgs(
-            X,
-            y_index,
-            coef,
-            intercept,
-            sample_weight=weights[y_index],
-            weight_decay=self.weight_decay,
-            tol=self.tol,
-            max_iter=self.max_iter,
-        )
+        threads = 1 if X.shape[0] * (X.shape[1] + 1) * coef.shape[0] < _PIN_BLAS_BELOW else None
+        with threadpool_limits(limits=threads, user_api="blas"):
+            coef, intercept, self.n_iter_, self.converged_ = _ARRAY_SOLVERS[self.solver](
+                X,
+                y_index,
+                coef,
+                intercept,
+                sample_weight=weights[y_index],
+                weight_decay=self.weight_decay,
+                tol=self.tol,
+                max_iter=self.max_iter,
+            )
         return coef, intercept
 
     def _logits(self, X: ArrayLike) -> NDArray:
