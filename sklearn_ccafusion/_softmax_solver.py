@@ -10,22 +10,25 @@ same minimiser, reached in far fewer iterations than plain L-BFGS:
   zero-mean rows, and the problem is solved exactly in the ``K - 1`` centred
   rows (an orthonormal basis ``U`` of the vectors orthogonal to ``1``). With no
   weight decay the mean row does not move (it cannot change the objective).
-- **Block-diagonal Hessian preconditioner.** The Hessian of the cross-entropy is
+- **Class-block Hessian preconditioner.** The Hessian of the cross-entropy is
   ``sum_i s_i (diag(p_i) - p_i p_i^T) (x) x_i x_i^T`` for the augmented features
   ``x_i = [features, 1]``; its class-diagonal blocks
-  ``B_k = sum_i s_i p_ik (1 - p_ik) x_i x_i^T`` (one ``p x p`` product each)
-  capture the scale and correlation of the features, which is what makes plain
-  L-BFGS slow on network features. ``sum_k u_k u_k^T (x) B_k + weight_decay * I``
-  in the centred coordinates is used as L-BFGS's initial inverse Hessian and
-  refreshed as the probabilities settle, so the curvature pairs stay valid.
+  ``B_k = sum_i s_i p_ik (1 - p_ik) x_i x_i^T`` capture the scale and
+  correlation of the features, which is what makes plain L-BFGS slow on network
+  features. The inverse of ``blockdiag(B_k + weight_decay * I)``, restricted to
+  the centred rows, is L-BFGS's initial inverse Hessian; it is rebuilt each time
+  the gradient has fallen a hundredfold, as the probabilities settle (the
+  curvature pairs stay valid: they live in the same coordinates). On planted
+  SHL-scale features its preconditioned Hessian has a condition number of 2 to 3
+  (the raw one: 1,700 to 4,100).
 - **Stopping rule a user can check.** The fit stops when the largest entry of the
   objective's gradient with respect to ``[W, b]`` is at most ``tol``, the gradient
   that :func:`softmax_objective` returns at the result.
 
 A dense Newton step was measured too: forming the full Hessian costs
 ``n * (K * (d + 1))^2`` operations, about 40 objective evaluations at 13,000 x 128
-with 8 classes, while this preconditioner costs ``K`` of those ``p x p`` products
-and brings the iteration count close to Newton's.
+with 8 classes, and Newton still needed 5 to 8 of them; the preconditioner costs
+``K`` products of ``p x p`` on at most 2,048 sampled rows.
 """
 
 from __future__ import annotations
@@ -34,8 +37,6 @@ import warnings
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import linalg
-from scipy.linalg import blas
 from sklearn.exceptions import ConvergenceWarning
 
 __all__ = ["fit_softmax_preconditioned"]
@@ -44,6 +45,7 @@ _MEMORY = 10  # curvature pairs kept by L-BFGS
 _ARMIJO = 1e-4  # sufficient decrease of the backtracking line search
 _REFRESH_DROP = 100.0  # rebuild the preconditioner once the gradient fell this much
 _ROUNDING = 64 * np.finfo(float).eps  # relative size of rounding in the loss
+_PRECONDITIONER_ROWS = 2048  # rows sampled for the preconditioner
 _BACKTRACKS = 30  # halvings before the line search gives up (rounding level)
 
 
@@ -55,67 +57,78 @@ def centred_basis(n_classes: int) -> NDArray:
 
 
 class _CentredSoftmax:
-    """The objective in class-centred coordinates ``phi`` (``[W, b] = U phi + 1 mean``)."""
+    """The objective in class-centred coordinates ``phi`` (``[W, b] = U phi + 1 mean``).
+
+    Samples run along the last axis (``K x n`` logits), so that the reductions
+    over the few classes are elementwise operations over long rows.
+    """
 
     def __init__(self, X, y_index, sample_weight, weight_decay, n_classes):
         n_samples = X.shape[0]
         self.features = np.empty((n_samples, X.shape[1] + 1))
         self.features[:, :-1] = X
         self.features[:, -1] = 1.0
+        self.features_t = np.ascontiguousarray(self.features.T)
         self.y_index = np.asarray(y_index, dtype=np.intp)
         self.share = np.asarray(sample_weight, dtype=np.float64) / np.sum(sample_weight)
         self.weight_decay = float(weight_decay)
         self.basis = centred_basis(n_classes)
         self.rows = np.arange(n_samples)
-        self._features32: NDArray | None = None
 
     def value_grad(self, phi: NDArray) -> tuple[float, NDArray, NDArray]:
-        """Objective, its gradient in ``phi`` and the class probabilities."""
-        logits = self.features @ np.ascontiguousarray((self.basis @ phi).T)
-        logits -= logits.max(axis=1, keepdims=True)
+        """Objective, its gradient in ``phi`` and the class probabilities (``K x n``)."""
+        logits = (self.basis @ phi) @ self.features_t
+        logits -= logits.max(axis=0)
         proba = np.exp(logits)
-        total = proba.sum(axis=1)
-        log_total = np.log(total)
-        picked = logits[self.rows, self.y_index] - log_total
+        total = proba.sum(axis=0)
+        picked = logits[self.y_index, self.rows] - np.log(total)
         loss = -float(self.share @ picked) + 0.5 * self.weight_decay * float(np.vdot(phi, phi))
-        proba /= total[:, None]
-        residual = proba * self.share[:, None]
-        residual[self.rows, self.y_index] -= self.share
-        gradient = self.basis.T @ (residual.T @ self.features) + self.weight_decay * phi
+        proba /= total
+        residual = proba * self.share
+        residual[self.y_index, self.rows] -= self.share
+        gradient = self.basis.T @ (residual @ self.features) + self.weight_decay * phi
         return loss, gradient, proba
 
-    def preconditioner(self, proba: NDArray) -> tuple | None:
-        """Cholesky factor of ``sum_k u_k u_k^T (x) B_k + weight_decay * I``.
+    def preconditioner(self, proba: NDArray) -> NDArray:
+        """Inverses of the class blocks ``B_k + weight_decay * I`` of the Hessian.
 
-        The blocks are formed in float32 (one symmetric rank-``n`` update each):
-        they only shape the steps, while the gradient and the stopping rule
-        stay float64.
+        Applied to a gradient in centred coordinates ``g`` as
+        ``U^T [(B_k + weight_decay I)^{-1} (U g)_k]_k``: the inverse of the
+        class-block-diagonal Hessian restricted to the centred rows. The blocks
+        come from a systematic sample of at most ``_PRECONDITIONER_ROWS`` rows
+        in float32: they only shape the steps, while the objective, its
+        gradient and the stopping rule stay exact float64.
         """
-        if self._features32 is None:
-            self._features32 = np.asfortranarray(self.features, dtype=np.float32)
-        n_classes, n_free = self.basis.shape
-        width = self.features.shape[1]
-        root = np.sqrt(self.share[:, None] * proba * (1.0 - proba)).astype(np.float32)
-        blocks = np.empty((n_classes, width, width))
-        for k in range(n_classes):
-            upper = blas.ssyrk(1.0, root[:, [k]] * self._features32, trans=1, lower=0)
-            blocks[k] = np.triu(upper) + np.triu(upper, 1).T
-        mixing = (self.basis[:, :, None] * self.basis[:, None, :]).reshape(n_classes, -1)
-        matrix = (mixing.T @ blocks.reshape(n_classes, -1)).reshape(n_free, n_free, width, width)
-        matrix = matrix.transpose(0, 2, 1, 3).reshape(n_free * width, n_free * width)
-        scale = max(float(np.trace(matrix)) / matrix.shape[0], np.finfo(float).tiny)
-        jitter = max(self.weight_decay, 1e-6 * scale)
+        n_samples, width = self.features.shape
+        stride = max(1, n_samples // _PRECONDITIONER_ROWS)
+        features = self.features[::stride].astype(np.float32)
+        share = self.share[::stride] * (self.share.sum() / self.share[::stride].sum())
+        sampled = proba[:, ::stride]
+        curvature = (share * sampled * (1.0 - sampled)).astype(np.float32)
+        blocks = np.stack([features.T @ (c[:, None] * features) for c in curvature])
+        blocks = blocks.astype(np.float64)
+        diagonal = np.einsum("kii->ki", blocks)
+        jitter = np.maximum(self.weight_decay, 1e-6 * diagonal.mean(axis=1) + 1e-300)
+        diagonal += jitter[:, None]
         for _ in range(10):  # singular features and no weight decay: a little more jitter
             try:
-                return linalg.cho_factor(
-                    matrix + jitter * np.eye(matrix.shape[0]), lower=True, check_finite=False
-                )
-            except linalg.LinAlgError:
-                jitter *= 100.0
-        return None
+                inverses = np.linalg.inv(blocks)
+                if np.all(np.isfinite(inverses)):
+                    return inverses
+            except np.linalg.LinAlgError:
+                pass
+            diagonal += 99.0 * jitter[:, None]
+            jitter *= 100.0
+        return np.broadcast_to(np.eye(width), blocks.shape) / np.maximum(jitter, 1.0)[:, None, None]
+
+    def precondition(self, inverses: NDArray, gradient: NDArray) -> NDArray:
+        """Apply the preconditioner to a flattened gradient in centred coordinates."""
+        full = self.basis @ gradient.reshape(self.basis.shape[1], -1)
+        solved = np.einsum("kij,kj->ki", inverses, full)
+        return (self.basis.T @ solved).ravel()
 
 
-def _two_loop(gradient, pairs, factor):
+def _two_loop(objective, gradient, pairs, inverses):
     """L-BFGS direction ``-H g`` with ``H_0`` the inverse preconditioner."""
     q = gradient.copy()
     alphas = []
@@ -123,7 +136,7 @@ def _two_loop(gradient, pairs, factor):
         alpha = rho * np.vdot(s, q)
         q -= alpha * y
         alphas.append(alpha)
-    r = q if factor is None else linalg.cho_solve(factor, q, check_finite=False)
+    r = objective.precondition(inverses, q)
     for (s, y, rho), alpha in zip(pairs, reversed(alphas)):
         beta = rho * np.vdot(y, r)
         r += (alpha - beta) * s
@@ -193,17 +206,17 @@ def fit_softmax_preconditioned(
 
     loss, gradient, proba = objective.value_grad(phi.reshape(shape))
     gradient = gradient.ravel()
-    factor = objective.preconditioner(proba)
+    inverses = objective.preconditioner(proba)
     largest = np.abs(basis @ gradient.reshape(shape)).max()
     at_refresh = largest
     pairs: list[tuple[NDArray, NDArray, float]] = []
     n_iter, stalled = 0, False
     while largest > tol and n_iter < max_iter:
-        direction = _two_loop(gradient, pairs, factor)
+        direction = _two_loop(objective, gradient, pairs, inverses)
         slope = float(np.vdot(gradient, direction))
         if not slope < 0:  # lost descent (rounding): restart from the preconditioned gradient
             pairs.clear()
-            direction = _two_loop(gradient, pairs, factor)
+            direction = _two_loop(objective, gradient, pairs, inverses)
             slope = float(np.vdot(gradient, direction))
         step = 1.0
         for _ in range(_BACKTRACKS):
@@ -230,7 +243,7 @@ def fit_softmax_preconditioned(
         largest = np.abs(basis @ gradient.reshape(shape)).max()
         n_iter += 1
         if largest > tol and largest * _REFRESH_DROP < at_refresh:
-            factor, at_refresh = objective.preconditioner(proba), largest
+            inverses, at_refresh = objective.preconditioner(proba), largest
     converged = bool(largest <= tol)
     if not converged and max_iter > 0:
         reason = (
