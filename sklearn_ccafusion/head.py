@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from numbers import Integral, Real
 
 import numpy as np
@@ -23,9 +24,11 @@ _ARRAY_SOLVERS = {
     "preconditioned-lbfgs": fit_softmax_preconditioned,
     "lbfgs": fit_softmax_lbfgs,
 }
-# below this many multiply-adds per objective evaluation (n_samples x width x classes),
-# BLAS threads only contend: one evaluation of 13,000 x 129 x 8 is slower on 2 threads
-_PIN_BLAS_BELOW = 2e8
+# BLAS threads only contend on the layer's skinny products: one objective evaluation of
+# 13,000 x 129 x 8 is slower on 2 threads than on 1; the layer pins BLAS to one thread
+# between these many multiply-adds per evaluation (n_samples x (width + 1) x classes),
+# below which pinning would cost more than the fit
+_PIN_BLAS = (1e5, 2e8)
 
 
 class ClassLayerClassifier(ClassifierMixin, BaseEstimator):
@@ -360,8 +363,9 @@ class ClassLayerClassifier(ClassifierMixin, BaseEstimator):
                 random_state=self.random_state,
             )
             return coef, intercept
-        threads = 1 if X.shape[0] * (X.shape[1] + 1) * coef.shape[0] < _PIN_BLAS_BELOW else None
-        with threadpool_limits(limits=threads, user_api="blas"):
+        work = X.shape[0] * (X.shape[1] + 1) * coef.shape[0]
+        pin = _PIN_BLAS[0] <= work < _PIN_BLAS[1]
+        with threadpool_limits(limits=1, user_api="blas") if pin else nullcontext():
             coef, intercept, self.n_iter_, self.converged_ = _ARRAY_SOLVERS[self.solver](
                 X,
                 y_index,
