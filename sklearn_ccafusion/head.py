@@ -26,9 +26,11 @@ _ARRAY_SOLVERS = {
 }
 # BLAS threads only contend on the layer's skinny products: one objective evaluation of
 # 13,000 x 129 x 8 is slower on 2 threads than on 1; the layer pins BLAS to one thread
-# between these many multiply-adds per evaluation (n_samples x (width + 1) x classes),
-# below which pinning would cost more than the fit
-_PIN_BLAS = (1e5, 2e8)
+# between these many multiply-adds per evaluation (n_samples x (width + 1) x classes).
+# Below, pinning (a few milliseconds: threadpoolctl scans the loaded libraries) would
+# cost more than the threads could, and callers running many small fits (the subspace
+# study) pin once around all of them.
+_PIN_BLAS = (2e6, 2e8)
 
 
 class ClassLayerClassifier(ClassifierMixin, BaseEstimator):

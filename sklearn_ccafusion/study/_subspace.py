@@ -19,7 +19,7 @@ from joblib import Parallel, delayed
 from numpy.typing import ArrayLike, NDArray
 from scipy import linalg
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import accuracy_score, f1_score
+from sklearn.metrics import f1_score
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
@@ -44,7 +44,7 @@ RANDOM_METHODS = ("cca_random", "random_selection", "random_projection")
 CCA_METHODS = ("cca_highest", "cca_random", "cca_lowest")
 
 _METRICS = {
-    "accuracy": accuracy_score,
+    "accuracy": lambda y, p: np.mean(y == p),  # accuracy_score, without its checks
     "f1_macro": lambda y, p: f1_score(y, p, average="macro"),
 }
 _HEADS = ("original", "retrained")
