@@ -206,8 +206,8 @@ def fit_softmax_preconditioned(
 
     loss, gradient, proba = objective.value_grad(phi.reshape(shape))
     gradient = gradient.ravel()
-    inverses = objective.preconditioner(proba)
     largest = np.abs(basis @ gradient.reshape(shape)).max()
+    inverses = objective.preconditioner(proba) if largest > tol else None
     at_refresh = largest
     pairs: list[tuple[NDArray, NDArray, float]] = []
     n_iter, stalled = 0, False

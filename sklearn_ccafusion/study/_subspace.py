@@ -203,8 +203,9 @@ def subspace_study(
     is fitted once on the training features, and the validation features
     projected on its first ``n`` coordinates are classified by the network's own
     layer (``"original"``) and by a layer retrained on the projected training
-    features (``"retrained"``, warm-started from the trained layer, the exact
-    minimiser of the training objective, as :class:`ClassLayerClassifier`). The
+    features (``"retrained"``: the exact minimiser of the training objective,
+    as :class:`ClassLayerClassifier`, warm-started from the layer retrained at
+    the previous dimension, the first from the trained layer). The
     retraining uses the projected TRAINING features, as the original study's
     code and its section 4.1 (one sentence of its section 4.2 says validation).
 
