@@ -1,4 +1,4 @@
-"""The classification layer's training objective, its gradient and an L-BFGS fit.
+"""The classification layer's training objective, its gradient and a plain L-BFGS fit.
 
 The objective is exactly the one a network's last layer is trained with in the
 original study: the class-weighted MEAN cross-entropy (torch's
@@ -83,16 +83,23 @@ def fit_softmax_lbfgs(
     weight_decay: float,
     tol: float,
     max_iter: int,
-) -> tuple[NDArray, NDArray, int]:
-    """Minimise :func:`softmax_objective` by L-BFGS, warm-started from ``coef, intercept``.
+) -> tuple[NDArray, NDArray, int, bool]:
+    """Minimise :func:`softmax_objective` by scipy's plain L-BFGS, warm-started.
+
+    The reference solver: no preconditioning, so it needs many iterations on
+    features of unequal scales (see :mod:`sklearn_ccafusion._softmax_solver`).
 
     Returns
     -------
     coef : ndarray of shape (n_classes, n_features)
     intercept : ndarray of shape (n_classes,)
     n_iter : int
-        Iterations used; a :class:`~sklearn.exceptions.ConvergenceWarning` is
-        issued when ``max_iter`` stopped the optimiser.
+        Iterations used.
+    converged : bool
+        Whether scipy's stopping test (largest projected gradient entry below
+        ``tol``, or no more progress) ended the fit; a
+        :class:`~sklearn.exceptions.ConvergenceWarning` is issued when
+        ``max_iter`` did.
     """
     n_classes, n_features = coef.shape
     X = np.asarray(X, dtype=np.float64)
@@ -105,7 +112,8 @@ def fit_softmax_lbfgs(
         method="L-BFGS-B",
         options={"maxiter": max_iter, "gtol": tol, "ftol": 64 * np.finfo(float).eps},
     )
-    if result.status == 1 and max_iter > 0:
+    converged = result.status != 1
+    if not converged:
         warnings.warn(
             f"L-BFGS stopped after max_iter={max_iter} iterations before reaching tol={tol}; "
             "increase max_iter.",
@@ -114,4 +122,4 @@ def fit_softmax_lbfgs(
         )
     params = result.x
     coef = params[: n_classes * n_features].reshape(n_classes, n_features)
-    return coef, params[n_classes * n_features :], int(result.nit)
+    return coef, params[n_classes * n_features :], int(result.nit), converged
