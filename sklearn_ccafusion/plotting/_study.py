@@ -1,39 +1,19 @@
-"""Figures of the study: tidy DataFrame in, matplotlib Figure out.
-
-The figures are built on :class:`matplotlib.figure.Figure` directly (no pyplot
-state), so they render headless and in parallel. Each method keeps one colour
-across every figure.
-"""
+"""Figures of the subspace study: score against subspace dimension, per sensor and per
+CCA partner (the paper's figures 4 and 5). Each method keeps one colour in both."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from sklearn_ccafusion._plot_fusion import plot_fusion
-from sklearn_ccafusion._plot_layers import plot_layer_depth, plot_layer_similarity
 from sklearn_ccafusion._validation import check_results_table
 from sklearn_ccafusion.study import summarize_study
 
-__all__ = [
-    "METHOD_COLORS",
-    "plot_cross_sensor",
-    "plot_fusion",
-    "plot_layer_depth",
-    "plot_layer_similarity",
-    "plot_subspace_study",
-    "save_figure",
-]
-
-
-def __dir__() -> list[str]:
-    """Public names only: what ``from module import *`` gives."""
-    return sorted(__all__)
+__all__ = ["METHOD_COLORS", "plot_cross_sensor", "plot_subspace_study"]
 
 #: One colour per subspace-selection method, shared by every figure.
 METHOD_COLORS = {
@@ -221,40 +201,3 @@ def plot_cross_sensor(results: pd.DataFrame, *, n_classes: int | None = None) ->
                 ax.set_xlabel("subspace dimension n")
     _legend(figure, axes[0, 0], width)
     return figure
-
-
-def save_figure(figure: Figure, path: str | Path, data: pd.DataFrame | None = None) -> Path:
-    """Save a figure as PNG, and the numbers it shows as CSV beside it.
-
-    Parameters
-    ----------
-    figure : matplotlib.figure.Figure
-    path : str or Path
-        Target ``.png`` file; the CSV gets the same name with ``.csv``.
-    data : pandas.DataFrame or None
-        The numbers to save next to the figure.
-
-    Returns
-    -------
-    path : Path
-        The PNG written.
-
-    Examples
-    --------
-    >>> import pathlib, tempfile
-    >>> import pandas as pd
-    >>> from matplotlib.figure import Figure
-    >>> from sklearn_ccafusion.plotting import save_figure
-    >>> figure = Figure()
-    >>> _ = figure.subplots().plot([1, 2], [0.5, 0.9])
-    >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> path = save_figure(figure, folder / "curve", data=pd.DataFrame({"n": [1, 2]}))
-    >>> path.name, path.with_suffix(".csv").exists()
-    ('curve.png', True)
-    """
-    path = Path(path).with_suffix(".png")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=120)
-    if data is not None:
-        data.to_csv(path.with_suffix(".csv"), index=False)
-    return path
