@@ -203,7 +203,18 @@ class SensorNetClassifier(NeuralNetClassifier):
 
     # ------------------------------------------------------------------ params
     def set_params(self, **kwargs: Any) -> SensorNetClassifier:
-        """Set parameters (skorch's ``set_params``; ``device="auto"`` is resolved)."""
+        """Set parameters (skorch's ``set_params``; ``device="auto"`` is resolved).
+
+        Parameters
+        ----------
+        **kwargs
+            Parameters by name, a module's, optimizer's or callback's as
+            ``module__<name>``, ``optimizer__<name>``, ``callbacks__<name>__<param>``.
+
+        Returns
+        -------
+        self : SensorNetClassifier
+        """
         if "device" in kwargs:
             kwargs["device"] = resolve_device(kwargs["device"])
         return super().set_params(**kwargs)
@@ -307,6 +318,18 @@ class SensorNetClassifier(NeuralNetClassifier):
         The training randomness is seeded from ``random_state`` and the number of
         epochs already done, so repeated calls do not replay the same batches.
 
+        Parameters
+        ----------
+        X : array-like, tensor or Dataset of shape (n_samples, ...)
+            Inputs of the module.
+        y : array-like of shape (n_samples,) or None, default=None
+            Labels (``None`` when ``X`` is a Dataset that yields them).
+        classes : array-like or None, default=None
+            Ignored (scikit-learn's signature): the labels come from the ``classes``
+            parameter, or from the first call's ``y``.
+        **fit_params
+            Passed to the module's ``forward`` and to ``train_split``.
+
         Returns
         -------
         self : SensorNetClassifier
@@ -319,7 +342,15 @@ class SensorNetClassifier(NeuralNetClassifier):
             return super().partial_fit(X, y, classes=classes, **fit_params)
 
     def check_data(self, X: Any, y: Any = None) -> None:
-        """skorch's check; the classes of the first ``fit`` are kept by ``partial_fit``."""
+        """skorch's check; the classes of the first ``fit`` are kept by ``partial_fit``.
+
+        Parameters
+        ----------
+        X : array-like, tensor or Dataset of shape (n_samples, ...)
+            Inputs of the module.
+        y : array-like of shape (n_samples,) or None, default=None
+            Labels.
+        """
         known = self.__dict__.get("classes_inferred_")
         super().check_data(X, y)
         if known is not None:
@@ -342,6 +373,17 @@ class SensorNetClassifier(NeuralNetClassifier):
         """In-memory ``X`` as float32 (``y`` as class indices) tensors, on the device.
 
         A ``Dataset`` passes through; a custom ``dataset`` parameter gets skorch's path.
+
+        Parameters
+        ----------
+        X : array-like, tensor or Dataset of shape (n_samples, ...)
+            Inputs of the module.
+        y : array-like of shape (n_samples,) or None, default=None
+            Labels, encoded as indices into ``classes_``.
+
+        Returns
+        -------
+        dataset : Dataset
         """
         if is_dataset(X) or self.dataset is not SkorchDataset:
             return super().get_dataset(X, y)
@@ -363,6 +405,18 @@ class SensorNetClassifier(NeuralNetClassifier):
 
         Training batches are shuffled by default (``iterator_train__shuffle``), with
         a generator seeded from ``random_state`` and the epochs done.
+
+        Parameters
+        ----------
+        dataset : Dataset
+            What :meth:`get_dataset` returned.
+        training : bool, default=False
+            Training batches (``iterator_train__*`` parameters, shuffled) or
+            evaluation ones (``iterator_valid__*``).
+
+        Returns
+        -------
+        batches : iterable of (X, y) batches
         """
         prefix = "iterator_train" if training else "iterator_valid"
         iterator = getattr(self, prefix)
@@ -392,7 +446,20 @@ class SensorNetClassifier(NeuralNetClassifier):
         return x
 
     def infer(self, x: Any, **fit_params: Any) -> torch.Tensor:
-        """Forward pass of a batch: device, dtype, memory format, augmentation, autocast."""
+        """Forward pass of a batch: device, dtype, memory format, augmentation, autocast.
+
+        Parameters
+        ----------
+        x : tensor or dict of tensors
+            One batch of inputs.
+        **fit_params
+            Passed to the module's ``forward``.
+
+        Returns
+        -------
+        y_pred : tensor of shape (batch, n_classes)
+            Logits; float32 (float64 for a float64 module) outside training.
+        """
         x = self._prepare_input(x)
         training = unwrap_module(self.module_).training
         if training and self.augment is not None:
@@ -408,7 +475,23 @@ class SensorNetClassifier(NeuralNetClassifier):
     def get_loss(
         self, y_pred: torch.Tensor, y_true: Any, X: Any = None, training: bool = False
     ) -> torch.Tensor:
-        """Criterion on float32 logits (float64 for a float64 module) and int64 class indices."""
+        """Criterion on float32 logits (float64 for a float64 module) and int64 class indices.
+
+        Parameters
+        ----------
+        y_pred : tensor of shape (batch, n_classes)
+            Logits of the batch.
+        y_true : tensor of shape (batch,)
+            Class indices of the batch.
+        X : tensor or None, default=None
+            The batch's inputs (unused by the criterion).
+        training : bool, default=False
+            Whether the loss is for a training step.
+
+        Returns
+        -------
+        loss : tensor of shape ()
+        """
         y_true = to_tensor(y_true, device=self.device)
         if torch.is_tensor(y_true) and not y_true.is_floating_point():
             y_true = y_true.long()
@@ -450,6 +533,11 @@ class SensorNetClassifier(NeuralNetClassifier):
     def decision_function(self, X: ArrayLike) -> NDArray[np.float32]:
         """Logits of the module (eval mode), columns in ``classes_`` order.
 
+        Parameters
+        ----------
+        X : array-like, tensor or Dataset of shape (n_samples, ...)
+            Inputs of the module.
+
         Returns
         -------
         logits : ndarray of shape (n_samples, n_classes), float32
@@ -458,6 +546,11 @@ class SensorNetClassifier(NeuralNetClassifier):
 
     def predict(self, X: ArrayLike) -> NDArray:
         """Class labels (``classes_``) of the highest logits.
+
+        Parameters
+        ----------
+        X : array-like, tensor or Dataset of shape (n_samples, ...)
+            Inputs of the module.
 
         Returns
         -------
