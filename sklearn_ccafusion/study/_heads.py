@@ -28,11 +28,17 @@ HEADS = ("original", "retrained")
 
 
 class HeadPrediction(NamedTuple):
-    """One head's validation predictions, with its solver's iterations and convergence."""
+    """One head's validation predictions, with its solver's iterations and convergence.
+
+    ``coef`` and ``intercept``: the retrained layer in the features' coordinates (a
+    warm start for the next dimension); ``None`` for the original head.
+    """
 
     predicted: NDArray
-    n_iter: int
-    converged: bool
+    n_iter: int = 0
+    converged: bool = True
+    coef: NDArray | None = None
+    intercept: NDArray | None = None
 
 
 def check_heads(heads: Sequence[str]) -> None:
@@ -63,24 +69,26 @@ def _retrained_prediction(
     projected_validation: NDArray,
     y_train: NDArray,
     head_params: Mapping,
+    start: tuple[NDArray, NDArray] | None,
 ) -> HeadPrediction:
     """The layer retrained on the projected training features, in their span's coordinates.
 
     A ``ConvergenceWarning`` of the retraining is recorded in ``converged``, not shown.
     """
-    train = projector._project(network.train, n)
-    coef, validation = network.coef, projected_validation
+    coef, intercept = (network.coef, network.intercept) if start is None else start
+    train, validation = projector._project(network.train, n), projected_validation
     span = span_basis(projector, n)
     if span is not None:
         train, validation, coef = train @ span, validation @ span, coef @ span
-    layer = ClassLayerClassifier(
-        coef, network.intercept, network.classes, retrain=True, **head_params
-    )
+    layer = ClassLayerClassifier(coef, intercept, network.classes, retrain=True, **head_params)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
         layer.fit(train, y_train)
     converged = not any(issubclass(w.category, ConvergenceWarning) for w in caught)
-    return HeadPrediction(layer.predict(validation), layer.n_iter_, converged)
+    full_coef = layer.coef_ if span is None else layer.coef_ @ span.T
+    return HeadPrediction(
+        layer.predict(validation), layer.n_iter_, converged, full_coef, layer.intercept_
+    )
 
 
 def predict_heads(
@@ -90,10 +98,13 @@ def predict_heads(
     heads: Sequence[str],
     y_train: NDArray,
     head_params: Mapping,
+    start: tuple[NDArray, NDArray] | None = None,
 ) -> dict[str, HeadPrediction]:
     """Each head's predictions of ``network``'s validation features projected on ``n`` dims.
 
-    ``projector`` is fitted with ``network``'s training features as its first view.
+    ``projector`` is fitted with ``network``'s training features as its first view. The
+    retrained head starts from ``start`` (a layer's ``coef, intercept`` in the features'
+    coordinates, e.g. a previous dimension's), by default from the network's own layer.
     """
     check_heads(heads)
     projected_validation = projector._project(network.validation, n)
@@ -102,9 +113,9 @@ def predict_heads(
         if head == "original":
             layer = ClassLayerClassifier(network.coef, network.intercept, network.classes)
             layer.fit(projected_validation[:1])
-            predictions[head] = HeadPrediction(layer.predict(projected_validation), 0, True)
+            predictions[head] = HeadPrediction(layer.predict(projected_validation))
         else:
             predictions[head] = _retrained_prediction(
-                projector, network, n, projected_validation, y_train, head_params
+                projector, network, n, projected_validation, y_train, head_params, start
             )
     return predictions

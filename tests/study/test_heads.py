@@ -82,3 +82,20 @@ def test_heads_match_the_layers_applied_by_hand():
     np.testing.assert_array_equal(got["retrained"].predicted, retrained.predict(projected_val))
     assert got["original"].n_iter == 0 and got["retrained"].n_iter > 0
     assert got["retrained"].converged
+
+
+def test_retrained_head_started_from_its_own_solution_stays_there():
+    # the retrained layer, in the features' coordinates, is the minimiser: starting the
+    # next retraining there gives the same predictions, in fewer iterations
+    network, partner = _net(3), _net(4)
+    stacked = np.hstack([network.train, partner.train])
+    projector = SubspaceProjector("cca_highest", view_sizes=(6, 6)).fit(stacked)
+    params = {"tol": 1e-8}
+    first = predict_heads(projector, network, 3, ("retrained",), Y[:160], params)["retrained"]
+    assert first.coef.shape == network.coef.shape and first.intercept.shape == (3,)
+    again = predict_heads(
+        projector, network, 3, ("retrained",), Y[:160], params, start=(first.coef, first.intercept)
+    )["retrained"]
+    np.testing.assert_array_equal(again.predicted, first.predicted)
+    np.testing.assert_allclose(again.coef, first.coef, atol=1e-5)
+    assert again.n_iter < first.n_iter
