@@ -3,8 +3,8 @@
 skorch has no transformer for a network's penultimate features (its issues #482 and
 #705 ask for one). This subclass of :class:`skorch.NeuralNetClassifier` adds it,
 plus the final layer as numpy arrays, through skorch's own hooks (``get_dataset``,
-``get_iterator``, ``infer``, ``get_loss``, ``initialize_module``,
-``initialize_criterion``); skorch's ``fit_loop`` is not forked.
+``get_iterator``, ``infer``, ``get_loss``, in ``_data_hooks.py``;
+``initialize_module``, ``initialize_criterion``); skorch's ``fit_loop`` is not forked.
 """
 
 from __future__ import annotations
@@ -15,14 +15,13 @@ import numpy as np
 import torch
 from numpy.typing import ArrayLike, NDArray
 from skorch import NeuralNetClassifier
-from skorch.dataset import Dataset as SkorchDataset
 from skorch.dataset import unpack_data
-from skorch.utils import is_dataset, to_tensor
-from torch.utils.data import DataLoader
 
-from ._data import ArrayDataset, TensorBatches, as_float_tensor, tensors_of
+from ._data_hooks import TensorDataHooks
 from ._device import (
     AUTO_BF16_MIN_SAMPLES,
+    SEED_INIT,
+    SEED_TRAIN,
     autocast,
     derive_seed,
     device_type,
@@ -33,19 +32,16 @@ from ._device import (
     seeded,
     unwrap_module,
 )
-from ._targets import class_weight_array, default_callbacks, encode_targets
+from ._targets import class_weight_array, default_callbacks
 
 __all__ = ["SensorNetClassifier"]
-
-# Purposes of the seeds derived from ``random_state`` (see ``derive_seed``).
-_INIT, _TRAIN, _SHUFFLE = 0, 1, 2
 
 
 def _has_conv(module: torch.nn.Module) -> bool:
     return any(isinstance(m, torch.nn.modules.conv._ConvNd) for m in module.modules())
 
 
-class SensorNetClassifier(NeuralNetClassifier):
+class SensorNetClassifier(TensorDataHooks, NeuralNetClassifier):
     """skorch classifier of a torch module, whose ``transform`` returns penultimate features.
 
     The module follows the package's convention: ``module.features(x)`` returns the
@@ -249,7 +245,7 @@ class SensorNetClassifier(NeuralNetClassifier):
     def initialize_module(self) -> SensorNetClassifier:
         """Build the module under the seed drawn from ``random_state``; check its convention."""
         self.seed_ = draw_seed(self.random_state)
-        with seeded(self._seed(_INIT)):
+        with seeded(self._seed(SEED_INIT)):
             super().initialize_module()
         module = unwrap_module(self.module_)
         if not callable(getattr(module, "features", None)) or not isinstance(
@@ -338,7 +334,7 @@ class SensorNetClassifier(NeuralNetClassifier):
             self._compute_class_weight(y)
             self.initialize()
         n_done = len(self.history)
-        with seeded(self._seed(_TRAIN, n_done), self.device):
+        with seeded(self._seed(SEED_TRAIN, n_done), self.device):
             return super().partial_fit(X, y, classes=classes, **fit_params)
 
     def check_data(self, X: Any, y: Any = None) -> None:
@@ -364,140 +360,6 @@ class SensorNetClassifier(NeuralNetClassifier):
                 f"({self.classes_!r}); set module__n_classes={len(self.classes_)} or pass "
                 "classes= with every label."
             )
-
-    # ------------------------------------------------------------- data paths
-    def _data_device(self) -> str | torch.device | None:
-        return self.device if self.data_on_device else None
-
-    def get_dataset(self, X: Any, y: Any = None) -> Any:
-        """In-memory ``X`` as float32 (``y`` as class indices) tensors, on the device.
-
-        A ``Dataset`` passes through; a custom ``dataset`` parameter gets skorch's path.
-
-        Parameters
-        ----------
-        X : array-like, tensor or Dataset of shape (n_samples, ...)
-            Inputs of the module.
-        y : array-like of shape (n_samples,) or None, default=None
-            Labels, encoded as indices into ``classes_``.
-
-        Returns
-        -------
-        dataset : Dataset
-        """
-        if is_dataset(X) or self.dataset is not SkorchDataset:
-            return super().get_dataset(X, y)
-        Xt = as_float_tensor(X)
-        if Xt.ndim == 4 and self._use_channels_last():
-            Xt = Xt.contiguous(memory_format=torch.channels_last)
-        yt = None
-        if y is not None:
-            self._check_n_outputs()
-            yt = torch.from_numpy(encode_targets(y, self.classes_))
-        device = self._data_device()
-        if device is not None:
-            Xt = Xt.to(device)
-            yt = None if yt is None else yt.to(device)
-        return ArrayDataset(Xt, yt)
-
-    def get_iterator(self, dataset: Any, training: bool = False) -> Any:
-        """Batches: ``TensorBatches`` for in-memory data, else skorch's ``DataLoader``.
-
-        Training batches are shuffled by default (``iterator_train__shuffle``), with
-        a generator seeded from ``random_state`` and the epochs done.
-
-        Parameters
-        ----------
-        dataset : Dataset
-            What :meth:`get_dataset` returned.
-        training : bool, default=False
-            Training batches (``iterator_train__*`` parameters, shuffled) or
-            evaluation ones (``iterator_valid__*``).
-
-        Returns
-        -------
-        batches : iterable of (X, y) batches
-        """
-        prefix = "iterator_train" if training else "iterator_valid"
-        iterator = getattr(self, prefix)
-        kwargs = self.get_params_for(prefix)
-        kwargs.setdefault("batch_size", self.batch_size)
-        if kwargs["batch_size"] == -1:
-            kwargs["batch_size"] = len(dataset)
-        if training:
-            kwargs.setdefault("shuffle", True)
-            seed = self._seed(_SHUFFLE, len(self.history))
-            if kwargs["shuffle"] and seed is not None and "generator" not in kwargs:
-                kwargs["generator"] = torch.Generator().manual_seed(seed)
-        if iterator is DataLoader and self.data_on_device and tensors_of(dataset) is not None:
-            allowed = {"batch_size", "shuffle", "generator", "drop_last"}
-            iterator = TensorBatches
-            kwargs = {k: v for k, v in kwargs.items() if k in allowed}
-        return iterator(dataset, **kwargs)
-
-    def _prepare_input(self, x: Any) -> Any:
-        x = to_tensor(x, device=self.device)
-        if torch.is_tensor(x):
-            dtype = float_dtype(unwrap_module(self.module_))
-            if x.dtype in (torch.float32, torch.float64) and x.dtype != dtype:
-                x = x.to(dtype)
-            if x.ndim == 4 and self._use_channels_last():
-                x = x.contiguous(memory_format=torch.channels_last)
-        return x
-
-    def infer(self, x: Any, **fit_params: Any) -> torch.Tensor:
-        """Forward pass of a batch: device, dtype, memory format, augmentation, autocast.
-
-        Parameters
-        ----------
-        x : tensor or dict of tensors
-            One batch of inputs.
-        **fit_params
-            Passed to the module's ``forward``.
-
-        Returns
-        -------
-        y_pred : tensor of shape (batch, n_classes)
-            Logits; float32 (float64 for a float64 module) outside training.
-        """
-        x = self._prepare_input(x)
-        training = unwrap_module(self.module_).training
-        if training and self.augment is not None:
-            x = self.augment(x)
-        amp_train, amp_infer = self._amp()
-        with autocast(amp_train if training else amp_infer, self.device):
-            if isinstance(x, dict):
-                y_pred = self.module_(**self._merge_x_and_fit_params(x, fit_params))
-            else:
-                y_pred = self.module_(x, **fit_params)
-        return y_pred if training else y_pred.float()
-
-    def get_loss(
-        self, y_pred: torch.Tensor, y_true: Any, X: Any = None, training: bool = False
-    ) -> torch.Tensor:
-        """Criterion on float32 logits (float64 for a float64 module) and int64 class indices.
-
-        Parameters
-        ----------
-        y_pred : tensor of shape (batch, n_classes)
-            Logits of the batch.
-        y_true : tensor of shape (batch,)
-            Class indices of the batch.
-        X : tensor or None, default=None
-            The batch's inputs (unused by the criterion).
-        training : bool, default=False
-            Whether the loss is for a training step.
-
-        Returns
-        -------
-        loss : tensor of shape ()
-        """
-        y_true = to_tensor(y_true, device=self.device)
-        if torch.is_tensor(y_true) and not y_true.is_floating_point():
-            y_true = y_true.long()
-        if y_pred.dtype != torch.float64:
-            y_pred = y_pred.float()  # bf16 autocast logits
-        return super().get_loss(y_pred, y_true, X=X, training=training)
 
     # --------------------------------------------------------------- outputs
     def _run_batches(self, X: Any, fn: Any) -> NDArray[np.float32]:
