@@ -45,13 +45,13 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
-from sklearn_ccafusion._plot_fusion import plot_fusion
 from sklearn_ccafusion.fusion import (
     CCASumFusion,
     KernelELMClassifier,
     LogitAverageFusion,
     make_nystroem_kelm,
 )
+from sklearn_ccafusion.plotting import plot_fusion
 from sklearn_ccafusion.study import fusion_study, make_planted_features
 
 N_CLASSES = 8

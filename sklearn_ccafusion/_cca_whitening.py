@@ -37,7 +37,7 @@ import numpy as np
 from numpy.typing import NDArray
 from sklearn.base import clone
 
-from sklearn_ccafusion._linalg import Moments
+from sklearn_ccafusion._moments import Moments
 from sklearn_ccafusion.whitening import PCAWhitener
 
 __all__ = [

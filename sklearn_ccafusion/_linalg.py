@@ -1,16 +1,14 @@
 """Pure linear-algebra functions behind every estimator of the package.
 
-The pipeline is: accumulate moments (count, mean, centred second moments) in one
-pass over the rows, merge them across batches (Chan et al. pairwise update), turn
-each view's covariance into a rank-revealing whitening basis (``eigh``, with
-scikit-learn PCA's component-selection rule), then take the SVD of the whitened
-cross-covariance. ``fit`` and ``partial_fit`` go through exactly the same
-functions, so streaming CCA is exact.
+The pipeline is: accumulate moments in one pass over the rows
+(:mod:`sklearn_ccafusion._moments`), turn each view's covariance into a
+rank-revealing whitening basis (``eigh``, with scikit-learn PCA's
+component-selection rule), then take the SVD of the whitened cross-covariance.
+``fit`` and ``partial_fit`` go through exactly the same functions, so streaming
+CCA is exact.
 
 References
 ----------
-Chan, Golub and LeVeque (1979), "Updating formulae and a pairwise algorithm for
-computing sample variances".
 Hotelling (1936), "Relations between two sets of variates".
 """
 
@@ -22,192 +20,24 @@ from numbers import Integral, Real
 import numpy as np
 from numpy.typing import NDArray
 
+from sklearn_ccafusion._moments import _CHUNK_ENTRIES
+
 __all__ = [
     "CanonicalBasis",
-    "Moments",
     "WhiteningBasis",
     "canonical_basis",
-    "compute_moments",
     "correlations_need_data",
-    "covariance",
-    "merge_moments",
-    "rounding_variance",
     "select_n_components",
     "shrink_covariance",
     "variate_correlations",
     "whitening_basis",
 ]
 
-# Rows per chunk aim at this many float64 entries (8 MiB), so the centred copy of
-# a chunk stays small beside the input while BLAS still works on large blocks.
-_CHUNK_ENTRIES = 1 << 20
-# The uncentred Gram product is used only when every column's squared mean is at
-# most this many times its variance, so the centring cancels few digits.
-_CANCELLATION_LIMIT = 100.0
 _EPS64 = float(np.finfo(np.float64).eps)
 # Canonical correlations read off the moments are accurate to about eps(float64)
 # times the condition number of the retained covariances; above this error, the
 # estimators recompute them from the training variates when they have the data.
 _CORRELATION_TOLERANCE = 1e-9
-
-
-@dataclass(frozen=True)
-class Moments:
-    """Sufficient statistics of a batch of rows, mergeable across batches.
-
-    Attributes
-    ----------
-    count : int
-        Number of rows.
-    mean : ndarray of shape (n_features,), float64
-        Column means.
-    m2 : ndarray of shape (n_features, n_features), float64
-        Centred second moments ``sum_i (x_i - mean)(x_i - mean)^T``.
-    eps : float
-        Machine epsilon of the rows' dtype (the least precise batch's): the data's
-        own precision, which bounds what its covariance can resolve.
-    """
-
-    count: int
-    mean: NDArray[np.float64]
-    m2: NDArray[np.float64]
-    eps: float = float(np.finfo(np.float64).eps)
-
-
-def _chunk_rows(n_samples: int, n_features: int) -> int:
-    """Rows per chunk: a bounded copy, yet at least half as many rows as columns."""
-    rows = max(_CHUNK_ENTRIES // max(n_features, 1), n_features // 2, 64)
-    return int(min(rows, n_samples))
-
-
-def _eps_of(dtype) -> float:
-    """Machine epsilon of a floating dtype (float64's for any other)."""
-    dtype = np.dtype(dtype)
-    return float(np.finfo(dtype).eps) if np.issubdtype(dtype, np.floating) else _EPS64
-
-
-def _shifted_moments(X: NDArray, shift: NDArray | None) -> Moments:
-    """Moments from chunks shifted into a small float64 buffer (stable for any mean)."""
-    n_samples, n_features = X.shape
-    step = _chunk_rows(n_samples, n_features)
-    if shift is None:
-        shift = X[:step].mean(axis=0, dtype=np.float64)
-    gram = np.zeros((n_features, n_features))
-    sums = np.zeros(n_features)
-    buffer = np.empty((step, n_features))
-    for start in range(0, n_samples, step):
-        block = X[start : start + step]
-        centred = buffer[: block.shape[0]]
-        np.subtract(block, shift, out=centred)
-        sums += centred.sum(axis=0)
-        gram += centred.T @ centred
-    mean_shift = sums / n_samples
-    m2 = gram - np.outer(sums, mean_shift)
-    return Moments(n_samples, shift + mean_shift, m2, _eps_of(X.dtype))
-
-
-def compute_moments(X: NDArray) -> Moments:
-    """Count, mean and centred second moments of ``X``, with no centred copy.
-
-    float64 input whose column means are small beside their spreads (at most
-    ``sqrt(100)`` standard deviations, the usual case for network features) is
-    summarised by one uncentred Gram product ``X.T @ X`` (the BLAS ``syrk``
-    kernel) and its column sums; the centring then loses at most about
-    ``100 * eps`` relative accuracy. Otherwise, and for float32 input, chunks of
-    rows are shifted by a mean estimate into a small float64 buffer whose Gram
-    products are accumulated: stable for any offset, and float32 input is
-    accumulated in float64.
-
-    Parameters
-    ----------
-    X : ndarray of shape (n_samples, n_features), float32 or float64
-        Rows to summarise.
-
-    Returns
-    -------
-    moments : Moments
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> X = np.array([[0.0, 1.0], [2.0, 3.0], [4.0, 8.0]])
-    >>> m = compute_moments(X)
-    >>> m.count, m.mean
-    (3, array([2., 4.]))
-    >>> np.allclose(m.m2 / 2, np.cov(X.T))
-    True
-    """
-    n_samples, n_features = X.shape
-    if n_samples == 0:
-        return Moments(
-            0, np.zeros(n_features), np.zeros((n_features, n_features)), _eps_of(X.dtype)
-        )
-    if X.dtype != np.float64:
-        return _shifted_moments(X, None)
-    sums = X.sum(axis=0)
-    mean = sums / n_samples
-    offset = n_samples * mean**2
-    m2 = X.T @ X
-    m2 -= np.outer(sums, mean)
-    spread = np.diag(m2)
-    tiny = np.finfo(np.float64).tiny
-    if np.all(offset <= _CANCELLATION_LIMIT * np.maximum(spread, tiny)) or not np.any(offset):
-        return Moments(n_samples, mean, m2)
-    return _shifted_moments(X, mean)
-
-
-def merge_moments(first: Moments | None, second: Moments) -> Moments:
-    """Moments of the union of two batches (Chan et al. pairwise update).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> X = np.random.default_rng(0).normal(size=(10, 3))
-    >>> merged = merge_moments(compute_moments(X[:4]), compute_moments(X[4:]))
-    >>> whole = compute_moments(X)
-    >>> np.allclose(merged.m2, whole.m2) and np.allclose(merged.mean, whole.mean)
-    True
-    """
-    if first is None or first.count == 0:
-        return second
-    if second.count == 0:
-        return first
-    count = first.count + second.count
-    delta = second.mean - first.mean
-    mean = first.mean + delta * (second.count / count)
-    m2 = first.m2 + second.m2 + np.outer(delta, delta) * (first.count * second.count / count)
-    return Moments(count, mean, m2, max(first.eps, second.eps))
-
-
-def covariance(moments: Moments) -> NDArray[np.float64]:
-    """Unbiased covariance (``ddof=1``) from accumulated moments."""
-    return moments.m2 / (moments.count - 1)
-
-
-def rounding_variance(moments: Moments, columns: slice = slice(None)) -> float:
-    """Variance that rounding the data to its dtype can put along a direction.
-
-    Storing ``x`` in a dtype of machine epsilon ``eps`` adds an error of variance at
-    most ``(eps x)^2 / 12`` (a uniform error within one unit in the last place, at
-    most ``eps |x|``), offsets included. Errors that behave as independent noise
-    over ``n`` rows and ``d`` columns have a covariance whose largest eigenvalue is
-    at most about ``(1 + sqrt(d / n))^2`` times the largest of these variances
-    (Marchenko-Pastur). Returned with a margin of 12:
-    ``eps^2 max_j E x_j^2 (1 + sqrt(d / n))^2``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> X = np.array([[100.0, 1.0], [101.0, 3.0], [102.0, 2.0]], dtype=np.float32)
-    >>> bool(rounding_variance(compute_moments(X)) < 1e-9)
-    True
-    """
-    count = max(moments.count - 1, 1)
-    second = np.diag(moments.m2)[columns] / count + moments.mean[columns] ** 2
-    if second.size == 0:
-        return 0.0
-    spread = (1.0 + np.sqrt(second.size / max(moments.count, 1))) ** 2
-    return moments.eps**2 * float(second.max()) * spread
 
 
 def shrink_covariance(cov: NDArray, reg: float) -> NDArray:

@@ -6,7 +6,7 @@ import numpy as np
 from numpy.typing import NDArray
 from sklearn.utils import assert_all_finite
 
-from sklearn_ccafusion._linalg import Moments, compute_moments
+from sklearn_ccafusion._moments import Moments, compute_moments
 
 __all__ = [
     "check_labels_in_classes",

@@ -18,13 +18,11 @@ from sklearn_ccafusion._cca_whitening import (
 )
 from sklearn_ccafusion._docstrings import fill_doc
 from sklearn_ccafusion._linalg import (
-    Moments,
     canonical_basis,
     correlations_need_data,
-    covariance,
-    merge_moments,
     variate_correlations,
 )
+from sklearn_ccafusion._moments import Moments, covariance, merge_moments
 from sklearn_ccafusion._validation import check_min_samples, finite_moments
 from sklearn_ccafusion._views import estimator_view_sizes, view_slices
 from sklearn_ccafusion.whitening import PCAWhitener

@@ -29,14 +29,12 @@ from sklearn_ccafusion._cca_whitening import (
 )
 from sklearn_ccafusion._docstrings import fill_doc
 from sklearn_ccafusion._linalg import (
-    Moments,
     canonical_basis,
     correlations_need_data,
-    covariance,
-    rounding_variance,
     variate_correlations,
     whitening_basis,
 )
+from sklearn_ccafusion._moments import Moments, covariance, rounding_variance
 from sklearn_ccafusion._validation import check_min_samples, finite_moments
 from sklearn_ccafusion._views import estimator_view_sizes, view_slices
 from sklearn_ccafusion.whitening import PCAWhitener

@@ -15,14 +15,8 @@ from sklearn.base import (
 from sklearn.utils._param_validation import Interval, RealNotInt
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from sklearn_ccafusion._linalg import (
-    Moments,
-    covariance,
-    merge_moments,
-    rounding_variance,
-    shrink_covariance,
-    whitening_basis,
-)
+from sklearn_ccafusion._linalg import shrink_covariance, whitening_basis
+from sklearn_ccafusion._moments import Moments, covariance, merge_moments, rounding_variance
 from sklearn_ccafusion._validation import check_min_samples, finite_moments
 
 __all__ = ["PCAWhitener"]

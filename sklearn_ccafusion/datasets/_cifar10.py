@@ -23,6 +23,7 @@ from sklearn.utils._param_validation import StrOptions, validate_params
 
 __all__ = ["CIFAR10_CLASSES", "load_cifar10"]
 
+#: The ten CIFAR-10 class names; label ``i`` is ``CIFAR10_CLASSES[i]``.
 CIFAR10_CLASSES = (
     "airplane",
     "automobile",

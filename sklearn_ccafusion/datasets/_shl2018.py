@@ -29,6 +29,7 @@ from ._textio import read_text_matrix
 
 __all__ = ["SHL2018_CLASSES", "load_shl2018"]
 
+#: The eight SHL 2018 modes; file label ``i + 1`` (target ``i``) is ``SHL2018_CLASSES[i]``.
 SHL2018_CLASSES = ("Still", "Walk", "Run", "Bike", "Car", "Bus", "Train", "Subway")
 _SHL_URL = "http://www.shl-dataset.org/activity-recognition-challenge/"
 _ORDER_FILE = "train_order.txt"

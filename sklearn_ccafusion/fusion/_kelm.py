@@ -33,11 +33,6 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 __all__ = ["KernelELMClassifier", "make_nystroem_kelm"]
 
 
-def __dir__() -> list[str]:
-    """Public names only: what ``from module import *`` gives."""
-    return sorted(__all__)
-
-
 def _indicator_targets(y_encoded: NDArray, n_classes: int) -> NDArray:
     """Targets ``T`` of the kernel ELM: one-hot columns, or one +-1 column for two classes.
 

@@ -3,8 +3,8 @@
 skorch has no transformer for a network's penultimate features (its issues #482 and
 #705 ask for one). This subclass of :class:`skorch.NeuralNetClassifier` adds it,
 plus the final layer as numpy arrays, through skorch's own hooks (``get_dataset``,
-``get_iterator``, ``infer``, ``get_loss``, ``initialize_module``,
-``initialize_criterion``); skorch's ``fit_loop`` is not forked.
+``get_iterator``, ``infer``, ``get_loss``, in ``_data_hooks.py``;
+``initialize_module``, ``initialize_criterion``); skorch's ``fit_loop`` is not forked.
 """
 
 from __future__ import annotations
@@ -15,14 +15,13 @@ import numpy as np
 import torch
 from numpy.typing import ArrayLike, NDArray
 from skorch import NeuralNetClassifier
-from skorch.dataset import Dataset as SkorchDataset
 from skorch.dataset import unpack_data
-from skorch.utils import is_dataset, to_tensor
-from torch.utils.data import DataLoader
 
-from ._data import ArrayDataset, TensorBatches, as_float_tensor, tensors_of
+from ._data_hooks import TensorDataHooks
 from ._device import (
     AUTO_BF16_MIN_SAMPLES,
+    SEED_INIT,
+    SEED_TRAIN,
     autocast,
     derive_seed,
     device_type,
@@ -33,20 +32,17 @@ from ._device import (
     seeded,
     unwrap_module,
 )
-from ._targets import class_weight_array, default_callbacks, encode_targets
+from ._targets import class_weight_array, default_callbacks
 from ._threads import torch_threads, training_threads
 
 __all__ = ["SensorNetClassifier"]
-
-# Purposes of the seeds derived from ``random_state`` (see ``derive_seed``).
-_INIT, _TRAIN, _SHUFFLE = 0, 1, 2
 
 
 def _has_conv(module: torch.nn.Module) -> bool:
     return any(isinstance(m, torch.nn.modules.conv._ConvNd) for m in module.modules())
 
 
-class SensorNetClassifier(NeuralNetClassifier):
+class SensorNetClassifier(TensorDataHooks, NeuralNetClassifier):
     """skorch classifier of a torch module, whose ``transform`` returns penultimate features.
 
     The module follows the package's convention: ``module.features(x)`` returns the
@@ -222,7 +218,18 @@ class SensorNetClassifier(NeuralNetClassifier):
 
     # ------------------------------------------------------------------ params
     def set_params(self, **kwargs: Any) -> SensorNetClassifier:
-        """Set parameters (skorch's ``set_params``; ``device="auto"`` is resolved)."""
+        """Set parameters (skorch's ``set_params``; ``device="auto"`` is resolved).
+
+        Parameters
+        ----------
+        **kwargs
+            Parameters by name, a module's, optimizer's or callback's as
+            ``module__<name>``, ``optimizer__<name>``, ``callbacks__<name>__<param>``.
+
+        Returns
+        -------
+        self : SensorNetClassifier
+        """
         if "device" in kwargs:
             kwargs["device"] = resolve_device(kwargs["device"])
         return super().set_params(**kwargs)
@@ -259,7 +266,7 @@ class SensorNetClassifier(NeuralNetClassifier):
     def initialize_module(self) -> SensorNetClassifier:
         """Build the module under the seed drawn from ``random_state``; check its convention."""
         self.seed_ = draw_seed(self.random_state)
-        with seeded(self._seed(_INIT)):
+        with seeded(self._seed(SEED_INIT)):
             super().initialize_module()
         module = unwrap_module(self.module_)
         if not callable(getattr(module, "features", None)) or not isinstance(
@@ -328,6 +335,18 @@ class SensorNetClassifier(NeuralNetClassifier):
         The training randomness is seeded from ``random_state`` and the number of
         epochs already done, so repeated calls do not replay the same batches.
 
+        Parameters
+        ----------
+        X : array-like, tensor or Dataset of shape (n_samples, ...)
+            Inputs of the module.
+        y : array-like of shape (n_samples,) or None, default=None
+            Labels (``None`` when ``X`` is a Dataset that yields them).
+        classes : array-like or None, default=None
+            Ignored (scikit-learn's signature): the labels come from the ``classes``
+            parameter, or from the first call's ``y``.
+        **fit_params
+            Passed to the module's ``forward`` and to ``train_split``.
+
         Returns
         -------
         self : SensorNetClassifier
@@ -339,7 +358,8 @@ class SensorNetClassifier(NeuralNetClassifier):
             self.torch_threads, self.device, unwrap_module(self.module_), X, self.batch_size
         )
         n_done = len(self.history)
-        with torch_threads(self.torch_threads_), seeded(self._seed(_TRAIN, n_done), self.device):
+        seed = self._seed(SEED_TRAIN, n_done)
+        with torch_threads(self.torch_threads_), seeded(seed, self.device):
             return super().partial_fit(X, y, classes=classes, **fit_params)
 
     def forward_iter(self, X: Any, training: bool = False, device: str = "cpu") -> Any:
@@ -363,7 +383,15 @@ class SensorNetClassifier(NeuralNetClassifier):
             yield from super().forward_iter(X, training=training, device=device)
 
     def check_data(self, X: Any, y: Any = None) -> None:
-        """skorch's check; the classes of the first ``fit`` are kept by ``partial_fit``."""
+        """skorch's check; the classes of the first ``fit`` are kept by ``partial_fit``.
+
+        Parameters
+        ----------
+        X : array-like, tensor or Dataset of shape (n_samples, ...)
+            Inputs of the module.
+        y : array-like of shape (n_samples,) or None, default=None
+            Labels.
+        """
         known = self.__dict__.get("classes_inferred_")
         super().check_data(X, y)
         if known is not None:
@@ -377,88 +405,6 @@ class SensorNetClassifier(NeuralNetClassifier):
                 f"({self.classes_!r}); set module__n_classes={len(self.classes_)} or pass "
                 "classes= with every label."
             )
-
-    # ------------------------------------------------------------- data paths
-    def _data_device(self) -> str | torch.device | None:
-        return self.device if self.data_on_device else None
-
-    def get_dataset(self, X: Any, y: Any = None) -> Any:
-        """In-memory ``X`` as float32 (``y`` as class indices) tensors, on the device.
-
-        A ``Dataset`` passes through; a custom ``dataset`` parameter gets skorch's path.
-        """
-        if is_dataset(X) or self.dataset is not SkorchDataset:
-            return super().get_dataset(X, y)
-        Xt = as_float_tensor(X)
-        if Xt.ndim == 4 and self._use_channels_last():
-            Xt = Xt.contiguous(memory_format=torch.channels_last)
-        yt = None
-        if y is not None:
-            self._check_n_outputs()
-            yt = torch.from_numpy(encode_targets(y, self.classes_))
-        device = self._data_device()
-        if device is not None:
-            Xt = Xt.to(device)
-            yt = None if yt is None else yt.to(device)
-        return ArrayDataset(Xt, yt)
-
-    def get_iterator(self, dataset: Any, training: bool = False) -> Any:
-        """Batches: ``TensorBatches`` for in-memory data, else skorch's ``DataLoader``.
-
-        Training batches are shuffled by default (``iterator_train__shuffle``), with
-        a generator seeded from ``random_state`` and the epochs done.
-        """
-        prefix = "iterator_train" if training else "iterator_valid"
-        iterator = getattr(self, prefix)
-        kwargs = self.get_params_for(prefix)
-        kwargs.setdefault("batch_size", self.batch_size)
-        if kwargs["batch_size"] == -1:
-            kwargs["batch_size"] = len(dataset)
-        if training:
-            kwargs.setdefault("shuffle", True)
-            seed = self._seed(_SHUFFLE, len(self.history))
-            if kwargs["shuffle"] and seed is not None and "generator" not in kwargs:
-                kwargs["generator"] = torch.Generator().manual_seed(seed)
-        if iterator is DataLoader and self.data_on_device and tensors_of(dataset) is not None:
-            allowed = {"batch_size", "shuffle", "generator", "drop_last"}
-            iterator = TensorBatches
-            kwargs = {k: v for k, v in kwargs.items() if k in allowed}
-        return iterator(dataset, **kwargs)
-
-    def _prepare_input(self, x: Any) -> Any:
-        x = to_tensor(x, device=self.device)
-        if torch.is_tensor(x):
-            dtype = float_dtype(unwrap_module(self.module_))
-            if x.dtype in (torch.float32, torch.float64) and x.dtype != dtype:
-                x = x.to(dtype)
-            if x.ndim == 4 and self._use_channels_last():
-                x = x.contiguous(memory_format=torch.channels_last)
-        return x
-
-    def infer(self, x: Any, **fit_params: Any) -> torch.Tensor:
-        """Forward pass of a batch: device, dtype, memory format, augmentation, autocast."""
-        x = self._prepare_input(x)
-        training = unwrap_module(self.module_).training
-        if training and self.augment is not None:
-            x = self.augment(x)
-        amp_train, amp_infer = self._amp()
-        with autocast(amp_train if training else amp_infer, self.device):
-            if isinstance(x, dict):
-                y_pred = self.module_(**self._merge_x_and_fit_params(x, fit_params))
-            else:
-                y_pred = self.module_(x, **fit_params)
-        return y_pred if training else y_pred.float()
-
-    def get_loss(
-        self, y_pred: torch.Tensor, y_true: Any, X: Any = None, training: bool = False
-    ) -> torch.Tensor:
-        """Criterion on float32 logits (float64 for a float64 module) and int64 class indices."""
-        y_true = to_tensor(y_true, device=self.device)
-        if torch.is_tensor(y_true) and not y_true.is_floating_point():
-            y_true = y_true.long()
-        if y_pred.dtype != torch.float64:
-            y_pred = y_pred.float()  # bf16 autocast logits
-        return super().get_loss(y_pred, y_true, X=X, training=training)
 
     # --------------------------------------------------------------- outputs
     def _run_batches(self, X: Any, fn: Any) -> NDArray[np.float32]:
@@ -495,6 +441,11 @@ class SensorNetClassifier(NeuralNetClassifier):
     def decision_function(self, X: ArrayLike) -> NDArray[np.float32]:
         """Logits of the module (eval mode), columns in ``classes_`` order.
 
+        Parameters
+        ----------
+        X : array-like, tensor or Dataset of shape (n_samples, ...)
+            Inputs of the module.
+
         Returns
         -------
         logits : ndarray of shape (n_samples, n_classes), float32
@@ -503,6 +454,11 @@ class SensorNetClassifier(NeuralNetClassifier):
 
     def predict(self, X: ArrayLike) -> NDArray:
         """Class labels (``classes_``) of the highest logits.
+
+        Parameters
+        ----------
+        X : array-like, tensor or Dataset of shape (n_samples, ...)
+            Inputs of the module.
 
         Returns
         -------

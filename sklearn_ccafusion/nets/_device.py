@@ -17,6 +17,9 @@ from sklearn.utils import check_random_state
 
 __all__ = [
     "AUTO_BF16_MIN_SAMPLES",
+    "SEED_INIT",
+    "SEED_SHUFFLE",
+    "SEED_TRAIN",
     "autocast",
     "derive_seed",
     "device_type",
@@ -29,6 +32,9 @@ __all__ = [
 ]
 
 PRECISIONS = ("auto", "fp32", "bf16-mixed", "bf16")
+# Purposes of the seeds derived from a net's ``random_state`` (``derive_seed(seed, purpose,
+# ...)``): its initialisation, its training randomness per fit call, its batch order per epoch.
+SEED_INIT, SEED_TRAIN, SEED_SHUFFLE = 0, 1, 2
 
 
 def resolve_device(device: str | torch.device | None) -> str | torch.device | None:

@@ -190,11 +190,26 @@ class NetFeatures(TransformerMixin, _BaseComposition):
 
     # ---------------------------------------------------------- composition
     def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """Parameters, with each net's as ``<name>__<param>`` when ``deep``."""
+        """Parameters, with each net's as ``<name>__<param>`` when ``deep``.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Also return the nets themselves and their parameters.
+
+        Returns
+        -------
+        params : dict of str to object
+        """
         return self._get_params("nets", deep=deep)
 
     def set_params(self, **params: Any) -> NetFeatures:
         """Set parameters, a net's as ``<name>__<param>``.
+
+        Parameters
+        ----------
+        **params
+            Parameters by name; ``<name>`` alone replaces a net.
 
         Returns
         -------

@@ -96,9 +96,30 @@ class MLPNet(nn.Module):
         return x
 
     def features(self, x: Tensor) -> Tensor:
-        """Penultimate features: the last hidden layer, after its ReLU."""
+        """Penultimate features: the last hidden layer, after its ReLU.
+
+        Parameters
+        ----------
+        x : Tensor of shape (n, n_features) or (n, ...)
+            A batch of inputs; each row is flattened to its ``n_features`` values.
+
+        Returns
+        -------
+        features : Tensor of shape (n, hidden[-1])
+            ``(n, n_features)`` without hidden layers.
+        """
         return self.hidden_layers(self._flatten(x))
 
     def forward(self, x: Tensor) -> Tensor:
-        """Logits, ``classifier(dropout(features(x)))``."""
+        """Logits, ``classifier(dropout(features(x)))``.
+
+        Parameters
+        ----------
+        x : Tensor of shape (n, n_features) or (n, ...)
+            A batch of inputs; each row is flattened to its ``n_features`` values.
+
+        Returns
+        -------
+        logits : Tensor of shape (n, n_classes)
+        """
         return self.classifier(self.dropout(self.features(x)))

@@ -146,11 +146,31 @@ class CIFARResNet(nn.Module):
         self.classifier = nn.Linear(64, self.n_classes)
 
     def features(self, x: Tensor) -> Tensor:
-        """Penultimate features: global average of the last stage, shape ``(n, 64)``."""
+        """Penultimate features: global average of the last stage.
+
+        Parameters
+        ----------
+        x : Tensor of shape (n, in_channels, height, width) or (n, in_channels * 1024)
+            A batch of images (flat rows are 32 x 32 images).
+
+        Returns
+        -------
+        features : Tensor of shape (n, 64)
+        """
         size = (32, 32) if x.ndim == 2 else None
         x = check_image_batch(x, "CIFARResNet", self.in_channels, size)
         return self.pool(self.stages(self.stem(x)))
 
     def forward(self, x: Tensor) -> Tensor:
-        """Logits, ``classifier(features(x))``, shape ``(n, n_classes)``."""
+        """Logits, ``classifier(features(x))``.
+
+        Parameters
+        ----------
+        x : Tensor of shape (n, in_channels, height, width) or (n, in_channels * 1024)
+            A batch of images (flat rows are 32 x 32 images).
+
+        Returns
+        -------
+        logits : Tensor of shape (n, n_classes)
+        """
         return self.classifier(self.features(x))

@@ -77,10 +77,30 @@ class SHLConvNet(nn.Module):
         self.classifier = nn.Linear(128, self.n_classes)
 
     def features(self, x: Tensor) -> Tensor:
-        """Penultimate features ``ReLU(FC 1600 -> 128)``, shape ``(n, 128)``."""
+        """Penultimate features ``ReLU(FC 1600 -> 128)``.
+
+        Parameters
+        ----------
+        x : Tensor of shape (n, in_channels, 48, 48)
+            A batch of spectrograms (``(n, 48, 48)`` and flattened rows are reshaped).
+
+        Returns
+        -------
+        features : Tensor of shape (n, 128)
+        """
         x = check_image_batch(x, "SHLConvNet", self.in_channels, self.image_size)
         return self.fc(self.conv(x))
 
     def forward(self, x: Tensor) -> Tensor:
-        """Logits, ``classifier(dropout(features(x)))``, shape ``(n, n_classes)``."""
+        """Logits, ``classifier(dropout(features(x)))``.
+
+        Parameters
+        ----------
+        x : Tensor of shape (n, in_channels, 48, 48)
+            A batch of spectrograms (``(n, 48, 48)`` and flattened rows are reshaped).
+
+        Returns
+        -------
+        logits : Tensor of shape (n, n_classes)
+        """
         return self.classifier(self.dropout(self.features(x)))

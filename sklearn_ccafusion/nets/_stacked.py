@@ -32,7 +32,7 @@ from torch import Tensor, nn
 from torch.func import functional_call, stack_module_state, vmap
 
 from ._data import ArrayDataset, TensorBatches
-from ._device import autocast, derive_seed, device_type, float_dtype, unwrap_module
+from ._device import SEED_TRAIN, autocast, derive_seed, device_type, float_dtype, unwrap_module
 
 __all__ = ["ELEMENTWISE_OPTIMIZERS", "StackedTrainingError", "train_stacked"]
 
@@ -59,9 +59,6 @@ _UNSUPPORTED_RANDOM = (
     nn.FeatureAlphaDropout,
     nn.RReLU,
 )
-
-# Purposes of the seeds derived from a net's ``seed_`` (as ``SensorNetClassifier``).
-_TRAIN = 1
 
 
 class StackedTrainingError(RuntimeError):
@@ -170,7 +167,7 @@ def _draw_step(
 
 def _train_seed(net: Any) -> int:
     if net.seed_ is not None:
-        return derive_seed(net.seed_, _TRAIN, 0)
+        return derive_seed(net.seed_, SEED_TRAIN, 0)
     return int(torch.randint(0, 2**62, ()).item())  # unseeded net: a fresh draw
 
 

@@ -124,7 +124,19 @@ class StudyData:
         return len(self.classes)
 
     def sensor_key(self, sensor: str) -> str:
-        """Fingerprint of everything one sensor's networks learn from: inputs and labels."""
+        """Fingerprint of everything one sensor's networks learn from: inputs and labels.
+
+        Parameters
+        ----------
+        sensor : str
+            One of ``sensors``.
+
+        Returns
+        -------
+        key : str
+            Equal for two data sets exactly when the sensor's inputs, the labels and
+            the classes are.
+        """
         return fingerprint(
             self.inputs_train[sensor],
             self.inputs_validation[sensor],

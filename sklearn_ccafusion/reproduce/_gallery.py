@@ -32,6 +32,15 @@ def gallery_run(dataset: str, stand_in: str, data_dir_variable: str) -> Reproduc
     Returns
     -------
     reproduction : Reproduction
+
+    Examples
+    --------
+    Without ``CCAFUSION_SHL_DIR`` set, the quick stand-in runs (about 10 s):
+
+    >>> from sklearn_ccafusion.reproduce import gallery_run
+    >>> run = gallery_run("shl", "synthetic-shl", "CCAFUSION_SHL_DIR")  # doctest: +SKIP
+    >>> run.dataset  # doctest: +SKIP
+    'synthetic-shl'
     """
     data_dir = os.environ.get(data_dir_variable)
     name = dataset if data_dir else stand_in

@@ -68,6 +68,13 @@ class DataOptions:
         Validation samples (int) or their fraction (float in (0, 1)); ``None``:
         the data set's own rule (the paper's 3,310 of 16,310 SHL segments as a
         fraction, CIFAR-10's official test set).
+
+    Examples
+    --------
+    >>> from sklearn_ccafusion.reproduce import DATASETS, DataOptions
+    >>> data = DATASETS["digits"](DataOptions(quick=True, seed=1, validation=0.25))
+    >>> data.sensors, len(data.y_train), len(data.y_validation)
+    (['left', 'right'], 1347, 450)
     """
 
     data_dir: str | Path | None = None

@@ -286,6 +286,18 @@ def run_study(
     Returns
     -------
     reproduction : Reproduction
+
+    Examples
+    --------
+    Any :class:`~sklearn_ccafusion.reproduce.StudyData`, for instance one of the
+    paper's data sets or :func:`~sklearn_ccafusion.reproduce.load_study_file`'s:
+
+    >>> from sklearn_ccafusion.reproduce import DATASETS, DataOptions, run_study
+    >>> data = DATASETS["digits"](DataOptions(quick=True))
+    >>> run = run_study(data, out="ccafusion-out", quick=True, pairs=1, repeats=1,
+    ...                 progress=False)  # doctest: +SKIP
+    >>> sorted(run.results["method"].unique())[:2]  # doctest: +SKIP
+    ['cca_highest', 'cca_lowest']
     """
     if pairs < 1:
         raise ValueError(f"pairs must be at least 1, got {pairs}.")

@@ -11,31 +11,21 @@ headline number, ``cca_highest`` at ``n = n_classes``, with both heads.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
-from functools import partial
 
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import accuracy_score, f1_score
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import column_or_1d
 
-from sklearn_ccafusion.head import ClassLayerClassifier
 from sklearn_ccafusion.study._features import NetworkFeatures
-from sklearn_ccafusion.study._subspace import _span_basis
+from sklearn_ccafusion.study._heads import check_heads, predict_heads
+from sklearn_ccafusion.study._metrics import check_metric, score
 from sklearn_ccafusion.subspace import SubspaceProjector
 from sklearn_ccafusion.whitening import PCAWhitener
 
 __all__ = ["bootstrap_scores", "headline_predictions"]
-
-_METRICS = {
-    "accuracy": accuracy_score,
-    "f1_macro": partial(f1_score, average="macro", zero_division=0.0),
-}
-
 
 def _resampled_scores(y_true: NDArray, predicted: NDArray, rows_of: NDArray, metric: str):
     """The metric on each resample of rows, from per-class counts (no per-resample call).
@@ -118,6 +108,7 @@ def headline_predictions(
     ['cca_highest@3/original', 'cca_highest@3/retrained', 'full/original', 'full/retrained']
     """
     y_train = column_or_1d(y_train)
+    check_heads(heads)
     n = network.n_classes if n_components is None else int(n_components)
     head_params = dict(head_params or {})
     predictions: dict[str, NDArray] = {}
@@ -132,27 +123,10 @@ def headline_predictions(
         ).fit(stacked)
         dim = network.n_features if method == "full" else n
         label = "full" if method == "full" else f"{method}@{n}"
-        projected_val = projector._project(network.validation, dim)
-        for head in heads:
-            if head == "original":
-                layer = ClassLayerClassifier(network.coef, network.intercept, network.classes)
-                predicted = layer.fit(projected_val[:1]).predict(projected_val)
-            else:
-                span = None if method == "full" else _span_basis(projector, dim)
-                train = projector._project(network.train, dim)
-                coef = network.coef if span is None else network.coef @ span
-                if span is not None:
-                    train, projected_val_head = train @ span, projected_val @ span
-                else:
-                    projected_val_head = projected_val
-                layer = ClassLayerClassifier(
-                    coef, network.intercept, network.classes, retrain=True, **head_params
-                )
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", ConvergenceWarning)
-                    layer.fit(train, y_train)
-                predicted = layer.predict(projected_val_head)
-            predictions[f"{label}/{head}"] = predicted
+        for head, prediction in predict_heads(
+            projector, network, dim, heads, y_train, head_params
+        ).items():
+            predictions[f"{label}/{head}"] = prediction.predicted
     return predictions
 
 
@@ -215,8 +189,7 @@ def bootstrap_scores(
     >>> bool(bands["low"].iloc[1] < 0.5 < bands["high"].iloc[1])
     True
     """
-    if metric not in _METRICS:
-        raise ValueError(f"Unknown metric {metric!r}; valid metrics are {sorted(_METRICS)}.")
+    check_metric(metric)
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be in (0, 1), got {confidence}.")
     if n_resamples < 1:
@@ -234,7 +207,6 @@ def bootstrap_scores(
         )
     rng = check_random_state(random_state)
     rows_of = rng.randint(0, y_true.size, size=(n_resamples, y_true.size))
-    score = _METRICS[metric]
     quantiles = [(1 - confidence) / 2, (1 + confidence) / 2]
     out = []
 
@@ -253,7 +225,7 @@ def bootstrap_scores(
 
     for name, p in predicted.items():
         samples = _resampled_scores(y_true, p, rows_of, metric)
-        out.append(band(name, metric, score(y_true, p), samples))
+        out.append(band(name, metric, score(metric, y_true, p), samples))
         if reference is not None and name != reference:
             same = (p == predicted[reference]).astype(np.float64)
             out.append(band(name, "agreement", same.mean(), same[rows_of].mean(axis=1)))

@@ -124,11 +124,31 @@ class TaskCache:
         return f"TaskCache({str(self.folder)!r})"
 
     def path(self, key: str) -> Path:
-        """The file of a task."""
+        """The file of a task.
+
+        Parameters
+        ----------
+        key : str
+            The task's key (a :func:`fingerprint` of its inputs and parameters).
+
+        Returns
+        -------
+        path : Path
+        """
         return self.folder / f"task-{key}.json"
 
     def load(self, key: str) -> list[dict] | None:
-        """The rows of a finished task, or None when it is not (readably) cached."""
+        """The rows of a finished task, or None when it is not (readably) cached.
+
+        Parameters
+        ----------
+        key : str
+            The task's key (a :func:`fingerprint` of its inputs and parameters).
+
+        Returns
+        -------
+        rows : list of dict or None
+        """
         path = self.path(key)
         try:
             stored = json.loads(path.read_text())
@@ -142,7 +162,20 @@ class TaskCache:
         return rows
 
     def save(self, key: str, rows: list[Mapping]) -> Path:
-        """Store a finished task's rows atomically."""
+        """Store a finished task's rows atomically.
+
+        Parameters
+        ----------
+        key : str
+            The task's key (a :func:`fingerprint` of its inputs and parameters).
+        rows : list of mappings
+            The task's result rows (numpy scalars are stored as plain values).
+
+        Returns
+        -------
+        path : Path
+            The file written.
+        """
         plain = [{name: _plain(value) for name, value in row.items()} for row in rows]
         text = json.dumps({"format": _FORMAT, "rows": plain})
         return atomic_write(self.path(key), lambda tmp: tmp.write_text(text))

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from functools import partial
 from numbers import Integral
 
 import numpy as np
@@ -23,7 +22,6 @@ from joblib import Parallel, delayed, effective_n_jobs
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import softmax
 from sklearn.base import clone
-from sklearn.metrics import accuracy_score, f1_score
 from sklearn.svm import SVC
 from sklearn.utils.validation import check_array, column_or_1d
 from threadpoolctl import threadpool_limits
@@ -35,14 +33,11 @@ from sklearn_ccafusion._validation import check_labels_in_classes
 from sklearn_ccafusion.cca import CCAProjector
 from sklearn_ccafusion.fusion import CCASumFusion, KernelELMClassifier
 from sklearn_ccafusion.study._cache import TaskCache, as_cache, fingerprint
+from sklearn_ccafusion.study._metrics import check_metric, score
 from sklearn_ccafusion.whitening import PCAWhitener
 
 __all__ = ["fusion_study"]
 
-_METRICS = {
-    "accuracy": accuracy_score,
-    "f1_macro": partial(f1_score, average="macro"),
-}
 
 _COLUMNS = ["method", "n_components", "measure", "component", "value"]
 
@@ -255,8 +250,7 @@ def fusion_study(
     >>> len(corr), bool(corr.min() > 0.95)
     (2, True)
     """
-    if metric not in _METRICS:
-        raise ValueError(f"metric must be one of {sorted(_METRICS)}, got {metric!r}.")
+    check_metric(metric)
     train, y_train, val, y_val, layers = _check_inputs(
         features_train, y_train, features_val, y_val, layers
     )
@@ -270,7 +264,6 @@ def fusion_study(
     for name, labels in (("y_train", y_train), ("y_val", y_val)):
         check_labels_in_classes(labels, classes, y_name=name, layer="each layer")
     fusions = _default_fusions() if fusions is None else dict(fusions)
-    score = _METRICS[metric]
     rows: list[dict] = []
 
     # the networks' own layers: each view alone, logit and probability averages
@@ -357,7 +350,7 @@ def fusion_study(
 
     for key, pred in predictions.items():
         method, n = key if isinstance(key, tuple) else (key, None)
-        rows += _rows(method, n, metric, score(y_val, pred))
+        rows += _rows(method, n, metric, score(metric, y_val, pred))
         if method != "logit_average":
             rows += _rows(method, n, "agreement", np.mean(pred == reference))
 

@@ -32,7 +32,9 @@ from sklearn_ccafusion.cca import CCAProjector
 from sklearn_ccafusion.head import ClassLayerClassifier
 from sklearn_ccafusion.similarity import class_subspace_alignment, linear_cka, pwcca, svcca
 from sklearn_ccafusion.study._features import NetworkFeatures
-from sklearn_ccafusion.study._subspace import _METRICS, subspace_study
+from sklearn_ccafusion.study._metrics import check_metric
+from sklearn_ccafusion.study._metrics import score as metric_score
+from sklearn_ccafusion.study._subspace import subspace_study
 from sklearn_ccafusion.whitening import PCAWhitener
 
 __all__ = ["SIMILARITY_MEASURES", "layer_study"]
@@ -275,8 +277,7 @@ def layer_study(
     k = classes.size if n_directions is None else int(n_directions)
     if k < 1:
         raise ValueError(f"n_directions must be at least 1, got {n_directions}.")
-    if metric not in _METRICS:
-        raise ValueError(f"Unknown metric {metric!r}; valid metrics are {sorted(_METRICS)}.")
+    check_metric(metric)
     head_params = dict(head_params or {})
     depth_1 = {name: i + 1 for i, name in enumerate(names_1)}
     depth_2 = {name: i + 1 for i, name in enumerate(names_2)}
@@ -302,7 +303,7 @@ def layer_study(
         base = {"layer_1": a, "layer_2": b, "depth": depth_1[a], "width": width, "rank": rank}
         with threadpool_limits(1):
             full = _full_probe(train, y_train, classes, head_params)
-            score = _METRICS[metric](y_validation, full.predict(val))
+            score = metric_score(metric, y_validation, full.predict(val))
         probe.append(
             {
                 **base,

@@ -17,19 +17,17 @@ import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 from numpy.typing import ArrayLike, NDArray
-from scipy import linalg
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import f1_score
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
 from sklearn_ccafusion import __version__
 from sklearn_ccafusion._cca_whitening import SPURIOUS_MESSAGE
 from sklearn_ccafusion._validation import check_results_table, check_same_n_samples
-from sklearn_ccafusion.head import ClassLayerClassifier
 from sklearn_ccafusion.study._cache import TaskCache, as_cache, fingerprint
 from sklearn_ccafusion.study._checks import check_cca_ranks, check_network_labels
 from sklearn_ccafusion.study._features import NetworkFeatures
+from sklearn_ccafusion.study._heads import HEADS, check_heads, predict_heads
+from sklearn_ccafusion.study._metrics import check_metric, score
 from sklearn_ccafusion.subspace import METHODS, SubspaceProjector
 from sklearn_ccafusion.whitening import PCAWhitener
 
@@ -46,12 +44,6 @@ __all__ = [
 RANDOM_METHODS = ("cca_random", "random_selection", "random_projection")
 #: The methods of the cross-sensor experiment.
 CCA_METHODS = ("cca_highest", "cca_random", "cca_lowest")
-
-_METRICS = {
-    "accuracy": lambda y, p: np.mean(y == p),  # accuracy_score, without its checks
-    "f1_macro": lambda y, p: f1_score(y, p, average="macro"),
-}
-_HEADS = ("original", "retrained")
 
 
 def default_dimensions(n_classes: int, n_features: int) -> list[int]:
@@ -85,24 +77,6 @@ def default_dimensions(n_classes: int, n_features: int) -> list[int]:
     return dims
 
 
-def _score(metric: str, y_true: NDArray, y_pred: NDArray) -> float:
-    return float(_METRICS[metric](y_true, y_pred))
-
-
-def _span_basis(projector: SubspaceProjector, n: int) -> NDArray | None:
-    """Orthonormal basis of the affine span of the projected rows (None: everything).
-
-    The retrained layer's optimum has no component outside that span (the
-    loss does not see it and the weight decay removes it), so the layer is
-    retrained in those ``n + 1`` coordinates: the same minimiser, far cheaper.
-    """
-    if n >= projector._limit():
-        return None
-    keep = projector._basis.order[:n]
-    spanning = np.vstack([projector._basis.inverse[keep], projector.mean_[None, :]])
-    return linalg.orth(spanning.T)
-
-
 def _evaluate(
     pair_index: int,
     network: NetworkFeatures,
@@ -131,47 +105,26 @@ def _evaluate(
         with warnings.catch_warnings():  # said once, before the tasks, by check_cca_ranks
             warnings.filterwarnings("ignore", SPURIOUS_MESSAGE, UserWarning)
             projector.fit(np.hstack([network.train, partner.train]))
-        original = ClassLayerClassifier(network.coef, network.intercept, network.classes)
-        original.fit(network.validation[:1])
         rows = []
         base = {"pair": pair_index, "method": method, "repeat": repeat, "seed": seed}
         # the subspaces are nested: each retraining starts from the previous dimension's
-        warm_coef, warm_intercept = network.coef, network.intercept
+        warm = None
         for n in dimensions:
-            projected_val = projector._project(network.validation, n)
-            for head in heads:
-                n_iter, converged = 0, True
-                if head == "original":
-                    predicted = original.predict(projected_val)
-                else:
-                    projected_train = projector._project(network.train, n)
-                    span = _span_basis(projector, n)
-                    coef = warm_coef if span is None else warm_coef @ span
-                    retrained = ClassLayerClassifier(
-                        coef, warm_intercept, network.classes, retrain=True, **head_params
-                    )
-                    if span is not None:
-                        projected_train = projected_train @ span
-                        projected_val_head = projected_val @ span
-                    else:
-                        projected_val_head = projected_val
-                    with warnings.catch_warnings():
-                        warnings.simplefilter("ignore", ConvergenceWarning)
-                        retrained.fit(projected_train, y_train)
-                    converged = bool(getattr(retrained, "converged_", True))
-                    warm_coef = retrained.coef_ if span is None else retrained.coef_ @ span.T
-                    warm_intercept = retrained.intercept_
-                    predicted = retrained.predict(projected_val_head)
-                    n_iter = retrained.n_iter_
+            predictions = predict_heads(
+                projector, network, n, heads, y_train, head_params, start=warm
+            )
+            if "retrained" in predictions:
+                warm = (predictions["retrained"].coef, predictions["retrained"].intercept)
+            for head, prediction in predictions.items():
                 rows.append(
                     {
                         **base,
                         "n": int(n),
                         "head": head,
                         "metric": metric,
-                        "score": _score(metric, y_validation, predicted),
-                        "n_iter": n_iter,
-                        "converged": converged,
+                        "score": score(metric, y_validation, prediction.predicted),
+                        "n_iter": prediction.n_iter,
+                        "converged": prediction.converged,
                     }
                 )
         return rows
@@ -207,7 +160,7 @@ def subspace_study(
     methods: Sequence[str] = tuple(METHODS),
     dimensions: Sequence[int] | None = None,
     repeats: int = 5,
-    heads: Sequence[str] = _HEADS,
+    heads: Sequence[str] = HEADS,
     metric: str = "accuracy",
     head_params: Mapping | None = None,
     whitener: PCAWhitener | None = None,
@@ -326,11 +279,8 @@ def subspace_study(
     unknown = sorted(set(methods) - set(METHODS))
     if unknown:
         raise ValueError(f"Unknown method(s) {unknown}; valid methods are {sorted(METHODS)}.")
-    if metric not in _METRICS:
-        raise ValueError(f"Unknown metric {metric!r}; valid metrics are {sorted(_METRICS)}.")
-    bad_heads = sorted(set(heads) - set(_HEADS))
-    if bad_heads:
-        raise ValueError(f"Unknown head(s) {bad_heads}; valid heads are {list(_HEADS)}.")
+    check_metric(metric)
+    check_heads(heads)
     if repeats < 1:
         raise ValueError(f"repeats must be at least 1, got {repeats}.")
     y_train, y_validation = np.asarray(y_train), np.asarray(y_validation)
@@ -420,9 +370,7 @@ def subspace_study(
         desc="subspace study",
         unit="task",
     ) as bar:
-        for position, task_rows in Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
-            jobs
-        ):
+        for position, task_rows in Parallel(n_jobs=n_jobs, return_as="generator_unordered")(jobs):
             if cache is not None:
                 cache.save(keys[position], task_rows)
             rows.extend(task_rows)

@@ -9,9 +9,9 @@ from matplotlib.figure import Figure
 from sklearn.metrics import f1_score
 from sklearn.svm import SVC
 
-from sklearn_ccafusion._plot_fusion import plot_fusion
 from sklearn_ccafusion.fusion import CCASumFusion, LogitAverageFusion
 from sklearn_ccafusion.head import ClassLayerClassifier
+from sklearn_ccafusion.plotting import plot_fusion
 from sklearn_ccafusion.study import fusion_study, make_planted_features
 
 SVM_ONLY = {"cca_sum_svm": ("sum", SVC(kernel="linear"))}

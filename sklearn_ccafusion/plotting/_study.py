@@ -1,39 +1,18 @@
-"""Figures of the study: tidy DataFrame in, matplotlib Figure out.
-
-The figures are built on :class:`matplotlib.figure.Figure` directly (no pyplot
-state), so they render headless and in parallel. Each method keeps one colour
-across every figure.
-"""
+"""Figures of the subspace study: score against subspace dimension, per sensor and per
+CCA partner (the paper's figures 4 and 5). Each method keeps one colour in both."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from pathlib import Path
+from collections.abc import Callable, Sequence
 
-import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from sklearn_ccafusion._plot_fusion import plot_fusion
-from sklearn_ccafusion._plot_layers import plot_layer_depth, plot_layer_similarity
 from sklearn_ccafusion._validation import check_results_table
 from sklearn_ccafusion.study import summarize_study
 
-__all__ = [
-    "METHOD_COLORS",
-    "plot_cross_sensor",
-    "plot_fusion",
-    "plot_layer_depth",
-    "plot_layer_similarity",
-    "plot_subspace_study",
-    "save_figure",
-]
-
-
-def __dir__() -> list[str]:
-    """Public names only: what ``from module import *`` gives."""
-    return sorted(__all__)
+__all__ = ["METHOD_COLORS", "plot_cross_sensor", "plot_subspace_study"]
 
 #: One colour per subspace-selection method, shared by every figure.
 METHOD_COLORS = {
@@ -70,10 +49,45 @@ def _draw_curves(ax, summary: pd.DataFrame, methods: Sequence[str], n_classes: i
     ax.grid(True, which="major", alpha=0.3)
 
 
-def _legend(figure: Figure, ax, width_inches: float) -> None:
-    handles, labels = ax.get_legend_handles_labels()
-    ncols = max(1, min(len(labels), int(width_inches // 1.7)))
+def _curve_grid(
+    summary: pd.DataFrame,
+    *,
+    rows: tuple[str, list],
+    columns: tuple[str, list],
+    methods: Sequence[str],
+    n_classes: int | None,
+    title: Callable[[object], str],
+    ylabel: Callable[[object], str],
+    panel_size: tuple[float, float],
+    margin: float,
+    sharey: bool,
+) -> Figure:
+    """Score curves in a grid, one panel per (row, column) value of ``summary``.
+
+    ``rows`` and ``columns`` are (column of ``summary``, its values in order); titles on
+    the top row, y labels on the first column, one legend below the grid.
+    """
+    (row_key, row_values), (column_key, column_values) = rows, columns
+    width = max(panel_size[0] * len(column_values), 5.0)
+    figure = Figure(figsize=(width, panel_size[1] * len(row_values) + margin), layout="constrained")
+    axes = figure.subplots(
+        len(row_values), len(column_values), sharex=True, sharey=sharey, squeeze=False
+    )
+    for i, row in enumerate(row_values):
+        for j, column in enumerate(column_values):
+            ax = axes[i, j]
+            part = summary[(summary[row_key] == row) & (summary[column_key] == column)]
+            _draw_curves(ax, part, methods, n_classes)
+            if i == 0:
+                ax.set_title(title(column))
+            if j == 0:
+                ax.set_ylabel(ylabel(row))
+            if i == len(row_values) - 1:
+                ax.set_xlabel("subspace dimension n")
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    ncols = max(1, min(len(labels), int(width // 1.7)))
     figure.legend(handles, labels, loc="outside lower center", ncols=ncols)
+    return figure
 
 
 def plot_subspace_study(
@@ -146,22 +160,18 @@ def plot_subspace_study(
             f"{sorted(set(summary['method']))}."
         )
     metric = _METRIC_LABELS.get(str(results["metric"].iloc[0]), "score")
-    width = max(3.4 * len(panels), 5.0)
-    figure = Figure(figsize=(width, 2.8 * len(rows) + 0.9), layout="constrained")
-    axes = np.atleast_2d(figure.subplots(len(rows), len(panels), sharex=True, squeeze=False))
-    for i, head in enumerate(rows):
-        for j, panel in enumerate(panels):
-            ax = axes[i, j]
-            part = summary[(summary[column] == panel) & (summary["head"] == head)]
-            _draw_curves(ax, part, methods, n_classes)
-            if i == 0 and panel != "":
-                ax.set_title(str(panel))
-            if j == 0:
-                ax.set_ylabel(f"{metric}\n({head} layer)")
-            if i == len(rows) - 1:
-                ax.set_xlabel("subspace dimension n")
-    _legend(figure, axes[0, 0], width)
-    return figure
+    return _curve_grid(
+        summary,
+        rows=("head", rows),
+        columns=(column, panels),
+        methods=methods,
+        n_classes=n_classes,
+        title=str,
+        ylabel=lambda head: f"{metric}\n({head} layer)",
+        panel_size=(3.4, 2.8),
+        margin=0.9,
+        sharey=False,
+    )
 
 
 def plot_cross_sensor(results: pd.DataFrame, *, n_classes: int | None = None) -> Figure:
@@ -205,56 +215,15 @@ def plot_cross_sensor(results: pd.DataFrame, *, n_classes: int | None = None) ->
     partners = list(dict.fromkeys(summary["partner"]))
     methods = [m for m in METHOD_COLORS if m in set(summary["method"])]
     metric = _METRIC_LABELS.get(str(results["metric"].iloc[0]), "score")
-    width = max(3.2 * len(sensors), 5.0)
-    figure = Figure(figsize=(width, 2.6 * len(partners) + 0.6), layout="constrained")
-    axes = figure.subplots(len(partners), len(sensors), sharex=True, sharey=True, squeeze=False)
-    for i, partner in enumerate(partners):
-        for j, sensor in enumerate(sensors):
-            ax = axes[i, j]
-            part = summary[(summary["sensor"] == sensor) & (summary["partner"] == partner)]
-            _draw_curves(ax, part, methods, n_classes)
-            if i == 0:
-                ax.set_title(f"data: {sensor}")
-            if j == 0:
-                ax.set_ylabel(f"partner: {partner}\n{metric}")
-            if i == len(partners) - 1:
-                ax.set_xlabel("subspace dimension n")
-    _legend(figure, axes[0, 0], width)
-    return figure
-
-
-def save_figure(figure: Figure, path: str | Path, data: pd.DataFrame | None = None) -> Path:
-    """Save a figure as PNG, and the numbers it shows as CSV beside it.
-
-    Parameters
-    ----------
-    figure : matplotlib.figure.Figure
-    path : str or Path
-        Target ``.png`` file; the CSV gets the same name with ``.csv``.
-    data : pandas.DataFrame or None
-        The numbers to save next to the figure.
-
-    Returns
-    -------
-    path : Path
-        The PNG written.
-
-    Examples
-    --------
-    >>> import pathlib, tempfile
-    >>> import pandas as pd
-    >>> from matplotlib.figure import Figure
-    >>> from sklearn_ccafusion.plotting import save_figure
-    >>> figure = Figure()
-    >>> _ = figure.subplots().plot([1, 2], [0.5, 0.9])
-    >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> path = save_figure(figure, folder / "curve", data=pd.DataFrame({"n": [1, 2]}))
-    >>> path.name, path.with_suffix(".csv").exists()
-    ('curve.png', True)
-    """
-    path = Path(path).with_suffix(".png")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=120)
-    if data is not None:
-        data.to_csv(path.with_suffix(".csv"), index=False)
-    return path
+    return _curve_grid(
+        summary,
+        rows=("partner", partners),
+        columns=("sensor", sensors),
+        methods=methods,
+        n_classes=n_classes,
+        title=lambda sensor: f"data: {sensor}",
+        ylabel=lambda partner: f"partner: {partner}\n{metric}",
+        panel_size=(3.2, 2.6),
+        margin=0.6,
+        sharey=True,
+    )

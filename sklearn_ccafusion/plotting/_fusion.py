@@ -69,7 +69,7 @@ def plot_fusion(df: pd.DataFrame) -> Figure:
     Examples
     --------
     >>> import pandas as pd
-    >>> from sklearn_ccafusion._plot_fusion import plot_fusion
+    >>> from sklearn_ccafusion.plotting import plot_fusion
     >>> df = pd.DataFrame({
     ...     "method": ["logit_average", "cca_sum_svm", "cca_sum_svm", "cca_sum_vs_logit_sum"],
     ...     "n_components": pd.array([None, 2, 2, 2], dtype="Int64"),
