@@ -197,6 +197,11 @@ class ClassLayerClassifier(ClassifierMixin, BaseEstimator):
         classes = np.arange(n_classes) if self.classes is None else np.asarray(self.classes)
         if classes.shape != (n_classes,):
             raise ValueError(f"classes has {classes.size} labels but coef has {n_classes} rows.")
+        if np.unique(classes).size != n_classes:
+            raise ValueError(
+                f"classes must hold {n_classes} distinct labels, one per row of coef, got "
+                f"{classes.tolist()}."
+            )
         if not (np.all(np.isfinite(coef)) and np.all(np.isfinite(intercept))):
             raise ValueError("The layer's coef and intercept must be finite (no NaN or inf).")
         return coef, intercept, classes
@@ -213,13 +218,20 @@ class ClassLayerClassifier(ClassifierMixin, BaseEstimator):
             weights[present] = y_index.size / (present.sum() * counts[present])
             return weights
         if isinstance(class_weight, dict):
-            return np.array([float(class_weight.get(c, 1.0)) for c in self.classes_.tolist()])
-        weights = np.asarray(class_weight, dtype=np.float64).ravel()
-        if weights.shape != (n_classes,) or np.any(weights < 0):
-            raise ValueError(
-                f"class_weight must hold {n_classes} non-negative weights, got shape "
-                f"{weights.shape}."
+            check_labels_in_classes(
+                np.array(list(class_weight), dtype=object), self.classes_, y_name="class_weight"
             )
+            weights = [class_weight.get(c, 1.0) for c in self.classes_.tolist()]
+            weights = np.array(weights, dtype=np.float64)
+        else:
+            weights = np.asarray(class_weight, dtype=np.float64).ravel()
+        if weights.shape != (n_classes,) or not np.all(np.isfinite(weights) & (weights >= 0)):
+            raise ValueError(
+                f"class_weight must hold {n_classes} finite non-negative weights, got "
+                f"{weights.tolist()}."
+            )
+        if not np.any(weights > 0):
+            raise ValueError("class_weight gives every class a weight of 0: nothing to fit.")
         return weights
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -290,6 +302,20 @@ class ClassLayerClassifier(ClassifierMixin, BaseEstimator):
 
     def _train(self, X, y_index, coef, intercept):
         weights = self._class_weights(y_index, coef.shape[0])
+        schedule = self.lr_schedule
+        if schedule is not None and not (
+            len(schedule) == 2
+            and isinstance(schedule[0], Integral)
+            and schedule[0] >= 1
+            and isinstance(schedule[1], Real)
+            and schedule[1] > 0
+        ):
+            raise ValueError(
+                f"lr_schedule must be (step, gamma): an int step >= 1 (epochs) and a "
+                f"factor gamma > 0, e.g. (20, 1 / 3); got {schedule!r}."
+            )
+        if self.max_iter == 0:  # no iteration: the layer stays as given (zeros if none)
+            return coef, intercept
         if self.solver == "adam":
             from sklearn_ccafusion.nets._head import fit_linear_layer_adam
 
