@@ -126,7 +126,7 @@ def _check_out(out: Path) -> None:
 
 def _check_resources(args: argparse.Namespace) -> None:
     """Everything a run needs, checked before any work."""
-    if args.n_jobs == 0:
+    if getattr(args, "n_jobs", None) == 0:
         raise ValueError(
             "--n-jobs must be a positive number of workers or negative (-1: all cores), not 0."
         )
@@ -255,6 +255,7 @@ def run_layers(args: argparse.Namespace) -> int:
     """Train two networks, compare them layer by layer, write CSVs and figures."""
     from sklearn_ccafusion._layer_pipeline import run_layer_study
 
+    _check_resources(args)
     start = time.perf_counter()
     tables = run_layer_study(
         args.dataset,
