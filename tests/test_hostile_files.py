@@ -211,6 +211,7 @@ BOOTSTRAP = {
 @pytest.mark.parametrize("case", sorted(BOOTSTRAP))
 def test_bootstrap_scores_arguments(case):
     args, params, error, match = BOOTSTRAP[case]
+    params = dict(params)
     with pytest.raises(error, match=match):
         bootstrap_scores(*args, n_resamples=params.pop("n_resamples", 20), **params)
 
@@ -610,3 +611,79 @@ def test_cli_checks_resources_before_any_work(tmp_path, capsys, command, case):
     err = capsys.readouterr().err
     assert err.startswith("ccafusion: error:") and "Traceback" not in err
     assert re.search(match, err)
+
+
+# ---- the layer study ----------------------------------------------------------------------
+
+
+def _layers(seed, y=Y):
+    rng = np.random.default_rng(seed)
+    deep = np.eye(3)[y] @ rng.normal(size=(3, 6)) + 0.5 * rng.normal(size=(len(y), 6))
+    return {"shallow": (deep[TR] * 2 + 1, deep[VA] * 2 + 1), "deep": (deep[TR], deep[VA])}
+
+
+LAYERS_1, LAYERS_2 = _layers(1), _layers(2)
+_SHALLOW_TRAIN, _SHALLOW_VAL = LAYERS_1["shallow"]
+LAYER_STUDY = {
+    "empty": ({"layers_1": {}}, TypeError, "non-empty mapping of layer name"),
+    "list": ({"layers_1": [LAYERS_1["deep"]]}, TypeError, "non-empty mapping of layer name"),
+    "nan": (
+        {
+            "layers_1": {
+                "shallow": (np.full((80, 6), np.nan), _SHALLOW_VAL),
+                "deep": LAYERS_1["deep"],
+            }
+        },
+        ValueError,
+        "contains NaN",
+    ),
+    "train_rows": (
+        {"layers_1": {"shallow": (_SHALLOW_TRAIN[:70], _SHALLOW_VAL), "deep": LAYERS_1["deep"]}},
+        ValueError,
+        "has 70 train and 40 validation rows",
+    ),
+    "y_rows": ({"y_train": Y[:70]}, ValueError, "y_train has 70"),
+    "validation_width": (
+        {"layers_1": {"shallow": (_SHALLOW_TRAIN, _SHALLOW_VAL[:, :3]), "deep": LAYERS_1["deep"]}},
+        ValueError,
+        "have 6 and 3 features",
+    ),
+    "not_a_pair": (
+        {"layers_1": {"shallow": _SHALLOW_TRAIN, "deep": LAYERS_1["deep"]}},
+        ValueError,
+        r"must be a pair \(train activations, validation activations\)",
+    ),
+    "one_dimensional": (
+        {
+            "layers_1": {
+                "shallow": (_SHALLOW_TRAIN[:, 0], _SHALLOW_VAL[:, 0]),
+                "deep": LAYERS_1["deep"],
+            }
+        },
+        ValueError,
+        "Expected 2D array",
+    ),
+    "pair_unknown": ({"pairs": [("zz", "deep")]}, ValueError, r"Unknown layer pair \('zz'"),
+    "layer_counts": ({"layers_1": {"deep": LAYERS_1["deep"]}}, ValueError, "1 and 2 layers"),
+    "class_layer_width": (
+        {"class_layer": (np.ones((3, 4)), np.zeros(3))},
+        ValueError,
+        "class_layer reads 4 features",
+    ),
+    "n_directions": ({"n_directions": 0}, ValueError, "at least 1"),
+    "method": ({"methods": ("x",)}, ValueError, r"Unknown method\(s\)"),
+    "metric": ({"metric": "auc"}, ValueError, "Unknown metric"),
+    "svcca_keep": ({"svcca_keep": 2.0}, ValueError, "'keep' parameter"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(LAYER_STUDY))
+def test_layer_study_arguments(case):
+    from sklearn_ccafusion.study import layer_study
+
+    changes, error, match = LAYER_STUDY[case]
+    changes = dict(changes)
+    args = {"layers_1": LAYERS_1, "layers_2": LAYERS_2, "y_train": Y[TR], "y_validation": Y[VA]}
+    args = {k: changes.pop(k, v) for k, v in args.items()}
+    with pytest.raises(error, match=match):
+        layer_study(**args, **changes, progress=False, random_state=0)
