@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 from numpy.typing import NDArray
 from sklearn.utils import assert_all_finite
@@ -10,6 +12,7 @@ from sklearn_ccafusion._moments import Moments, compute_moments
 
 __all__ = [
     "check_labels_in_classes",
+    "check_nonempty_mapping",
     "check_min_samples",
     "check_results_table",
     "check_same_n_samples",
@@ -53,6 +56,32 @@ def check_same_n_samples(*arrays: NDArray, names: tuple[str, ...] | None = None)
             f"{' and '.join(names)} must have the same number of samples (rows), got "
             f"{' and '.join(str(c) for c in counts)}."
         )
+
+
+def check_nonempty_mapping(value, name: str, what: str) -> None:
+    """Raise unless ``value`` is a mapping with at least one entry.
+
+    Parameters
+    ----------
+    value : object
+        The argument to check.
+    name : str
+        The argument's name, used in the messages.
+    what : str
+        What each entry maps to, used in the messages.
+
+    Examples
+    --------
+    >>> check_nonempty_mapping({"acc": [1]}, "sensors", "name to networks")
+    >>> check_nonempty_mapping([1, 2], "sensors", "name to networks")
+    Traceback (most recent call last):
+    ...
+    TypeError: sensors must be a mapping (dict) of name to networks, got list.
+    """
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{name} must be a mapping (dict) of {what}, got {type(value).__name__}.")
+    if len(value) == 0:
+        raise ValueError(f"{name} is empty: pass a mapping (dict) of {what}, one entry or more.")
 
 
 def check_results_table(table, required: set[str], name: str, producer: str) -> None:

@@ -26,8 +26,16 @@ def _sizes_from_feature_names(feature_names: NDArray | None) -> tuple[int, ...] 
     if feature_names is None:
         return None
     names = [str(name) for name in feature_names]
-    if not names or not all("__" in name for name in names):
+    named = ["__" in name for name in names]
+    if not any(named):
         return None
+    if not all(named):
+        bare = [name for name, has in zip(names, named) if not has]
+        raise ValueError(
+            f"Some columns of X are named '<view>__<feature>' and others are not "
+            f"({bare[:3]}{' ...' if len(bare) > 3 else ''}), so the views cannot be told "
+            "apart: name every column '<view>__<feature>', or pass view_sizes=(d1, d2)."
+        )
     prefixes = [name.split("__", 1)[0] for name in names]
     sizes: list[int] = []
     seen: list[str] = []

@@ -103,6 +103,14 @@ def _positive(text: str) -> int:
     return value
 
 
+def _seed(text: str) -> int:
+    """argparse type: a seed, an int of at least 0 (numpy's generators refuse negatives)."""
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be at least 0, got {text}")
+    return value
+
+
 def _check_out(out: Path) -> None:
     """--out must be a writable folder (created if missing)."""
     if out.exists() and not out.is_dir():
@@ -118,7 +126,7 @@ def _check_out(out: Path) -> None:
 
 def _check_resources(args: argparse.Namespace) -> None:
     """Everything a run needs, checked before any work."""
-    if args.n_jobs == 0:
+    if getattr(args, "n_jobs", None) == 0:
         raise ValueError(
             "--n-jobs must be a positive number of workers or negative (-1: all cores), not 0."
         )
@@ -222,7 +230,7 @@ def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--n-jobs", type=int, default=-1, help="joblib workers of the studies (-1: all cores)"
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed of every random choice (0)")
+    parser.add_argument("--seed", type=_seed, default=0, help="seed of every random choice (0)")
     parser.add_argument(
         "--quick",
         action="store_true",
@@ -247,6 +255,7 @@ def run_layers(args: argparse.Namespace) -> int:
     """Train two networks, compare them layer by layer, write CSVs and figures."""
     from sklearn_ccafusion._layer_pipeline import run_layer_study
 
+    _check_resources(args)
     start = time.perf_counter()
     tables = run_layer_study(
         args.dataset,
@@ -286,7 +295,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="exact CCA of scikit-learn's digits, left vs right image halves",
         description=run_cca.__doc__,
     )
-    cca.add_argument("--n-components", type=int, default=10, help="pairs to print (10)")
+    cca.add_argument("--n-components", type=_positive, default=10, help="pairs to print (10)")
     cca.add_argument(
         "--variance",
         type=_fraction,
@@ -294,7 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="fraction of each view's variance the whitener keeps (0.9999)",
     )
     cca.add_argument(
-        "--max-iter", type=int, default=500, help="iterations of scikit-learn's CCA (500)"
+        "--max-iter", type=_positive, default=500, help="iterations of scikit-learn's CCA (500)"
     )
     cca.set_defaults(handler=run_cca)
 
@@ -361,7 +370,7 @@ def build_parser() -> argparse.ArgumentParser:
     lay.add_argument("--dataset", choices=["digits", "synthetic-shl"], default="digits")
     lay.add_argument("--device", choices=["cpu", "cuda", "auto"], default="cpu")
     lay.add_argument("--out", default="ccafusion-layers", help="output folder (ccafusion-layers)")
-    lay.add_argument("--seed", type=int, default=0, help="seed of every random choice (0)")
+    lay.add_argument("--seed", type=_seed, default=0, help="seed of every random choice (0)")
     lay.add_argument(
         "--permutations", type=_positive, default=199, help="permutations of the test (199)"
     )

@@ -120,8 +120,10 @@ def linear_cka(features_1: ArrayLike, features_2: ArrayLike, debiased: bool = Fa
     (1.0, 1.0)
     """
     X, Y = _check_pair(features_1, features_2)
-    X = X - X.mean(axis=0)
-    Y = Y - Y.mean(axis=0)
+    # CKA does not change when a view is multiplied by a constant: each centred view is
+    # scaled to a largest entry of 1, so that its Gram products neither overflow
+    # (features near 1e200) nor underflow (near 1e-200) float64.
+    X, Y = (_unit_scaled(V - V.mean(axis=0)) for V in (X, Y))
     if debiased:
         check_min_samples(X.shape[0], 4, "The debiased linear CKA")
         X, Y = X.astype(np.float64, copy=False), Y.astype(np.float64, copy=False)
@@ -130,6 +132,12 @@ def linear_cka(features_1: ArrayLike, features_2: ArrayLike, debiased: bool = Fa
     cross = np.linalg.norm(Y.T @ X) ** 2
     norms = np.linalg.norm(X.T @ X) * np.linalg.norm(Y.T @ Y)
     return float(cross / norms) if norms > 0 else 0.0
+
+
+def _unit_scaled(centred: NDArray) -> NDArray:
+    """``centred`` divided by its largest absolute entry (unchanged when all zero)."""
+    largest = np.max(np.abs(centred))
+    return centred / largest if largest > 0 else centred
 
 
 @validate_params(
@@ -279,6 +287,10 @@ def class_subspace_alignment(
     """
     X, Y = _check_pair(features_1, features_2)
     W = np.asarray(class_components, dtype=np.float64)
+    if not np.all(np.isfinite(W)):
+        raise ValueError(
+            "class_components holds NaN or infinite values; pass the class layer's coef."
+        )
     if W.ndim != 2 or W.shape[1] != X.shape[1]:
         raise ValueError(
             f"class_components must have shape (n_classes, {X.shape[1]}) to match "
@@ -287,6 +299,11 @@ def class_subspace_alignment(
     n_directions = W.shape[0] - 1
     if n_directions < 1:
         raise ValueError("class_components needs at least 2 classes (rows).")
+    if not np.any(W - W.mean(axis=0)):
+        raise ValueError(
+            "class_components has identical rows: the classes differ in no direction, so "
+            "there is nothing to align with; pass the class layer's coef."
+        )
     cca = _fit_cca(X, Y, keep)
     if cca.n_components_ < n_directions:
         raise ValueError(

@@ -126,3 +126,66 @@ def test_subspace_projector_correlations_are_exact(method):
     projector = SubspaceProjector(method, view_sizes=(10, 8), **EXACT).fit(np.hstack([X1, X2]))
     expected = bjorck_golub(X1, X2, (10, 8))
     np.testing.assert_allclose(projector.canonical_correlations_, expected, rtol=0, atol=1e-6)
+
+
+def _tall(rng, n=400, widths=(8, 6)):
+    Z = rng.normal(size=(n, 3))
+    return [Z @ rng.normal(size=(3, d)) + rng.normal(size=(n, d)) for d in widths]
+
+
+def _wide(rng, n=30, widths=(40, 35)):
+    """More features than samples: the centred views have rank n - 1."""
+    return _tall(rng, n, widths)
+
+
+def _offset(rng):
+    return [V + offset for V, offset in zip(_tall(rng), (1e4, -3e3))]
+
+
+CONFORMANCE = {
+    "tall": _tall,
+    "wide": _wide,
+    "offset": _offset,
+    "rank_deficient": lambda rng: _rank_deficient(rng, n=300),
+    "near_collinear": lambda rng: _near_collinear(rng, 1e4, n=600),
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("case", sorted(CONFORMANCE))
+def test_correlations_match_the_exact_reference(case, dtype):
+    X1, X2 = (V.astype(dtype) for V in CONFORMANCE[case](np.random.default_rng(7)))
+    widths = (X1.shape[1], X2.shape[1])
+    if case == "wide":  # n - 1 directions per view: every correlation is 1, and flagged
+        with pytest.warns(UserWarning, match="not meaningful"):
+            cca = CCAProjector(view_sizes=widths, **EXACT).fit(np.hstack([X1, X2]))
+    else:
+        cca = CCAProjector(view_sizes=widths, **EXACT).fit(np.hstack([X1, X2]))
+    ranks = [w.n_components_ for w in cca.whiteners_]
+    # the retained subspaces are the views' whole column spaces (their numerical rank)
+    expected_ranks = [
+        np.linalg.matrix_rank(
+            V.astype(np.float64) - V.astype(np.float64).mean(axis=0),
+            tol=None if dtype == np.float64 else 1e-4 * np.abs(V).max(),
+        )
+        for V in (X1, X2)
+    ]
+    assert ranks == expected_ranks
+    expected = bjorck_golub(X1, X2, ranks)
+    np.testing.assert_allclose(cca.canonical_correlations_, expected, rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("case", ["tall", "offset"])
+def test_first_correlation_matches_scikit_learn_cca(case, dtype):
+    from sklearn.cross_decomposition import CCA
+
+    X1, X2 = (V.astype(dtype) for V in CONFORMANCE[case](np.random.default_rng(8)))
+    ours = CCAProjector(view_sizes=(8, 6), **EXACT).fit(np.hstack([X1, X2]))
+    theirs = CCA(n_components=1, scale=False, max_iter=5000, tol=1e-14).fit(
+        X1.astype(np.float64), X2.astype(np.float64)
+    )
+    assert theirs.n_iter_[0] < 5000  # converged: its answer is a reference
+    u, v = theirs.transform(X1.astype(np.float64), X2.astype(np.float64))
+    reference = abs(np.corrcoef(u[:, 0], v[:, 0])[0, 1])
+    assert ours.canonical_correlations_[0] == pytest.approx(reference, abs=1e-6)

@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from sklearn_ccafusion._validation import check_results_table
+
 __all__ = ["plot_layer_depth", "plot_layer_similarity"]
 
 _MEASURE_LABELS = {
@@ -52,6 +54,12 @@ def plot_layer_similarity(
     >>> len(plot_layer_similarity(df).axes)
     2
     """
+    check_results_table(
+        similarity,
+        {"measure", "layer_1", "layer_2", "depth_1", "depth_2", "value"},
+        "similarity",
+        "layer_study (its similarity table)",
+    )
     measures = list(dict.fromkeys(similarity["measure"])) if measures is None else list(measures)
     unknown = sorted(set(measures) - set(similarity["measure"]))
     if unknown:
@@ -127,6 +135,20 @@ def plot_layer_depth(
     >>> len(plot_layer_depth(probe).axes)
     1
     """
+    check_results_table(
+        probe, {"method", "depth", "layer_1", "n", "score", "metric"}, "probe",
+        "layer_study (its probe table)",
+    )
+    if alignment is not None and len(alignment):  # no class layer: no alignment rows
+        check_results_table(
+            alignment, {"source", "depth", "cosine"}, "alignment",
+            "layer_study (its alignment table)",
+        )
+    if similarity is not None:
+        check_results_table(
+            similarity, {"measure", "layer_1", "depth_1", "depth_2", "value"}, "similarity",
+            "layer_study (its similarity table)",
+        )
     second = alignment is not None or similarity is not None
     figure = Figure(figsize=(9.0 if second else 4.8, 3.6), layout="constrained")
     axes = figure.subplots(1, 2 if second else 1, squeeze=False)[0]

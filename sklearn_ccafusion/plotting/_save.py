@@ -39,6 +39,16 @@ def save_figure(figure: Figure, path: str | Path, data: pd.DataFrame | None = No
     >>> path.name, path.with_suffix(".csv").exists()
     ('curve.png', True)
     """
+    if not hasattr(figure, "savefig"):
+        raise TypeError(
+            f"figure must be a matplotlib Figure (as the plot_* functions return), got "
+            f"{type(figure).__name__}."
+        )
+    if data is not None and not hasattr(data, "to_csv"):
+        raise TypeError(
+            f"data must be a pandas DataFrame of the numbers the figure shows, or None; got "
+            f"{type(data).__name__}."
+        )
     path = Path(path).with_suffix(".png")
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=120)

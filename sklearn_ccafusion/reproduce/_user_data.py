@@ -57,6 +57,11 @@ _AUTO = {1: "mlp", 2: "conv1d", 3: "image"}
 def _read(path: Path) -> dict[str, NDArray]:
     if not path.is_file():
         raise ValueError(f"--data {path}: no such file.")
+    if not zipfile.is_zipfile(path):
+        raise ValueError(
+            f"{path} is not an .npz file (the zip archive of arrays that numpy.savez "
+            "writes); save the labels and sensors with np.savez(path, y=y, sensor=array)."
+        )
     try:
         with np.load(path, allow_pickle=False) as stored:
             return {name: stored[name] for name in stored.files}
@@ -207,7 +212,15 @@ def load_study_file(
             "more groups, another validation_fraction, or a split array."
         )
     choices = net if isinstance(net, dict) else dict.fromkeys(sensors, net)
-    epochs = max_epochs or (5 if quick else 30)
+    strangers = sorted(set(choices) - set(sensors))
+    if strangers:
+        raise ValueError(
+            f"net names sensor(s) {strangers} that {path} does not hold; its sensors are "
+            f"{sorted(sensors)}."
+        )
+    if max_epochs is not None and max_epochs < 1:
+        raise ValueError(f"max_epochs must be at least 1 (or None), got {max_epochs}.")
+    epochs = max_epochs if max_epochs is not None else (5 if quick else 30)
     train_counts = np.array([(y[~is_val] == c).sum() for c in classes], dtype=float)
     balanced = len(y[~is_val]) / (len(classes) * train_counts)
     recipe = {

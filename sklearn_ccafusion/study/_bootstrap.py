@@ -19,6 +19,7 @@ from numpy.typing import ArrayLike, NDArray
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import column_or_1d
 
+from sklearn_ccafusion._validation import check_nonempty_mapping
 from sklearn_ccafusion.study._features import NetworkFeatures
 from sklearn_ccafusion.study._heads import check_heads, predict_heads
 from sklearn_ccafusion.study._metrics import check_metric, score
@@ -194,6 +195,7 @@ def bootstrap_scores(
         raise ValueError(f"confidence must be in (0, 1), got {confidence}.")
     if n_resamples < 1:
         raise ValueError(f"n_resamples must be at least 1, got {n_resamples}.")
+    check_nonempty_mapping(predictions, "predictions", "classifier name to its predictions")
     y_true = column_or_1d(y_true)
     predicted = {name: column_or_1d(p) for name, p in predictions.items()}
     bad = {name: p.size for name, p in predicted.items() if p.size != y_true.size}

@@ -22,7 +22,11 @@ from tqdm.auto import tqdm
 
 from sklearn_ccafusion import __version__
 from sklearn_ccafusion._cca_whitening import SPURIOUS_MESSAGE
-from sklearn_ccafusion._validation import check_results_table, check_same_n_samples
+from sklearn_ccafusion._validation import (
+    check_nonempty_mapping,
+    check_results_table,
+    check_same_n_samples,
+)
 from sklearn_ccafusion.study._cache import TaskCache, as_cache, fingerprint
 from sklearn_ccafusion.study._checks import check_cca_ranks, check_network_labels
 from sklearn_ccafusion.study._features import NetworkFeatures
@@ -66,6 +70,11 @@ def default_dimensions(n_classes: int, n_features: int) -> list[int]:
     >>> default_dimensions(8, 128)
     [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 32, 64, 128]
     """
+    if n_classes < 1 or n_features < 1:
+        raise ValueError(
+            f"default_dimensions needs n_classes >= 1 and n_features >= 1, got "
+            f"n_classes={n_classes} and n_features={n_features}."
+        )
     dims = list(range(1, min(2 * n_classes, n_features) + 1))
     power = 1
     while power < n_features:
@@ -141,8 +150,19 @@ def _network_key(network: NetworkFeatures) -> str:
     )
 
 
-def _as_list(value):
-    return [value] if isinstance(value, NetworkFeatures) else list(value)
+def _as_list(value, name: str) -> list[NetworkFeatures]:
+    """``value`` as a non-empty list of :class:`NetworkFeatures`, or a named error."""
+    items = [value] if isinstance(value, NetworkFeatures) else value
+    if not isinstance(items, Sequence) or not all(
+        isinstance(item, NetworkFeatures) for item in items
+    ):
+        raise TypeError(
+            f"{name} must be a NetworkFeatures or a sequence of them (each network's "
+            f"features and class layer), got {type(value).__name__}."
+        )
+    if not items:
+        raise ValueError(f"{name} is empty: pass at least one NetworkFeatures.")
+    return list(items)
 
 
 def _seeds(random_state: int | None, n_tasks: int) -> list[int]:
@@ -270,7 +290,10 @@ def subspace_study(
     >>> df[["method", "n", "head"]].values.tolist()
     [['cca_highest', 2, 'original'], ['cca_highest', 6, 'original']]
     """
-    networks, partners = _as_list(networks), _as_list(partners)
+    networks, partners = _as_list(networks, "networks"), _as_list(partners, "partners")
+    for name, chosen in (("methods", methods), ("heads", heads), ("dimensions", dimensions)):
+        if chosen is not None and len(chosen) == 0:
+            raise ValueError(f"{name} is empty: the study needs at least one.")
     if len(networks) != len(partners):
         raise ValueError(
             f"Each network needs one CCA partner: got {len(networks)} networks and "
@@ -437,12 +460,14 @@ def cross_sensor_study(
     >>> sorted(df["method"].unique())
     ['cca_highest', 'cca_lowest', 'cca_random']
     """
+    check_nonempty_mapping(sensors, "sensors", "sensor name to its networks")
     counts = {name: len(nets) for name, nets in sensors.items()}
     if n_pairs is None:
         n_pairs = min(counts.values()) // 2
     if n_pairs < 1 or any(c < 2 * n_pairs for c in counts.values()):
         raise ValueError(
-            f"Each sensor needs 2 * n_pairs networks (n_pairs={n_pairs}); got {counts}."
+            f"Each sensor needs 2 * n_pairs networks, at least 2 (n_pairs={n_pairs}: the "
+            f"first half of a sensor's networks are paired with the second); got {counts}."
         )
     networks, partners, labels = [], [], []
     for data_sensor, partner_sensor in product(sensors, repeat=2):
@@ -482,6 +507,11 @@ def summarize_study(results: pd.DataFrame) -> pd.DataFrame:
     [[1.0, 0.6, 0.1, 2.0], [2.0, 0.9, 0.0, 2.0]]
     """
     check_results_table(results, {"method", "n", "head", "score"}, "results", "subspace_study")
+    if not pd.api.types.is_numeric_dtype(results["score"]):
+        raise TypeError(
+            f"results['score'] must hold numbers, the scores of subspace_study; got dtype "
+            f"{results['score'].dtype}."
+        )
     drop = {"pair", "repeat", "seed", "score", "n_iter", "converged", "net"}
     keys = [c for c in results.columns if c not in drop]
     grouped = results.groupby(keys, sort=False)["score"]
