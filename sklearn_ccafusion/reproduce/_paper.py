@@ -185,13 +185,13 @@ def _validation_count(validation, n_samples: int) -> int:
 def _synthetic_shl(options: DataOptions) -> StudyData:
     from sklearn_ccafusion.datasets import make_multisensor_classification
 
-    n_samples, length = (640, 1500) if options.quick else (16_310, 6000)
+    n_samples, length = (400, 1500) if options.quick else (16_310, 6000)
     n_val = _validation_count(options.validation, n_samples)
     bunch = make_multisensor_classification(
         n_samples, segment_length=length, random_state=options.seed, n_jobs=options.n_jobs
     )
     data, target = bunch.data, bunch.target
-    notes = ["quick: 640 segments of 15 s instead of 16,310 of 60 s."] if options.quick else []
+    notes = ["quick: 400 segments of 15 s instead of 16,310 of 60 s."] if options.quick else []
     # like SHL: validation = the first segments, train = the rest
     return _spectrogram_data(
         "synthetic-shl",
