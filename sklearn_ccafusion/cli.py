@@ -283,6 +283,78 @@ def run_layers(args: argparse.Namespace) -> int:
     return 0
 
 
+_MAKE_DATA_OPTIONS = {
+    "shl": {"segments", "segment_length", "n_jobs"},
+    "cifar10": {"train", "test", "archive"},
+}
+
+
+def _folder_size(path: Path) -> int:
+    if path.is_file():
+        return path.stat().st_size
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def run_make_data(args: argparse.Namespace) -> int:
+    """Write synthetic data with a class signal in the official file layout of SHL 2018 or CIFAR-10.
+
+    The folder is read by ``ccafusion reproduce --dataset shl|cifar10 --data-dir DIR``
+    as the real data would be; at the default (real) sizes it rehearses a full run.
+    """
+    from sklearn_ccafusion.datasets import write_cifar10_folder, write_shl2018_folder
+
+    defaults = {
+        "segments": None,
+        "segment_length": None,
+        "n_jobs": None,
+        "train": None,
+        "test": None,
+        "archive": False,
+    }
+    foreign = sorted(
+        name
+        for name, default in defaults.items()
+        if getattr(args, name) != default and name not in _MAKE_DATA_OPTIONS[args.dataset]
+    )
+    if foreign:
+        flags = ", ".join("--" + name.replace("_", "-") for name in foreign)
+        raise ValueError(
+            f"{flags}: not an option of make-data {args.dataset}; see ccafusion make-data -h."
+        )
+    out = Path(args.out)
+    _check_out(out)
+    start = time.perf_counter()
+    if args.dataset == "shl":
+        n, length = args.segments or 16_310, args.segment_length or 6000
+        write_shl2018_folder(
+            out,
+            n,
+            segment_length=length,
+            random_state=args.seed,
+            progress=not args.quiet,
+            n_jobs=args.n_jobs,
+        )
+        written, what = out / "train", f"{n} segments of {length} samples"
+    else:
+        n_train, n_test = args.train or 50_000, args.test or 10_000
+        write_cifar10_folder(
+            out,
+            n_train,
+            n_test,
+            archive=args.archive,
+            random_state=args.seed,
+            progress=not args.quiet,
+        )
+        name = "cifar-10-python.tar.gz" if args.archive else "cifar-10-batches-py"
+        written, what = out / name, f"{n_train} training and {n_test} test images"
+    seconds = time.perf_counter() - start
+    print(
+        f"{args.dataset}: {what} in {written} ({_folder_size(written) / 1e6:.1f} MB, "
+        f"{seconds:.0f} s)\nnext: ccafusion reproduce --dataset {args.dataset} --data-dir {out}"
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``ccafusion``."""
     parser = argparse.ArgumentParser(
@@ -377,6 +449,36 @@ def build_parser() -> argparse.ArgumentParser:
     lay.add_argument("--quick", action="store_true", help="small and fast (fewer epochs)")
     lay.add_argument("--quiet", action="store_true", help="no progress bars")
     lay.set_defaults(handler=run_layers)
+
+    make = commands.add_parser(
+        "make-data",
+        help="write synthetic SHL 2018 or CIFAR-10 files in the official layout, any size",
+        description=run_make_data.__doc__,
+    )
+    make.add_argument("dataset", choices=["shl", "cifar10"])
+    make.add_argument("--out", required=True, help="folder to write into")
+    make.add_argument(
+        "--segments", type=_positive, default=None, help="shl: segments (16310, the real count)"
+    )
+    make.add_argument(
+        "--segment-length",
+        type=_positive,
+        default=None,
+        help="shl: samples per segment (6000 = 60 s at 100 Hz; the spectrograms need 500)",
+    )
+    make.add_argument("--n-jobs", type=int, default=None, help="shl: writing threads (1)")
+    make.add_argument(
+        "--train", type=_positive, default=None, help="cifar10: training images (50000)"
+    )
+    make.add_argument("--test", type=_positive, default=None, help="cifar10: test images (10000)")
+    make.add_argument(
+        "--archive",
+        action="store_true",
+        help="cifar10: write cifar-10-python.tar.gz, as downloaded, instead of the folder",
+    )
+    make.add_argument("--seed", type=int, default=0, help="seed of the files (0)")
+    make.add_argument("--quiet", action="store_true", help="no progress bar")
+    make.set_defaults(handler=run_make_data)
     return parser
 
 

@@ -192,13 +192,13 @@ def _validation_count(validation, n_samples: int) -> int:
 def _synthetic_shl(options: DataOptions) -> StudyData:
     from sklearn_ccafusion.datasets import make_multisensor_classification
 
-    n_samples, length = (640, 1500) if options.quick else (16_310, 6000)
+    n_samples, length = (400, 1500) if options.quick else (16_310, 6000)
     n_val = _validation_count(options.validation, n_samples)
     bunch = make_multisensor_classification(
         n_samples, segment_length=length, random_state=options.seed, n_jobs=options.n_jobs
     )
     data, target = bunch.data, bunch.target
-    notes = ["quick: 640 segments of 15 s instead of 16,310 of 60 s."] if options.quick else []
+    notes = ["quick: 400 segments of 15 s instead of 16,310 of 60 s."] if options.quick else []
     # like SHL: validation = the first segments, train = the rest
     return _spectrogram_data(
         "synthetic-shl",
@@ -220,7 +220,13 @@ def _shl(options: DataOptions) -> StudyData:
     load = {"validation_size": validation, "n_jobs": options.n_jobs}
     train = load_shl2018(options.data_dir, "train", signals, **load)
     val = load_shl2018(options.data_dir, "validation", signals, **load)
-    notes = []
+    if options.validation is None:
+        rule = "the paper's share, 3,310 of 16,310 segments (20.3 %)"
+    elif isinstance(options.validation, float):
+        rule = f"a share of {options.validation:g} of the segments"
+    else:
+        rule = f"{options.validation} segments"
+    notes = [f"validation part: {rule}, the first segments in time."]
     train_rows = val_rows = slice(None)
     step = max(1, len(train.target) // 1600)
     if options.quick and step > 1:
@@ -238,6 +244,10 @@ def _shl(options: DataOptions) -> StudyData:
         reference=PAPER_NUMBERS["shl"],
         notes=notes,
     )
+
+
+#: Training and validation images of CIFAR-10's quick run.
+_QUICK_CIFAR = (600, 300)
 
 
 def _cifar10(options: DataOptions) -> StudyData:
@@ -268,12 +278,12 @@ def _cifar10(options: DataOptions) -> StudyData:
         y_train, y_test = y_train[:-n_val], y_train[-n_val:]
         notes = [f"validation: the last {n_val} training images; the test set is unused."]
     if options.quick:
-        x_train, y_train = x_train[:1000], y_train[:1000]
-        x_test, y_test = x_test[:500], y_test[:500]
+        x_train, y_train = x_train[: _QUICK_CIFAR[0]], y_train[: _QUICK_CIFAR[0]]
+        x_test, y_test = x_test[: _QUICK_CIFAR[1]], y_test[: _QUICK_CIFAR[1]]
         recipe["max_epochs"], depth = 3, 8
         notes.append(
-            "quick: 1,000 training and 500 validation images, ResNet-8 for 3 epochs "
-            "instead of ResNet-56 for 80."
+            f"quick: the first {len(y_train)} training and {len(y_test)} validation images, "
+            "ResNet-8 for 3 epochs instead of ResNet-56 for 80."
         )
     make = _net_factory(CIFARResNet, {"depth": depth, "n_classes": 10}, recipe)
     settings = {k: str(v) for k, v in recipe.items()} | {"module": f"CIFARResNet{depth}"}
