@@ -225,8 +225,15 @@ def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
     """Options shared by ``reproduce`` and ``study``."""
     parser.add_argument("--device", choices=["cpu", "cuda", "auto"], default="cpu")
     parser.add_argument("--out", default="ccafusion-out", help="output folder (ccafusion-out)")
-    parser.add_argument("--pairs", type=_positive, default=3, help="network pairs per sensor (3)")
-    parser.add_argument("--repeats", type=_positive, default=5, help="seeds of random methods (5)")
+    parser.add_argument(
+        "--pairs", type=_positive, default=None, help="network pairs per sensor (3; 1 with --quick)"
+    )
+    parser.add_argument(
+        "--repeats",
+        type=_positive,
+        default=None,
+        help="seeds of random methods (5; 2 with --quick)",
+    )
     parser.add_argument(
         "--n-jobs", type=int, default=-1, help="joblib workers of the studies (-1: all cores)"
     )

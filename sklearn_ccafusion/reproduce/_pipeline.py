@@ -237,8 +237,8 @@ def run_study(
     *,
     out: str | Path = "ccafusion-out",
     device: str = "cpu",
-    pairs: int = 3,
-    repeats: int = 5,
+    pairs: int | None = None,
+    repeats: int | None = None,
     n_jobs: int | None = None,
     seed: int = 0,
     quick: bool = False,
@@ -262,10 +262,11 @@ def run_study(
         Folder of the outputs and of the cache.
     device : str, default="cpu"
         Device of the networks.
-    pairs : int, default=3
-        Pairs of networks per sensor (``2 * pairs`` networks).
-    repeats : int, default=5
-        Seeds of the random subspace methods.
+    pairs : int or None, default=None
+        Pairs of networks per sensor (``2 * pairs`` networks); ``None``: 3, or 1
+        with ``quick``.
+    repeats : int or None, default=None
+        Seeds of the random subspace methods; ``None``: 5, or 2 with ``quick``.
     n_jobs : int or None
         joblib workers of the studies.
     seed : int, default=0
@@ -299,6 +300,20 @@ def run_study(
     >>> sorted(run.results["method"].unique())[:2]  # doctest: +SKIP
     ['cca_highest', 'cca_lowest']
     """
+    if quick and (pairs is None or repeats is None):
+        changed = [
+            text
+            for text, given in (
+                ("1 pair of networks per sensor (instead of 3)", pairs),
+                ("2 repeats of the random methods (instead of 5)", repeats),
+            )
+            if given is None
+        ]
+        note = "quick: " + " and ".join(changed) + "."
+        if note not in data.notes:
+            data.notes.append(note)
+    pairs = (1 if quick else 3) if pairs is None else pairs
+    repeats = (2 if quick else 5) if repeats is None else repeats
     if pairs < 1:
         raise ValueError(f"pairs must be at least 1, got {pairs}.")
     if repeats < 1:
@@ -406,8 +421,8 @@ def reproduce(
     data_dir: str | Path | None = None,
     out: str | Path = "ccafusion-out",
     device: str = "cpu",
-    pairs: int = 3,
-    repeats: int = 5,
+    pairs: int | None = None,
+    repeats: int | None = None,
     n_jobs: int | None = None,
     seed: int = 0,
     quick: bool = False,
@@ -429,10 +444,11 @@ def reproduce(
         Folder of the outputs and of the cache.
     device : {"cpu", "cuda", "auto"}, default="cpu"
         Device of the networks.
-    pairs : int, default=3
-        Pairs of networks per sensor (``2 * pairs`` networks).
-    repeats : int, default=5
-        Seeds of the random subspace methods.
+    pairs : int or None, default=None
+        Pairs of networks per sensor (``2 * pairs`` networks); ``None``: 3, or 1
+        with ``quick``.
+    repeats : int or None, default=None
+        Seeds of the random subspace methods; ``None``: 5, or 2 with ``quick``.
     n_jobs : int or None
         joblib workers of the studies.
     seed : int, default=0
