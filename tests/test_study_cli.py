@@ -57,9 +57,9 @@ def test_same_data_same_keys_other_content_retrains(tmp_path, monkeypatch):
     trained = []
     real_fit = _pipeline._fit_group
 
-    def counting(nets, X, y):
+    def counting(nets, X, y, **kwargs):
         trained.append(len(nets))
-        return real_fit(nets, X, y)
+        return real_fit(nets, X, y, **kwargs)
 
     monkeypatch.setattr(_pipeline, "_fit_group", counting)
     options = {

@@ -70,7 +70,10 @@ def as_float_tensor(X: Any, device: str | torch.device | None = None) -> Tensor:
             raise ValueError(f"Networks need numeric inputs; got an array of dtype {array.dtype}.")
         floating = np.issubdtype(array.dtype, np.inexact)
         with np.errstate(over="ignore"):  # values beyond float32 become inf, refused below
-            tensor = torch.from_numpy(np.ascontiguousarray(array, dtype=np.float32))
+            array = np.ascontiguousarray(array, dtype=np.float32)
+            if not array.flags.writeable:  # e.g. memory-mapped in a worker process
+                array = array.copy()
+            tensor = torch.from_numpy(array)
     if tensor.dtype != torch.float32:
         tensor = tensor.float()
     if floating:  # integer data (uint8 images) are always finite

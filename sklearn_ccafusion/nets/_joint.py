@@ -72,6 +72,20 @@ def joint_training_obstacle(net: Any) -> str | None:
     return None
 
 
+def trains_alone_on_cpu(net: Any) -> bool:
+    """Whether ``fit_jointly(vectorize="auto")`` trains this unfitted net by itself.
+
+    Convolutional modules on CPU are not stacked (measured slower); such nets
+    gain from being spread over processes instead.
+    """
+    if device_type(getattr(net, "device", "cpu")) != "cpu":
+        return False
+    module = net.module
+    if not isinstance(module, torch.nn.Module):
+        module = module(**net.get_params_for("module"))
+    return _has_conv(module)
+
+
 def _source_key(X: Any) -> tuple:
     """What identifies an input array's data (views of one buffer compare equal)."""
     if isinstance(X, np.ndarray):

@@ -65,16 +65,25 @@ def _torch_threads(n_threads: int | None):
         torch.set_num_threads(previous)
 
 
-def _fit_group(nets: list, X, y) -> list:
+def _fit_group(nets: list, X, y, n_jobs: int | None = None) -> list:
     """Train networks of one sensor (same architecture and recipe, different seeds) together.
 
     :func:`~sklearn_ccafusion.nets.fit_jointly` stacks them into one vectorised
     model where that is faster (each net the one its own ``fit`` would give), and
-    trains them one at a time otherwise.
+    trains them one at a time otherwise (convolutional nets on CPU), and then
+    spreads them over ``n_jobs`` worker processes, so every core trains (each
+    net on one thread: small networks gain nothing from more).
     """
-    from sklearn_ccafusion.nets import fit_jointly
+    from joblib import effective_n_jobs
 
-    return fit_jointly(nets, X, y)
+    from sklearn_ccafusion.nets import fit_jointly
+    from sklearn_ccafusion.nets._joint import trains_alone_on_cpu
+
+    alone = all(trains_alone_on_cpu(net) for net in nets)
+    workers = min(effective_n_jobs(n_jobs), len(nets)) if alone else 1
+    if workers <= 1:
+        return fit_jointly(nets, X, y)
+    return fit_jointly(nets, X, y, max_group_size=-(-len(nets) // workers), n_jobs=workers)
 
 
 def _class_codes(classes, y) -> np.ndarray:
@@ -94,7 +103,13 @@ def _features_of(net, data: StudyData, sensor: str) -> NetworkFeatures:
 
 
 def _train_networks(
-    data: StudyData, pairs: int, seed: int, device: str, cache_dir: Path, progress: bool
+    data: StudyData,
+    pairs: int,
+    seed: int,
+    device: str,
+    cache_dir: Path,
+    progress: bool,
+    n_jobs: int | None = None,
 ) -> dict[str, list[NetworkFeatures]]:
     """Train each sensor's networks, or read their features from the cache."""
     networks: dict[str, list[NetworkFeatures]] = {}
@@ -131,7 +146,10 @@ def _train_networks(
                         net.set_params(progress=f"{sensor}#{i}")
             fitted = (
                 _fit_group(
-                    nets, data.inputs_train[sensor], _class_codes(data.classes, data.y_train)
+                    nets,
+                    data.inputs_train[sensor],
+                    _class_codes(data.classes, data.y_train),
+                    n_jobs=n_jobs,
                 )
                 if nets
                 else []
@@ -337,7 +355,7 @@ def run_study(
         timings["data"] = data.load_seconds
 
     start = time.perf_counter()
-    networks = _train_networks(data, pairs, seed, device, out / "cache", progress)
+    networks = _train_networks(data, pairs, seed, device, out / "cache", progress, n_jobs)
     timings["networks"] = time.perf_counter() - start
 
     common = {
