@@ -42,8 +42,8 @@ _HEADERS = {
     "max_abs_err": "max abs error",
     "extra_mem_x_input": "extra memory / input",
     "x_fastest": "x fastest",
-    "lbfgs_iter_mean": "L-BFGS iterations, mean",
-    "lbfgs_iter_max": "L-BFGS iterations, max",
+    "head_iter_mean": "head iterations, mean",
+    "head_iter_max": "head iterations, max",
 }
 _REFERENCE = re.compile(
     r"^(?P<name>[\w-]+)\.(?P<column>\w+)(?:\[(?P<where>[^\]]*)\])?(?::(?P<spec>[^:]+))?$"
