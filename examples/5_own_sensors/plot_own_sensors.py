@@ -37,7 +37,7 @@ import numpy as np
 
 try:
     from seglearn.datasets import load_watch
-except ImportError as error:  # pragma: no cover - depends on the environment
+except ImportError as error:
     raise ImportError(
         "This example reads the smartwatch recordings that ship with seglearn; "
         "install it with `pip install seglearn` (or the package's docs extra)."
@@ -49,8 +49,7 @@ from sklearn_ccafusion.plotting import (
     plot_subspace_study,
 )
 from sklearn_ccafusion.preprocessing import sliding_windows
-from sklearn_ccafusion.reproduce import key_numbers, run_study
-from sklearn_ccafusion.reproduce._user_data import load_study_file
+from sklearn_ccafusion.reproduce import key_numbers, load_study_file, run_study
 
 quick = os.environ.get("CCAFUSION_QUICK", "0") == "1"
 watch = load_watch()
