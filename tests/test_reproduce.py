@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from sklearn_ccafusion.cli import main
-from sklearn_ccafusion.reproduce import _pipeline
+from sklearn_ccafusion.reproduce import _networks
 from sklearn_ccafusion.study import _subspace
 from sklearn_ccafusion.subspace import METHODS
 
@@ -89,7 +89,7 @@ def test_resumes_a_run_killed_during_the_subspace_study(run_dir, tmp_path, monke
         redone.append(args[3])
         return real_evaluate(*args, **kwargs)
 
-    monkeypatch.setattr(_pipeline, "_fit_group", no_training)
+    monkeypatch.setattr(_networks, "_fit_group", no_training)
     monkeypatch.setattr(_subspace, "_evaluate", count)
     assert main([*QUICK, "--out", str(tmp_path)]) == 0
     n_tasks = len(

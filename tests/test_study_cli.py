@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from sklearn_ccafusion.cli import main
-from sklearn_ccafusion.reproduce import StudyData, _pipeline, run_study
+from sklearn_ccafusion.reproduce import StudyData, _networks, run_study
 from sklearn_ccafusion.reproduce._user_data import load_study_file
 
 FAST = ["--quick", "--quiet", "--pairs", "1", "--repeats", "1", "--n-jobs", "1", "--epochs", "3"]
@@ -55,13 +55,13 @@ def test_study_on_string_labels_and_groups(tmp_path):
 def test_same_data_same_keys_other_content_retrains(tmp_path, monkeypatch):
     first = load_study_file(_save(tmp_path, "a.npz", **_recordings(seed=0)), quick=True)
     trained = []
-    real_fit = _pipeline._fit_group
+    real_fit = _networks._fit_group
 
     def counting(nets, X, y, **kwargs):
         trained.append(len(nets))
         return real_fit(nets, X, y, **kwargs)
 
-    monkeypatch.setattr(_pipeline, "_fit_group", counting)
+    monkeypatch.setattr(_networks, "_fit_group", counting)
     options = {
         "out": tmp_path / "out",
         "pairs": 1,

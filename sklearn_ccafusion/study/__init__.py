@@ -11,8 +11,8 @@ from sklearn_ccafusion.study._subspace import (
     cross_sensor_study,
     default_dimensions,
     subspace_study,
-    summarize_study,
 )
+from sklearn_ccafusion.study._summary import summarize_study
 from sklearn_ccafusion.study._synthetic_features import make_planted_features
 
 __all__ = [

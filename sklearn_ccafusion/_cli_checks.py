@@ -1,0 +1,70 @@
+"""The command line's argument types and the checks it makes before any work."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+__all__ = ["_check_out", "_check_resources", "_fraction", "_positive", "_seed", "_unit"]
+
+
+def _fraction(text: str) -> float:
+    """argparse type: a float strictly between 0 and 1."""
+    value = float(text)
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must be a fraction in (0, 1), got {text}")
+    return value
+
+
+def _unit(text: str) -> float:
+    """argparse type: a float in [0, 1]."""
+    value = float(text)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"must be in [0, 1], got {text}")
+    return value
+
+
+def _positive(text: str) -> int:
+    """argparse type: an int of at least 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
+    return value
+
+
+def _seed(text: str) -> int:
+    """argparse type: a seed, an int of at least 0 (numpy's generators refuse negatives)."""
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be at least 0, got {text}")
+    return value
+
+
+def _check_out(out: Path) -> None:
+    """--out must be a writable folder (created if missing)."""
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out} exists and is not a folder.")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as error:
+        raise ValueError(f"--out {out} is not writable: {error.strerror or error}") from None
+
+
+def _check_resources(args: argparse.Namespace) -> None:
+    """Everything a run needs, checked before any work."""
+    if getattr(args, "n_jobs", None) == 0:
+        raise ValueError(
+            "--n-jobs must be a positive number of workers or negative (-1: all cores), not 0."
+        )
+    if args.device == "cuda":
+        import torch
+
+        if not torch.cuda.is_available():
+            raise ValueError(
+                "--device cuda, but torch sees no CUDA device here; use --device "
+                "cpu (or auto), or install a CUDA build of torch."
+            )
+    _check_out(Path(args.out))
