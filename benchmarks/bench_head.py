@@ -40,7 +40,7 @@ from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
 
 from sklearn_ccafusion import ClassLayerClassifier
-from sklearn_ccafusion._softmax_objective import softmax_objective
+from sklearn_ccafusion.head._softmax_objective import softmax_objective
 from sklearn_ccafusion.study import make_planted_features
 
 SCALES = {

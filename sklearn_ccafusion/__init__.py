@@ -10,15 +10,15 @@ package does not import torch; the networks live in :mod:`sklearn_ccafusion.nets
 
 __version__ = "0.2.0"
 
-from sklearn_ccafusion.cca import CCAProjector  # noqa: E402
+from sklearn_ccafusion.cca._cca import CCAProjector  # noqa: E402
+from sklearn_ccafusion.cca._subspace import SubspaceProjector  # noqa: E402
+from sklearn_ccafusion.cca._whitening import PCAWhitener  # noqa: E402
 from sklearn_ccafusion.fusion import (  # noqa: E402
     CCASumFusion,
     KernelELMClassifier,
     LogitAverageFusion,
 )
-from sklearn_ccafusion.head import ClassLayerClassifier  # noqa: E402
-from sklearn_ccafusion.subspace import SubspaceProjector  # noqa: E402
-from sklearn_ccafusion.whitening import PCAWhitener  # noqa: E402
+from sklearn_ccafusion.head._class_layer import ClassLayerClassifier  # noqa: E402
 
 __all__ = [
     "CCAProjector",

@@ -22,7 +22,7 @@ from sklearn_ccafusion._cli_checks import (
     _seed,
     _unit,
 )
-from sklearn_ccafusion._workers import workers_end_with_parent
+from sklearn_ccafusion.utils._workers import workers_end_with_parent
 
 __all__ = ["main"]
 
@@ -119,7 +119,7 @@ def _run_options(args: argparse.Namespace) -> dict:
 
 def run_reproduce(args: argparse.Namespace) -> int:
     """Train the networks, run the studies, write CSVs, figures and report.md."""
-    from sklearn_ccafusion.reproduce import reproduce
+    from sklearn_ccafusion.runs import reproduce
 
     _check_resources(args)
     start = time.perf_counter()
@@ -136,8 +136,8 @@ def run_reproduce(args: argparse.Namespace) -> int:
 
 def run_study(args: argparse.Namespace) -> int:
     """The whole study on your own data: an .npz file with y and one array per sensor."""
-    from sklearn_ccafusion.reproduce import run_study as run
-    from sklearn_ccafusion.reproduce._user_data import load_study_file
+    from sklearn_ccafusion.runs import run_study as run
+    from sklearn_ccafusion.runs._user_data import load_study_file
 
     _check_resources(args)
     start = time.perf_counter()
@@ -206,7 +206,7 @@ def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_layers(args: argparse.Namespace) -> int:
     """Train two networks, compare them layer by layer, write CSVs and figures."""
-    from sklearn_ccafusion._layer_pipeline import run_layer_study
+    from sklearn_ccafusion.runs._layer_run import run_layer_study
 
     _check_resources(args)
     start = time.perf_counter()

@@ -9,7 +9,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from sklearn_ccafusion import CCAProjector, PCAWhitener, SubspaceProjector
-from sklearn_ccafusion._cca_whitening import default_max_rank, noise_correlation_edge
+from sklearn_ccafusion.cca._cca_whitening import default_max_rank, noise_correlation_edge
 from sklearn_ccafusion.fusion import CCASumFusion
 from sklearn_ccafusion.study import make_planted_features
 

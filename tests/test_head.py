@@ -16,7 +16,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_ccafusion import ClassLayerClassifier
-from sklearn_ccafusion._softmax_objective import softmax_objective
+from sklearn_ccafusion.head._softmax_objective import softmax_objective
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from sklearn_ccafusion.datasets import (
     write_cifar10_folder,
     write_shl2018_folder,
 )
-from sklearn_ccafusion.reproduce import load_study_file
+from sklearn_ccafusion.runs import load_study_file
 from sklearn_ccafusion.study import (
     NetworkFeatures,
     bootstrap_scores,

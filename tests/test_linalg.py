@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from sklearn_ccafusion._linalg import (
+from sklearn_ccafusion.cca._linalg import (
     canonical_basis,
     select_n_components,
     shrink_covariance,
     whitening_basis,
 )
-from sklearn_ccafusion._moments import _chunk_rows, compute_moments, merge_moments
+from sklearn_ccafusion.cca._moments import _chunk_rows, compute_moments, merge_moments
 
 
 @pytest.mark.parametrize("offset", [0.0, 1e3, 1e8])
@@ -29,7 +29,7 @@ def test_moments_match_numpy(offset, dtype):
 
 
 def test_moments_chunked_path_is_used_and_exact(monkeypatch):
-    import sklearn_ccafusion._moments as core
+    import sklearn_ccafusion.cca._moments as core
 
     monkeypatch.setattr(core, "_CHUNK_ENTRIES", 64)
     rng = np.random.default_rng(1)

@@ -12,7 +12,7 @@ import pytest
 from scipy import linalg
 
 from sklearn_ccafusion import CCAProjector, PCAWhitener, SubspaceProjector
-from sklearn_ccafusion._moments import compute_moments, rounding_variance
+from sklearn_ccafusion.cca._moments import compute_moments, rounding_variance
 
 EXACT = {"whitener": PCAWhitener(n_components=None)}
 

@@ -99,7 +99,9 @@ def test_without_the_sequential_removal_the_second_test_would_be_wrong():
 def test_same_seed_same_p_values_and_chunking_does_not_matter(monkeypatch):
     X = _views(100, [0.5])
     first = permutation_test(X, n_permutations=30, random_state=3)
-    monkeypatch.setattr("sklearn_ccafusion._permutation_test._CHUNK_BYTES", 8 * 100 * 4 * 7)
+    monkeypatch.setattr(
+        "sklearn_ccafusion.similarity._permutation_test._CHUNK_BYTES", 8 * 100 * 4 * 7
+    )
     pd.testing.assert_frame_equal(first, permutation_test(X, n_permutations=30, random_state=3))
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from sklearn_ccafusion.cli import main
-from sklearn_ccafusion.reproduce import _networks
+from sklearn_ccafusion.runs import _networks
 from sklearn_ccafusion.study import _subspace
 from sklearn_ccafusion.subspace import METHODS
 

@@ -21,8 +21,8 @@ import pytest
 from _reproduce_outputs import check_run
 
 from sklearn_ccafusion.cli import main
-from sklearn_ccafusion.reproduce._paper import PAPER_NUMBERS
-from sklearn_ccafusion.reproduce._report import key_numbers
+from sklearn_ccafusion.runs._paper import PAPER_NUMBERS
+from sklearn_ccafusion.runs._report import key_numbers
 
 #: Largest distance allowed between a measured key number and the paper's: the
 #: paper's values are read by eye off its figures, and its two published SHL runs

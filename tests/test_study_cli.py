@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from sklearn_ccafusion.cli import main
-from sklearn_ccafusion.reproduce import StudyData, _networks, run_study
-from sklearn_ccafusion.reproduce._user_data import load_study_file
+from sklearn_ccafusion.runs import StudyData, _networks, run_study
+from sklearn_ccafusion.runs._user_data import load_study_file
 
 FAST = ["--quick", "--quiet", "--pairs", "1", "--repeats", "1", "--n-jobs", "1", "--epochs", "3"]
 

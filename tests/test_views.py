@@ -11,8 +11,8 @@ from sklearn.base import clone
 from sklearn.svm import SVC
 
 from sklearn_ccafusion import CCAProjector, CCASumFusion, LogitAverageFusion, SubspaceProjector
-from sklearn_ccafusion._views import resolve_view_sizes, split_views
 from sklearn_ccafusion.study import fusion_study, make_planted_features
+from sklearn_ccafusion.utils._views import resolve_view_sizes, split_views
 
 
 def test_even_split_first_view_takes_extra():

@@ -15,7 +15,7 @@ SCRIPT = textwrap.dedent(
     """
     import os, sys, time
     from joblib import Parallel, delayed
-    from sklearn_ccafusion._workers import workers_end_with_parent
+    from sklearn_ccafusion.utils._workers import workers_end_with_parent
 
     def work(folder, i):
         open(os.path.join(folder, f"{os.getpid()}.pid"), "w").close()

@@ -17,7 +17,7 @@ quick stand-in on scikit-learn's digits.
 
 # %%
 from sklearn_ccafusion.plotting import plot_subspace_study
-from sklearn_ccafusion.reproduce import gallery_run
+from sklearn_ccafusion.runs import gallery_run
 
 run = gallery_run(
     "cifar10", stand_in="digits", data_dir_variable="CCAFUSION_CIFAR_DIR"
@@ -30,7 +30,7 @@ figure
 
 # %%
 # The numbers behind the dotted line (n = n_classes):
-from sklearn_ccafusion.reproduce import key_numbers  # noqa: E402
+from sklearn_ccafusion.runs import key_numbers  # noqa: E402
 
 numbers = key_numbers(run.results, n_classes=10)
 print(

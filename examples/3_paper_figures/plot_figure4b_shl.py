@@ -15,7 +15,7 @@ SHL-like signals (:func:`sklearn_ccafusion.datasets.make_multisensor_classificat
 
 # %%
 from sklearn_ccafusion.plotting import plot_subspace_study
-from sklearn_ccafusion.reproduce import gallery_run
+from sklearn_ccafusion.runs import gallery_run
 
 run = gallery_run(
     "shl", stand_in="synthetic-shl", data_dir_variable="CCAFUSION_SHL_DIR"

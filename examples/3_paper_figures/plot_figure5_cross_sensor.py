@@ -15,7 +15,7 @@ reused.
 
 # %%
 from sklearn_ccafusion.plotting import plot_cross_sensor
-from sklearn_ccafusion.reproduce import gallery_run
+from sklearn_ccafusion.runs import gallery_run
 
 run = gallery_run(
     "shl", stand_in="synthetic-shl", data_dir_variable="CCAFUSION_SHL_DIR"

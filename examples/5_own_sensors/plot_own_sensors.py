@@ -49,7 +49,7 @@ from sklearn_ccafusion.plotting import (
     plot_subspace_study,
 )
 from sklearn_ccafusion.preprocessing import sliding_windows
-from sklearn_ccafusion.reproduce import key_numbers, load_study_file, run_study
+from sklearn_ccafusion.runs import key_numbers, load_study_file, run_study
 
 quick = os.environ.get("CCAFUSION_QUICK", "0") == "1"
 watch = load_watch()

@@ -10,13 +10,13 @@ file layouts of the real data sets, at any size, to rehearse a real run.
 validation.
 """
 
-from ._cifar10 import CIFAR10_CLASSES, load_cifar10
-from ._cifar10_writer import write_cifar10_folder
-from ._digits import load_digits_views
-from ._shl2018 import SHL2018_CLASSES, load_shl2018
-from ._shl2018_writer import write_shl2018_folder
-from ._split import train_validation_split
-from ._synthetic import make_multisensor_classification
+from sklearn_ccafusion.datasets._cifar10 import CIFAR10_CLASSES, load_cifar10
+from sklearn_ccafusion.datasets._cifar10_writer import write_cifar10_folder
+from sklearn_ccafusion.datasets._digits import load_digits_views
+from sklearn_ccafusion.datasets._shl2018 import SHL2018_CLASSES, load_shl2018
+from sklearn_ccafusion.datasets._shl2018_writer import write_shl2018_folder
+from sklearn_ccafusion.datasets._split import train_validation_split
+from sklearn_ccafusion.datasets._synthetic import make_multisensor_classification
 
 __all__ = [
     "CIFAR10_CLASSES",

@@ -30,8 +30,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, validate_params
 from tqdm.auto import tqdm
 
-from ._cifar10 import _ARCHIVE, _BATCHES, _FOLDER, CIFAR10_CLASSES
-from ._synthetic import _class_counts
+from sklearn_ccafusion.datasets._cifar10 import _ARCHIVE, _BATCHES, _FOLDER, CIFAR10_CLASSES
+from sklearn_ccafusion.datasets._synthetic import _class_counts
 
 __all__ = ["write_cifar10_folder"]
 

@@ -24,8 +24,8 @@ from numpy.typing import NDArray
 from sklearn.utils import Bunch
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
-from ._npy_cache import load_cached_npy, save_cached_npy
-from ._textio import read_text_matrix
+from sklearn_ccafusion.datasets._npy_cache import load_cached_npy, save_cached_npy
+from sklearn_ccafusion.datasets._textio import read_text_matrix
 
 __all__ = ["SHL2018_CLASSES", "load_shl2018"]
 

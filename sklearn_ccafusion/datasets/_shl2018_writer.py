@@ -27,9 +27,9 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, validate_params
 from tqdm.auto import tqdm
 
-from ._shl2018 import _LABEL_FILE, _ORDER_FILE, SHL2018_CLASSES
-from ._synthetic import _CHUNK, _SHL_COUNTS, _chunk, _class_counts
-from ._textwrite import format_rows
+from sklearn_ccafusion.datasets._shl2018 import _LABEL_FILE, _ORDER_FILE, SHL2018_CLASSES
+from sklearn_ccafusion.datasets._synthetic import _CHUNK, _SHL_COUNTS, _chunk, _class_counts
+from sklearn_ccafusion.datasets._textwrite import format_rows
 
 __all__ = ["write_shl2018_folder"]
 

@@ -34,7 +34,7 @@ from numpy.typing import NDArray
 from sklearn.utils import Bunch, check_random_state
 from sklearn.utils._param_validation import Interval, validate_params
 
-from ._shl2018 import SHL2018_CLASSES
+from sklearn_ccafusion.datasets._shl2018 import SHL2018_CLASSES
 
 __all__ = ["make_multisensor_classification"]
 

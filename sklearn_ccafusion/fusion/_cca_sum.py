@@ -21,9 +21,9 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from sklearn_ccafusion._docstrings import fill_doc
-from sklearn_ccafusion._views import estimator_view_sizes
-from sklearn_ccafusion.cca import CCAProjector
+from sklearn_ccafusion.cca._cca import CCAProjector
+from sklearn_ccafusion.utils._docstrings import fill_doc
+from sklearn_ccafusion.utils._views import estimator_view_sizes
 
 __all__ = ["CCASumFusion"]
 

@@ -20,9 +20,9 @@ from sklearn.utils.metaestimators import _BaseComposition, available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from sklearn_ccafusion._docstrings import fill_doc
-from sklearn_ccafusion._validation import check_labels_in_classes
-from sklearn_ccafusion._views import estimator_view_sizes, split_views
+from sklearn_ccafusion.utils._docstrings import fill_doc
+from sklearn_ccafusion.utils._validation import check_labels_in_classes
+from sklearn_ccafusion.utils._views import estimator_view_sizes, split_views
 
 __all__ = ["LogitAverageFusion"]
 

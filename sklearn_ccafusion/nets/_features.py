@@ -25,10 +25,10 @@ from sklearn.utils import Bunch
 from sklearn.utils.metaestimators import _BaseComposition
 from sklearn.utils.validation import check_is_fitted
 
-from ._features_files import load_nets, save_nets
-from ._joint import fit_jointly
-from ._net_files import restore_net, write_net_file
-from ._selection import _check_selection, _from_json, _jsonable, _select
+from sklearn_ccafusion.nets._features_files import load_nets, save_nets
+from sklearn_ccafusion.nets._joint import fit_jointly
+from sklearn_ccafusion.nets._net_files import restore_net, write_net_file
+from sklearn_ccafusion.nets._selection import _check_selection, _from_json, _jsonable, _select
 
 __all__ = ["NetFeatures"]
 

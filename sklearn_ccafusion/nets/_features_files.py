@@ -17,9 +17,7 @@ from typing import Any
 import numpy as np
 from sklearn.frozen import FrozenEstimator
 
-from sklearn_ccafusion._files import write_text
-
-from ._net_files import (
+from sklearn_ccafusion.nets._net_files import (
     check_params_match,
     describe_params,
     qualified_name,
@@ -27,6 +25,7 @@ from ._net_files import (
     unwrap_frozen,
     write_net_file,
 )
+from sklearn_ccafusion.utils._files import write_text
 
 __all__ = ["MANIFEST", "load_nets", "read_manifest", "save_nets"]
 

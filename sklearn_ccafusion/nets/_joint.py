@@ -22,9 +22,13 @@ from skorch.dataset import Dataset as SkorchDataset
 from skorch.utils import is_dataset
 from torch.utils.data import DataLoader
 
-from ._classifier import SensorNetClassifier, _has_conv
-from ._device import device_type, unwrap_module
-from ._stacked import ELEMENTWISE_OPTIMIZERS, StackedTrainingError, train_stacked
+from sklearn_ccafusion.nets._classifier import SensorNetClassifier, _has_conv
+from sklearn_ccafusion.nets._device import device_type, unwrap_module
+from sklearn_ccafusion.nets._stacked import (
+    ELEMENTWISE_OPTIMIZERS,
+    StackedTrainingError,
+    train_stacked,
+)
 
 __all__ = ["fit_jointly", "joint_training_obstacle"]
 

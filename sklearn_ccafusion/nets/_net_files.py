@@ -29,9 +29,8 @@ from sklearn.frozen import FrozenEstimator
 from skorch import NeuralNet
 from skorch.history import History
 
-from sklearn_ccafusion._files import atomic_write
-
-from ._device import unwrap_module
+from sklearn_ccafusion.nets._device import unwrap_module
+from sklearn_ccafusion.utils._files import atomic_write
 
 __all__ = [
     "FILE_FORMAT",

@@ -12,7 +12,7 @@ from typing import Any
 
 import torch
 
-from ._augment import FlipCrop
+from sklearn_ccafusion.nets._augment import FlipCrop
 
 __all__ = ["SHL_CLASS_COUNTS", "head_recipe", "training_recipe"]
 
@@ -97,7 +97,7 @@ def _check_overrides(
 
 
 def _net_parameters() -> set[str]:
-    from ._classifier import SensorNetClassifier
+    from sklearn_ccafusion.nets._classifier import SensorNetClassifier
 
     names: set[str] = set()
     for cls in SensorNetClassifier.__mro__:
@@ -195,7 +195,7 @@ def head_recipe(name: str, /, **overrides: Any) -> dict[str, Any]:
     >>> head_recipe("shl")["max_epochs"], head_recipe("shl", max_epochs=3)["max_epochs"]
     (50, 3)
     """
-    from ._head import fit_linear_layer_adam
+    from sklearn_ccafusion.nets._head import fit_linear_layer_adam
 
     if name not in _HEAD_RECIPES:
         raise ValueError(f"Unknown recipe {name!r}; choose one of {sorted(_HEAD_RECIPES)}.")

@@ -31,8 +31,15 @@ import torch
 from torch import Tensor, nn
 from torch.func import functional_call, stack_module_state, vmap
 
-from ._data import ArrayDataset, TensorBatches
-from ._device import SEED_TRAIN, autocast, derive_seed, device_type, float_dtype, unwrap_module
+from sklearn_ccafusion.nets._data import ArrayDataset, TensorBatches
+from sklearn_ccafusion.nets._device import (
+    SEED_TRAIN,
+    autocast,
+    derive_seed,
+    device_type,
+    float_dtype,
+    unwrap_module,
+)
 
 __all__ = ["ELEMENTWISE_OPTIMIZERS", "StackedTrainingError", "train_stacked"]
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sklearn_ccafusion._validation import check_results_table
+from sklearn_ccafusion.utils._validation import check_results_table
 
 __all__ = ["plot_layer_depth", "plot_layer_similarity"]
 

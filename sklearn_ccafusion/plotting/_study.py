@@ -9,8 +9,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from sklearn_ccafusion._validation import check_results_table
 from sklearn_ccafusion.study import summarize_study
+from sklearn_ccafusion.utils._validation import check_results_table
 
 __all__ = ["METHOD_COLORS", "plot_cross_sensor", "plot_subspace_study"]
 

@@ -32,7 +32,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, check_is_fitted
 from threadpoolctl import threadpool_limits
 
-from ._stft import SpectrogramPlan
+from sklearn_ccafusion.preprocessing._stft import SpectrogramPlan
 
 __all__ = ["Spectrogram"]
 

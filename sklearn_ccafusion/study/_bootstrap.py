@@ -19,12 +19,12 @@ from numpy.typing import ArrayLike, NDArray
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import column_or_1d
 
-from sklearn_ccafusion._validation import check_nonempty_mapping
+from sklearn_ccafusion.cca._subspace import SubspaceProjector
+from sklearn_ccafusion.cca._whitening import PCAWhitener
 from sklearn_ccafusion.study._features import NetworkFeatures
 from sklearn_ccafusion.study._heads import check_heads, predict_heads
 from sklearn_ccafusion.study._metrics import check_metric, score
-from sklearn_ccafusion.subspace import SubspaceProjector
-from sklearn_ccafusion.whitening import PCAWhitener
+from sklearn_ccafusion.utils._validation import check_nonempty_mapping
 
 __all__ = ["bootstrap_scores", "headline_predictions"]
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from sklearn_ccafusion._files import atomic_write
+from sklearn_ccafusion.utils._files import atomic_write
 
 __all__ = ["TaskCache", "fingerprint"]
 

@@ -8,10 +8,10 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from sklearn_ccafusion._cca_whitening import per_view_reg, warn_spurious_correlations
-from sklearn_ccafusion._validation import check_labels_in_classes
+from sklearn_ccafusion.cca._cca_whitening import per_view_reg, warn_spurious_correlations
+from sklearn_ccafusion.cca._subspace import SubspaceProjector
 from sklearn_ccafusion.study._features import NetworkFeatures
-from sklearn_ccafusion.subspace import SubspaceProjector
+from sklearn_ccafusion.utils._validation import check_labels_in_classes
 
 __all__ = ["check_network_labels", "check_cca_ranks"]
 
@@ -38,7 +38,7 @@ def check_cca_ranks(
 
     Two cases, both only possible when the views are wide beside the training
     rows: the kept ranks let noise reach canonical correlations of 1 (an explicit
-    whitener; see :func:`~sklearn_ccafusion._cca_whitening.warn_spurious_correlations`),
+    whitener; see :func:`~sklearn_ccafusion.cca._cca_whitening.warn_spurious_correlations`),
     or view 1 keeps fewer than ``2 * n_classes - 1`` directions, so that at
     ``n = n_classes`` ``cca_lowest`` shares directions with ``cca_highest`` (and both
     are the identity from ``n = k_1`` on).

@@ -28,13 +28,13 @@ from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
 from sklearn_ccafusion import __version__
-from sklearn_ccafusion._cca_whitening import SPURIOUS_MESSAGE
-from sklearn_ccafusion._validation import check_labels_in_classes
-from sklearn_ccafusion.cca import CCAProjector
+from sklearn_ccafusion.cca._cca import CCAProjector
+from sklearn_ccafusion.cca._cca_whitening import SPURIOUS_MESSAGE
+from sklearn_ccafusion.cca._whitening import PCAWhitener
 from sklearn_ccafusion.fusion import CCASumFusion, KernelELMClassifier
 from sklearn_ccafusion.study._cache import TaskCache, as_cache, fingerprint
 from sklearn_ccafusion.study._metrics import check_metric, score
-from sklearn_ccafusion.whitening import PCAWhitener
+from sklearn_ccafusion.utils._validation import check_labels_in_classes
 
 __all__ = ["fusion_study"]
 

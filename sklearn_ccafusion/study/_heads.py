@@ -18,9 +18,9 @@ from numpy.typing import NDArray
 from scipy import linalg
 from sklearn.exceptions import ConvergenceWarning
 
-from sklearn_ccafusion.head import ClassLayerClassifier
+from sklearn_ccafusion.cca._subspace import SubspaceProjector
+from sklearn_ccafusion.head._class_layer import ClassLayerClassifier
 from sklearn_ccafusion.study._features import NetworkFeatures
-from sklearn_ccafusion.subspace import SubspaceProjector
 
 __all__ = ["HEADS", "HeadPrediction", "check_heads", "predict_heads", "span_basis"]
 

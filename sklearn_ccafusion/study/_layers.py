@@ -28,14 +28,19 @@ from sklearn.utils.validation import check_array, column_or_1d
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
-from sklearn_ccafusion.cca import CCAProjector
-from sklearn_ccafusion.head import ClassLayerClassifier
-from sklearn_ccafusion.similarity import class_subspace_alignment, linear_cka, pwcca, svcca
+from sklearn_ccafusion.cca._cca import CCAProjector
+from sklearn_ccafusion.cca._whitening import PCAWhitener
+from sklearn_ccafusion.head._class_layer import ClassLayerClassifier
+from sklearn_ccafusion.similarity._measures import (
+    class_subspace_alignment,
+    linear_cka,
+    pwcca,
+    svcca,
+)
 from sklearn_ccafusion.study._features import NetworkFeatures
 from sklearn_ccafusion.study._metrics import check_metric
 from sklearn_ccafusion.study._metrics import score as metric_score
 from sklearn_ccafusion.study._subspace import subspace_study
-from sklearn_ccafusion.whitening import PCAWhitener
 
 __all__ = ["SIMILARITY_MEASURES", "layer_study"]
 

@@ -21,18 +21,18 @@ from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
 from sklearn_ccafusion import __version__
-from sklearn_ccafusion._cca_whitening import SPURIOUS_MESSAGE
-from sklearn_ccafusion._validation import (
-    check_nonempty_mapping,
-    check_same_n_samples,
-)
+from sklearn_ccafusion.cca._cca_whitening import SPURIOUS_MESSAGE
+from sklearn_ccafusion.cca._subspace import METHODS, SubspaceProjector
+from sklearn_ccafusion.cca._whitening import PCAWhitener
 from sklearn_ccafusion.study._cache import TaskCache, as_cache, fingerprint
 from sklearn_ccafusion.study._checks import check_cca_ranks, check_network_labels
 from sklearn_ccafusion.study._features import NetworkFeatures
 from sklearn_ccafusion.study._heads import HEADS, check_heads, predict_heads
 from sklearn_ccafusion.study._metrics import check_metric, score
-from sklearn_ccafusion.subspace import METHODS, SubspaceProjector
-from sklearn_ccafusion.whitening import PCAWhitener
+from sklearn_ccafusion.utils._validation import (
+    check_nonempty_mapping,
+    check_same_n_samples,
+)
 
 __all__ = [
     "CCA_METHODS",

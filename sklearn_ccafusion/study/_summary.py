@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sklearn_ccafusion._validation import check_results_table
+from sklearn_ccafusion.utils._validation import check_results_table
 
 __all__ = ["summarize_study"]
 

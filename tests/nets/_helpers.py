@@ -9,6 +9,12 @@ from sklearn_ccafusion.nets import MLPNet, SensorNetClassifier
 
 requires_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 
+#: What two code paths that train the same float32 network from the same seed (alone,
+#: jointly in one vectorised model, in a worker process) guarantee: the same network up
+#: to float32 rounding, which training amplifies to about 1e-6 of values of order 1.
+#: Summation order differs between the paths and between CPUs, so the bits may differ.
+FLOAT32_TRAINING = {"rtol": 1e-4, "atol": 1e-4}
+
 
 def make_mlp(**params):
     """A small digits MLP; any parameter overrides the defaults."""

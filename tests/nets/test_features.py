@@ -17,10 +17,10 @@ from sklearn.linear_model import RidgeClassifier
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 
-from sklearn_ccafusion._views import resolve_view_sizes
 from sklearn_ccafusion.nets import MLPNet, NetFeatures, SensorNetClassifier, SHLConvNet
+from sklearn_ccafusion.utils._views import resolve_view_sizes
 
-from ._helpers import make_mlp
+from ._helpers import FLOAT32_TRAINING, make_mlp
 
 
 def _half_net(**params):
@@ -76,7 +76,11 @@ class TestStacking:
         F = feats.fit_transform(X, y)
         assert feats.view_sizes_ == (32, 32)
         assert not np.allclose(F[:, :32], F[:, 32:])
-        assert_allclose(F[:, :32], make_mlp(random_state=0).fit(X, y).transform(X))
+        # NetFeatures trains same-architecture nets jointly (one vectorised model): each
+        # net equals its lone same-seed fit up to float32 rounding, which eight epochs
+        # amplify to about 1e-6 of features of order 1; the bits may differ by CPU.
+        alone = make_mlp(random_state=0).fit(X, y).transform(X)
+        assert_allclose(F[:, :32], alone, **FLOAT32_TRAINING)
 
     def test_channel_selection_of_stacked_sensors(self, sensor_stack):
         X, y = sensor_stack
@@ -99,7 +103,8 @@ class TestStacking:
             inputs=[[f"px{i}" for i in range(32)], [f"px{i}" for i in range(32, 64)]],
         )
         F = feats.fit_transform(frame, y)
-        assert_allclose(F[:, :16], _half_net().fit(X[:, :32], y).transform(X[:, :32]))
+        alone = _half_net().fit(X[:, :32], y).transform(X[:, :32])
+        assert_allclose(F[:, :16], alone, **FLOAT32_TRAINING)
 
 
 class TestErrors:

@@ -4,7 +4,7 @@ Every data set the study runs on, the paper's (digits, synthetic SHL, SHL 2018,
 CIFAR-10) and a user's own file alike, becomes a :class:`StudyData`: the
 network inputs of each sensor for the same training and validation samples, the
 labels, and a factory that builds each sensor's untrained network. The pipeline
-(:func:`~sklearn_ccafusion.reproduce.run_study`) knows nothing else about it.
+(:func:`~sklearn_ccafusion.runs.run_study`) knows nothing else about it.
 """
 
 from __future__ import annotations

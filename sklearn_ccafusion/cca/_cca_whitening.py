@@ -37,8 +37,8 @@ import numpy as np
 from numpy.typing import NDArray
 from sklearn.base import clone
 
-from sklearn_ccafusion._moments import Moments
-from sklearn_ccafusion.whitening import PCAWhitener
+from sklearn_ccafusion.cca._moments import Moments
+from sklearn_ccafusion.cca._whitening import PCAWhitener
 
 __all__ = [
     "SAMPLES_PER_DIRECTION",

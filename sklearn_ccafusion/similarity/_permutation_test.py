@@ -26,10 +26,10 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_array
 
-from sklearn_ccafusion._validation import check_min_samples
-from sklearn_ccafusion._views import resolve_view_sizes, view_slices
-from sklearn_ccafusion.cca import CCAProjector
-from sklearn_ccafusion.whitening import PCAWhitener
+from sklearn_ccafusion.cca._cca import CCAProjector
+from sklearn_ccafusion.cca._whitening import PCAWhitener
+from sklearn_ccafusion.utils._validation import check_min_samples
+from sklearn_ccafusion.utils._views import resolve_view_sizes, view_slices
 
 __all__ = ["permutation_test"]
 

@@ -20,14 +20,14 @@ from typing import Any
 import pandas as pd
 
 from sklearn_ccafusion import __version__
-from sklearn_ccafusion.reproduce._bands import bootstrap_bands
-from sklearn_ccafusion.reproduce._cache import write_csv, write_text
-from sklearn_ccafusion.reproduce._data import StudyData
-from sklearn_ccafusion.reproduce._networks import net_seed, train_networks
-from sklearn_ccafusion.reproduce._paper import DataOptions, prepare
-from sklearn_ccafusion.reproduce._report import write_report
-from sklearn_ccafusion.reproduce._results import Reproduction
-from sklearn_ccafusion.similarity import class_subspace_alignment
+from sklearn_ccafusion.runs._bands import bootstrap_bands
+from sklearn_ccafusion.runs._cache import write_csv, write_text
+from sklearn_ccafusion.runs._data import StudyData
+from sklearn_ccafusion.runs._networks import net_seed, train_networks
+from sklearn_ccafusion.runs._paper import DataOptions, prepare
+from sklearn_ccafusion.runs._report import write_report
+from sklearn_ccafusion.runs._results import Reproduction
+from sklearn_ccafusion.similarity._measures import class_subspace_alignment
 from sklearn_ccafusion.study import (
     NetworkFeatures,
     TaskCache,
@@ -179,10 +179,10 @@ def run_study(
 
     Examples
     --------
-    Any :class:`~sklearn_ccafusion.reproduce.StudyData`, for instance one of the
-    paper's data sets or :func:`~sklearn_ccafusion.reproduce.load_study_file`'s:
+    Any :class:`~sklearn_ccafusion.runs.StudyData`, for instance one of the
+    paper's data sets or :func:`~sklearn_ccafusion.runs.load_study_file`'s:
 
-    >>> from sklearn_ccafusion.reproduce import DATASETS, DataOptions, run_study
+    >>> from sklearn_ccafusion.runs import DATASETS, DataOptions, run_study
     >>> data = DATASETS["digits"](DataOptions(quick=True))
     >>> run = run_study(data, out="ccafusion-out", quick=True, pairs=1, repeats=1,
     ...                 progress=False)  # doctest: +SKIP
@@ -363,7 +363,7 @@ def reproduce(
     --------
     Train the networks and run every study (about 10 s in this quick form):
 
-    >>> from sklearn_ccafusion.reproduce import reproduce
+    >>> from sklearn_ccafusion.runs import reproduce
     >>> run = reproduce("digits", out="ccafusion-out", quick=True, pairs=1,
     ...                 repeats=1, progress=False)  # doctest: +SKIP
     >>> sorted(run.results["method"].unique())[:2]  # doctest: +SKIP

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 
 from sklearn_ccafusion.plotting import plot_cross_sensor, plot_fusion, plot_subspace_study
-from sklearn_ccafusion.reproduce._cache import atomic_write, write_text
-from sklearn_ccafusion.reproduce._results import Reproduction
+from sklearn_ccafusion.runs._cache import atomic_write, write_text
+from sklearn_ccafusion.runs._results import Reproduction
 from sklearn_ccafusion.study import summarize_study
 
 __all__ = ["key_numbers", "write_report"]

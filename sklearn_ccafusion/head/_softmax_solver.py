@@ -1,6 +1,6 @@
 """The classification layer's training objective minimised by preconditioned L-BFGS.
 
-Same objective as :func:`~sklearn_ccafusion._softmax_objective.softmax_objective`
+Same objective as :func:`~sklearn_ccafusion.head._softmax_objective.softmax_objective`
 (class-weighted mean cross-entropy plus ``(weight_decay / 2) * ||[W, b]||^2``),
 same minimiser, reached in far fewer iterations than plain L-BFGS:
 

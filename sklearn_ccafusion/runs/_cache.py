@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sklearn_ccafusion._files import atomic_write, write_text
+from sklearn_ccafusion.utils._files import atomic_write, write_text
 
 __all__ = ["atomic_write", "load_arrays", "save_arrays", "write_csv", "write_text"]
 

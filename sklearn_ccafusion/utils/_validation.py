@@ -6,9 +6,6 @@ from collections.abc import Mapping
 
 import numpy as np
 from numpy.typing import NDArray
-from sklearn.utils import assert_all_finite
-
-from sklearn_ccafusion._moments import Moments, compute_moments
 
 __all__ = [
     "check_labels_in_classes",
@@ -16,7 +13,6 @@ __all__ = [
     "check_min_samples",
     "check_results_table",
     "check_same_n_samples",
-    "finite_moments",
 ]
 
 
@@ -123,54 +119,6 @@ def check_results_table(table, required: set[str], name: str, producer: str) -> 
             f"{name} is empty (0 rows): there is nothing to summarise or plot; pass the "
             f"table of {producer} (check any filter applied to it)."
         )
-
-
-def finite_moments(X: NDArray, estimator_name: str) -> Moments:
-    """Moments of ``X``, raising scikit-learn's message if ``X`` holds NaN or infinity.
-
-    Any NaN or infinite entry makes a column sum non-finite, so the data are
-    checked through the moments at no extra pass over ``X``. Finite values too
-    large for their squares (``|x|`` above about ``1e154``), or variations too
-    small for theirs (below about ``1e-154``), raise a ``ValueError`` that asks
-    for a rescaling.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> finite_moments(np.array([[1.0, np.nan], [2.0, 3.0]]), "CCAProjector")
-    Traceback (most recent call last):
-    ...
-    ValueError: Input X contains NaN.
-    CCAProjector does not accept missing values encoded as NaN natively...
-    """
-    with np.errstate(invalid="ignore", over="ignore", under="ignore"):
-        moments = compute_moments(X)
-    if not np.all(np.isfinite(moments.mean)):
-        assert_all_finite(X, estimator_name=estimator_name, input_name="X")
-    with np.errstate(over="ignore"):
-        squares_finite = np.all(np.isfinite(moments.mean**2))
-    if not np.all(np.isfinite(moments.m2)) or not squares_finite:
-        # finite values whose squares overflow float64 (|x| above about 1e154)
-        largest = float(np.max(np.abs(X)))
-        raise ValueError(
-            f"{estimator_name}: X holds values up to {largest:.3g} in magnitude, whose "
-            "squares and products overflow float64, so its covariance cannot be computed. "
-            "Rescale X (divide it by a constant, or use sklearn.preprocessing."
-            "StandardScaler) before fitting."
-        )
-    flat = np.flatnonzero(np.diag(moments.m2) == 0)
-    if flat.size and X.shape[0] > 1:
-        spread = np.ptp(X[:, flat], axis=0)
-        if np.any(spread > 0):
-            first = int(np.argmax(spread > 0))
-            raise ValueError(
-                f"{estimator_name}: column {int(flat[first])} of X varies (by "
-                f"{float(spread[first]):.3g}) "
-                "but its variance underflows float64 to zero: its values are too small. "
-                "Rescale X (multiply it by a constant, or use sklearn.preprocessing."
-                "StandardScaler) before fitting."
-            )
-    return moments
 
 
 def _shown(labels: NDArray, limit: int = 10) -> str:

@@ -6,8 +6,8 @@ import os
 import tempfile
 from pathlib import Path
 
-from sklearn_ccafusion.reproduce._pipeline import reproduce
-from sklearn_ccafusion.reproduce._results import Reproduction
+from sklearn_ccafusion.runs._pipeline import reproduce
+from sklearn_ccafusion.runs._results import Reproduction
 
 __all__ = ["gallery_run"]
 
@@ -37,7 +37,7 @@ def gallery_run(dataset: str, stand_in: str, data_dir_variable: str) -> Reproduc
     --------
     Without ``CCAFUSION_SHL_DIR`` set, the quick stand-in runs (about 10 s):
 
-    >>> from sklearn_ccafusion.reproduce import gallery_run
+    >>> from sklearn_ccafusion.runs import gallery_run
     >>> run = gallery_run("shl", "synthetic-shl", "CCAFUSION_SHL_DIR")  # doctest: +SKIP
     >>> run.dataset  # doctest: +SKIP
     'synthetic-shl'

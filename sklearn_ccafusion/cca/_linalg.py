@@ -1,7 +1,7 @@
 """Pure linear-algebra functions behind every estimator of the package.
 
 The pipeline is: accumulate moments in one pass over the rows
-(:mod:`sklearn_ccafusion._moments`), turn each view's covariance into a
+(:mod:`sklearn_ccafusion.cca._moments`), turn each view's covariance into a
 rank-revealing whitening basis (``eigh``, with scikit-learn PCA's
 component-selection rule), then take the SVD of the whitened cross-covariance.
 ``fit`` and ``partial_fit`` go through exactly the same functions, so streaming
@@ -20,7 +20,7 @@ from numbers import Integral, Real
 import numpy as np
 from numpy.typing import NDArray
 
-from sklearn_ccafusion._moments import _CHUNK_ENTRIES
+from sklearn_ccafusion.cca._moments import _CHUNK_ENTRIES
 
 __all__ = [
     "CanonicalBasis",

@@ -15,8 +15,8 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from sklearn_ccafusion import __version__
-from sklearn_ccafusion.reproduce._cache import load_arrays, save_arrays
-from sklearn_ccafusion.reproduce._data import StudyData
+from sklearn_ccafusion.runs._cache import load_arrays, save_arrays
+from sklearn_ccafusion.runs._data import StudyData
 from sklearn_ccafusion.study import NetworkFeatures, fingerprint
 
 __all__ = ["net_seed", "train_networks"]

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from sklearn_ccafusion.reproduce._data import StudyData
+from sklearn_ccafusion.runs._data import StudyData
 
 __all__ = ["NETS", "load_study_file"]
 

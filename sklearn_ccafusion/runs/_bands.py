@@ -14,7 +14,7 @@ import pandas as pd
 
 from sklearn_ccafusion import __version__
 from sklearn_ccafusion.fusion import CCASumFusion
-from sklearn_ccafusion.reproduce._data import StudyData
+from sklearn_ccafusion.runs._data import StudyData
 from sklearn_ccafusion.study import (
     NetworkFeatures,
     TaskCache,

@@ -48,7 +48,7 @@ def _digits_networks(quick: bool, seed: int, device: str, progress: bool):
 
 
 def _shl_networks(quick: bool, seed: int, device: str, progress: bool):
-    from sklearn_ccafusion.reproduce._paper import DataOptions, prepare
+    from sklearn_ccafusion.runs._paper import DataOptions, prepare
 
     data = prepare("synthetic-shl", DataOptions(quick=quick, seed=seed))
     nets, inputs = [], []
@@ -100,7 +100,7 @@ def run_layer_study(
     """
     from sklearn_ccafusion.nets import layer_activations
     from sklearn_ccafusion.plotting import plot_layer_depth, plot_layer_similarity, save_figure
-    from sklearn_ccafusion.similarity import permutation_test
+    from sklearn_ccafusion.similarity._measures import permutation_test
     from sklearn_ccafusion.study import (
         NetworkFeatures,
         bootstrap_scores,

@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from sklearn_ccafusion.reproduce._data import StudyData
+from sklearn_ccafusion.runs._data import StudyData
 from sklearn_ccafusion.study import NetworkFeatures
 
 __all__ = ["Reproduction"]
@@ -46,10 +46,10 @@ class Reproduction:
 
     Examples
     --------
-    :func:`~sklearn_ccafusion.reproduce.reproduce` and
-    :func:`~sklearn_ccafusion.reproduce.run_study` return one (about 10 s here):
+    :func:`~sklearn_ccafusion.runs.reproduce` and
+    :func:`~sklearn_ccafusion.runs.run_study` return one (about 10 s here):
 
-    >>> from sklearn_ccafusion.reproduce import reproduce
+    >>> from sklearn_ccafusion.runs import reproduce
     >>> run = reproduce("digits", quick=True, pairs=1, repeats=1,
     ...                 progress=False)  # doctest: +SKIP
     >>> run.dataset, sorted(run.networks)  # doctest: +SKIP

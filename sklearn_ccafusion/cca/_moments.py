@@ -16,8 +16,16 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
+from sklearn.utils import assert_all_finite
 
-__all__ = ["Moments", "compute_moments", "covariance", "merge_moments", "rounding_variance"]
+__all__ = [
+    "Moments",
+    "compute_moments",
+    "covariance",
+    "finite_moments",
+    "merge_moments",
+    "rounding_variance",
+]
 
 # Rows per chunk aim at this many float64 entries (8 MiB), so the centred copy of
 # a chunk stays small beside the input while BLAS still works on large blocks.
@@ -185,3 +193,51 @@ def rounding_variance(moments: Moments, columns: slice = slice(None)) -> float:
         return 0.0
     spread = (1.0 + np.sqrt(second.size / max(moments.count, 1))) ** 2
     return moments.eps**2 * float(second.max()) * spread
+
+
+def finite_moments(X: NDArray, estimator_name: str) -> Moments:
+    """Moments of ``X``, raising scikit-learn's message if ``X`` holds NaN or infinity.
+
+    Any NaN or infinite entry makes a column sum non-finite, so the data are
+    checked through the moments at no extra pass over ``X``. Finite values too
+    large for their squares (``|x|`` above about ``1e154``), or variations too
+    small for theirs (below about ``1e-154``), raise a ``ValueError`` that asks
+    for a rescaling.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> finite_moments(np.array([[1.0, np.nan], [2.0, 3.0]]), "CCAProjector")
+    Traceback (most recent call last):
+    ...
+    ValueError: Input X contains NaN.
+    CCAProjector does not accept missing values encoded as NaN natively...
+    """
+    with np.errstate(invalid="ignore", over="ignore", under="ignore"):
+        moments = compute_moments(X)
+    if not np.all(np.isfinite(moments.mean)):
+        assert_all_finite(X, estimator_name=estimator_name, input_name="X")
+    with np.errstate(over="ignore"):
+        squares_finite = np.all(np.isfinite(moments.mean**2))
+    if not np.all(np.isfinite(moments.m2)) or not squares_finite:
+        # finite values whose squares overflow float64 (|x| above about 1e154)
+        largest = float(np.max(np.abs(X)))
+        raise ValueError(
+            f"{estimator_name}: X holds values up to {largest:.3g} in magnitude, whose "
+            "squares and products overflow float64, so its covariance cannot be computed. "
+            "Rescale X (divide it by a constant, or use sklearn.preprocessing."
+            "StandardScaler) before fitting."
+        )
+    flat = np.flatnonzero(np.diag(moments.m2) == 0)
+    if flat.size and X.shape[0] > 1:
+        spread = np.ptp(X[:, flat], axis=0)
+        if np.any(spread > 0):
+            first = int(np.argmax(spread > 0))
+            raise ValueError(
+                f"{estimator_name}: column {int(flat[first])} of X varies (by "
+                f"{float(spread[first]):.3g}) "
+                "but its variance underflows float64 to zero: its values are too small. "
+                "Rescale X (multiply it by a constant, or use sklearn.preprocessing."
+                "StandardScaler) before fitting."
+            )
+    return moments

@@ -10,22 +10,22 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
-from sklearn_ccafusion._cca_whitening import (
+from sklearn_ccafusion.cca._cca_whitening import (
     default_max_rank,
     per_view_reg,
     warn_spurious_correlations,
     whiten_views,
 )
-from sklearn_ccafusion._docstrings import fill_doc
-from sklearn_ccafusion._linalg import (
+from sklearn_ccafusion.cca._linalg import (
     canonical_basis,
     correlations_need_data,
     variate_correlations,
 )
-from sklearn_ccafusion._moments import Moments, covariance, merge_moments
-from sklearn_ccafusion._validation import check_min_samples, finite_moments
-from sklearn_ccafusion._views import estimator_view_sizes, view_slices
-from sklearn_ccafusion.whitening import PCAWhitener
+from sklearn_ccafusion.cca._moments import Moments, covariance, finite_moments, merge_moments
+from sklearn_ccafusion.cca._whitening import PCAWhitener
+from sklearn_ccafusion.utils._docstrings import fill_doc
+from sklearn_ccafusion.utils._validation import check_min_samples
+from sklearn_ccafusion.utils._views import estimator_view_sizes, view_slices
 
 __all__ = ["CCAProjector"]
 

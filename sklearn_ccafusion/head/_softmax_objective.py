@@ -87,7 +87,7 @@ def fit_softmax_lbfgs(
     """Minimise :func:`softmax_objective` by scipy's plain L-BFGS, warm-started.
 
     The reference solver: no preconditioning, so it needs many iterations on
-    features of unequal scales (see :mod:`sklearn_ccafusion._softmax_solver`).
+    features of unequal scales (see :mod:`sklearn_ccafusion.head._softmax_solver`).
 
     Returns
     -------

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sklearn_ccafusion.reproduce._data import StudyData
+from sklearn_ccafusion.runs._data import StudyData
 
 __all__ = ["DATASETS", "PAPER_NUMBERS", "DataOptions", "prepare"]
 
@@ -71,7 +71,7 @@ class DataOptions:
 
     Examples
     --------
-    >>> from sklearn_ccafusion.reproduce import DATASETS, DataOptions
+    >>> from sklearn_ccafusion.runs import DATASETS, DataOptions
     >>> data = DATASETS["digits"](DataOptions(quick=True, seed=1, validation=0.25))
     >>> data.sensors, len(data.y_train), len(data.y_validation)
     (['left', 'right'], 1347, 450)

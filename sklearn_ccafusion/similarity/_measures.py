@@ -28,10 +28,10 @@ from scipy import linalg
 from sklearn.utils._param_validation import Interval, RealNotInt, validate_params
 from sklearn.utils.validation import check_array
 
-from sklearn_ccafusion._permutation_test import permutation_test
-from sklearn_ccafusion._validation import check_min_samples, check_same_n_samples
-from sklearn_ccafusion.cca import CCAProjector
-from sklearn_ccafusion.whitening import PCAWhitener
+from sklearn_ccafusion.cca._cca import CCAProjector
+from sklearn_ccafusion.cca._whitening import PCAWhitener
+from sklearn_ccafusion.similarity._permutation_test import permutation_test
+from sklearn_ccafusion.utils._validation import check_min_samples, check_same_n_samples
 
 __all__ = ["class_subspace_alignment", "linear_cka", "permutation_test", "pwcca", "svcca"]
 

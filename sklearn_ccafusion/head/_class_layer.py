@@ -14,9 +14,9 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
-from sklearn_ccafusion._softmax_objective import fit_softmax_lbfgs
-from sklearn_ccafusion._softmax_solver import fit_softmax_preconditioned
-from sklearn_ccafusion._validation import check_labels_in_classes
+from sklearn_ccafusion.head._softmax_objective import fit_softmax_lbfgs
+from sklearn_ccafusion.head._softmax_solver import fit_softmax_preconditioned
+from sklearn_ccafusion.utils._validation import check_labels_in_classes
 
 __all__ = ["ClassLayerClassifier"]
 

@@ -1,0 +1,22 @@
+"""The study end to end on any data set (``ccafusion reproduce`` and ``ccafusion study``)."""
+
+from sklearn_ccafusion.runs._data import StudyData
+from sklearn_ccafusion.runs._gallery import gallery_run
+from sklearn_ccafusion.runs._paper import DATASETS, PAPER_NUMBERS, DataOptions
+from sklearn_ccafusion.runs._pipeline import reproduce, run_study
+from sklearn_ccafusion.runs._report import key_numbers
+from sklearn_ccafusion.runs._results import Reproduction
+from sklearn_ccafusion.runs._user_data import load_study_file
+
+__all__ = [
+    "DATASETS",
+    "PAPER_NUMBERS",
+    "DataOptions",
+    "Reproduction",
+    "StudyData",
+    "gallery_run",
+    "key_numbers",
+    "load_study_file",
+    "reproduce",
+    "run_study",
+]
