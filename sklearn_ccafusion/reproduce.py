@@ -10,7 +10,9 @@ from sklearn_ccafusion.runs import (
     key_numbers,
     load_study_file,
     reproduce,
+    run_layer_study,
     run_study,
+    study_from_file,
 )
 
 __all__ = [
@@ -23,5 +25,7 @@ __all__ = [
     "key_numbers",
     "load_study_file",
     "reproduce",
+    "run_layer_study",
     "run_study",
+    "study_from_file",
 ]

@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sklearn_ccafusion.runs._cache import write_csv
+
 __all__ = ["LAYER_DATASETS", "run_layer_study"]
 
 #: Data sets of ``ccafusion layers``.
@@ -151,7 +153,7 @@ def run_layer_study(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     for stem, table in tables.items():
-        table.to_csv(out / f"{stem}.csv", index=False)
+        write_csv(out / f"{stem}.csv", table)
     save_figure(
         plot_layer_similarity(result.similarity), out / "layer_similarity", result.similarity
     )
