@@ -360,11 +360,11 @@ def fusion_study(
         ):
             yield position, [{"predictions": np.asarray(pred).tolist()}]
 
-    for position, rows in load_or_compute(
-        cache, keys, fit_predict, accept=lambda rows: bool(rows) and "predictions" in rows[0]
+    for position, task_rows in load_or_compute(
+        cache, keys, fit_predict, accept=lambda stored: bool(stored) and "predictions" in stored[0]
     ):
         method, _, _, n = tasks[position]
-        predictions[(method, n)] = np.asarray(rows[0]["predictions"], dtype=classes.dtype)
+        predictions[(method, n)] = np.asarray(task_rows[0]["predictions"], dtype=classes.dtype)
 
     for key, pred in predictions.items():
         method, n = key if isinstance(key, tuple) else (key, None)
