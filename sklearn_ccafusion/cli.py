@@ -22,6 +22,7 @@ from sklearn_ccafusion._cli_checks import (
     _seed,
     _unit,
 )
+from sklearn_ccafusion.utils._optional import MissingExtraError
 from sklearn_ccafusion.utils._workers import workers_end_with_parent
 
 __all__ = ["main"]
@@ -466,6 +467,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(["reproduce", *(argv or [])])
     try:
         return args.handler(args)
-    except (ValueError, OSError) as error:
+    except (ValueError, OSError, MissingExtraError) as error:
         print(f"ccafusion: error: {error}", file=sys.stderr)
         return 2

@@ -3,7 +3,9 @@
 Torch modules with one convention (``module.features(x)`` = penultimate features,
 ``module.classifier`` = the final ``nn.Linear``), the skorch classifier that
 exposes them as ``transform``, and the transformer that stacks several nets'
-features as views for CCA.
+features as views for CCA. They come with the ``nets`` extra
+(``pip install 'sklearn-ccafusion[nets]'``): without PyTorch and skorch, importing
+this subpackage raises an ``ImportError`` that names the extra.
 
 Files by role: ``_architectures/`` (the torch modules), ``_classifier/`` (the skorch
 classifier and its data, device, targets, threads and progress), ``_joint/`` (training
@@ -13,6 +15,12 @@ of :class:`~sklearn_ccafusion.head.ClassLayerClassifier`). The study's training 
 live with the paper's data sets, in :mod:`sklearn_ccafusion.runs`; ``head_recipe`` and
 ``training_recipe`` stay importable from here.
 """
+
+from sklearn_ccafusion.utils._optional import require_extra as _require_extra
+
+_require_extra("nets", "sklearn_ccafusion.nets")
+
+# ruff: noqa: E402 (the names below import torch, checked for just above)
 
 from sklearn_ccafusion.nets._architectures._mlp import MLPNet
 from sklearn_ccafusion.nets._architectures._resnet import CIFARResNet
