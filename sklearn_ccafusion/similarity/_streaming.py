@@ -58,7 +58,7 @@ class _Recorder:
     """Forward hooks keeping each named layer's pooled output of the current batch."""
 
     def __init__(self, model: Any, layers: list[str], pooling: str, device: Any) -> None:
-        from sklearn_ccafusion.nets._layers import LayerFeatures
+        from sklearn_ccafusion.nets._features._layers import LayerFeatures
 
         features = LayerFeatures(model, layers, pooling=pooling, device=device)
         self.module, self.device, self.net = features._resolve_module()
@@ -68,7 +68,7 @@ class _Recorder:
         self._handles: list = []
 
     def __enter__(self) -> _Recorder:
-        from sklearn_ccafusion.nets._layers import _as_tensor_output, _pool
+        from sklearn_ccafusion.nets._features._layers import _as_tensor_output, _pool
 
         submodules = dict(self.module.named_modules())
 
@@ -93,7 +93,7 @@ class _Recorder:
         """Each layer's ``(n_batch, width)`` features of one batch."""
         import torch
 
-        from sklearn_ccafusion.nets._device import autocast
+        from sklearn_ccafusion.nets._classifier._device import autocast
 
         self.captured.clear()
         amp = self.net._amp()[1] if self.net is not None else False
