@@ -170,7 +170,15 @@ def run_layers(args: argparse.Namespace) -> int:
         device=args.device,
         n_permutations=args.permutations,
         progress=not args.quiet,
+        stream=args.stream or None,
     )
+    if "layer_probe" not in tables:  # streamed: the maps only
+        print(
+            f"\n{args.dataset}: {time.perf_counter() - start:.0f} s; layer maps streamed "
+            f"(probes and tests need the activations in memory); outputs in "
+            f"{Path(args.out).resolve()}"
+        )
+        return 0
     probe = tables["layer_probe"].pivot_table(
         index=["depth", "layer_1"], columns="method", values="score"
     )
@@ -352,6 +360,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--permutations", type=_positive, default=199, help="permutations of the test (199)"
     )
     lay.add_argument("--quick", action="store_true", help="small and fast (fewer epochs)")
+    lay.add_argument(
+        "--stream",
+        action="store_true",
+        help="stream the layer maps over the inputs (exact, memory independent of the "
+        "sample count; chosen anyway when the activations would not fit)",
+    )
     lay.add_argument("--quiet", action="store_true", help="no progress bars")
     lay.set_defaults(handler=run_layers)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -27,7 +28,7 @@ from sklearn_ccafusion.utils._docstrings import fill_doc
 from sklearn_ccafusion.utils._validation import check_min_samples
 from sklearn_ccafusion.utils._views import estimator_view_sizes, view_slices
 
-__all__ = ["CCAProjector"]
+__all__ = ["CCAProjector", "warn_moments_accuracy"]
 
 
 def __dir__() -> list[str]:
@@ -57,6 +58,43 @@ def _correlations(U: NDArray, V: NDArray) -> NDArray[np.float64]:
     with np.errstate(invalid="ignore", divide="ignore"):
         corr = (U * V).sum(axis=0) / denominator
     return np.where(denominator > 0, corr, 0.0)
+
+
+def warn_moments_accuracy(cca: CCAProjector, owner: str) -> bool:
+    """Warn when correlations read off moments may be off by more than 1e-9.
+
+    The singular values of the whitened cross-covariance are accurate to about
+    ``eps * cond``, ``cond`` the largest ratio of retained variances of a view:
+    what streaming keeps, since refining them needs the data again.
+
+    Parameters
+    ----------
+    cca : CCAProjector
+        Fitted from moments.
+    owner : str
+        Name of the caller, for the message.
+
+    Returns
+    -------
+    warned : bool
+    """
+    if per_view_reg(cca.reg) != (0.0, 0.0):
+        return False  # the correlations of the regularised problem are wanted
+    variances = [w.explained_variance_ for w in cca.whiteners_]
+    if not correlations_need_data(variances):
+        return False
+    cond = max(float(v[0] / v[-1]) if v.size and v[-1] > 0 else np.inf for v in variances)
+    eps = float(np.finfo(np.float64).eps)
+    warnings.warn(
+        f"{owner}: a view's retained variances span {cond:.1e} (near-collinear "
+        f"features), so canonical correlations computed from accumulated moments are "
+        f"accurate to about eps * cond = {eps * cond:.1e} only (fit on the data in memory "
+        f"refines them to about eps * sqrt(cond) = {eps * np.sqrt(cond):.1e}). Keep fewer "
+        "directions (PCAWhitener(0.999)), regularise (reg > 0), or refit in memory.",
+        UserWarning,
+        stacklevel=3,
+    )
+    return True
 
 
 @fill_doc
@@ -93,7 +131,8 @@ class CCAProjector(TransformerMixin, BaseEstimator):
         reports the correlations of the training variates themselves, accurate to
         about ``eps * sqrt(cond)``, instead of the singular values of the whitened
         cross-covariance (accurate to about ``eps * cond`` only); after
-        :meth:`partial_fit`, which keeps no data, they are those singular values.
+        :meth:`partial_fit`, which keeps no data, they are those singular values,
+        and a ``UserWarning`` says so.
     x_weights_ : ndarray of shape (view_sizes_[0], n_components_)
         Canonical directions of view 1 in its original coordinates (columns):
         the variates are ``(X1 - means_[0]) @ x_weights_``, with unit variance
@@ -239,6 +278,15 @@ class CCAProjector(TransformerMixin, BaseEstimator):
     def partial_fit(self, X: ArrayLike, y: None = None) -> CCAProjector:
         """Add a batch of rows; the result equals :meth:`fit` on all rows seen.
 
+        The moments, whitening bases and canonical directions equal those of
+        :meth:`fit` to rounding. The canonical correlations do too unless a
+        view's retained variances span more than about ``4e6`` (near-collinear
+        features): then :meth:`fit` refines them from the training variates (to
+        about ``eps * sqrt(cond)``), which streaming cannot do without a second
+        pass over the data, and streamed correlations are accurate to about
+        ``eps * cond`` (``5e-5`` at ``cond = 1e12``); a ``UserWarning`` (once per
+        fitting) then states the accuracy kept.
+
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
@@ -254,8 +302,12 @@ class CCAProjector(TransformerMixin, BaseEstimator):
         X = self._validate(X, reset=first_call, fitting=True)
         batch = finite_moments(X, type(self).__name__)
         self._moments = merge_moments(getattr(self, "_moments", None), batch)
+        if first_call:
+            self._accuracy_warned = False
         if self._moments.count >= 2:
             self._fit_from_moments(self._moments)
+            if not getattr(self, "_accuracy_warned", False):
+                self._accuracy_warned = warn_moments_accuracy(self, "CCAProjector.partial_fit")
         return self
 
     def _fit_from_moments(self, moments: Moments) -> CCAProjector:

@@ -164,7 +164,7 @@ def test_image_nets_joint_equals_alone(module, shape, params):
 
 def test_auto_trains_convolutional_nets_alone_on_cpu(monkeypatch):
     """``vectorize="auto"``: no stacked model for convolutions on CPU (measured slower)."""
-    import sklearn_ccafusion.nets._joint as joint_module
+    import sklearn_ccafusion.nets._joint._joint as joint_module
 
     def no_stacking(*args, **kwargs):
         raise AssertionError("stacked training was used")

@@ -19,8 +19,8 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
 
-from sklearn_ccafusion.nets._data import as_float_tensor
-from sklearn_ccafusion.nets._device import autocast, resolve_device, unwrap_module
+from sklearn_ccafusion.nets._classifier._data import as_float_tensor
+from sklearn_ccafusion.nets._classifier._device import autocast, resolve_device, unwrap_module
 
 __all__ = ["LayerFeatures", "layer_activations"]
 

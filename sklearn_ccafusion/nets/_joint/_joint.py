@@ -22,9 +22,9 @@ from skorch.dataset import Dataset as SkorchDataset
 from skorch.utils import is_dataset
 from torch.utils.data import DataLoader
 
-from sklearn_ccafusion.nets._classifier import SensorNetClassifier, _has_conv
-from sklearn_ccafusion.nets._device import device_type, unwrap_module
-from sklearn_ccafusion.nets._stacked import (
+from sklearn_ccafusion.nets._classifier._classifier import SensorNetClassifier, _has_conv
+from sklearn_ccafusion.nets._classifier._device import device_type, unwrap_module
+from sklearn_ccafusion.nets._joint._stacked import (
     ELEMENTWISE_OPTIMIZERS,
     StackedTrainingError,
     train_stacked,
