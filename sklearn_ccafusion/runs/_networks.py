@@ -57,7 +57,7 @@ def _fit_group(nets: list, X, y, n_jobs: int | None = None) -> list:
     from joblib import effective_n_jobs
 
     from sklearn_ccafusion.nets import fit_jointly
-    from sklearn_ccafusion.nets._joint import trains_alone_on_cpu
+    from sklearn_ccafusion.nets._joint._joint import trains_alone_on_cpu
 
     alone = all(trains_alone_on_cpu(net) for net in nets)
     workers = min(effective_n_jobs(n_jobs), len(nets)) if alone else 1

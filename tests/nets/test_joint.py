@@ -164,7 +164,7 @@ def test_image_nets_joint_equals_alone(module, shape, params):
 
 def test_auto_trains_convolutional_nets_alone_on_cpu(monkeypatch):
     """``vectorize="auto"``: no stacked model for convolutions on CPU (measured slower)."""
-    import sklearn_ccafusion.nets._joint as joint_module
+    import sklearn_ccafusion.nets._joint._joint as joint_module
 
     def no_stacking(*args, **kwargs):
         raise AssertionError("stacked training was used")
@@ -279,3 +279,15 @@ def test_joint_training_on_cuda(small_digits):
     assert all(np.isfinite(f).all() for f in features)
     assert np.abs(features[0] - features[1]).max() > 1e-3
     assert_allclose(pickle.loads(pickle.dumps(big[2])).transform(X), features[2])
+
+
+def test_progress_labels_change_neither_grouping_nor_numbers(small_digits, capsys):
+    """A progress label per net (what a run shows unless quiet) trains the same nets."""
+    X, y = small_digits
+    quiet = fit_jointly([_mlp(0), _mlp(1)], X, y)
+    shown = fit_jointly([_mlp(0, progress="a#0"), _mlp(1, progress="a#1")], X, y)
+    assert "epoch" in capsys.readouterr().err  # the group's bar replaced the nets' bars
+    for q, s in zip(quiet, shown):
+        # the same code path on the same machine: the same bits
+        for name, weights in _weights(q).items():
+            np.testing.assert_array_equal(_weights(s)[name], weights, err_msg=name)

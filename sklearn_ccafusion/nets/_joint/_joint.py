@@ -22,9 +22,9 @@ from skorch.dataset import Dataset as SkorchDataset
 from skorch.utils import is_dataset
 from torch.utils.data import DataLoader
 
-from sklearn_ccafusion.nets._classifier import SensorNetClassifier, _has_conv
-from sklearn_ccafusion.nets._device import device_type, unwrap_module
-from sklearn_ccafusion.nets._stacked import (
+from sklearn_ccafusion.nets._classifier._classifier import SensorNetClassifier, _has_conv
+from sklearn_ccafusion.nets._classifier._device import device_type, unwrap_module
+from sklearn_ccafusion.nets._joint._stacked import (
     ELEMENTWISE_OPTIMIZERS,
     StackedTrainingError,
     train_stacked,
@@ -32,8 +32,9 @@ from sklearn_ccafusion.nets._stacked import (
 
 __all__ = ["fit_jointly", "joint_training_obstacle"]
 
-# Parameters that may differ between nets trained together.
-_FREE = ("random_state", "verbose")
+# Parameters that may differ between nets trained together: they decide no number of the
+# training (a progress label must not change how nets are grouped, hence their bits).
+_FREE = ("random_state", "verbose", "progress")
 
 
 def joint_training_obstacle(net: Any) -> str | None:
@@ -128,6 +129,8 @@ def _groups(keys: list, max_group_size: int | None) -> list[list[int]]:
 
 def _fit_group(nets: list, inputs: list, y: Any, vectorize: bool | str, progress: bool) -> list:
     """Train one group jointly (falling back to one ``fit`` each); return the nets."""
+    # nets asking for their own progress bar get the group's bar instead
+    progress = progress or any(getattr(net, "progress", False) for net in nets)
     if len(nets) > 1 and vectorize:
         ref = nets[0]
         keys = [_source_key(X) for X in inputs]
