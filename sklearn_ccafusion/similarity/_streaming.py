@@ -116,12 +116,15 @@ class _Recorder:
         return dict(self.captured)
 
 
-def _inputs_of(batch: Any) -> Any:
-    """The model input of a batch: the batch itself, or the first item of a tuple/list."""
+def _inputs_of(batch: Any, position: int = 0) -> Any:
+    """A model's input in a batch: the batch itself, or an item of a tuple/list."""
     if isinstance(batch, (tuple, list)):
-        if not batch:
-            raise ValueError("The loader gave an empty batch.")
-        return batch[0]
+        if len(batch) <= position:
+            raise ValueError(
+                f"The loader gave a batch of {len(batch)} item(s); the input at position "
+                f"{position} is missing."
+            )
+        return batch[position]
     if isinstance(batch, dict):
         raise TypeError(
             "The loader gives dicts; give batches as tensors or (inputs, targets) tuples."
@@ -141,6 +144,7 @@ def stream_layer_moments(
     device: Any = None,
     progress: bool = True,
     desc: str = "streaming layers",
+    inputs: tuple[int, int] | None = None,
 ) -> dict[tuple[str, str], PairMoments]:
     """One pass over ``loader``: a :class:`PairMoments` for every layer pair.
 
@@ -152,6 +156,9 @@ def stream_layer_moments(
         By ``(layer of model 1, layer of model 2)``, in the order of ``pairs``.
     """
     same = model_2 is None or model_2 is model_1
+    positions = (0, 0) if inputs is None else tuple(inputs)
+    if same and positions[0] != positions[1]:
+        raise ValueError("One model reads one input: inputs must name one position twice.")
     names_1 = _layer_names(layers_1)
     names_2 = names_1 if layers_2 is None else _layer_names(layers_2)
     pair_list = _resolve_pairs(pairs, names_1, names_2)
@@ -163,9 +170,8 @@ def stream_layer_moments(
     total = len(loader) if hasattr(loader, "__len__") else None
     with first, second if not same else _Null():
         for batch in tqdm(loader, total=total, disable=not progress, desc=desc, unit="batch"):
-            inputs = _inputs_of(batch)
-            out_1 = first.run(inputs)
-            out_2 = out_1 if same else second.run(inputs)
+            out_1 = first.run(_inputs_of(batch, positions[0]))
+            out_2 = out_1 if same else second.run(_inputs_of(batch, positions[1]))
             for (a, b), accumulator in moments.items():
                 f2 = out_2[b]
                 if f2.device != out_1[a].device:
@@ -221,6 +227,7 @@ def stream_layer_similarity(
     n_top: int | None = None,
     whitener: PCAWhitener | None = None,
     svcca_keep: float | int = 0.99,
+    inputs: tuple[int, int] | None = None,
     progress: bool = True,
 ) -> pd.DataFrame:
     """Exact similarity of two models' layers, streamed over a data loader.
@@ -269,6 +276,10 @@ def stream_layer_similarity(
         ``PCAWhitener(0.9999)`` capped at ``n_samples // 4`` directions).
     svcca_keep : float or int, default=0.99
         Variance fraction (or directions) SVCCA keeps in each layer.
+    inputs : (int, int) or None, default=None
+        Positions in each batch (a tuple) of model 1's and model 2's inputs, when
+        they read different inputs (two sensors of the same samples); ``None``:
+        both read the batch itself, or its first item.
     progress : bool, default=True
         Show a progress bar over the batches.
 
@@ -316,6 +327,7 @@ def stream_layer_similarity(
         pooling=pooling,
         device=device,
         progress=progress,
+        inputs=inputs,
     )
     depth_1 = {name: i + 1 for i, name in enumerate(names_1)}
     depth_2 = {name: i + 1 for i, name in enumerate(names_2)}
