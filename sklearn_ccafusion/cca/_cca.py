@@ -18,6 +18,7 @@ from sklearn_ccafusion.cca._cca_whitening import (
     whiten_views,
 )
 from sklearn_ccafusion.cca._linalg import (
+    _CORRELATION_TOLERANCE,
     canonical_basis,
     correlations_need_data,
     variate_correlations,
@@ -258,6 +259,14 @@ class CCAProjector(TransformerMixin, BaseEstimator):
         near-collinear features (``cond`` of 1e10 to 1e12) leave errors up to 1e-5
         while the directions, at which the correlation is stationary, stay right.
         The variates' own correlations on ``X`` are then the accurate values.
+
+        Only the pairs that need it are refined: the ``k``-th correlation is off by
+        at most about ``eps * (l_1 ||a_k||^2 + l_2 ||b_k||^2)`` (``l_i`` the largest
+        retained variance of view ``i``, ``a_k, b_k`` the canonical directions in
+        original coordinates, scaled to unit variance), the rounding of the
+        covariances and of their eigenvectors seen along those directions; pairs
+        whose bound is below ``1e-9`` keep their value, and their variates are not
+        computed.
         """
         if per_view_reg(self.reg) != (0.0, 0.0):
             return  # the correlations of the regularised problem are wanted
@@ -270,9 +279,19 @@ class CCAProjector(TransformerMixin, BaseEstimator):
             w1, w2 = (w._basis.weights for w in self.whiteners_)
             basis = canonical_basis(w1, w2, cross)
             x_weights, y_weights = w1 @ basis.x_rotation, w2 @ basis.y_rotation
-        self.canonical_correlations_ = variate_correlations(
-            X[:, slices[0]], X[:, slices[1]], self.means_, x_weights, y_weights
+        largest = [float(w.explained_variance_[0]) for w in self.whiteners_]
+        bound = np.finfo(np.float64).eps * (
+            largest[0] * np.einsum("ij,ij->j", x_weights, x_weights)
+            + largest[1] * np.einsum("ij,ij->j", y_weights, y_weights)
         )
+        need = np.flatnonzero(bound > _CORRELATION_TOLERANCE)
+        if need.size == 0:
+            return
+        correlations = self.canonical_correlations_.copy()
+        correlations[need] = variate_correlations(
+            X[:, slices[0]], X[:, slices[1]], self.means_, x_weights[:, need], y_weights[:, need]
+        )
+        self.canonical_correlations_ = correlations
 
     @_fit_context(prefer_skip_nested_validation=False)
     def partial_fit(self, X: ArrayLike, y: None = None) -> CCAProjector:
