@@ -13,8 +13,6 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
-
 from sklearn_ccafusion._cli_checks import (
     _check_out,
     _check_resources,
@@ -23,6 +21,7 @@ from sklearn_ccafusion._cli_checks import (
     _seed,
     _unit,
 )
+from sklearn_ccafusion.utils._optional import MissingExtraError
 from sklearn_ccafusion.utils._workers import workers_end_with_parent
 
 __all__ = ["main"]
@@ -33,50 +32,11 @@ def __dir__() -> list[str]:
     return sorted(__all__)
 
 
-def _sklearn_cca_correlations(X1, X2, n_components: int, max_iter: int) -> np.ndarray:
-    """Canonical correlations of scikit-learn's iterative CCA (its score pairs)."""
-    import warnings
-
-    from sklearn.cross_decomposition import CCA
-    from sklearn.exceptions import ConvergenceWarning
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        u, v = CCA(n_components=n_components, max_iter=max_iter).fit_transform(X1, X2)
-    return np.array([np.corrcoef(u[:, k], v[:, k])[0, 1] for k in range(n_components)])
-
-
-def _timed(fn):
-    start = time.perf_counter()
-    result = fn()
-    return result, time.perf_counter() - start
-
-
 def cca_command(args: argparse.Namespace) -> int:
     """Fit CCAProjector on the digits' two image halves; compare with scikit-learn's CCA."""
-    from sklearn_ccafusion import CCAProjector, PCAWhitener
-    from sklearn_ccafusion.datasets import load_digits_views
+    from sklearn_ccafusion.cca._sklearn_comparison import digits_comparison
 
-    views = load_digits_views("two_sensor", split="left_right")
-    X1, X2 = (views.data[:, views.inputs[name]].astype(np.float64) for name in views.view_names)
-    X, width = np.hstack([X1, X2]), X1.shape[1]
-    cca = CCAProjector(view_sizes=(width, X.shape[1] - width), whitener=PCAWhitener(args.variance))
-    _, ours = _timed(lambda: cca.fit(X))
-    k = min(args.n_components, cca.canonical_correlations_.size)
-    theirs_rho, theirs = _timed(lambda: _sklearn_cca_correlations(X1, X2, k, args.max_iter))
-    print(
-        f"digits, left vs right image halves: {X.shape[0]} samples, views of "
-        f"{width} and {X.shape[1] - width} pixels; whitener keeps ranks "
-        f"{cca.whiteners_[0].n_components_} and {cca.whiteners_[1].n_components_}"
-    )
-    print(f"{'pair':>4}  {'CCAProjector':>12}  {'sklearn CCA':>11}")
-    for i in range(k):
-        print(f"{i:>4}  {cca.canonical_correlations_[i]:>12.6f}  {theirs_rho[i]:>11.6f}")
-    print(
-        f"fit time: CCAProjector {ours * 1e3:.1f} ms (all {cca.canonical_correlations_.size}"
-        f" pairs), sklearn CCA {theirs * 1e3:.1f} ms ({k} pairs, NIPALS), "
-        f"ratio {theirs / ours:.0f}x"
-    )
+    print(digits_comparison(args.n_components, args.variance, args.max_iter))
     return 0
 
 
@@ -130,9 +90,15 @@ def reproduce_command(args: argparse.Namespace) -> int:
 
 
 def study_command(args: argparse.Namespace) -> int:
-    """The whole study on your own data: an .npz file with y and one array per sensor."""
+    """The whole study on your own data: an .npz file with y and one array per sensor.
+
+    Or, with --features, on networks trained already: an .npz file with the labels
+    and each network's features and last layer (no network is trained).
+    """
     from sklearn_ccafusion.runs import study_from_file
 
+    if args.features is not None:
+        return _study_features(args)
     _check_resources(args)
     start = time.perf_counter()
     with workers_end_with_parent():
@@ -141,7 +107,7 @@ def study_command(args: argparse.Namespace) -> int:
             net=args.net,
             validation_fraction=args.validation_fraction,
             max_epochs=args.epochs,
-            metric=args.metric,
+            metric=args.metric or "accuracy",
             **_run_options(args),
         )
     _summary(run, time.perf_counter() - start)
@@ -168,6 +134,32 @@ def _as_flags(message: str, flags: dict[str, str]) -> str:
     for name, flag in flags.items():
         message = re.sub(rf"(?<![\w./-]){re.escape(name)}(?![\w/-])", flag, message)
     return message
+
+
+def _study_features(args: argparse.Namespace) -> int:
+    """``ccafusion study --features FILE``: the study on given features, nothing trained."""
+    from sklearn_ccafusion.runs import study_from_features
+
+    foreign = [
+        flag
+        for flag, given in (
+            ("--net", args.net != "auto"),
+            ("--validation-fraction", args.validation_fraction is not None),
+            ("--epochs", args.epochs is not None),
+        )
+        if given
+    ]
+    if foreign:
+        raise ValueError(
+            f"{', '.join(foreign)}: not an option of study --features (the networks are "
+            "trained and the split is the file's)."
+        )
+    _check_resources(args)
+    start = time.perf_counter()
+    with workers_end_with_parent():
+        run = study_from_features(args.features, metric=args.metric, **_run_options(args))
+    _summary(run, time.perf_counter() - start)
+    return 0
 
 
 def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
@@ -221,7 +213,15 @@ def layers_command(args: argparse.Namespace) -> int:
         device=args.device,
         n_permutations=args.permutations,
         progress=not args.quiet,
+        stream=args.stream or None,
     )
+    if "layer_probe" not in tables:  # streamed: the maps only
+        print(
+            f"\n{args.dataset}: {time.perf_counter() - start:.0f} s; layer maps streamed "
+            f"(probes and tests need the activations in memory); outputs in "
+            f"{Path(args.out).resolve()}"
+        )
+        return 0
     probe = tables["layer_probe"].pivot_table(
         index=["depth", "layer_1"], columns="method", values="score"
     )
@@ -367,10 +367,16 @@ def build_parser() -> argparse.ArgumentParser:
     study = commands.add_parser(
         "study",
         help="the whole study on your own data (.npz: y, optional groups/split, one array "
-        "per sensor)",
+        "per sensor) or on trained networks' features (--features)",
         description=study_command.__doc__,
     )
-    study.add_argument("--data", required=True, help="the .npz file")
+    source = study.add_mutually_exclusive_group(required=True)
+    source.add_argument("--data", help="the .npz file of labels and sensor arrays")
+    source.add_argument(
+        "--features",
+        help="an .npz file of trained networks' features and last layers (y_train, "
+        "y_validation, <sensor>.<k>.train/.validation/.coef/.intercept): no training",
+    )
     study.add_argument(
         "--net",
         default="auto",
@@ -386,7 +392,12 @@ def build_parser() -> argparse.ArgumentParser:
     study.add_argument(
         "--epochs", type=_positive, default=None, help="training epochs (30; 5 with --quick)"
     )
-    study.add_argument("--metric", choices=["accuracy", "f1_macro"], default="accuracy")
+    study.add_argument(
+        "--metric",
+        choices=["accuracy", "f1_macro"],
+        default=None,
+        help="score of the study (accuracy; with --features, the file's metric if it has one)",
+    )
     _add_run_arguments(study)
     study.set_defaults(handler=study_command, flags=_STUDY_FLAGS)
 
@@ -403,6 +414,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--permutations", type=_positive, default=199, help="permutations of the test (199)"
     )
     lay.add_argument("--quick", action="store_true", help="small and fast (fewer epochs)")
+    lay.add_argument(
+        "--stream",
+        action="store_true",
+        help="stream the layer maps over the inputs (exact, memory independent of the "
+        "sample count; chosen anyway when the activations would not fit)",
+    )
     lay.add_argument("--quiet", action="store_true", help="no progress bars")
     lay.set_defaults(handler=layers_command)
 
@@ -456,10 +473,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     --------
     >>> from sklearn_ccafusion.cli import main
     >>> main(["cca", "--n-components", "2"])  # doctest: +ELLIPSIS
-    digits, left vs right image halves: 1797 samples, views of 32 and 32 pixels; ...
-    pair  CCAProjector  sklearn CCA
+    digits, left vs right image halves: 1797 samples; views of 32 and 32 features
+    pair   kept 0.9999      all kept  sklearn CCA
        0  ...
        1  ...
+    kept 0.9999: PCAWhitener(0.9999), CCAProjector's default whitener, keeps the leading
+    ...
     fit time: ...
     0
     """
@@ -469,7 +488,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(["reproduce", *(argv or [])])
     try:
         return args.handler(args)
-    except (ValueError, OSError) as error:
-        message = _as_flags(str(error), getattr(args, "flags", {}))
+    except (ValueError, OSError, MissingExtraError) as error:
+        flags = dict(getattr(args, "flags", {}))
+        if getattr(args, "features", None) is not None:
+            flags["path"] = "--features"
+        message = _as_flags(str(error), flags)
         print(f"ccafusion: error: {message}", file=sys.stderr)
         return 2

@@ -15,7 +15,7 @@ from sklearn_ccafusion.cli import _as_flags, main
 def test_cca_command_prints_exact_correlations(capsys):
     assert main(["cca", "--n-components", "3", "--max-iter", "50"]) == 0
     out = capsys.readouterr().out
-    rows = re.findall(r"^\s+(\d)\s+([0-9.]+)\s+([0-9.]+)$", out, flags=re.M)
+    rows = re.findall(r"^\s+(\d)\s+([0-9.]+)\s+([0-9.]+)\s+([0-9.]+)$", out, flags=re.M)
     assert [int(r[0]) for r in rows] == [0, 1, 2]
     ours = np.array([float(r[1]) for r in rows])
     assert np.all(np.diff(ours) <= 0) and 0.5 < ours[0] < 1

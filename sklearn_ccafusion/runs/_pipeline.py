@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from collections.abc import Mapping, Sequence
 from itertools import combinations
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,8 @@ from sklearn_ccafusion.cca._cca_whitening import default_max_rank
 from sklearn_ccafusion.runs._bands import bootstrap_bands
 from sklearn_ccafusion.runs._cache import write_csv, write_text
 from sklearn_ccafusion.runs._data import StudyData
+from sklearn_ccafusion.runs._features_file import write_features_file
+from sklearn_ccafusion.runs._given_networks import given_networks
 from sklearn_ccafusion.runs._networks import train_networks
 from sklearn_ccafusion.runs._paper import DataOptions, prepare
 from sklearn_ccafusion.runs._report import write_report
@@ -86,7 +89,7 @@ def _fusion(data: StudyData, networks, pairs: int, cache: TaskCache, **study) ->
         only = sensors[0]
         groups = [(only, only, *pair) for pair in network_pairs(networks[only], n_pairs=pairs)]
     frames = []
-    for view_1, view_2, first, second in groups[:pairs]:
+    for view_1, view_2, first, second in groups:
         frame = fusion_study(
             (first.train, second.train),
             data.y_train,
@@ -154,6 +157,7 @@ def run_study(
     overwrite: bool = False,
     reg: float = 0.0,
     settings: dict[str, Any] | None = None,
+    networks: Mapping[str, Sequence[Any]] | None = None,
 ) -> Reproduction:
     """Run every stage of the study on one data set and write the outputs.
 
@@ -191,6 +195,14 @@ def run_study(
         study meaningful when the training rows are few for the features' width.
     settings : dict or None, default=None
         Extra settings to log (e.g. where the data came from).
+    networks : mapping of str to sequence, or None, default=None
+        Networks trained already, used instead of training ``data.make_net``'s:
+        per sensor, ``2 * pairs`` of them (network ``k`` projected, ``k + pairs``
+        its partner), each a :class:`~sklearn_ccafusion.study.NetworkFeatures`
+        (e.g. from :func:`~sklearn_ccafusion.runs.load_features_file`), a trained
+        ``torch.nn.Module`` (:meth:`~sklearn_ccafusion.study.NetworkFeatures.from_module`)
+        or a fitted :class:`~sklearn_ccafusion.nets.SensorNetClassifier`, the last
+        two run on the sensor's inputs. ``pairs=None`` then means all of them.
 
     Returns
     -------
@@ -208,7 +220,11 @@ def run_study(
     >>> sorted(run.results["method"].unique())[:2]  # doctest: +SKIP
     ['cca_highest', 'cca_lowest']
     """
-    notes = data.notes + _quick_notes(quick, pairs, repeats)
+    notes = data.notes
+    if networks is not None:
+        networks, pairs = given_networks(data, networks, pairs)
+        notes += ("The networks were given, trained before this run: no network was trained.",)
+    notes += _quick_notes(quick, pairs, repeats)
     pairs = (1 if quick else 3) if pairs is None else pairs
     repeats = (2 if quick else 5) if repeats is None else repeats
     if pairs < 1:
@@ -233,9 +249,20 @@ def run_study(
     if data.load_seconds is not None:
         timings["data"] = data.load_seconds
 
-    start = time.perf_counter()
-    networks = train_networks(data, pairs, seed, device, out / "cache", progress, n_jobs)
-    timings["networks"] = time.perf_counter() - start
+    if networks is None:
+        start = time.perf_counter()
+        networks = train_networks(data, pairs, seed, device, out / "cache", progress, n_jobs)
+        timings["networks"] = time.perf_counter() - start
+    write_features_file(
+        out / "features.npz",
+        networks,
+        data.y_train,
+        data.y_validation,
+        data.classes,
+        name=data.name,
+        metric=data.metric,
+        head_params=data.head_params,
+    )
 
     common = {
         "dimensions": _quick_dimensions(networks, data.n_classes) if quick else None,

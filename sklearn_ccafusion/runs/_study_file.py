@@ -1,15 +1,21 @@
-"""The study of a user's own file, end to end: read it, then run every stage on it."""
+"""The study of a user's own files, end to end: read one, then run every stage on it.
+
+A recordings file (labels and sensor arrays: networks are trained) or a features
+file (trained networks' features and last layers: nothing is trained); each is
+read, timed, and handed to :func:`~sklearn_ccafusion.runs.run_study`.
+"""
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
 
+from sklearn_ccafusion.runs._features_file import load_features_file
 from sklearn_ccafusion.runs._pipeline import run_study
 from sklearn_ccafusion.runs._results import Reproduction
 from sklearn_ccafusion.runs._user_data import load_study_file
 
-__all__ = ["study_from_file"]
+__all__ = ["study_from_features", "study_from_file"]
 
 
 def study_from_file(
@@ -100,4 +106,60 @@ def study_from_file(
             "epochs": max_epochs,
             "metric": metric,
         },
+    )
+
+
+def study_from_features(
+    path: str | Path,
+    *,
+    metric: str | None = None,
+    out: str | Path = "ccafusion-out",
+    device: str = "cpu",
+    repeats: int | None = None,
+    n_jobs: int | None = None,
+    seed: int = 0,
+    quick: bool = False,
+    progress: bool = True,
+    overwrite: bool = False,
+    reg: float = 0.0,
+    pairs: int | None = None,
+) -> Reproduction:
+    """Read a features file and run the study on its networks (``ccafusion study --features``).
+
+    :func:`~sklearn_ccafusion.runs.load_features_file` reads the networks'
+    features and last layers (its time is the report's data stage); no network
+    is trained.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.npz`` features file (see
+        :func:`~sklearn_ccafusion.runs.read_features_file`).
+    metric : {"accuracy", "f1_macro"} or None, default=None
+        Score of the study; ``None``: the file's, else accuracy.
+    out, device, repeats, n_jobs, seed, quick, progress, overwrite, reg, pairs
+        As in :func:`~sklearn_ccafusion.runs.run_study` (``pairs``: the file's
+        when ``None``).
+
+    Returns
+    -------
+    reproduction : Reproduction
+    """
+    start = time.perf_counter()
+    data, networks = load_features_file(path, metric=metric)
+    data = data.with_changes(load_seconds=time.perf_counter() - start)
+    return run_study(
+        data,
+        networks=networks,
+        out=out,
+        device=device,
+        pairs=pairs,
+        repeats=repeats,
+        n_jobs=n_jobs,
+        seed=seed,
+        quick=quick,
+        progress=progress,
+        overwrite=overwrite,
+        reg=reg,
+        settings={"features": str(Path(path).resolve()), "metric": data.metric},
     )

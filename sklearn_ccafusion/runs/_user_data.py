@@ -221,7 +221,7 @@ def load_study_file(
         )
     if max_epochs is not None and max_epochs < 1:
         raise ValueError(f"max_epochs must be at least 1 (or None), got {max_epochs}.")
-    from sklearn_ccafusion.nets import training_recipe
+    from sklearn_ccafusion.runs._recipes import training_recipe
 
     epochs = max_epochs if max_epochs is not None else (5 if quick else 30)
     recipe = training_recipe("sensors", max_epochs=epochs)
