@@ -154,7 +154,7 @@ def _study_features(args: argparse.Namespace) -> int:
             f"{', '.join(foreign)}: not an option of study --features (the networks are "
             "trained and the split is the file's)."
         )
-    _check_resources(args)
+    _check_resources(args, create_out=False)  # a file refused writes nothing
     start = time.perf_counter()
     with workers_end_with_parent():
         run = study_from_features(args.features, metric=args.metric, **_run_options(args))
