@@ -180,6 +180,32 @@ def test_auto_trains_convolutional_nets_alone_on_cpu(monkeypatch):
     assert_same_net(fitted[1], make(1).fit(X, y), atol=0)
 
 
+@pytest.mark.parametrize(
+    ("n_jobs", "convolutional", "expected"),
+    [
+        (3, True, {"max_group_size": 2, "n_jobs": 3}),  # 5 nets on 3 workers: 2, 2, 1
+        (8, True, {"max_group_size": 1, "n_jobs": 5}),  # never more workers than nets
+        (None, True, {}),  # one worker: in process
+        (3, False, {}),  # dense modules stack in one process
+    ],
+)
+def test_fit_on_workers_spreads_only_nets_that_train_alone_on_cpu(
+    monkeypatch, n_jobs, convolutional, expected
+):
+    import sklearn_ccafusion.nets._joint._joint as joint_module
+
+    calls = []
+    monkeypatch.setattr(
+        joint_module, "fit_jointly", lambda nets, X, y, **kwargs: calls.append(kwargs) or nets
+    )
+    if convolutional:
+        nets = [SensorNetClassifier(SHLConvNet, random_state=seed) for seed in range(5)]
+    else:
+        nets = [make_mlp(random_state=seed) for seed in range(5)]
+    assert joint_module.fit_on_workers(nets, None, None, n_jobs=n_jobs) == nets
+    assert calls == [expected]
+
+
 def test_one_input_per_net(digits_halves):
     """Nets on different sensors (inputs of one shape) train together too."""
     X, y = digits_halves
