@@ -258,6 +258,7 @@ def make_data_command(args: argparse.Namespace) -> int:
     as the real data would be; at the default (real) sizes it rehearses a full run.
     """
     from sklearn_ccafusion.datasets import write_cifar10_folder, write_shl2018_folder
+    from sklearn_ccafusion.datasets._make_data_plan import make_data_plan
 
     defaults = {
         "segments": None,
@@ -282,6 +283,7 @@ def make_data_command(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     if args.dataset == "shl":
         n, length = args.segments or 16_310, args.segment_length or 6000
+        print(make_data_plan("shl", out, n_segments=n, segment_length=length), flush=True)
         write_shl2018_folder(
             out,
             n,
@@ -293,6 +295,7 @@ def make_data_command(args: argparse.Namespace) -> int:
         written, what = out / "train", f"{n} segments of {length} samples"
     else:
         n_train, n_test = args.train or 50_000, args.test or 10_000
+        print(make_data_plan("cifar10", out, n_train=n_train, n_test=n_test), flush=True)
         write_cifar10_folder(
             out,
             n_train,

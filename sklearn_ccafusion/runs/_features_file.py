@@ -70,7 +70,9 @@ def _label_array(values: ArrayLike, name: str) -> NDArray:
     return array
 
 
-def _head_array(name: str, value: Any) -> NDArray:
+def _head_array(name: str, value: Any, classes: NDArray) -> NDArray:
+    if name == "class_weight" and isinstance(value, Mapping):  # one weight per class, in order
+        value = [value.get(label, 1.0) for label in classes.tolist()]
     array = np.asarray(value)
     if array.dtype.kind not in "biufUS":
         raise TypeError(
@@ -139,7 +141,7 @@ def write_features_file(
         arrays["metric"] = np.asarray(str(metric))
     for key, value in (head_params or {}).items():
         if value is not None:
-            arrays[f"head.{key}"] = _head_array(key, value)
+            arrays[f"head.{key}"] = _head_array(key, value, arrays["classes"])
     for sensor, nets in networks.items():
         for k, net in enumerate(nets):
             for part in _PARTS:

@@ -70,6 +70,15 @@ def test_written_file_reads_back_the_same_networks(tmp_path):
             for part in ("train", "validation", "coef", "intercept"):
                 assert getattr(read, part).dtype == getattr(net, part).dtype
                 np.testing.assert_array_equal(getattr(read, part), getattr(net, part))
+    weights = {"sit": 2.0, "run": 0.5}  # a dict of weights: one per class, in order
+    again = write_features_file(
+        tmp_path / "g.npz", networks, y_train, y_validation, head_params={"class_weight": weights}
+    )
+    assert read_features_file(again)["head_params"] == {"class_weight": [0.5, 2.0, 1.0]}
+    with pytest.raises(TypeError, match="cannot be written"):
+        write_features_file(
+            tmp_path / "h.npz", networks, y_train, y_validation, head_params={"solver": object()}
+        )
     data, _ = load_features_file(path, metric="accuracy")
     assert data.metric == "accuracy" and data.head_params["weight_decay"] == 1e-4
     assert "No network was trained" in data.description
