@@ -76,8 +76,10 @@ def test_same_data_same_keys_other_content_retrains(tmp_path, monkeypatch):
     assert sum(trained) == 6  # everything cached
     # the same name, shapes and settings, other content: nothing stale is reused
     second = load_study_file(_save(tmp_path, "a.npz", **_recordings(seed=1)), quick=True)
+    notes = second.notes
     run = run_study(second, **options)
     assert sum(trained) == 12
+    assert second.notes == notes and run.notes[: len(notes)] == notes
     direct = run.networks["table"][0]
     assert not np.allclose(
         direct.train[:5], run_study(first, **options).networks["table"][0].train[:5]

@@ -207,6 +207,8 @@ def run_study(
     Returns
     -------
     reproduction : Reproduction
+        Its ``notes`` are ``data.notes`` followed by the run's own (what a quick
+        run changed, given networks); ``data`` itself is never changed.
 
     Examples
     --------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 from sklearn_ccafusion.runs._features_file import load_features_file
 from sklearn_ccafusion.runs._pipeline import run_study
@@ -25,16 +26,9 @@ def study_from_file(
     validation_fraction: float | None = None,
     max_epochs: int | None = None,
     metric: str = "accuracy",
-    out: str | Path = "ccafusion-out",
-    device: str = "cpu",
-    pairs: int | None = None,
-    repeats: int | None = None,
-    n_jobs: int | None = None,
     seed: int = 0,
     quick: bool = False,
-    progress: bool = True,
-    overwrite: bool = False,
-    reg: float = 0.0,
+    **run_options: Any,
 ) -> Reproduction:
     """Read a user's ``.npz`` file and run the whole study on it (``ccafusion study``).
 
@@ -54,9 +48,14 @@ def study_from_file(
     max_epochs : int or None, default=None
         Training epochs (``None``: 30, or 5 with ``quick``).
     metric : {"accuracy", "f1_macro"}, default="accuracy"
-    out, device, pairs, repeats, n_jobs, seed, quick, progress, overwrite, reg
-        As in :func:`~sklearn_ccafusion.runs.run_study`; ``seed`` also seeds the
-        split.
+    seed : int, default=0
+        Seed of the split and of the run.
+    quick : bool, default=False
+        Fewer epochs, pairs, repeats and dimensions.
+    **run_options
+        Keyword arguments of :func:`~sklearn_ccafusion.runs.run_study` (``out``,
+        ``device``, ``pairs``, ``repeats``, ``n_jobs``, ``progress``,
+        ``overwrite``, ``reg``).
 
     Returns
     -------
@@ -87,42 +86,18 @@ def study_from_file(
         quick=quick,
     )
     data = data.with_changes(load_seconds=time.perf_counter() - start)
-    return run_study(
-        data,
-        out=out,
-        device=device,
-        pairs=pairs,
-        repeats=repeats,
-        n_jobs=n_jobs,
-        seed=seed,
-        quick=quick,
-        progress=progress,
-        overwrite=overwrite,
-        reg=reg,
-        settings={
-            "data": str(Path(path).resolve()),
-            "net": net,
-            "validation_fraction": validation_fraction,
-            "epochs": max_epochs,
-            "metric": metric,
-        },
-    )
+    settings = {
+        "data": str(Path(path).resolve()),
+        "net": net,
+        "validation_fraction": validation_fraction,
+        "epochs": max_epochs,
+        "metric": metric,
+    }
+    return run_study(data, seed=seed, quick=quick, settings=settings, **run_options)
 
 
 def study_from_features(
-    path: str | Path,
-    *,
-    metric: str | None = None,
-    out: str | Path = "ccafusion-out",
-    device: str = "cpu",
-    repeats: int | None = None,
-    n_jobs: int | None = None,
-    seed: int = 0,
-    quick: bool = False,
-    progress: bool = True,
-    overwrite: bool = False,
-    reg: float = 0.0,
-    pairs: int | None = None,
+    path: str | Path, *, metric: str | None = None, **run_options: Any
 ) -> Reproduction:
     """Read a features file and run the study on its networks (``ccafusion study --features``).
 
@@ -137,9 +112,9 @@ def study_from_features(
         :func:`~sklearn_ccafusion.runs.read_features_file`).
     metric : {"accuracy", "f1_macro"} or None, default=None
         Score of the study; ``None``: the file's, else accuracy.
-    out, device, repeats, n_jobs, seed, quick, progress, overwrite, reg, pairs
-        As in :func:`~sklearn_ccafusion.runs.run_study` (``pairs``: the file's
-        when ``None``).
+    **run_options
+        Keyword arguments of :func:`~sklearn_ccafusion.runs.run_study` (``out``,
+        ``pairs``: the file's when not given, ``repeats``, ``seed``, ``quick``...).
 
     Returns
     -------
@@ -148,18 +123,5 @@ def study_from_features(
     start = time.perf_counter()
     data, networks = load_features_file(path, metric=metric)
     data = data.with_changes(load_seconds=time.perf_counter() - start)
-    return run_study(
-        data,
-        networks=networks,
-        out=out,
-        device=device,
-        pairs=pairs,
-        repeats=repeats,
-        n_jobs=n_jobs,
-        seed=seed,
-        quick=quick,
-        progress=progress,
-        overwrite=overwrite,
-        reg=reg,
-        settings={"features": str(Path(path).resolve()), "metric": data.metric},
-    )
+    settings = {"features": str(Path(path).resolve()), "metric": data.metric}
+    return run_study(data, networks=networks, settings=settings, **run_options)
