@@ -1,12 +1,28 @@
-"""The command line's argument types and the checks it makes before any work."""
+"""The command line's argument types, the checks it makes before any work, and its flags.
+
+The library's errors name its parameters (``data_dir``, ``path``); the command
+line says them again with the flags that set those parameters (``--data-dir``,
+``--data``).
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 from pathlib import Path
 
-__all__ = ["_check_out", "_check_resources", "_fraction", "_positive", "_seed", "_unit"]
+__all__ = [
+    "_REPRODUCE_FLAGS",
+    "_STUDY_FLAGS",
+    "_as_flags",
+    "_check_out",
+    "_check_resources",
+    "_fraction",
+    "_positive",
+    "_seed",
+    "_unit",
+]
 
 
 def _fraction(text: str) -> float:
@@ -74,3 +90,25 @@ def _check_resources(args: argparse.Namespace, create_out: bool = True) -> None:
                 "cpu (or auto), or install a CUDA build of torch."
             )
     _check_out(Path(args.out), create=create_out)
+
+
+#: The library's parameters that a command's flags set, to name the flags in its errors.
+_RUN_FLAGS = {
+    "overwrite=True": "--overwrite",
+    "out folder": "--out folder",
+    "n_jobs": "--n-jobs",
+}
+_REPRODUCE_FLAGS = {**_RUN_FLAGS, "data_dir": "--data-dir", "dataset": "--dataset"}
+_STUDY_FLAGS = {
+    **_RUN_FLAGS,
+    "path": "--data",
+    "validation_fraction": "--validation-fraction",
+    "max_epochs": "--epochs",
+}
+
+
+def _as_flags(message: str, flags: dict[str, str]) -> str:
+    """A library error as the command line says it: parameter names become flags."""
+    for name, flag in flags.items():
+        message = re.sub(rf"(?<![\w./-]){re.escape(name)}(?![\w/-])", flag, message)
+    return message

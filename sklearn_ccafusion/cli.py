@@ -7,13 +7,15 @@ holds no science of its own.
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from sklearn_ccafusion._cli_checks import (
+    _REPRODUCE_FLAGS,
+    _STUDY_FLAGS,
+    _as_flags,
     _check_out,
     _check_resources,
     _fraction,
@@ -112,28 +114,6 @@ def study_command(args: argparse.Namespace) -> int:
         )
     _summary(run, time.perf_counter() - start)
     return 0
-
-
-#: The library's parameters that a command's flags set, to name the flags in its errors.
-_RUN_FLAGS = {
-    "overwrite=True": "--overwrite",
-    "out folder": "--out folder",
-    "n_jobs": "--n-jobs",
-}
-_REPRODUCE_FLAGS = {**_RUN_FLAGS, "data_dir": "--data-dir", "dataset": "--dataset"}
-_STUDY_FLAGS = {
-    **_RUN_FLAGS,
-    "path": "--data",
-    "validation_fraction": "--validation-fraction",
-    "max_epochs": "--epochs",
-}
-
-
-def _as_flags(message: str, flags: dict[str, str]) -> str:
-    """A library error as the command line says it: parameter names become flags."""
-    for name, flag in flags.items():
-        message = re.sub(rf"(?<![\w./-]){re.escape(name)}(?![\w/-])", flag, message)
-    return message
 
 
 def _study_features(args: argparse.Namespace) -> int:

@@ -9,7 +9,8 @@ import sys
 import numpy as np
 import pytest
 
-from sklearn_ccafusion.cli import _as_flags, main
+from sklearn_ccafusion._cli_checks import _as_flags
+from sklearn_ccafusion.cli import main
 
 
 def test_cca_command_prints_exact_correlations(capsys):
