@@ -34,12 +34,12 @@ def digits_halves() -> tuple[NDArray, int]:
     width : int
         Width of view 1 (32).
     """
-    from sklearn.datasets import load_digits
+    from sklearn_ccafusion.datasets import load_digits_views
 
-    images = load_digits().images
-    left = images[:, :, :4].reshape(len(images), -1)
-    right = images[:, :, 4:].reshape(len(images), -1)
-    return np.hstack([left, right]), left.shape[1]
+    views = load_digits_views("two_sensor", split="left_right")
+    pixels = views.data.astype(np.float64) * 16.0  # the loader's [0, 1] scale, undone exactly
+    columns = [views.inputs[name] for name in views.view_names]
+    return np.hstack([pixels[:, c] for c in columns]), len(columns[0])
 
 
 def _sklearn_correlations(X1, X2, n_components: int, max_iter: int, tol: float):

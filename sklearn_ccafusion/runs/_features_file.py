@@ -176,7 +176,7 @@ def _open(path: Path) -> dict[str, NDArray]:
         raise ValueError(f"{path} is not a readable .npz file: {error}") from None
 
 
-def _network_key(key: str) -> tuple[str, int, str] | None:
+def _parse_array_name(key: str) -> tuple[str, int, str] | None:
     """``(sensor, k, part)`` of a network's array name, or None."""
     parts = key.rsplit(".", 2)
     if len(parts) != 3 or not parts[0] or parts[2] not in _PARTS:
@@ -360,7 +360,7 @@ def read_features_file(path: str | Path) -> dict[str, Any]:
     for key in arrays:
         if key in _LABELS or key in _OPTIONAL or key.startswith("head."):
             continue
-        parsed = _network_key(key)
+        parsed = _parse_array_name(key)
         if parsed is None:
             problems.append(
                 f"unknown array {key!r} (a network's arrays are '<sensor>.<k>.train', "

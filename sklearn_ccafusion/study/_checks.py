@@ -8,7 +8,11 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from sklearn_ccafusion.cca._cca_whitening import per_view_reg, warn_spurious_correlations
+from sklearn_ccafusion.cca._cca_whitening import (
+    default_max_rank,
+    per_view_reg,
+    warn_spurious_correlations,
+)
 from sklearn_ccafusion.cca._subspace import SubspaceProjector
 from sklearn_ccafusion.study._features import NetworkFeatures
 from sklearn_ccafusion.utils._validation import check_labels_in_classes
@@ -50,7 +54,7 @@ def check_cca_ranks(
     for network, partner in zip(networks, partners):
         n_samples = network.train.shape[0]
         needed = 2 * network.n_classes - 1
-        small = n_samples // 4 < needed  # fewer rows than the default cap needs
+        small = default_max_rank(n_samples) < needed  # the default cap keeps too few
         wide = 2 * (network.n_features + partner.n_features) > n_samples  # k1 + k2 > n / 2?
         key = (id(network), id(partner))
         if not (small or wide) or key in seen:
