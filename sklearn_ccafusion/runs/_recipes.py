@@ -77,6 +77,8 @@ def _cifar_he() -> dict[str, Any]:
 def _sensors() -> dict[str, Any]:
     # a user's own sensors (``ccafusion study``): the SHL recipe's optimiser, a lighter
     # weight decay and fewer epochs, for networks chosen from the inputs' shape
+    import torch
+
     return {
         "optimizer": torch.optim.Adam,
         "lr": 1e-3,
