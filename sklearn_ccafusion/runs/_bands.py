@@ -22,6 +22,8 @@ from sklearn_ccafusion.study import (
     fingerprint,
     headline_predictions,
 )
+from sklearn_ccafusion.study._cache import network_key
+from sklearn_ccafusion.study._pairing import network_pairs
 
 __all__ = ["bootstrap_bands"]
 
@@ -30,16 +32,7 @@ N_RESAMPLES = 1000
 
 
 def _cached(cache: TaskCache, key: str, compute) -> pd.DataFrame:
-    stored = cache.load(key)
-    if stored is not None:
-        return pd.DataFrame(stored)
-    frame = compute()
-    cache.save(key, frame.to_dict("records"))
-    return frame
-
-
-def _network_key(net: NetworkFeatures) -> str:
-    return fingerprint(net.train, net.validation, net.coef, net.intercept)
+    return pd.DataFrame(cache.load_or_compute(key, lambda: compute().to_dict("records")))
 
 
 def _subspace_bands(data: StudyData, net, partner, reg, seed) -> pd.DataFrame:
@@ -99,27 +92,21 @@ def bootstrap_bands(
         "n_resamples": N_RESAMPLES,
     }
     for sensor, nets in networks.items():
-        net, partner = nets[0], nets[pairs]
+        net, partner = network_pairs(nets, n_pairs=pairs)[0]
         key = fingerprint(
             {"task": "bands", "head": data.head_params, **common},
-            _network_key(net),
-            _network_key(partner),
+            network_key(net),
+            network_key(partner),
             labels_key,
         )
         frame = _cached(cache, key, lambda: _subspace_bands(data, net, partner, reg, seed))
         frames.append(frame.assign(sensor=sensor))
     sensors = list(networks)
-    if len(sensors) >= 2:
-        first, second, name = (
-            networks[sensors[0]][0],
-            networks[sensors[1]][pairs],
-            "+".join(sensors[:2]),
-        )
-    else:
-        first, second = networks[sensors[0]][0], networks[sensors[0]][pairs]
-        name = f"{sensors[0]}+{sensors[0]}"
+    view_1, view_2 = sensors[0], sensors[1 if len(sensors) >= 2 else 0]
+    first, second = network_pairs(networks[view_1], networks[view_2], n_pairs=pairs)[0]
+    name = f"{view_1}+{view_2}"
     key = fingerprint(
-        {"task": "fusion bands", **common}, _network_key(first), _network_key(second), labels_key
+        {"task": "fusion bands", **common}, network_key(first), network_key(second), labels_key
     )
     frame = _cached(cache, key, lambda: _fusion_bands(data, first, second, reg, seed))
     frames.append(frame.assign(sensor=name))

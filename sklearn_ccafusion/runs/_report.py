@@ -7,12 +7,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sklearn_ccafusion.plotting import plot_cross_sensor, plot_fusion, plot_subspace_study
-from sklearn_ccafusion.runs._cache import atomic_write, write_text
+from sklearn_ccafusion.plotting import (
+    plot_cross_sensor,
+    plot_fusion,
+    plot_subspace_study,
+    save_figure,
+)
+from sklearn_ccafusion.runs._cache import write_text
 from sklearn_ccafusion.runs._results import Reproduction
 from sklearn_ccafusion.study import summarize_study
 
-__all__ = ["key_numbers", "write_report"]
+__all__ = ["key_numbers", "verdict_lines", "write_report"]
 
 #: Tolerance of claim 1: CCA_highest at n = n_classes within this of the full score.
 FULL_SCORE_TOLERANCE = 0.05
@@ -23,10 +28,6 @@ FUSION_AGREEMENT = 0.90
 #: logits at least this much on average (the mechanism).
 FUSION_CORRELATION = 0.90
 
-
-def _save_png(figure, path: Path) -> str:
-    atomic_write(path, lambda tmp: figure.savefig(tmp, format="png", dpi=110))
-    return path.name
 
 
 def _at(summary: pd.DataFrame, sensor, method: str, n: int, head: str) -> float:
@@ -203,6 +204,47 @@ def band_lines(bands: pd.DataFrame | None, n_classes: int, metric: str) -> list[
     return lines
 
 
+def verdict_lines(reproduction: Reproduction) -> list[str]:
+    """The verdict of each claim on a run, as the report lists them (and the CLI prints).
+
+    Parameters
+    ----------
+    reproduction : Reproduction
+
+    Returns
+    -------
+    lines : list of str
+        Markdown list items, each starting with PASS or FAIL.
+    """
+    k = reproduction.data.n_classes
+    verdicts = []
+    for _, row in key_numbers(reproduction.results, k).iterrows():
+        gap = row["full"] - row["cca_highest@K original"]
+        ok = gap <= FULL_SCORE_TOLERANCE
+        verdicts.append(
+            f"- {'PASS' if ok else 'FAIL'} ({row['sensor']}): CCA_highest at n = {k} keeps the "
+            f"full-feature score within {FULL_SCORE_TOLERANCE:.2f} (gap {gap:+.3f})."
+        )
+        lowest, random = row["cca_lowest curve"], row["random_selection curve"]
+        ok = lowest < 0.5 * random
+        verdicts.append(
+            f"- {'PASS' if ok else 'FAIL'} ({row['sensor']}): CCA_lowest is far below random "
+            f"selection, under half of it (mean original-layer score over the dimensions "
+            f"below the full width: {_fmt(lowest)} vs {_fmt(random)})."
+        )
+    if reproduction.fusion is not None:
+        verdicts += fusion_verdicts(reproduction.fusion, k)
+    alignment = reproduction.alignment
+    if len(alignment):
+        same = alignment[alignment["sensor"] == alignment["partner"]]
+        mean_cos = same["cosine"].mean()
+        verdicts.append(
+            f"- {'PASS' if mean_cos > 0.9 else 'FAIL'}: the first K-1 canonical directions span "
+            f"the class-centred logits (mean cosine {mean_cos:.3f} > 0.9)."
+        )
+    return verdicts
+
+
 def write_report(reproduction: Reproduction) -> Path:
     """Write the figures and ``report.md`` into the reproduction's folder.
 
@@ -229,7 +271,7 @@ def write_report(reproduction: Reproduction) -> Path:
             first.drop(columns=["view_1", "view_2"], errors="ignore")
         )
     for name, figure in figures.items():
-        _save_png(figure, out / name)
+        save_figure(figure, out / name)
 
     numbers = key_numbers(reproduction.results, k)
     paper = data.reference
@@ -238,7 +280,7 @@ def write_report(reproduction: Reproduction) -> Path:
         "",
         data.description,
         "",
-        *[f"- {note}" for note in data.notes],
+        *[f"- {note}" for note in reproduction.notes],
         "",
         "Settings: " + ", ".join(f"{key}={value}" for key, value in reproduction.settings.items()),
         "",
@@ -253,7 +295,6 @@ def write_report(reproduction: Reproduction) -> Path:
         "random selection@K | CCA_lowest@K |",
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
-    verdicts = []
     for _, row in numbers.iterrows():
         ref = paper.get(row["sensor"], {}).get("cca_highest")
         ref_text = f"{ref[0]:.2f} / {ref[1]:.2f}" if ref else "n/a"
@@ -262,19 +303,6 @@ def write_report(reproduction: Reproduction) -> Path:
             f"{_fmt(row['cca_highest@K original'])} / {_fmt(row['cca_highest@K retrained'])} | "
             f"{ref_text} | {_fmt(row['pca@K original'])} | "
             f"{_fmt(row['random_selection@K original'])} | {_fmt(row['cca_lowest@K original'])} |"
-        )
-        gap = row["full"] - row["cca_highest@K original"]
-        ok = gap <= FULL_SCORE_TOLERANCE
-        verdicts.append(
-            f"- {'PASS' if ok else 'FAIL'} ({row['sensor']}): CCA_highest at n = {k} keeps the "
-            f"full-feature score within {FULL_SCORE_TOLERANCE:.2f} (gap {gap:+.3f})."
-        )
-        lowest, random = row["cca_lowest curve"], row["random_selection curve"]
-        ok = lowest < 0.5 * random
-        verdicts.append(
-            f"- {'PASS' if ok else 'FAIL'} ({row['sensor']}): CCA_lowest is far below random "
-            f"selection, under half of it (mean original-layer score over the dimensions "
-            f"below the full width: {_fmt(lowest)} vs {_fmt(random)})."
         )
     if reproduction.cross_sensor is not None:
         lines += [
@@ -297,7 +325,6 @@ def write_report(reproduction: Reproduction) -> Path:
     if reproduction.fusion is not None:
         lines += ["", "## Fusion: CCA-sum against logit averaging", "", "![fusion](fusion.png)", ""]
         lines += _fusion_lines(reproduction.fusion, metric)
-        verdicts += fusion_verdicts(reproduction.fusion, k)
     alignment = reproduction.alignment
     if len(alignment):
         same = alignment[alignment["sensor"] == alignment["partner"]]
@@ -314,13 +341,8 @@ def write_report(reproduction: Reproduction) -> Path:
                 f"- {sensor}: mean cosine {group['cosine'].mean():.3f}, "
                 f"smallest {group['cosine'].min():.3f}"
             )
-        mean_cos = same["cosine"].mean()
-        verdicts.append(
-            f"- {'PASS' if mean_cos > 0.9 else 'FAIL'}: the first K-1 canonical directions span "
-            f"the class-centred logits (mean cosine {mean_cos:.3f} > 0.9)."
-        )
     lines += band_lines(reproduction.bands, k, metric)
-    lines += ["", "## Verdicts", "", *verdicts, "", "## Time by stage", ""]
+    lines += ["", "## Verdicts", "", *verdict_lines(reproduction), "", "## Time by stage", ""]
     lines += [f"- {stage}: {seconds:.1f} s" for stage, seconds in reproduction.timings.items()]
     path = out / "report.md"
     write_text(path, "\n".join(lines) + "\n")
