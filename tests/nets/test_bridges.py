@@ -10,8 +10,7 @@ from sklearn.svm import SVC
 
 from sklearn_ccafusion.nets import NetFeatures
 from sklearn_ccafusion.study import NetworkFeatures, fusion_study, subspace_study
-
-from ._helpers import make_mlp
+from tests.nets._helpers import make_mlp
 
 NAMES = np.array(["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"])
 

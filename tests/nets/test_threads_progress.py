@@ -19,8 +19,7 @@ from sklearn_ccafusion.nets import (
     TrainingProgress,
 )
 from sklearn_ccafusion.nets._classifier._threads import auto_torch_threads, forward_flops
-
-from ._helpers import make_mlp
+from tests.nets._helpers import make_mlp
 
 
 class _RecordThreads(Callback):
