@@ -87,17 +87,27 @@ def run_cca(args: argparse.Namespace) -> int:
     return 0
 
 
+def _names(text: str) -> list[str]:
+    names = [name.strip() for name in text.split(",")]
+    if not all(names):
+        raise argparse.ArgumentTypeError(f"expected names separated by commas, got {text!r}")
+    return names
+
+
 def _validation(args: argparse.Namespace) -> int | float | None:
     if getattr(args, "validation_size", None) is not None:
         return args.validation_size
     return getattr(args, "validation_fraction", None)
 
 
-def _summary(name: str, out: Path, total: float) -> None:
-    report = (out / "report.md").read_text()
-    verdicts = report.split("## Verdicts", 1)[-1].split("\n## ", 1)[0].strip()
+def _summary(name: str, out: Path, total: float, run, caveats) -> None:
+    from sklearn_ccafusion.runs._caveats import format_caveats
+    from sklearn_ccafusion.runs._report import format_verdicts
+
     print(f"\n{name}: {total:.0f} s; outputs in {out.resolve()}")
-    print(verdicts)
+    print(format_verdicts(run.claims))
+    if caveats.messages():
+        print(format_caveats(caveats.messages()))
     files = sorted(p.name for p in out.iterdir() if p.is_file() and not p.name.startswith("."))
     print("files: " + ", ".join(files))
 
@@ -120,27 +130,36 @@ def _run_options(args: argparse.Namespace) -> dict:
 def run_reproduce(args: argparse.Namespace) -> int:
     """Train the networks, run the studies, write CSVs, figures and report.md."""
     from sklearn_ccafusion.runs import reproduce
+    from sklearn_ccafusion.runs._caveats import collect_caveats
 
     _check_resources(args)
     start = time.perf_counter()
-    with workers_end_with_parent():
-        reproduce(
+    with workers_end_with_parent(), collect_caveats() as caveats:
+        run = reproduce(
             args.dataset,
             data_dir=args.data_dir,
             validation=_validation(args),
             **_run_options(args),
         )
-    _summary(args.dataset, Path(args.out), time.perf_counter() - start)
+    _summary(args.dataset, Path(args.out), time.perf_counter() - start, run, caveats)
     return 0
 
 
 def run_study(args: argparse.Namespace) -> int:
     """The whole study on your own data: an .npz file with y and one array per sensor."""
     from sklearn_ccafusion.runs import run_study as run
+    from sklearn_ccafusion.runs._caveats import collect_caveats
     from sklearn_ccafusion.runs._user_data import load_study_file
 
     _check_resources(args)
     start = time.perf_counter()
+    with collect_caveats() as caveats:
+        result = _study(args, run, load_study_file, start)
+    _summary(result.dataset, Path(args.out), time.perf_counter() - start, result, caveats)
+    return 0
+
+
+def _study(args: argparse.Namespace, run, load_study_file, start: float):
     data = load_study_file(
         args.data,
         net=args.net,
@@ -149,10 +168,11 @@ def run_study(args: argparse.Namespace) -> int:
         metric=args.metric,
         seed=args.seed,
         quick=args.quick,
+        sensors=args.sensors,
     )
     data.load_seconds = time.perf_counter() - start
     with workers_end_with_parent():
-        run(
+        return run(
             data,
             settings={
                 "data": str(Path(args.data).resolve()),
@@ -160,11 +180,10 @@ def run_study(args: argparse.Namespace) -> int:
                 "validation_fraction": args.validation_fraction,
                 "epochs": args.epochs,
                 "metric": args.metric,
+                "sensors": args.sensors,
             },
             **_run_options(args),
         )
-    _summary(data.name, Path(args.out), time.perf_counter() - start)
-    return 0
 
 
 def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
@@ -384,6 +403,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--epochs", type=_positive, default=None, help="training epochs (30; 5 with --quick)"
     )
     study.add_argument("--metric", choices=["accuracy", "f1_macro"], default="accuracy")
+    study.add_argument(
+        "--sensors",
+        type=_names,
+        default=None,
+        help="the sensor arrays, comma-separated (a,b,c); default: the file's 'sensors' array, "
+        "else every array besides y, groups and split",
+    )
     _add_run_arguments(study)
     study.set_defaults(handler=run_study)
 

@@ -13,23 +13,22 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from itertools import combinations
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from sklearn_ccafusion import __version__
-from sklearn_ccafusion.runs._bands import bootstrap_bands
+from sklearn_ccafusion.runs._bands import bootstrap_bands, claim_evidence, fusion_groups
 from sklearn_ccafusion.runs._cache import write_csv, write_text
+from sklearn_ccafusion.runs._caveats import current_caveats, records_caveats
+from sklearn_ccafusion.runs._claims import Rules, judge_claims
 from sklearn_ccafusion.runs._data import StudyData
 from sklearn_ccafusion.runs._networks import net_seed, train_networks
 from sklearn_ccafusion.runs._paper import DataOptions, prepare
 from sklearn_ccafusion.runs._report import write_report
 from sklearn_ccafusion.runs._results import Reproduction
-from sklearn_ccafusion.similarity._measures import class_subspace_alignment
 from sklearn_ccafusion.study import (
-    NetworkFeatures,
     TaskCache,
     cross_sensor_study,
     fusion_study,
@@ -39,50 +38,17 @@ from sklearn_ccafusion.study import (
 __all__ = ["reproduce", "run_study"]
 
 
-def _alignment_keep(net: NetworkFeatures, other: NetworkFeatures) -> float | int:
-    """The studies' whitening: 0.9999 of the variance, at most n_train // 4 directions."""
-    n_train = net.train.shape[0]
-    if 4 * max(net.n_features, other.n_features) <= n_train:
-        return 0.9999
-    return max(net.n_classes, n_train // 4)
-
-
-def _alignment(networks, pairs: int) -> pd.DataFrame:
-    """Cosines of the principal angles, per sensor pair and network pair."""
-    rows = []
-    for sensor, partner in [(s, s) for s in networks] + list(combinations(networks, 2)):
-        for i in range(pairs):
-            net, other = networks[sensor][i], networks[partner][i + pairs]
-            cosines = class_subspace_alignment(
-                net.train, other.train, net.coef, keep=_alignment_keep(net, other)
-            )
-            rows += [
-                {
-                    "sensor": sensor,
-                    "partner": partner,
-                    "pair": i,
-                    "direction": k,
-                    "cosine": float(cosine),
-                }
-                for k, cosine in enumerate(cosines, start=1)
-            ]
-    return pd.DataFrame(rows)
-
-
 def _fusion(data: StudyData, networks, pairs: int, cache: TaskCache, **study) -> pd.DataFrame:
-    """Fusion study of every two sensors (or two initialisations of the only sensor)."""
-    sensors = data.sensors
-    if len(sensors) >= 2:
-        groups = [
-            (a, b, networks[a][i], networks[b][i + pairs])
-            for a, b in combinations(sensors, 2)
-            for i in range(pairs)
-        ]
-    else:
-        only = sensors[0]
-        groups = [(only, only, networks[only][i], networks[only][i + pairs]) for i in range(pairs)]
+    """Fusion study of every two sensors (or two initialisations of the only sensor), every pair.
+
+    Each network pair's rows carry its sensors (``view_1``, ``view_2``) and ``pair``;
+    the logit average of another pair of networks of the same sensors, trained
+    independently, is the noise floor of "equivalent" (``independent_logit_average``).
+    """
     frames = []
-    for view_1, view_2, first, second in groups[:pairs]:
+    for view_1, view_2, i, first, second, independent in fusion_groups(
+        data.sensors, networks, pairs
+    ):
         frame = fusion_study(
             (first.train, second.train),
             data.y_train,
@@ -92,9 +58,15 @@ def _fusion(data: StudyData, networks, pairs: int, cache: TaskCache, **study) ->
             classes=data.classes,
             metric=data.metric,
             cache=cache,
+            independent=None
+            if independent is None
+            else (
+                tuple(n.validation for n in independent),
+                tuple((n.coef, n.intercept) for n in independent),
+            ),
             **study,
         )
-        frames.append(frame.assign(view_1=view_1, view_2=view_2))
+        frames.append(frame.assign(view_1=view_1, view_2=view_2, pair=i))
     return pd.concat(frames, ignore_index=True)
 
 
@@ -121,6 +93,7 @@ def _quick_dimensions(networks, n_classes: int) -> list[int]:
     )
 
 
+@records_caveats
 def run_study(
     data: StudyData,
     *,
@@ -276,14 +249,21 @@ def run_study(
     timings["fusion study"] = time.perf_counter() - start
 
     start = time.perf_counter()
-    alignment = _alignment(networks, pairs)
+    evidence, alignment = claim_evidence(data, networks, pairs, cache, reg=reg, seed=seed)
     write_csv(out / "alignment.csv", alignment)
-    timings["alignment"] = time.perf_counter() - start
-
-    start = time.perf_counter()
-    bands = bootstrap_bands(data, networks, pairs, cache, reg=reg, seed=seed)
+    bands = bootstrap_bands(data, evidence, seed=seed)
     write_csv(out / "bands.csv", bands)
-    timings["bootstrap bands"] = time.perf_counter() - start
+    claims = judge_claims(
+        data.y_validation,
+        data.classes,
+        evidence,
+        metric=data.metric,
+        results=results,
+        quick=quick,
+        rules=Rules(seed=seed),
+    )
+    write_csv(out / "claims.csv", claims)
+    timings["claims"] = time.perf_counter() - start
 
     reproduction = Reproduction(
         data.name,
@@ -297,6 +277,8 @@ def run_study(
         out,
         data,
         bands,
+        claims=claims,
+        caveats=current_caveats(),
     )
     start = time.perf_counter()
     write_report(reproduction)

@@ -43,6 +43,11 @@ class Reproduction:
         The data set the study ran on.
     bands : pandas.DataFrame or None
         Bootstrap bands of the headline numbers (``bands.csv``).
+    claims : pandas.DataFrame or None
+        The verdict of each claim, per network pair and per sensor (``claims.csv``;
+        see :func:`~sklearn_ccafusion.runs._claims.judge_claims`).
+    caveats : list of str
+        The warnings raised during the run, deduplicated (``report.md``'s caveats).
 
     Examples
     --------
@@ -67,3 +72,5 @@ class Reproduction:
     out: Path = Path(".")
     data: StudyData | None = None
     bands: pd.DataFrame | None = None
+    claims: pd.DataFrame | None = None
+    caveats: list[str] = field(default_factory=list)
