@@ -7,7 +7,7 @@ round, and reports the median wall time of an epoch on each and the median of th
 paired ratios ``time(all cores) / time(1 thread)`` with its quartiles (above 1: the
 extra threads slow training down). Next to it: the floating-point work of one
 training step (three forward passes of a batch, counted by
-``sklearn_ccafusion.nets._threads.forward_flops``) and the thread count that
+``sklearn_ccafusion.nets._classifier._threads.forward_flops``) and the thread count that
 ``torch_threads="auto"`` picks, so the rule can be read off the table.
 
 Networks: ``MLPNet`` on scikit-learn's digits (64 -> 128 -> 10), ``SHLConvNet``
@@ -31,7 +31,7 @@ from _harness import report
 from sklearn.datasets import load_digits
 
 from sklearn_ccafusion.nets import MLPNet, SensorNetClassifier, SHLConvNet, TimeSeriesConvNet
-from sklearn_ccafusion.nets._threads import auto_torch_threads, forward_flops
+from sklearn_ccafusion.nets._classifier._threads import auto_torch_threads, forward_flops
 
 
 def _random(shape, n_classes, n_samples, seed=0):

@@ -12,8 +12,6 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
-
 from sklearn_ccafusion._cli_checks import (
     _check_out,
     _check_resources,
@@ -22,6 +20,7 @@ from sklearn_ccafusion._cli_checks import (
     _seed,
     _unit,
 )
+from sklearn_ccafusion.utils._optional import MissingExtraError
 from sklearn_ccafusion.utils._workers import workers_end_with_parent
 
 __all__ = ["main"]
@@ -32,58 +31,11 @@ def __dir__() -> list[str]:
     return sorted(__all__)
 
 
-def _digits_two_sensors() -> tuple[np.ndarray, int]:
-    """scikit-learn's digits, left and right image halves stacked as two views."""
-    from sklearn.datasets import load_digits
-
-    images = load_digits().images
-    left = images[:, :, :4].reshape(len(images), -1)
-    right = images[:, :, 4:].reshape(len(images), -1)
-    return np.hstack([left, right]), left.shape[1]
-
-
-def _sklearn_cca_correlations(X1, X2, n_components: int, max_iter: int) -> np.ndarray:
-    """Canonical correlations of scikit-learn's iterative CCA (its score pairs)."""
-    import warnings
-
-    from sklearn.cross_decomposition import CCA
-    from sklearn.exceptions import ConvergenceWarning
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        u, v = CCA(n_components=n_components, max_iter=max_iter).fit_transform(X1, X2)
-    return np.array([np.corrcoef(u[:, k], v[:, k])[0, 1] for k in range(n_components)])
-
-
-def _timed(fn):
-    start = time.perf_counter()
-    result = fn()
-    return result, time.perf_counter() - start
-
-
 def run_cca(args: argparse.Namespace) -> int:
     """Fit CCAProjector on the digits' two image halves; compare with scikit-learn's CCA."""
-    from sklearn_ccafusion import CCAProjector, PCAWhitener
+    from sklearn_ccafusion.cca._sklearn_comparison import digits_comparison
 
-    X, width = _digits_two_sensors()
-    X1, X2 = X[:, :width], X[:, width:]
-    cca = CCAProjector(view_sizes=(width, X.shape[1] - width), whitener=PCAWhitener(args.variance))
-    _, ours = _timed(lambda: cca.fit(X))
-    k = min(args.n_components, cca.canonical_correlations_.size)
-    theirs_rho, theirs = _timed(lambda: _sklearn_cca_correlations(X1, X2, k, args.max_iter))
-    print(
-        f"digits, left vs right image halves: {X.shape[0]} samples, views of "
-        f"{width} and {X.shape[1] - width} pixels; whitener keeps ranks "
-        f"{cca.whiteners_[0].n_components_} and {cca.whiteners_[1].n_components_}"
-    )
-    print(f"{'pair':>4}  {'CCAProjector':>12}  {'sklearn CCA':>11}")
-    for i in range(k):
-        print(f"{i:>4}  {cca.canonical_correlations_[i]:>12.6f}  {theirs_rho[i]:>11.6f}")
-    print(
-        f"fit time: CCAProjector {ours * 1e3:.1f} ms (all {cca.canonical_correlations_.size}"
-        f" pairs), sklearn CCA {theirs * 1e3:.1f} ms ({k} pairs, NIPALS), "
-        f"ratio {theirs / ours:.0f}x"
-    )
+    print(digits_comparison(args.n_components, args.variance, args.max_iter))
     return 0
 
 
@@ -237,7 +189,15 @@ def run_layers(args: argparse.Namespace) -> int:
         device=args.device,
         n_permutations=args.permutations,
         progress=not args.quiet,
+        stream=args.stream or None,
     )
+    if "layer_probe" not in tables:  # streamed: the maps only
+        print(
+            f"\n{args.dataset}: {time.perf_counter() - start:.0f} s; layer maps streamed "
+            f"(probes and tests need the activations in memory); outputs in "
+            f"{Path(args.out).resolve()}"
+        )
+        return 0
     probe = tables["layer_probe"].pivot_table(
         index=["depth", "layer_1"], columns="method", values="score"
     )
@@ -426,6 +386,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--permutations", type=_positive, default=199, help="permutations of the test (199)"
     )
     lay.add_argument("--quick", action="store_true", help="small and fast (fewer epochs)")
+    lay.add_argument(
+        "--stream",
+        action="store_true",
+        help="stream the layer maps over the inputs (exact, memory independent of the "
+        "sample count; chosen anyway when the activations would not fit)",
+    )
     lay.add_argument("--quiet", action="store_true", help="no progress bars")
     lay.set_defaults(handler=run_layers)
 
@@ -479,10 +445,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     --------
     >>> from sklearn_ccafusion.cli import main
     >>> main(["cca", "--n-components", "2"])  # doctest: +ELLIPSIS
-    digits, left vs right image halves: 1797 samples, views of 32 and 32 pixels; ...
-    pair  CCAProjector  sklearn CCA
+    digits, left vs right image halves: 1797 samples; views of 32 and 32 features
+    pair   kept 0.9999      all kept  sklearn CCA
        0  ...
        1  ...
+    kept 0.9999: PCAWhitener(0.9999), CCAProjector's default whitener, keeps the leading
+    ...
     fit time: ...
     0
     """
@@ -492,6 +460,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(["reproduce", *(argv or [])])
     try:
         return args.handler(args)
-    except (ValueError, OSError) as error:
+    except (ValueError, OSError, MissingExtraError) as error:
         print(f"ccafusion: error: {error}", file=sys.stderr)
         return 2

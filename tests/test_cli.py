@@ -9,27 +9,17 @@ import sys
 import numpy as np
 import pytest
 
-from sklearn_ccafusion.cli import _digits_two_sensors, main
+from sklearn_ccafusion.cli import main
 
 
 def test_cca_command_prints_exact_correlations(capsys):
     assert main(["cca", "--n-components", "3", "--max-iter", "50"]) == 0
     out = capsys.readouterr().out
-    rows = re.findall(r"^\s+(\d)\s+([0-9.]+)\s+([0-9.]+)$", out, flags=re.M)
+    rows = re.findall(r"^\s+(\d)\s+([0-9.]+)\s+([0-9.]+)\s+([0-9.]+)$", out, flags=re.M)
     assert [int(r[0]) for r in rows] == [0, 1, 2]
     ours = np.array([float(r[1]) for r in rows])
     assert np.all(np.diff(ours) <= 0) and 0.5 < ours[0] < 1
     assert "fit time" in out
-
-
-def test_digits_halves_are_the_image_halves():
-    X, width = _digits_two_sensors()
-    assert X.shape == (1797, 64) and width == 32
-    from sklearn.datasets import load_digits
-
-    image = load_digits().images[0]
-    assert np.array_equal(X[0, :4], image[0, :4])
-    assert np.array_equal(X[0, 32:36], image[0, 4:])
 
 
 def test_bad_argument_exits_non_zero():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -17,6 +18,7 @@ from sklearn_ccafusion.cca._cca_whitening import (
     whiten_views,
 )
 from sklearn_ccafusion.cca._linalg import (
+    _CORRELATION_TOLERANCE,
     canonical_basis,
     correlations_need_data,
     variate_correlations,
@@ -27,7 +29,7 @@ from sklearn_ccafusion.utils._docstrings import fill_doc
 from sklearn_ccafusion.utils._validation import check_min_samples
 from sklearn_ccafusion.utils._views import estimator_view_sizes, view_slices
 
-__all__ = ["CCAProjector"]
+__all__ = ["CCAProjector", "warn_moments_accuracy"]
 
 
 def __dir__() -> list[str]:
@@ -57,6 +59,43 @@ def _correlations(U: NDArray, V: NDArray) -> NDArray[np.float64]:
     with np.errstate(invalid="ignore", divide="ignore"):
         corr = (U * V).sum(axis=0) / denominator
     return np.where(denominator > 0, corr, 0.0)
+
+
+def warn_moments_accuracy(cca: CCAProjector, owner: str) -> bool:
+    """Warn when correlations read off moments may be off by more than 1e-9.
+
+    The singular values of the whitened cross-covariance are accurate to about
+    ``eps * cond``, ``cond`` the largest ratio of retained variances of a view:
+    what streaming keeps, since refining them needs the data again.
+
+    Parameters
+    ----------
+    cca : CCAProjector
+        Fitted from moments.
+    owner : str
+        Name of the caller, for the message.
+
+    Returns
+    -------
+    warned : bool
+    """
+    if per_view_reg(cca.reg) != (0.0, 0.0):
+        return False  # the correlations of the regularised problem are wanted
+    variances = [w.explained_variance_ for w in cca.whiteners_]
+    if not correlations_need_data(variances):
+        return False
+    cond = max(float(v[0] / v[-1]) if v.size and v[-1] > 0 else np.inf for v in variances)
+    eps = float(np.finfo(np.float64).eps)
+    warnings.warn(
+        f"{owner}: a view's retained variances span {cond:.1e} (near-collinear "
+        f"features), so canonical correlations computed from accumulated moments are "
+        f"accurate to about eps * cond = {eps * cond:.1e} only (fit on the data in memory "
+        f"refines them to about eps * sqrt(cond) = {eps * np.sqrt(cond):.1e}). Keep fewer "
+        "directions (PCAWhitener(0.999)), regularise (reg > 0), or refit in memory.",
+        UserWarning,
+        stacklevel=3,
+    )
+    return True
 
 
 @fill_doc
@@ -93,7 +132,8 @@ class CCAProjector(TransformerMixin, BaseEstimator):
         reports the correlations of the training variates themselves, accurate to
         about ``eps * sqrt(cond)``, instead of the singular values of the whitened
         cross-covariance (accurate to about ``eps * cond`` only); after
-        :meth:`partial_fit`, which keeps no data, they are those singular values.
+        :meth:`partial_fit`, which keeps no data, they are those singular values,
+        and a ``UserWarning`` says so.
     x_weights_ : ndarray of shape (view_sizes_[0], n_components_)
         Canonical directions of view 1 in its original coordinates (columns):
         the variates are ``(X1 - means_[0]) @ x_weights_``, with unit variance
@@ -219,6 +259,14 @@ class CCAProjector(TransformerMixin, BaseEstimator):
         near-collinear features (``cond`` of 1e10 to 1e12) leave errors up to 1e-5
         while the directions, at which the correlation is stationary, stay right.
         The variates' own correlations on ``X`` are then the accurate values.
+
+        Only the pairs that need it are refined: the ``k``-th correlation is off by
+        at most about ``eps * (l_1 ||a_k||^2 + l_2 ||b_k||^2)`` (``l_i`` the largest
+        retained variance of view ``i``, ``a_k, b_k`` the canonical directions in
+        original coordinates, scaled to unit variance), the rounding of the
+        covariances and of their eigenvectors seen along those directions; pairs
+        whose bound is below ``1e-9`` keep their value, and their variates are not
+        computed.
         """
         if per_view_reg(self.reg) != (0.0, 0.0):
             return  # the correlations of the regularised problem are wanted
@@ -231,13 +279,32 @@ class CCAProjector(TransformerMixin, BaseEstimator):
             w1, w2 = (w._basis.weights for w in self.whiteners_)
             basis = canonical_basis(w1, w2, cross)
             x_weights, y_weights = w1 @ basis.x_rotation, w2 @ basis.y_rotation
-        self.canonical_correlations_ = variate_correlations(
-            X[:, slices[0]], X[:, slices[1]], self.means_, x_weights, y_weights
+        largest = [float(w.explained_variance_[0]) for w in self.whiteners_]
+        bound = np.finfo(np.float64).eps * (
+            largest[0] * np.einsum("ij,ij->j", x_weights, x_weights)
+            + largest[1] * np.einsum("ij,ij->j", y_weights, y_weights)
         )
+        need = np.flatnonzero(bound > _CORRELATION_TOLERANCE)
+        if need.size == 0:
+            return
+        correlations = self.canonical_correlations_.copy()
+        correlations[need] = variate_correlations(
+            X[:, slices[0]], X[:, slices[1]], self.means_, x_weights[:, need], y_weights[:, need]
+        )
+        self.canonical_correlations_ = correlations
 
     @_fit_context(prefer_skip_nested_validation=False)
     def partial_fit(self, X: ArrayLike, y: None = None) -> CCAProjector:
         """Add a batch of rows; the result equals :meth:`fit` on all rows seen.
+
+        The moments, whitening bases and canonical directions equal those of
+        :meth:`fit` to rounding. The canonical correlations do too unless a
+        view's retained variances span more than about ``4e6`` (near-collinear
+        features): then :meth:`fit` refines them from the training variates (to
+        about ``eps * sqrt(cond)``), which streaming cannot do without a second
+        pass over the data, and streamed correlations are accurate to about
+        ``eps * cond`` (``5e-5`` at ``cond = 1e12``); a ``UserWarning`` (once per
+        fitting) then states the accuracy kept.
 
         Parameters
         ----------
@@ -254,8 +321,12 @@ class CCAProjector(TransformerMixin, BaseEstimator):
         X = self._validate(X, reset=first_call, fitting=True)
         batch = finite_moments(X, type(self).__name__)
         self._moments = merge_moments(getattr(self, "_moments", None), batch)
+        if first_call:
+            self._accuracy_warned = False
         if self._moments.count >= 2:
             self._fit_from_moments(self._moments)
+            if not getattr(self, "_accuracy_warned", False):
+                self._accuracy_warned = warn_moments_accuracy(self, "CCAProjector.partial_fit")
         return self
 
     def _fit_from_moments(self, moments: Moments) -> CCAProjector:

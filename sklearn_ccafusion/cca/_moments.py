@@ -144,6 +144,9 @@ def compute_moments(X: NDArray) -> Moments:
 def merge_moments(first: Moments | None, second: Moments) -> Moments:
     """Moments of the union of two batches (Chan et al. pairwise update).
 
+    Array-generic: the means and second moments may be NumPy arrays or torch
+    tensors (on any device), as long as both batches use the same kind.
+
     Examples
     --------
     >>> import numpy as np
@@ -160,7 +163,9 @@ def merge_moments(first: Moments | None, second: Moments) -> Moments:
     count = first.count + second.count
     delta = second.mean - first.mean
     mean = first.mean + delta * (second.count / count)
-    m2 = first.m2 + second.m2 + np.outer(delta, delta) * (first.count * second.count / count)
+    # broadcasting rather than np.outer: the moments may be torch tensors on a device
+    outer = delta[:, None] * delta[None, :]
+    m2 = first.m2 + second.m2 + outer * (first.count * second.count / count)
     return Moments(count, mean, m2, max(first.eps, second.eps))
 
 

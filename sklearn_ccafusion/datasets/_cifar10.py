@@ -179,10 +179,14 @@ def _read_batch(read, name: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 @validate_params(
-    {"data_dir": [str, os.PathLike], "subset": [StrOptions({"train", "test"})]},
+    {
+        "data_dir": [str, os.PathLike],
+        "subset": [StrOptions({"train", "test"})],
+        "return_X_y": ["boolean"],
+    },
     prefer_skip_nested_validation=True,
 )
-def load_cifar10(data_dir, subset="train"):
+def load_cifar10(data_dir, subset="train", *, return_X_y=False):
     """Load CIFAR-10 from the official python-pickle batches.
 
     Nothing is downloaded: get the python version (``cifar-10-python.tar.gz``) from
@@ -197,6 +201,9 @@ def load_cifar10(data_dir, subset="train"):
     subset : {"train", "test"}, default="train"
         ``"train"``: the 50,000 images of ``data_batch_1`` .. ``data_batch_5``, in order;
         ``"test"``: the 10,000 of ``test_batch`` (the "validation" set of the study).
+    return_X_y : bool, default=False
+        ``True`` returns ``(data, target)`` instead of the Bunch (scikit-learn's
+        loaders' convention); the other attributes are then not returned.
 
     Returns
     -------
@@ -204,6 +211,8 @@ def load_cifar10(data_dir, subset="train"):
         Dictionary-like object with attributes ``data`` (ndarray of shape (n_images, 3, 32,
         32), uint8, channels first), ``target`` (int64 class indices), ``target_names`` (the
         10 class names) and ``DESCR``.
+    (data, target) : tuple of ndarray
+        With ``return_X_y=True``: ``data`` and ``target`` as above.
 
     Raises
     ------
@@ -241,6 +250,8 @@ def load_cifar10(data_dir, subset="train"):
         found = _unpickle(meta, meta_path).get(b"label_names")
         if found is not None and len(found) == len(names):
             names = [n.decode() if isinstance(n, bytes) else str(n) for n in found]
+    if return_X_y:
+        return data, target
     return Bunch(
         data=data,
         target=target,

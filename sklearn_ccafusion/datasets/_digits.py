@@ -56,11 +56,17 @@ def _view_columns(split: str) -> tuple[tuple[str, str], list[np.ndarray], list[t
             Interval(Integral, 1, None, closed="left"),
         ],
         "random_state": ["random_state"],
+        "return_X_y": ["boolean"],
     },
     prefer_skip_nested_validation=True,
 )
 def load_digits_views(
-    setup="two_sensor", *, split="left_right", validation_size=0.25, random_state=0
+    setup="two_sensor",
+    *,
+    split="left_right",
+    validation_size=0.25,
+    random_state=0,
+    return_X_y=False,
 ):
     """Load scikit-learn's digits prepared for two networks, with a train/validation split.
 
@@ -78,6 +84,10 @@ def load_digits_views(
         Fraction (float) or number (int) of validation images; stratified split.
     random_state : int, RandomState instance or None, default=0
         Seed of the split and of the two networks' initialisation seeds.
+    return_X_y : bool, default=False
+        ``True`` returns ``(data, target)``, all 1797 images and their labels, instead
+        of the Bunch (scikit-learn's loaders' convention); the split and the views'
+        columns are then not returned.
 
     Returns
     -------
@@ -96,6 +106,8 @@ def load_digits_views(
           ``view_shapes``: dict name -> image shape of that view; ``net_seeds``: dict
           name -> an int seed for that network's initialisation;
         - ``setup``, ``split``, ``DESCR``.
+    (data, target) : tuple of ndarray
+        With ``return_X_y=True``: ``data`` and ``target`` as above.
 
     Examples
     --------
@@ -110,10 +122,15 @@ def load_digits_views(
     {'init0': None, 'init1': None}
     >>> same.net_seeds["init0"] != same.net_seeds["init1"]
     True
+    >>> X, y = load_digits_views(return_X_y=True)
+    >>> X.shape, y.shape
+    ((1797, 64), (1797,))
     """
     digits = load_digits()
     data = (digits.data / 16.0).astype(np.float32)
     target = digits.target.astype(np.int64)
+    if return_X_y:
+        return data, target
     rng = check_random_state(random_state)
     indices = np.arange(target.shape[0])
     train_idx, val_idx = train_test_split(

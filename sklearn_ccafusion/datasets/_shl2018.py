@@ -217,6 +217,7 @@ def _check_rows(matrix: NDArray, path: Path, n: int, n_samples: int | None, orde
         ],
         "cache": ["boolean"],
         "n_jobs": [Integral, None],
+        "return_X_y": ["boolean"],
     },
     prefer_skip_nested_validation=True,
 )
@@ -228,6 +229,7 @@ def load_shl2018(
     validation_size=3310,
     cache=True,
     n_jobs=None,
+    return_X_y=False,
 ):
     """Load the SHL 2018 challenge train set, split in time as Moreau et al. (2021).
 
@@ -270,6 +272,9 @@ def load_shl2018(
     n_jobs : int or None, default=None
         Threads parsing the text files (``None``: 1, ``-1``: all cores). The parser is
         bound by memory bandwidth: on small machines one thread is as fast.
+    return_X_y : bool, default=False
+        ``True`` returns ``(data, target)`` instead of the Bunch (scikit-learn's
+        loaders' convention); the other attributes are then not returned.
 
     Returns
     -------
@@ -283,6 +288,8 @@ def load_shl2018(
         - ``index``: chronological position (0-based) of each returned segment;
         - ``sampling_rate``: 100 (Hz);
         - ``DESCR``: description of the data set and of the split.
+    (data, target) : tuple of ndarray
+        With ``return_X_y=True``: ``data`` and ``target`` as above.
 
     Raises
     ------
@@ -410,6 +417,8 @@ def load_shl2018(
             data[:, s] = chrono[rows]
         del chrono
 
+    if return_X_y:
+        return data, middle - 1
     return Bunch(
         data=data,
         target=middle - 1,

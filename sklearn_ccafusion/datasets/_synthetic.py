@@ -249,6 +249,7 @@ def _class_counts(n_samples: int, weights: NDArray) -> NDArray:
         "weights": ["array-like", None],
         "random_state": ["random_state"],
         "n_jobs": [Integral, None],
+        "return_X_y": ["boolean"],
     },
     prefer_skip_nested_validation=True,
 )
@@ -262,6 +263,7 @@ def make_multisensor_classification(
     weights=None,
     random_state=None,
     n_jobs=None,
+    return_X_y=False,
 ):
     """Generate SHL-like raw smartphone signals for modes of locomotion and transportation.
 
@@ -299,6 +301,9 @@ def make_multisensor_classification(
         Seed of the generator. Pass an int for reproducible output.
     n_jobs : int or None, default=None
         Threads generating chunks of 256 segments (the output does not depend on it).
+    return_X_y : bool, default=False
+        ``True`` returns ``(data, target)`` instead of the Bunch (scikit-learn's
+        loaders' convention); the other attributes are then not returned.
 
     Returns
     -------
@@ -306,6 +311,8 @@ def make_multisensor_classification(
         Dictionary-like object with attributes ``data`` (ndarray of shape (n_samples,
         n_signals, segment_length), float32), ``target`` (int64 class indices, shuffled),
         ``target_names``, ``signal_names``, ``sampling_rate`` and ``DESCR``.
+    (data, target) : tuple of ndarray
+        With ``return_X_y=True``: ``data`` and ``target`` as above.
 
     Examples
     --------
@@ -356,6 +363,8 @@ def make_multisensor_classification(
     Parallel(n_jobs=n_jobs, require="sharedmem")(
         delayed(task)(start, seed) for start, seed in zip(starts, seeds)
     )
+    if return_X_y:
+        return data, target
     return Bunch(
         data=data,
         target=target,

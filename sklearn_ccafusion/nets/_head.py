@@ -16,7 +16,12 @@ import torch.nn.functional as F
 from numpy.typing import ArrayLike, NDArray
 from sklearn.frozen import FrozenEstimator
 
-from sklearn_ccafusion.nets._device import derive_seed, draw_seed, resolve_device, unwrap_module
+from sklearn_ccafusion.nets._classifier._device import (
+    derive_seed,
+    draw_seed,
+    resolve_device,
+    unwrap_module,
+)
 
 __all__ = ["fit_linear_layer_adam", "layer_from_net"]
 

@@ -29,7 +29,7 @@ from sklearn.frozen import FrozenEstimator
 from skorch import NeuralNet
 from skorch.history import History
 
-from sklearn_ccafusion.nets._device import unwrap_module
+from sklearn_ccafusion.nets._classifier._device import unwrap_module
 from sklearn_ccafusion.utils._files import atomic_write
 
 __all__ = [
@@ -49,6 +49,44 @@ _VERSION = 1
 # batch_size, verbose...) are the caller's to choose when restoring.
 _ARCHITECTURE = ("module", "classes")
 _CLASS_KINDS = "biufUS"  # dtypes of classes that need no pickle
+
+
+# Modules of this package that moved when ``nets/`` was grouped by role: files written
+# before name their classes and functions by the old paths, which mean the same code.
+_MOVED = {
+    **{
+        f"sklearn_ccafusion.nets.{m}": f"sklearn_ccafusion.nets._architectures.{m}"
+        for m in ("_mlp", "_shl", "_resnet", "_timeseries")
+    },
+    **{
+        f"sklearn_ccafusion.nets.{m}": f"sklearn_ccafusion.nets._classifier.{m}"
+        for m in ("_classifier", "_augment", "_accelerate", "_progress", "_targets")
+    },
+    **{
+        f"sklearn_ccafusion.nets.{m}": f"sklearn_ccafusion.nets._features.{m}"
+        for m in ("_features", "_layers")
+    },
+}
+
+
+def _current_name(name: str) -> str:
+    """A recorded ``module.QualName`` under today's module path (old paths mapped)."""
+    module, _, qualname = name.rpartition(".")
+    return f"{_MOVED[module]}.{qualname}" if module in _MOVED else name
+
+
+def _same_value(current: Any, recorded: Any) -> bool:
+    """Whether a recorded parameter (JSON data) describes ``current``, old paths allowed."""
+    if isinstance(recorded, dict) and set(recorded) in ({"callable"}, {"object"}):
+        ((kind, name),) = recorded.items()
+        return isinstance(name, str) and current == {kind: _current_name(name)}
+    if isinstance(recorded, list) and isinstance(current, list):
+        return len(recorded) == len(current) and all(map(_same_value, current, recorded))
+    if isinstance(recorded, dict) and isinstance(current, dict):
+        return set(recorded) == set(current) and all(
+            _same_value(current[k], recorded[k]) for k in recorded
+        )
+    return current == recorded
 
 
 def _is_code(obj: Any) -> bool:
@@ -87,7 +125,7 @@ def describe_params(net: Any) -> dict[str, Any]:
     >>> net = SensorNetClassifier(MLPNet, module__n_features=4, module__n_classes=2)
     >>> params = describe_params(net)
     >>> params["module"], params["module__n_features"]
-    ({'callable': 'sklearn_ccafusion.nets._mlp.MLPNet'}, 4)
+    ({'callable': 'sklearn_ccafusion.nets._architectures._mlp.MLPNet'}, 4)
     """
     return {key: _plain(value) for key, value in net.get_params(deep=False).items()}
 
@@ -98,7 +136,7 @@ def check_params_match(net: Any, recorded: dict[str, Any], where: str) -> None:
     keys = sorted(
         k for k in set(current) | set(recorded) if k in _ARCHITECTURE or k.startswith("module__")
     )
-    differ = [k for k in keys if current.get(k) != recorded.get(k)]
+    differ = [k for k in keys if not _same_value(current.get(k), recorded.get(k))]
     if differ:
         detail = "; ".join(
             f"{k}: saved {recorded.get(k)!r}, given {current.get(k)!r}" for k in differ
@@ -276,7 +314,10 @@ def restore_net(template: Any, path: str | Path) -> Any:
             f"{type(template).__name__} is not a skorch network; stored weights can only "
             "be restored into one (SensorNetClassifier)."
         )
-    if content.get("net_class") != qualified_name(type(template)):
+    recorded_class = content.get("net_class")
+    if not isinstance(recorded_class, str) or _current_name(recorded_class) != qualified_name(
+        type(template)
+    ):
         raise ValueError(
             f"{path} holds a {content.get('net_class')}, but the network given is a "
             f"{qualified_name(type(template))}."

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from sklearn_ccafusion.plotting._axes import panel_axes
 from sklearn_ccafusion.utils._validation import check_results_table
 
 __all__ = ["plot_fusion"]
@@ -59,7 +60,7 @@ def _sweep_panel(ax, df: pd.DataFrame, measure: str, methods: list[str], n_class
     ax.set_xlabel("n_components (canonical pairs fused)")
 
 
-def plot_fusion(df: pd.DataFrame) -> Figure:
+def plot_fusion(df: pd.DataFrame, *, ax=None) -> Figure:
     """Plot the result of :func:`~sklearn_ccafusion.study.fusion_study`.
 
     Three panels: the validation score of each CCA fusion against ``n_components`` with the
@@ -79,6 +80,9 @@ def plot_fusion(df: pd.DataFrame) -> Figure:
     df : pandas.DataFrame
         Tidy table returned by :func:`~sklearn_ccafusion.study.fusion_study`, or several
         such tables (one per network pair of the same two sensors) concatenated.
+    ax : matplotlib Axes, array-like of Axes or None, default=None
+        Where to draw: ``None`` makes a new figure; otherwise one Axes per panel, of
+        one figure (three: score, agreement, correlations), e.g. from ``plt.subplots``.
 
     Returns
     -------
@@ -107,8 +111,10 @@ def plot_fusion(df: pd.DataFrame) -> Figure:
     n_classes = int(equivalence["n_components"].iloc[0]) + 1 if len(equivalence) else None
     methods = _cca_methods(df)
 
-    fig = Figure(figsize=(13.5, 4.0), layout="constrained")
-    ax_score, ax_agree, ax_corr = fig.subplots(1, 3)
+    fig, axes, _ = panel_axes(
+        ax, (1, 3), figsize=(13.5, 4.0), what="score, agreement, correlations"
+    )
+    ax_score, ax_agree, ax_corr = axes[0]
     _sweep_panel(ax_score, df, metric, methods, n_classes)
     ax_score.set_ylabel(f"validation {metric}")
     ax_score.set_title("Fusion score")

@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from sklearn_ccafusion.plotting._axes import panel_axes
+from sklearn_ccafusion.plotting._study import METHOD_COLORS
 from sklearn_ccafusion.utils._validation import check_results_table
 
 __all__ = ["plot_layer_depth", "plot_layer_similarity"]
@@ -21,13 +23,13 @@ _MEASURE_LABELS = {
 }
 _PROBE_STYLES = {
     "full": ("whole layer", "black", "-"),
-    "cca_highest": ("K most correlated directions", "#d62728", "-"),
-    "cca_lowest": ("K least correlated directions", "#1f77b4", "-"),
+    "cca_highest": ("K most correlated directions", METHOD_COLORS["cca_highest"], "-"),
+    "cca_lowest": ("K least correlated directions", METHOD_COLORS["cca_lowest"], "-"),
 }
 
 
 def plot_layer_similarity(
-    similarity: pd.DataFrame, *, measures: Sequence[str] | None = None
+    similarity: pd.DataFrame, *, measures: Sequence[str] | None = None, ax=None
 ) -> Figure:
     """Layer x layer heatmaps of the similarity measures, one panel per measure.
 
@@ -37,12 +39,15 @@ def plot_layer_similarity(
         ``similarity`` of :func:`sklearn_ccafusion.study.layer_study`.
     measures : sequence of str or None, default=None
         Panels, in order; ``None``: every measure present.
+    ax : matplotlib Axes, array-like of Axes or None, default=None
+        Where to draw: ``None`` makes a new figure; otherwise one Axes per panel, of
+        one figure (one per measure), e.g. from ``plt.subplots``.
 
     Returns
     -------
     figure : matplotlib.figure.Figure
         Rows of a panel are network 1's layers (shallow at the top), columns
-        network 2's; each cell shows its value.
+        network 2's; each cell shows its value. With ``ax``: the figure of ``ax``.
 
     Examples
     --------
@@ -70,8 +75,13 @@ def plot_layer_similarity(
     rows = similarity.drop_duplicates("layer_1").sort_values("depth_1")["layer_1"].tolist()
     cols = similarity.drop_duplicates("layer_2").sort_values("depth_2")["layer_2"].tolist()
     size = max(2.2, 0.45 * max(len(rows), len(cols)) + 1.2)
-    figure = Figure(figsize=(size * len(measures) + 0.8, size + 0.6), layout="constrained")
-    axes = np.atleast_1d(figure.subplots(1, len(measures), squeeze=False)[0])
+    figure, axes, _ = panel_axes(
+        ax,
+        (1, len(measures)),
+        figsize=(size * len(measures) + 0.8, size + 0.6),
+        what="one per measure: " + ", ".join(map(str, measures)),
+    )
+    axes = axes[0]
     image = None
     for ax, measure in zip(axes, measures):
         grid = (
@@ -105,6 +115,8 @@ def plot_layer_depth(
     probe: pd.DataFrame,
     alignment: pd.DataFrame | None = None,
     similarity: pd.DataFrame | None = None,
+    *,
+    ax=None,
 ) -> Figure:
     """Scores along the depth: the probes, and how class-aligned the top CCA directions are.
 
@@ -119,10 +131,14 @@ def plot_layer_depth(
     similarity : pandas.DataFrame or None, default=None
         ``similarity`` of the same study: the paired layers' mean top-K
         canonical correlation (``cca_top``) is drawn in the second panel.
+    ax : matplotlib Axes, array-like of Axes or None, default=None
+        Where to draw: ``None`` makes a new figure; otherwise one Axes per panel, of
+        one figure (two with ``alignment`` or ``similarity``, else one), e.g. from ``plt.subplots``.
 
     Returns
     -------
     figure : matplotlib.figure.Figure
+        With ``ax``: the figure of ``ax``.
 
     Examples
     --------
@@ -150,8 +166,13 @@ def plot_layer_depth(
             "layer_study (its similarity table)",
         )
     second = alignment is not None or similarity is not None
-    figure = Figure(figsize=(9.0 if second else 4.8, 3.6), layout="constrained")
-    axes = figure.subplots(1, 2 if second else 1, squeeze=False)[0]
+    figure, axes, _ = panel_axes(
+        ax,
+        (1, 2 if second else 1),
+        figsize=(9.0 if second else 4.8, 3.6),
+        what="the probes" + (", then the alignment" if second else ""),
+    )
+    axes = axes[0]
     names = probe.drop_duplicates("depth").sort_values("depth")
     ticks, labels = names["depth"].to_numpy(), names["layer_1"].tolist()
     ax = axes[0]

@@ -60,6 +60,53 @@ def _shl_networks(quick: bool, seed: int, device: str, progress: bool):
     return nets, inputs, y, _SHL_LAYERS, dict(data.head_params), data.metric
 
 
+def activations_fit(nets, layers, inputs, fraction: float = 0.5) -> bool:
+    """Whether both networks' float32 activations of ``layers`` fit in memory.
+
+    They take ``4 * n_samples * sum(widths)`` bytes per network (training and
+    validation inputs); compared with ``fraction`` of the available memory.
+    """
+    import psutil
+
+    from sklearn_ccafusion.nets import LayerFeatures
+
+    total = 0
+    for (_, net), (X_train, X_val) in zip(nets, inputs):
+        widths = LayerFeatures(net, layers).fit(X_train[:1]).view_sizes_
+        total += 4 * (len(X_train) + len(X_val)) * sum(widths)
+    return total <= fraction * psutil.virtual_memory().available
+
+
+def _write_streamed(nets, layers, inputs, out, progress) -> dict[str, pd.DataFrame]:
+    """The layer maps streamed over the training inputs, written with their figure."""
+    import torch
+    from torch.utils.data import DataLoader, TensorDataset
+
+    from sklearn_ccafusion.plotting import plot_layer_similarity, save_figure
+    from sklearn_ccafusion.study import layer_study
+
+    # each network reads its own sensor: batches of (inputs 1, inputs 2)
+    dataset = TensorDataset(*(torch.as_tensor(np.asarray(xs[0])) for xs in inputs))
+    result = layer_study(
+        (nets[0][1], layers),
+        (nets[1][1], layers),
+        nets[0][1].classes_,
+        None,
+        loader=DataLoader(dataset, batch_size=256),
+        loader_inputs=(0, 1),
+        progress=progress,
+    )
+    tables = {"layer_similarity": result.similarity, "layer_correlations": result.correlations}
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    for stem, table in tables.items():
+        table.to_csv(out / f"{stem}.csv", index=False)
+    save_figure(
+        plot_layer_similarity(result.similarity), out / "layer_similarity", result.similarity
+    )
+    return tables
+
+
 def run_layer_study(
     dataset: str,
     out: str | Path,
@@ -69,6 +116,7 @@ def run_layer_study(
     device: str = "cpu",
     n_permutations: int = 199,
     progress: bool = True,
+    stream: bool | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Train two networks, run :func:`~sklearn_ccafusion.study.layer_study`, write the results.
 
@@ -92,6 +140,12 @@ def run_layer_study(
         Permutations of the test at the first and the last layer pair.
     progress : bool, default=True
         Show training and study progress.
+    stream : bool or None, default=None
+        Stream the similarity and correlation maps over the training inputs
+        (exact, memory independent of the number of samples) instead of holding
+        every layer's activations; probes, alignment and tests, which need the
+        activations, are then skipped. ``None``: stream only when the
+        activations would take more than half the available memory.
 
     Returns
     -------
@@ -114,6 +168,10 @@ def run_layer_study(
     nets, inputs, (y_train, y_val), layers, head_params, metric = build(
         quick, seed, device, progress
     )
+    if stream is None:
+        stream = not activations_fit(nets, layers, inputs)
+    if stream:
+        return _write_streamed(nets, layers, inputs, out, progress)
     acts = [layer_activations(net, layers, *xs) for (_, net), xs in zip(nets, inputs)]
     first, second = nets[0][1], nets[1][1]
     result = layer_study(

@@ -46,24 +46,15 @@ def _torch_threads(n_threads: int | None):
 
 
 def _fit_group(nets: list, X, y, n_jobs: int | None = None) -> list:
-    """Train networks of one sensor (same architecture and recipe, different seeds) together.
+    """Train networks of one sensor (same architecture and recipe, different seeds).
 
-    :func:`~sklearn_ccafusion.nets.fit_jointly` stacks them into one vectorised
-    model where that is faster (each net the one its own ``fit`` would give), and
-    trains them one at a time otherwise (convolutional nets on CPU), and then
-    spreads them over ``n_jobs`` worker processes, so every core trains (each
-    net on one thread: small networks gain nothing from more).
+    Joint training decides how (:func:`~sklearn_ccafusion.nets._joint._joint.fit_on_workers`):
+    stacked into one vectorised model where that is faster, otherwise one at a time
+    spread over ``n_jobs`` worker processes.
     """
-    from joblib import effective_n_jobs
+    from sklearn_ccafusion.nets._joint._joint import fit_on_workers
 
-    from sklearn_ccafusion.nets import fit_jointly
-    from sklearn_ccafusion.nets._joint import trains_alone_on_cpu
-
-    alone = all(trains_alone_on_cpu(net) for net in nets)
-    workers = min(effective_n_jobs(n_jobs), len(nets)) if alone else 1
-    if workers <= 1:
-        return fit_jointly(nets, X, y)
-    return fit_jointly(nets, X, y, max_group_size=-(-len(nets) // workers), n_jobs=workers)
+    return fit_on_workers(nets, X, y, n_jobs=n_jobs)
 
 
 def _class_codes(classes, y) -> np.ndarray:

@@ -136,8 +136,9 @@ def _spectrogram_data(
     reference=None,
     notes=(),
 ) -> StudyData:
-    from sklearn_ccafusion.nets import SHLConvNet, training_recipe
+    from sklearn_ccafusion.nets import SHLConvNet
     from sklearn_ccafusion.preprocessing import Spectrogram
+    from sklearn_ccafusion.runs._recipes import training_recipe
 
     spectrogram = Spectrogram(n_jobs=options.n_jobs)
     images_train = spectrogram.fit_transform(segments_train)
@@ -252,7 +253,8 @@ _QUICK_CIFAR = (600, 300)
 
 def _cifar10(options: DataOptions) -> StudyData:
     from sklearn_ccafusion.datasets import load_cifar10
-    from sklearn_ccafusion.nets import CIFARResNet, training_recipe
+    from sklearn_ccafusion.nets import CIFARResNet
+    from sklearn_ccafusion.runs._recipes import training_recipe
 
     train = load_cifar10(options.data_dir, "train")
     test = load_cifar10(options.data_dir, "test")

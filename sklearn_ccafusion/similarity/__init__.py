@@ -24,6 +24,16 @@ from sklearn_ccafusion.similarity._measures import (
     pwcca,
     svcca,
 )
+from sklearn_ccafusion.similarity._pair_moments import PairMoments
 from sklearn_ccafusion.similarity._permutation_test import permutation_test
+from sklearn_ccafusion.similarity._streaming import stream_layer_similarity
 
-__all__ = ["class_subspace_alignment", "linear_cka", "permutation_test", "pwcca", "svcca"]
+__all__ = [
+    "PairMoments",
+    "class_subspace_alignment",
+    "linear_cka",
+    "permutation_test",
+    "pwcca",
+    "stream_layer_similarity",
+    "svcca",
+]

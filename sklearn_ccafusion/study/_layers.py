@@ -16,7 +16,8 @@ at the last layer, with the network's own classification layer).
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -37,6 +38,7 @@ from sklearn_ccafusion.similarity._measures import (
     pwcca,
     svcca,
 )
+from sklearn_ccafusion.similarity._streaming import measure_rows, stream_layer_moments
 from sklearn_ccafusion.study._features import NetworkFeatures
 from sklearn_ccafusion.study._metrics import check_metric
 from sklearn_ccafusion.study._metrics import score as metric_score
@@ -161,6 +163,93 @@ def _alignment_rows(X1, X2, coef, keep, base) -> list[dict]:
     return [{**base, "component": i + 1, "cosine": float(c)} for i, c in enumerate(cosines)]
 
 
+_PROBE_COLUMNS = [
+    "layer_1",
+    "layer_2",
+    "depth",
+    "width",
+    "rank",
+    "method",
+    "n",
+    "metric",
+    "score",
+    "converged",
+]
+_ALIGNMENT_COLUMNS = ["layer_1", "layer_2", "depth", "source", "component", "cosine"]
+
+
+def _model_and_layers(value: Any, name: str) -> tuple[Any, list[str]]:
+    if not isinstance(value, (tuple, list)) or len(value) != 2 or isinstance(value[1], Mapping):
+        raise TypeError(
+            f"With a loader, {name} must be a pair (model, [layer names]), got "
+            f"{type(value).__name__}."
+        )
+    model, names = value
+    return model, [names] if isinstance(names, str) else list(names)
+
+
+def _streamed_study(
+    layers_1,
+    layers_2,
+    y_train,
+    loader,
+    *,
+    pairs,
+    n_directions,
+    whitener,
+    svcca_keep,
+    pooling,
+    device,
+    progress,
+    inputs=None,
+) -> Bunch:
+    """The similarity and correlation maps of :func:`layer_study`, streamed over a loader."""
+    model_1, names_1 = _model_and_layers(layers_1, "layers_1")
+    model_2, names_2 = _model_and_layers(layers_2, "layers_2")
+    if n_directions is not None:
+        k = int(n_directions)
+        if k < 1:
+            raise ValueError(f"n_directions must be at least 1, got {n_directions}.")
+    else:
+        k = None if y_train is None else np.unique(column_or_1d(y_train)).size
+    moments = stream_layer_moments(
+        model_1,
+        model_2,
+        loader,
+        names_1,
+        names_2,
+        pairs=pairs,
+        pooling=pooling,
+        device=device,
+        progress=progress,
+        desc="layer maps (one pass)",
+        inputs=inputs,
+    )
+    depth_1 = {name: i + 1 for i, name in enumerate(names_1)}
+    depth_2 = {name: i + 1 for i, name in enumerate(names_2)}
+    similarity, correlations = [], []
+    for (a, b), accumulator in moments.items():
+        base = {"layer_1": a, "depth_1": depth_1[a], "layer_2": b, "depth_2": depth_2[b]}
+        with threadpool_limits(1):
+            rows, rho = measure_rows(
+                accumulator,
+                SIMILARITY_MEASURES,
+                n_top=k,
+                whitener=whitener,
+                svcca_keep=svcca_keep,
+            )
+        similarity += [{**base, **row} for row in rows]
+        correlations += [
+            {**base, "component": i + 1, "correlation": float(r)} for i, r in enumerate(rho)
+        ]
+    return Bunch(
+        similarity=pd.DataFrame(similarity),
+        correlations=pd.DataFrame(correlations),
+        probe=pd.DataFrame(columns=_PROBE_COLUMNS),
+        alignment=pd.DataFrame(columns=_ALIGNMENT_COLUMNS),
+    )
+
+
 def layer_study(
     layers_1: Mapping[str, tuple[ArrayLike, ArrayLike]],
     layers_2: Mapping[str, tuple[ArrayLike, ArrayLike]],
@@ -178,22 +267,37 @@ def layer_study(
     n_jobs: int | None = None,
     random_state: int | None = None,
     progress: bool = True,
+    loader: Iterable | None = None,
+    pooling: str = "avg",
+    device: Any = None,
+    loader_inputs: tuple[int, int] | None = None,
 ) -> Bunch:
     """CCA similarity maps, probes and class-subspace alignment over two networks' layers.
 
+    Given the layers' activations, everything is computed in memory. Given a
+    ``loader`` instead, ``layers_1`` and ``layers_2`` name the networks and their
+    layers, and the similarity and correlation maps are streamed in one pass
+    over the loader (:func:`~sklearn_ccafusion.similarity.stream_layer_similarity`:
+    exact, on the networks' device, memory independent of the number of
+    samples); the probes and the alignment, which train on the activations, are
+    then left out (empty tables).
+
     Parameters
     ----------
-    layers_1 : mapping of str to (train, validation) arrays
+    layers_1 : mapping of str to (train, validation) arrays, or (model, layer names)
         Activations of network 1's layers, in depth order: each a pair of arrays
         of shape ``(n_train, width)`` and ``(n_validation, width)`` (for
         instance from :meth:`sklearn_ccafusion.nets.LayerFeatures.layer_features`,
-        or :func:`sklearn_ccafusion.nets.layer_activations`).
-    layers_2 : mapping of str to (train, validation) arrays
+        or :func:`sklearn_ccafusion.nets.layer_activations`). With ``loader``: a
+        pair ``(model, [layer names])`` (a torch module or a fitted
+        :class:`~sklearn_ccafusion.nets.SensorNetClassifier`).
+    layers_2 : mapping of str to (train, validation) arrays, or (model, layer names)
         Network 2's, the same samples in the same order (same or another sensor).
-    y_train : array-like of shape (n_train,)
-        Labels of the training samples.
-    y_validation : array-like of shape (n_validation,)
-        Labels of the validation samples.
+    y_train : array-like of shape (n_train,) or None
+        Labels of the training samples (with ``loader``: only their number of
+        classes is used, as the default ``n_directions``; may be None).
+    y_validation : array-like of shape (n_validation,) or None
+        Labels of the validation samples (not used with ``loader``).
     pairs : sequence of (str, str) or None, default=None
         The layer pairs probed together (network 1's layer projected, with
         network 2's as its CCA partner); ``None``: the layers in order, when
@@ -223,7 +327,26 @@ def layer_study(
     random_state : int or None, default=None
         Seed of the random subspaces, if any are probed.
     progress : bool, default=True
-        Show progress bars.
+        Show progress bars (with ``loader``: one over the batches of the pass).
+    loader : iterable of batches or None, default=None
+        Stream the maps over these batches of training inputs (a
+        :class:`torch.utils.data.DataLoader` or any iterable of input tensors or
+        ``(inputs, targets)`` tuples) instead of taking activations.
+    pooling : {"avg", "flatten"}, default="avg"
+        With ``loader``: reduction of convolutional outputs. ``"avg"`` keeps
+        ``channels`` features per layer, so a layer pair's moments take
+        ``8 (c_1 + c_2)^2`` bytes (2 MiB for 256 + 256 channels); ``"flatten"``
+        keeps ``channels * height * width`` features, whose moments grow with
+        the square (``64 x 32 x 32`` gives 65,536 features: 32 GiB per pair,
+        beyond most memories). In memory, the activations themselves take
+        ``4 n_samples * width`` bytes per layer.
+    device : str, torch.device or None, default=None
+        With ``loader``: where plain modules run (``None``: where their
+        parameters are).
+    loader_inputs : (int, int) or None, default=None
+        With ``loader``: positions in each batch (a tuple) of network 1's and
+        network 2's inputs, when they read different sensors; ``None``: both
+        read the batch's first item.
 
     Returns
     -------
@@ -273,6 +396,21 @@ def layer_study(
     >>> bool(top["value"].iloc[1] > top["value"].iloc[0])  # deep more correlated
     True
     """
+    if loader is not None:
+        return _streamed_study(
+            layers_1,
+            layers_2,
+            y_train,
+            loader,
+            pairs="all",
+            n_directions=n_directions,
+            whitener=whitener,
+            svcca_keep=svcca_keep,
+            pooling=pooling,
+            device=device,
+            progress=progress,
+            inputs=loader_inputs,
+        )
     y_train, y_validation = column_or_1d(y_train), column_or_1d(y_validation)
     layers_1 = _check_layers(layers_1, "layers_1", len(y_train), len(y_validation))
     layers_2 = _check_layers(layers_2, "layers_2", len(y_train), len(y_validation))
@@ -357,7 +495,5 @@ def layer_study(
         similarity=pd.DataFrame(similarity),
         correlations=pd.DataFrame(correlations),
         probe=pd.DataFrame(probe),
-        alignment=pd.DataFrame(
-            alignment, columns=["layer_1", "layer_2", "depth", "source", "component", "cosine"]
-        ),
+        alignment=pd.DataFrame(alignment, columns=_ALIGNMENT_COLUMNS),
     )

@@ -21,7 +21,7 @@ from skorch.exceptions import NotInitializedError
 from torch.utils.data import DataLoader
 
 from sklearn_ccafusion.nets import SensorNetClassifier, SHLConvNet, training_recipe
-from sklearn_ccafusion.nets._data import TensorBatches
+from sklearn_ccafusion.nets._classifier._data import TensorBatches
 
 from ._helpers import make_mlp, requires_cuda
 

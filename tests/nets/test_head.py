@@ -9,7 +9,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.frozen import FrozenEstimator
 
 from sklearn_ccafusion.nets import fit_linear_layer_adam, layer_from_net
-from sklearn_ccafusion.nets._recipes import head_recipe
+from sklearn_ccafusion.runs._recipes import head_recipe
 
 from ._helpers import make_mlp
 
@@ -103,7 +103,7 @@ class TestAdamRetraining:
             X, y, coef, intercept, random_state=5, **kwargs
         )
         # reference: replay the same batch order with a plain torch training loop
-        from sklearn_ccafusion.nets._device import derive_seed
+        from sklearn_ccafusion.nets._classifier._device import derive_seed
 
         generator = torch.Generator().manual_seed(derive_seed(5, 0))
         layer = torch.nn.Linear(coef.shape[1], coef.shape[0])

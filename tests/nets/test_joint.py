@@ -164,7 +164,7 @@ def test_image_nets_joint_equals_alone(module, shape, params):
 
 def test_auto_trains_convolutional_nets_alone_on_cpu(monkeypatch):
     """``vectorize="auto"``: no stacked model for convolutions on CPU (measured slower)."""
-    import sklearn_ccafusion.nets._joint as joint_module
+    import sklearn_ccafusion.nets._joint._joint as joint_module
 
     def no_stacking(*args, **kwargs):
         raise AssertionError("stacked training was used")
@@ -178,6 +178,32 @@ def test_auto_trains_convolutional_nets_alone_on_cpu(monkeypatch):
 
     fitted = fit_jointly([make(0), make(1)], X, y)
     assert_same_net(fitted[1], make(1).fit(X, y), atol=0)
+
+
+@pytest.mark.parametrize(
+    ("n_jobs", "convolutional", "expected"),
+    [
+        (3, True, {"max_group_size": 2, "n_jobs": 3}),  # 5 nets on 3 workers: 2, 2, 1
+        (8, True, {"max_group_size": 1, "n_jobs": 5}),  # never more workers than nets
+        (None, True, {}),  # one worker: in process
+        (3, False, {}),  # dense modules stack in one process
+    ],
+)
+def test_fit_on_workers_spreads_only_nets_that_train_alone_on_cpu(
+    monkeypatch, n_jobs, convolutional, expected
+):
+    import sklearn_ccafusion.nets._joint._joint as joint_module
+
+    calls = []
+    monkeypatch.setattr(
+        joint_module, "fit_jointly", lambda nets, X, y, **kwargs: calls.append(kwargs) or nets
+    )
+    if convolutional:
+        nets = [SensorNetClassifier(SHLConvNet, random_state=seed) for seed in range(5)]
+    else:
+        nets = [make_mlp(random_state=seed) for seed in range(5)]
+    assert joint_module.fit_on_workers(nets, None, None, n_jobs=n_jobs) == nets
+    assert calls == [expected]
 
 
 def test_one_input_per_net(digits_halves):
@@ -279,3 +305,15 @@ def test_joint_training_on_cuda(small_digits):
     assert all(np.isfinite(f).all() for f in features)
     assert np.abs(features[0] - features[1]).max() > 1e-3
     assert_allclose(pickle.loads(pickle.dumps(big[2])).transform(X), features[2])
+
+
+def test_progress_labels_change_neither_grouping_nor_numbers(small_digits, capsys):
+    """A progress label per net (what a run shows unless quiet) trains the same nets."""
+    X, y = small_digits
+    quiet = fit_jointly([_mlp(0), _mlp(1)], X, y)
+    shown = fit_jointly([_mlp(0, progress="a#0"), _mlp(1, progress="a#1")], X, y)
+    assert "epoch" in capsys.readouterr().err  # the group's bar replaced the nets' bars
+    for q, s in zip(quiet, shown):
+        # the same code path on the same machine: the same bits
+        for name, weights in _weights(q).items():
+            np.testing.assert_array_equal(_weights(s)[name], weights, err_msg=name)

@@ -132,3 +132,115 @@ def test_state_dict_from_a_local_file_and_conv_net(tmp_path, sensor_stack):
     with torch.no_grad():
         expected = trained.eval().features(torch.as_tensor(X, dtype=torch.float32)).numpy()
     np.testing.assert_allclose(features.layer_features(X)["fc"], expected, atol=1e-5)
+
+
+class _InPlaceBlock(nn.Module):
+    """torchvision's BasicBlock order: in-place ReLU after bn1, ``out += identity``."""
+
+    def __init__(self, channels):
+        super().__init__()
+        self.conv1 = nn.Conv2d(channels, channels, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(channels)
+        self.relu = nn.ReLU(inplace=True)
+        self.conv2 = nn.Conv2d(channels, channels, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(channels)
+
+    def forward(self, x):
+        identity = x
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        out += identity
+        return self.relu(out)
+
+
+class _InPlaceNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 4, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(4)
+        self.relu = nn.ReLU(inplace=True)
+        self.layer1 = nn.Sequential(_InPlaceBlock(4), _InPlaceBlock(4))
+        self.fc = nn.Linear(4, 3)
+
+    def forward(self, x):
+        x = self.layer1(self.relu(self.bn1(self.conv1(x))))
+        return self.fc(x.mean(dim=(2, 3)))
+
+
+def _copied_outputs(module, layers, x, pooling):
+    """Reference: plain hooks that copy each layer's output (its last call) at once."""
+    kept = {}
+    submodules = dict(module.named_modules())
+
+    def keeper(name):
+        def hook(_module, _inputs, output):
+            out = output.detach().clone()
+            if out.ndim > 2:
+                out = out.mean(dim=(2, 3)) if pooling == "avg" else out.reshape(len(out), -1)
+            kept[name] = out
+
+        return hook
+
+    handles = [submodules[name].register_forward_hook(keeper(name)) for name in layers]
+    try:
+        with torch.no_grad():
+            module.eval()(x)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return [kept[name].numpy() for name in layers]
+
+
+def test_in_place_relu_does_not_change_what_is_kept():
+    torch.manual_seed(0)
+    module = nn.Sequential(nn.Linear(5, 8), nn.ReLU(inplace=True), nn.Linear(8, 2))
+    X = np.random.default_rng(0).normal(size=(40, 5)).astype(np.float32)
+    got = LayerFeatures(module, ["0", "1"], batch_size=16).fit(X).layer_features(X)
+    expected = _copied_outputs(module, ["0"], torch.from_numpy(X), "avg")[0]
+    assert expected.min() < 0  # the linear layer's output has negative values
+    np.testing.assert_array_equal(got["0"], expected)
+    np.testing.assert_array_equal(got["1"], np.maximum(expected, 0))
+
+
+@pytest.mark.parametrize("pooling", ["avg", "flatten"])
+def test_residual_in_place_ops_match_copying_hooks(pooling):
+    torch.manual_seed(0)
+    module = _InPlaceNet().eval()
+    for m in module.modules():  # non-trivial batch-norm statistics
+        if isinstance(m, nn.BatchNorm2d):
+            m.running_mean.normal_()
+            m.running_var.uniform_(0.5, 2.0)
+    layers = [
+        "bn1",
+        "layer1.0.conv1",
+        "layer1.0.bn1",
+        "layer1.0.bn2",
+        "layer1.0",
+        "layer1.1.bn2",
+        "layer1",
+    ]
+    X = np.random.default_rng(1).normal(size=(12, 1, 5, 5)).astype(np.float32)
+    features = LayerFeatures(module, layers, pooling=pooling, batch_size=5).fit(X)
+    got = features.layer_features(X)
+    expected = _copied_outputs(features.module_, layers, torch.from_numpy(X), pooling)
+    for name, reference in zip(layers, expected):
+        np.testing.assert_allclose(got[name], reference, rtol=1e-6, atol=1e-6, err_msg=name)
+    # bn outputs are taken before the in-place ReLU: they keep their negative values
+    assert got["layer1.0.bn1"].min() < 0 and got["layer1.0.bn2"].min() < 0
+
+
+def test_matches_torchvision_feature_extractor():
+    models = pytest.importorskip("torchvision.models")
+    extraction = pytest.importorskip("torchvision.models.feature_extraction")
+    torch.manual_seed(0)
+    module = models.resnet18(num_classes=10).eval()
+    layers = ["bn1", "layer1.0.bn1", "layer1.0.bn2", "layer4.1.bn2", "layer4"]
+    X = torch.randn(4, 3, 32, 32)
+    extractor = extraction.create_feature_extractor(module, {name: name for name in layers})
+    with torch.no_grad():
+        expected = extractor(X)
+    got = LayerFeatures(module, layers, pooling="flatten", batch_size=4).fit(X).layer_features(X)
+    for name in layers:
+        np.testing.assert_allclose(
+            got[name], expected[name].reshape(4, -1).numpy(), rtol=1e-5, atol=1e-5
+        )

@@ -124,6 +124,48 @@ def test_load_takes_the_code_from_the_caller(saved, small):
         NetFeatures.load(folder, nets=other)
 
 
+def _copy_with_names(folder, target, module, net_class):
+    """A copy of a saved folder whose files name the module and net class as given."""
+    target.mkdir()
+    manifest = json.loads((folder / "manifest.json").read_text())
+    for name, entry in manifest["nets"].items():
+        entry["params"]["module"] = {"callable": module}
+        content = torch.load(folder / f"{name}.pt", weights_only=True)
+        torch.save({**content, "net_class": net_class}, target / f"{name}.pt")
+    (target / "manifest.json").write_text(json.dumps(manifest))
+    return target
+
+
+def test_files_naming_the_modules_before_nets_was_grouped_still_load(saved, small, tmp_path):
+    # files written before the modules moved name ``sklearn_ccafusion.nets._mlp.MLPNet``
+    folder, feats = saved
+    X, _ = small
+    old = _copy_with_names(
+        folder,
+        tmp_path / "old",
+        "sklearn_ccafusion.nets._mlp.MLPNet",
+        "sklearn_ccafusion.nets._classifier.SensorNetClassifier",
+    )
+    loaded = NetFeatures.load(old, nets=clone(feats))
+    assert_array_equal(loaded.transform(X), feats.transform(X))
+    other = _copy_with_names(
+        folder,
+        tmp_path / "other",
+        "sklearn_ccafusion.nets._shl.SHLConvNet",
+        "sklearn_ccafusion.nets._classifier.SensorNetClassifier",
+    )
+    with pytest.raises(ValueError, match=r"another network.*SHLConvNet"):
+        NetFeatures.load(other, nets=clone(feats))
+    wrong_class = _copy_with_names(
+        folder,
+        tmp_path / "wrong_class",
+        "sklearn_ccafusion.nets._mlp.MLPNet",
+        "sklearn_ccafusion.nets._accelerate.AcceleratedSensorNetClassifier",
+    )
+    with pytest.raises(ValueError, match=r"holds a .*AcceleratedSensorNetClassifier"):
+        NetFeatures.load(wrong_class, nets=clone(feats))
+
+
 def test_damaged_manifest_is_named(saved, tmp_path):
     folder, feats = saved
     broken = tmp_path / "nets"

@@ -15,7 +15,7 @@ from sklearn_ccafusion.nets import (
     head_recipe,
     training_recipe,
 )
-from sklearn_ccafusion.nets._recipes import SHL_CLASS_COUNTS
+from sklearn_ccafusion.runs._recipes import SHL_CLASS_COUNTS
 
 
 def test_overrides_by_keyword():

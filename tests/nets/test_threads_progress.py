@@ -18,7 +18,7 @@ from sklearn_ccafusion.nets import (
     TimeSeriesConvNet,
     TrainingProgress,
 )
-from sklearn_ccafusion.nets._threads import auto_torch_threads, forward_flops
+from sklearn_ccafusion.nets._classifier._threads import auto_torch_threads, forward_flops
 
 from ._helpers import make_mlp
 

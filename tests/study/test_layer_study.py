@@ -118,3 +118,38 @@ def test_bad_layers_and_pairs():
             class_layer=(np.zeros((4, 3)), np.zeros(4)),
             progress=False,
         )
+
+
+def test_loader_streams_the_same_maps():
+    torch = pytest.importorskip("torch")
+    from torch import nn
+
+    from sklearn_ccafusion.nets import layer_activations
+
+    torch.manual_seed(0)
+    models = [
+        nn.Sequential(nn.Linear(6, 9), nn.ReLU(inplace=True), nn.Linear(9, 4)) for _ in range(2)
+    ]
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(250, 6)).astype(np.float32)
+    y = rng.integers(0, 3, 250)
+    layers = ["0", "2"]
+    acts = [layer_activations(m, layers, X, X[:40], batch_size=64) for m in models]
+    # the same float32 activations, measured in float64 as streaming accumulates them
+    acts = [{k: (a.astype(float), b.astype(float)) for k, (a, b) in d.items()} for d in acts]
+    in_memory = layer_study(acts[0], acts[1], y, y[:40], progress=False, n_jobs=1)
+    batches = [torch.from_numpy(X[i : i + 64]) for i in range(0, 250, 64)]
+    streamed = layer_study(
+        (models[0], layers), (models[1], layers), y, None, loader=batches, progress=False
+    )
+    keys = ["layer_1", "layer_2", "measure"]
+    merged = in_memory.similarity.merge(streamed.similarity, on=keys, suffixes=("", "_s"))
+    assert len(merged) == len(in_memory.similarity) == 4 * len(SIMILARITY_MEASURES)
+    np.testing.assert_allclose(merged["value_s"], merged["value"], rtol=0, atol=1e-8)
+    merged = in_memory.correlations.merge(
+        streamed.correlations, on=["layer_1", "layer_2", "component"], suffixes=("", "_s")
+    )
+    np.testing.assert_allclose(merged["correlation_s"], merged["correlation"], atol=1e-8)
+    assert streamed.probe.empty and streamed.alignment.empty
+    with pytest.raises(TypeError, match=r"pair \(model, \[layer names\]\)"):
+        layer_study(acts[0], acts[1], y, None, loader=batches)

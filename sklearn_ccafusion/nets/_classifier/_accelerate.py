@@ -10,7 +10,7 @@ from typing import Any
 
 from skorch.hf import AccelerateMixin
 
-from sklearn_ccafusion.nets._classifier import SensorNetClassifier
+from sklearn_ccafusion.nets._classifier._classifier import SensorNetClassifier
 
 __all__ = ["AcceleratedSensorNetClassifier"]
 

@@ -19,8 +19,8 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
 
-from sklearn_ccafusion.nets._data import as_float_tensor
-from sklearn_ccafusion.nets._device import autocast, resolve_device, unwrap_module
+from sklearn_ccafusion.nets._classifier._data import as_float_tensor
+from sklearn_ccafusion.nets._classifier._device import autocast, resolve_device, unwrap_module
 
 __all__ = ["LayerFeatures", "layer_activations"]
 
@@ -40,14 +40,20 @@ def _as_tensor_output(output: Any, name: str) -> torch.Tensor:
 
 
 def _pool(output: torch.Tensor, pooling: str) -> torch.Tensor:
-    """``(n, d)`` features of a layer's output ``(n, channels, *spatial)``."""
+    """``(n, d)`` features of a layer's output ``(n, channels, *spatial)``, as a copy.
+
+    The copy is taken inside the hook: a later in-place operation of the same
+    forward pass (``ReLU(inplace=True)``, a residual ``out += identity``) changes
+    the output tensor itself, and a view of it (``reshape``, ``[:, None]``) with it.
+    """
+    output = output.detach()
     if output.ndim == 1:
-        return output[:, None]
+        return output[:, None].clone()
     if output.ndim == 2:
-        return output
+        return output.clone()
     if pooling == "avg":
-        return output.float().mean(dim=tuple(range(2, output.ndim)))
-    return output.reshape(output.shape[0], -1)
+        return output.float().mean(dim=tuple(range(2, output.ndim)))  # a new tensor
+    return output.reshape(output.shape[0], -1).clone()
 
 
 class LayerFeatures(TransformerMixin, BaseEstimator):

@@ -22,18 +22,19 @@ from skorch.dataset import Dataset as SkorchDataset
 from skorch.utils import is_dataset
 from torch.utils.data import DataLoader
 
-from sklearn_ccafusion.nets._classifier import SensorNetClassifier, _has_conv
-from sklearn_ccafusion.nets._device import device_type, unwrap_module
-from sklearn_ccafusion.nets._stacked import (
+from sklearn_ccafusion.nets._classifier._classifier import SensorNetClassifier, _has_conv
+from sklearn_ccafusion.nets._classifier._device import device_type, unwrap_module
+from sklearn_ccafusion.nets._joint._stacked import (
     ELEMENTWISE_OPTIMIZERS,
     StackedTrainingError,
     train_stacked,
 )
 
-__all__ = ["fit_jointly", "joint_training_obstacle"]
+__all__ = ["fit_jointly", "fit_on_workers", "joint_training_obstacle"]
 
-# Parameters that may differ between nets trained together.
-_FREE = ("random_state", "verbose")
+# Parameters that may differ between nets trained together: they decide no number of the
+# training (a progress label must not change how nets are grouped, hence their bits).
+_FREE = ("random_state", "verbose", "progress")
 
 
 def joint_training_obstacle(net: Any) -> str | None:
@@ -76,7 +77,7 @@ def joint_training_obstacle(net: Any) -> str | None:
     return None
 
 
-def trains_alone_on_cpu(net: Any) -> bool:
+def _trains_alone_on_cpu(net: Any) -> bool:
     """Whether ``fit_jointly(vectorize="auto")`` trains this unfitted net by itself.
 
     Convolutional modules on CPU are not stacked (measured slower); such nets
@@ -128,6 +129,8 @@ def _groups(keys: list, max_group_size: int | None) -> list[list[int]]:
 
 def _fit_group(nets: list, inputs: list, y: Any, vectorize: bool | str, progress: bool) -> list:
     """Train one group jointly (falling back to one ``fit`` each); return the nets."""
+    # nets asking for their own progress bar get the group's bar instead
+    progress = progress or any(getattr(net, "progress", False) for net in nets)
     if len(nets) > 1 and vectorize:
         ref = nets[0]
         keys = [_source_key(X) for X in inputs]
@@ -278,3 +281,37 @@ def fit_jointly(
             if net is not nets[i]:  # came back from another process
                 nets[i].__dict__.update(net.__dict__)
     return nets
+
+
+def fit_on_workers(nets: Sequence[Any], X: Any, y: Any, *, n_jobs: int | None = None) -> list:
+    """Train nets of one recipe (different seeds) the fastest way this machine allows.
+
+    Nets that :func:`fit_jointly` stacks (dense modules, or any module on a GPU)
+    train together in this process. Nets that it trains one at a time
+    (convolutions on CPU, measured slower stacked) are spread over ``n_jobs``
+    worker processes instead, a contiguous share of the nets each, so every core
+    trains. Either way each net is the one its own ``fit`` gives.
+
+    Parameters
+    ----------
+    nets : sequence of estimators
+        Unfitted :class:`SensorNetClassifier` instances, fitted in place.
+    X : array-like, tensor, or list of them
+        Training inputs, as for :func:`fit_jointly`.
+    y : array-like of shape (n_samples,)
+        Class labels, shared by every net.
+    n_jobs : int or None, default=None
+        Most worker processes for nets that train alone on CPU (joblib's
+        convention: ``None`` is one, ``-1`` every core).
+
+    Returns
+    -------
+    nets : list
+        The given nets, fitted, in order.
+    """
+    nets = list(nets)
+    alone = all(_trains_alone_on_cpu(net) for net in nets)
+    workers = min(joblib.effective_n_jobs(n_jobs), len(nets)) if alone else 1
+    if workers <= 1:
+        return fit_jointly(nets, X, y)
+    return fit_jointly(nets, X, y, max_group_size=-(-len(nets) // workers), n_jobs=workers)

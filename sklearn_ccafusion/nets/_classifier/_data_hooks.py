@@ -16,9 +16,19 @@ from skorch.dataset import Dataset as SkorchDataset
 from skorch.utils import is_dataset, to_tensor
 from torch.utils.data import DataLoader
 
-from sklearn_ccafusion.nets._data import ArrayDataset, TensorBatches, as_float_tensor, tensors_of
-from sklearn_ccafusion.nets._device import SEED_SHUFFLE, autocast, float_dtype, unwrap_module
-from sklearn_ccafusion.nets._targets import encode_targets
+from sklearn_ccafusion.nets._classifier._data import (
+    ArrayDataset,
+    TensorBatches,
+    as_float_tensor,
+    tensors_of,
+)
+from sklearn_ccafusion.nets._classifier._device import (
+    SEED_SHUFFLE,
+    autocast,
+    float_dtype,
+    unwrap_module,
+)
+from sklearn_ccafusion.nets._classifier._targets import encode_targets
 
 __all__ = ["TensorDataHooks"]
 

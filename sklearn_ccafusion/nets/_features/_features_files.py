@@ -3,7 +3,8 @@
 ``manifest.json`` holds the names, view sizes, inputs and each net's parameters as
 plain data (classes and functions by name, for checking only); ``<name>.pt`` holds
 the net's learned state, read with ``torch.load(weights_only=True)``
-(:mod:`._net_files`). Loading restores the weights into clones of nets the caller
+(:mod:`sklearn_ccafusion.nets._net_files`). Loading restores the weights into clones
+of nets the caller
 constructs, so nothing in the folder selects or runs code. Folders of the first
 format (one pickle per net) are refused with the way to re-create them.
 """

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from torch import Tensor, nn
 
-from sklearn_ccafusion.nets._shapes import check_image_batch
+from sklearn_ccafusion.nets._architectures._shapes import check_image_batch
 
 __all__ = ["SHLConvNet"]
 

@@ -18,7 +18,7 @@ from skorch.callbacks import (
 )
 from skorch.utils import to_numpy
 
-from sklearn_ccafusion.nets._progress import TrainingProgress
+from sklearn_ccafusion.nets._classifier._progress import TrainingProgress
 
 __all__ = ["class_weight_array", "default_callbacks", "encode_targets"]
 

@@ -19,8 +19,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from sklearn_ccafusion.nets._data import first_sample
-from sklearn_ccafusion.nets._device import device_type
+from sklearn_ccafusion.nets._classifier._data import first_sample
+from sklearn_ccafusion.nets._classifier._device import device_type
 
 __all__ = [
     "FLOPS_PER_THREAD",

@@ -31,8 +31,8 @@ import torch
 from torch import Tensor, nn
 from torch.func import functional_call, stack_module_state, vmap
 
-from sklearn_ccafusion.nets._data import ArrayDataset, TensorBatches
-from sklearn_ccafusion.nets._device import (
+from sklearn_ccafusion.nets._classifier._data import ArrayDataset, TensorBatches
+from sklearn_ccafusion.nets._classifier._device import (
     SEED_TRAIN,
     autocast,
     derive_seed,

@@ -17,8 +17,8 @@ from numpy.typing import ArrayLike, NDArray
 from skorch import NeuralNetClassifier
 from skorch.dataset import unpack_data
 
-from sklearn_ccafusion.nets._data_hooks import TensorDataHooks
-from sklearn_ccafusion.nets._device import (
+from sklearn_ccafusion.nets._classifier._data_hooks import TensorDataHooks
+from sklearn_ccafusion.nets._classifier._device import (
     AUTO_BF16_MIN_SAMPLES,
     SEED_INIT,
     SEED_TRAIN,
@@ -32,8 +32,8 @@ from sklearn_ccafusion.nets._device import (
     seeded,
     unwrap_module,
 )
-from sklearn_ccafusion.nets._targets import class_weight_array, default_callbacks
-from sklearn_ccafusion.nets._threads import torch_threads, training_threads
+from sklearn_ccafusion.nets._classifier._targets import class_weight_array, default_callbacks
+from sklearn_ccafusion.nets._classifier._threads import torch_threads, training_threads
 
 __all__ = ["SensorNetClassifier"]
 

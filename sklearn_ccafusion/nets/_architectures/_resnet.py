@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from sklearn_ccafusion.nets._shapes import check_image_batch
+from sklearn_ccafusion.nets._architectures._shapes import check_image_batch
 
 __all__ = ["CIFARResNet"]
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import torch
 
-from sklearn_ccafusion.nets._augment import FlipCrop
+from sklearn_ccafusion.nets._classifier._augment import FlipCrop
 
 __all__ = ["SHL_CLASS_COUNTS", "head_recipe", "training_recipe"]
 
@@ -97,7 +97,7 @@ def _check_overrides(
 
 
 def _net_parameters() -> set[str]:
-    from sklearn_ccafusion.nets._classifier import SensorNetClassifier
+    from sklearn_ccafusion.nets._classifier._classifier import SensorNetClassifier
 
     names: set[str] = set()
     for cls in SensorNetClassifier.__mro__:

@@ -5,7 +5,8 @@ The output is the package's stacked-views array, ``np.hstack([F1, F2, ...])``, w
 ``SubspaceProjector`` and the fusion estimators find the views by themselves.
 
 Trained nets on disk (``cache_dir``, :meth:`NetFeatures.save`) are weights and plain
-data only (:mod:`._net_files`): reading them never runs code, and the code of a net
+data only (:mod:`sklearn_ccafusion.nets._net_files`): reading them never runs code,
+and the code of a net
 always comes from the nets the caller constructs.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from numbers import Integral
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +27,67 @@ from sklearn.utils import Bunch
 from sklearn.utils.metaestimators import _BaseComposition
 from sklearn.utils.validation import check_is_fitted
 
-from sklearn_ccafusion.nets._features_files import load_nets, save_nets
-from sklearn_ccafusion.nets._joint import fit_jointly
+from sklearn_ccafusion.nets._features._features_files import load_nets, save_nets
+from sklearn_ccafusion.nets._joint._joint import fit_jointly
 from sklearn_ccafusion.nets._net_files import restore_net, write_net_file
-from sklearn_ccafusion.nets._selection import _check_selection, _from_json, _jsonable, _select
 
 __all__ = ["NetFeatures"]
+
+
+# Which part of the raw input each net sees (``inputs``).
+def _as_index(selection: Any) -> Any:
+    """``None``, a slice, or a list of ints/column names (an int becomes ``[int]``)."""
+    if selection is None or isinstance(selection, slice):
+        return selection
+    if isinstance(selection, (Integral, str)):
+        return [selection]
+    return list(selection)
+
+
+def _check_selection(X: Any, selection: Any, name: str) -> None:
+    """Raise a ``ValueError`` naming the net when its selection does not fit ``X``."""
+    selection = _as_index(selection)
+    if selection is None or hasattr(X, "iloc"):
+        return
+    shape = tuple(np.shape(X))
+    if len(shape) < 2:
+        raise ValueError(f"inputs[{name!r}] selects along axis 1, but X has shape {shape}.")
+    if isinstance(selection, list):
+        bad = [i for i in selection if not isinstance(i, Integral) or not -shape[1] <= i < shape[1]]
+        if bad:
+            raise ValueError(
+                f"inputs[{name!r}] = {selection} selects indices {bad} along axis 1, but X "
+                f"has {shape[1]} columns/channels there (shape {shape})."
+            )
+
+
+def _select(X: Any, selection: Any) -> Any:
+    """The part of ``X`` a net sees: columns of a 2-D input, channels (axis 1) otherwise."""
+    selection = _as_index(selection)
+    if selection is None:
+        return X
+    if hasattr(X, "iloc"):  # pandas DataFrame
+        if isinstance(selection, list) and selection and isinstance(selection[0], str):
+            return X.loc[:, selection]
+        return X.iloc[:, selection]
+    if not hasattr(X, "shape"):
+        X = np.asarray(X)
+    return X[:, selection]
+
+
+def _jsonable(selection: Any) -> Any:
+    selection = _as_index(selection)
+    if isinstance(selection, slice):
+        return {"slice": [selection.start, selection.stop, selection.step]}
+    if selection is None:
+        return None
+    return [s if isinstance(s, str) else int(s) for s in selection]
+
+
+def _from_json(selection: Any) -> Any:
+    if isinstance(selection, dict):
+        return slice(*selection["slice"])
+    return selection
 
 
 class NetFeatures(TransformerMixin, _BaseComposition):

@@ -1,0 +1,83 @@
+"""``stream_layer_similarity``: two models' layers over a loader, equal to in-memory measures."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+from sklearn_ccafusion.nets import LayerFeatures
+from sklearn_ccafusion.similarity import linear_cka, pwcca, stream_layer_similarity, svcca
+
+
+class _SmallConv(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(2, 6, 3, padding=1)
+        self.bn = nn.BatchNorm2d(6)
+        self.relu = nn.ReLU(inplace=True)
+        self.fc = nn.Linear(6, 5)
+
+    def forward(self, x):
+        h = self.relu(self.bn(self.conv(x)))
+        return self.fc(h.mean(dim=(2, 3)))
+
+
+def _models():
+    torch.manual_seed(0)
+    first, second = _SmallConv().eval(), _SmallConv().eval()
+    for m in (first.bn, second.bn):
+        m.running_mean.normal_()
+    return first, second
+
+
+def test_layer_map_equals_in_memory_measures():
+    first, second = _models()
+    X = torch.randn(203, 2, 5, 5)
+    y = torch.zeros(203)
+    loader = DataLoader(TensorDataset(X, y), batch_size=50)  # last batch of 3
+    layers = ["conv", "bn", "fc"]
+    table = stream_layer_similarity(first, second, loader, layers, progress=False)
+    assert len(table) == 9 * 5 and set(table["n_samples"]) == {203}
+    acts = [LayerFeatures(m, layers, batch_size=50).fit(X).layer_features(X) for m in _models()]
+    reference = {
+        "svcca": lambda a, b: svcca(a, b),
+        "pwcca": lambda a, b: pwcca(a, b),
+        "cka": lambda a, b: linear_cka(a, b),
+        "cka_debiased": lambda a, b: linear_cka(a, b, debiased=True),
+    }
+    for row in table.itertuples():
+        if row.measure == "cca_top":
+            continue
+        a = acts[0][row.layer_1].astype(np.float64)
+        b = acts[1][row.layer_2].astype(np.float64)
+        assert row.value == pytest.approx(reference[row.measure](a, b), abs=1e-8), row
+    # bn's output is kept before the in-place ReLU: its negative values count
+    assert acts[0]["bn"].min() < 0
+
+
+def test_one_model_pairs_and_errors():
+    first, _ = _models()
+    batches = [torch.randn(n, 2, 4, 4) for n in (7, 1, 30)]
+    table = stream_layer_similarity(
+        first,
+        None,
+        batches,
+        ["conv", "fc"],
+        pairs=[("conv", "fc")],
+        measures=["cka"],
+        progress=False,
+    )
+    assert table[["layer_1", "layer_2", "measure"]].values.tolist() == [["conv", "fc", "cka"]]
+    flat = stream_layer_similarity(
+        first, first, batches, "conv", pooling="flatten", measures=["cka"], progress=False
+    )
+    assert flat["value"].iloc[0] == pytest.approx(1.0, abs=1e-12)
+    with pytest.raises(ValueError, match="Unknown measure"):
+        stream_layer_similarity(first, None, batches, "conv", measures=["rsa"], progress=False)
+    with pytest.raises(ValueError, match="Unknown layer name"):
+        stream_layer_similarity(first, None, batches, "nope", progress=False)
+    with pytest.raises(ValueError, match="no samples"):
+        stream_layer_similarity(first, None, [], "conv", progress=False)
