@@ -136,15 +136,16 @@ def plot_fusion(df: pd.DataFrame, *, ax=None) -> Figure:
             )
     if len(equivalence):
         part = _over_pairs(equivalence, "component")
-        ax_corr.errorbar(
+        ax_corr.plot(
             part["component"],
             part["mean"],
-            yerr=[part["mean"] - part["min"], part["max"] - part["mean"]],
-            fmt="o",
+            "o",
             ms=4,
             color="C3",
             label="CCA-sum vs logit sum (val)",
         )
+        if (part["max"] > part["min"]).any():
+            ax_corr.vlines(part["component"], part["min"], part["max"], color="C3", lw=1)
         ax_corr.axvline(n_classes - 1, label=f"K - 1 = {n_classes - 1}", **_K_MINUS_1_STYLE)
     ax_corr.set_xscale("log", base=2)
     ax_corr.set_ylim(0, 1.02)
