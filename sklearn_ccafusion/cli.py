@@ -98,11 +98,17 @@ def run_reproduce(args: argparse.Namespace) -> int:
 
 
 def run_study(args: argparse.Namespace) -> int:
-    """The whole study on your own data: an .npz file with y and one array per sensor."""
+    """The whole study on your own data: an .npz file with y and one array per sensor.
+
+    Or, with --features, on networks trained already: an .npz file with the labels
+    and each network's features and last layer (no network is trained).
+    """
     from sklearn_ccafusion.runs import run_study as run
     from sklearn_ccafusion.runs._caveats import collect_caveats
     from sklearn_ccafusion.runs._user_data import load_study_file
 
+    if args.features is not None:
+        return _study_features(args)
     _check_resources(args)
     start = time.perf_counter()
     with collect_caveats() as caveats:
@@ -117,7 +123,7 @@ def _study(args: argparse.Namespace, run, load_study_file, start: float):
         net=args.net,
         validation_fraction=args.validation_fraction or 0.2,
         max_epochs=args.epochs,
-        metric=args.metric,
+        metric=args.metric or "accuracy",
         seed=args.seed,
         quick=args.quick,
         sensors=args.sensors,
@@ -131,11 +137,48 @@ def _study(args: argparse.Namespace, run, load_study_file, start: float):
                 "net": args.net,
                 "validation_fraction": args.validation_fraction,
                 "epochs": args.epochs,
-                "metric": args.metric,
+                "metric": args.metric or "accuracy",
                 "sensors": args.sensors,
             },
             **_run_options(args),
         )
+
+
+def _study_features(args: argparse.Namespace) -> int:
+    """``ccafusion study --features FILE``: the study on given features, nothing trained."""
+    from sklearn_ccafusion.runs import load_features_file
+    from sklearn_ccafusion.runs import run_study as run
+    from sklearn_ccafusion.runs._caveats import collect_caveats
+
+    foreign = [
+        flag
+        for flag, given in (
+            ("--net", args.net != "auto"),
+            ("--validation-fraction", args.validation_fraction is not None),
+            ("--epochs", args.epochs is not None),
+            ("--sensors", args.sensors is not None),
+        )
+        if given
+    ]
+    if foreign:
+        raise ValueError(
+            f"{', '.join(foreign)}: not an option of study --features (the networks are "
+            "trained and the split is the file's)."
+        )
+    start = time.perf_counter()
+    with collect_caveats() as caveats:
+        data, networks = load_features_file(args.features, metric=args.metric)
+        data.load_seconds = time.perf_counter() - start
+        _check_resources(args)
+        with workers_end_with_parent():
+            result = run(
+                data,
+                networks=networks,
+                settings={"features": str(Path(args.features).resolve()), "metric": data.metric},
+                **_run_options(args),
+            )
+    _summary(data.name, Path(args.out), time.perf_counter() - start, result, caveats)
+    return 0
 
 
 def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
@@ -343,10 +386,16 @@ def build_parser() -> argparse.ArgumentParser:
     study = commands.add_parser(
         "study",
         help="the whole study on your own data (.npz: y, optional groups/split, one array "
-        "per sensor)",
+        "per sensor) or on trained networks' features (--features)",
         description=run_study.__doc__,
     )
-    study.add_argument("--data", required=True, help="the .npz file")
+    source = study.add_mutually_exclusive_group(required=True)
+    source.add_argument("--data", help="the .npz file of labels and sensor arrays")
+    source.add_argument(
+        "--features",
+        help="an .npz file of trained networks' features and last layers (y_train, "
+        "y_validation, <sensor>.<k>.train/.validation/.coef/.intercept): no training",
+    )
     study.add_argument(
         "--net",
         default="auto",
@@ -362,7 +411,12 @@ def build_parser() -> argparse.ArgumentParser:
     study.add_argument(
         "--epochs", type=_positive, default=None, help="training epochs (30; 5 with --quick)"
     )
-    study.add_argument("--metric", choices=["accuracy", "f1_macro"], default="accuracy")
+    study.add_argument(
+        "--metric",
+        choices=["accuracy", "f1_macro"],
+        default=None,
+        help="score of the study (accuracy; with --features, the file's metric if it has one)",
+    )
     study.add_argument(
         "--sensors",
         type=_names,

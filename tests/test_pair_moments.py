@@ -198,3 +198,18 @@ def test_fit_refines_only_the_ill_conditioned_pairs(monkeypatch):
         Z[:, :7], Z[:, 7:], cca.means_, cca.x_weights_, cca.y_weights_
     )  # every pair refined: the reference
     np.testing.assert_allclose(cca.canonical_correlations_, full, rtol=0, atol=1e-9)
+
+
+def test_cuda_accumulation_equals_numpy():
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device")
+    X, Y = _pair(seed=6, dtype=np.float32)
+    cpu = _stream(X, Y, UNEVEN)
+    gpu = _stream(X, Y, UNEVEN, lambda a: torch.from_numpy(a).cuda())
+    assert gpu._state.moments.m2.device.type == "cuda"  # accumulated on the device
+    np.testing.assert_allclose(
+        gpu.canonical_correlations(), cpu.canonical_correlations(), atol=1e-10
+    )
+    assert gpu.linear_cka(debiased=True) == pytest.approx(cpu.linear_cka(debiased=True), abs=1e-10)
+    assert gpu.pwcca() == pytest.approx(cpu.pwcca(), abs=1e-10)

@@ -1,6 +1,11 @@
 """The study end to end on any data set (``ccafusion reproduce`` and ``ccafusion study``)."""
 
 from sklearn_ccafusion.runs._data import StudyData
+from sklearn_ccafusion.runs._features_file import (
+    load_features_file,
+    read_features_file,
+    write_features_file,
+)
 from sklearn_ccafusion.runs._gallery import gallery_run
 from sklearn_ccafusion.runs._paper import DATASETS, PAPER_NUMBERS, DataOptions
 from sklearn_ccafusion.runs._pipeline import reproduce, run_study
@@ -16,7 +21,10 @@ __all__ = [
     "StudyData",
     "gallery_run",
     "key_numbers",
+    "load_features_file",
     "load_study_file",
+    "read_features_file",
     "reproduce",
     "run_study",
+    "write_features_file",
 ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,8 @@ from sklearn_ccafusion.runs._cache import write_csv, write_text
 from sklearn_ccafusion.runs._caveats import current_caveats, records_caveats
 from sklearn_ccafusion.runs._claims import Rules, judge_claims
 from sklearn_ccafusion.runs._data import StudyData
+from sklearn_ccafusion.runs._features_file import write_features_file
+from sklearn_ccafusion.runs._given_networks import given_networks
 from sklearn_ccafusion.runs._networks import net_seed, train_networks
 from sklearn_ccafusion.runs._paper import DataOptions, prepare
 from sklearn_ccafusion.runs._report import write_report
@@ -108,6 +111,7 @@ def run_study(
     overwrite: bool = False,
     reg: float = 0.0,
     settings: dict[str, Any] | None = None,
+    networks: Mapping[str, Sequence[Any]] | None = None,
 ) -> Reproduction:
     """Run every stage of the study on one data set and write the outputs.
 
@@ -145,6 +149,14 @@ def run_study(
         study meaningful when the training rows are few for the features' width.
     settings : dict or None, default=None
         Extra settings to log (e.g. where the data came from).
+    networks : mapping of str to sequence, or None, default=None
+        Networks trained already, used instead of training ``data.make_net``'s:
+        per sensor, ``2 * pairs`` of them (network ``k`` projected, ``k + pairs``
+        its partner), each a :class:`~sklearn_ccafusion.study.NetworkFeatures`
+        (e.g. from :func:`~sklearn_ccafusion.runs.load_features_file`), a trained
+        ``torch.nn.Module`` (:meth:`~sklearn_ccafusion.study.NetworkFeatures.from_module`)
+        or a fitted :class:`~sklearn_ccafusion.nets.SensorNetClassifier`, the last
+        two run on the sensor's inputs. ``pairs=None`` then means all of them.
 
     Returns
     -------
@@ -162,6 +174,11 @@ def run_study(
     >>> sorted(run.results["method"].unique())[:2]  # doctest: +SKIP
     ['cca_highest', 'cca_lowest']
     """
+    if networks is not None:
+        networks, pairs = given_networks(data, networks, pairs)
+        note = "The networks were given, trained before this run: no network was trained."
+        if note not in data.notes:
+            data.notes.append(note)
     if quick and (pairs is None or repeats is None):
         changed = [
             text
@@ -198,9 +215,20 @@ def run_study(
     if data.load_seconds is not None:
         timings["data"] = data.load_seconds
 
-    start = time.perf_counter()
-    networks = train_networks(data, pairs, seed, device, out / "cache", progress, n_jobs)
-    timings["networks"] = time.perf_counter() - start
+    if networks is None:
+        start = time.perf_counter()
+        networks = train_networks(data, pairs, seed, device, out / "cache", progress, n_jobs)
+        timings["networks"] = time.perf_counter() - start
+    write_features_file(
+        out / "features.npz",
+        networks,
+        data.y_train,
+        data.y_validation,
+        data.classes,
+        name=data.name,
+        metric=data.metric,
+        head_params=data.head_params,
+    )
 
     common = {
         "dimensions": _quick_dimensions(networks, data.n_classes) if quick else None,

@@ -58,10 +58,24 @@ class _Recorder:
     """Forward hooks keeping each named layer's pooled output of the current batch."""
 
     def __init__(self, model: Any, layers: list[str], pooling: str, device: Any) -> None:
+        import torch
+
+        from sklearn_ccafusion.nets._classifier._device import resolve_device
         from sklearn_ccafusion.nets._features._layers import LayerFeatures
 
         features = LayerFeatures(model, layers, pooling=pooling, device=device)
-        self.module, self.device, self.net = features._resolve_module()
+        tensors = (
+            [*model.parameters(), *model.buffers()] if isinstance(model, torch.nn.Module) else []
+        )
+        current = tensors[0].device if tensors else torch.device("cpu")
+        wanted = resolve_device(device)
+        if isinstance(model, torch.nn.Module) and (
+            wanted is None or torch.device(wanted) == current
+        ):
+            # a large model is run where it is, not copied; its modes are restored on exit
+            self.module, self.device, self.net = model, current, None
+        else:
+            self.module, self.device, self.net = features._resolve_module()
         self.layers = features._check_layers(self.module)
         self.pooling = pooling
         self.captured: dict[str, Any] = {}

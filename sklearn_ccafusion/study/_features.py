@@ -139,6 +139,76 @@ class NetworkFeatures:
         )
 
     @classmethod
+    def from_module(
+        cls,
+        module: Any,
+        X_train: Any,
+        X_validation: Any,
+        *,
+        layer: str | None = None,
+        classifier: str | None = None,
+        classes: ArrayLike | None = None,
+        batch_size: int = 256,
+    ) -> NetworkFeatures:
+        """Features and classification layer of any trained ``torch.nn.Module``.
+
+        The module runs batch by batch on its own device and in its own
+        precision, in eval mode and without gradients; forward hooks copy the
+        features. Its weights, buffers and training flags are left as they were.
+
+        Parameters
+        ----------
+        module : torch.nn.Module
+            A trained module whose final layer is a ``torch.nn.Linear`` (its
+            rows are the class components).
+        X_train : array-like or tensor of shape (n_train, ...)
+            Training inputs of the module, un-augmented, in the order shared by
+            every network of the study (floating inputs are cast to the module's
+            precision).
+        X_validation : array-like or tensor of shape (n_validation, ...)
+            Validation inputs.
+        layer : str or None, default=None
+            Name (from ``module.named_modules()``) of the layer whose output are
+            the features; an output with more than two dimensions is averaged
+            over its spatial axes. ``None``: the input of ``classifier``, so the
+            features are exactly what the final layer reads.
+        classifier : str or None, default=None
+            Name of the final ``torch.nn.Linear``. ``None``: the module's last
+            ``torch.nn.Linear``, which must give the module's output.
+        classes : array-like of shape (n_classes,) or None, default=None
+            Label of each output of the module; ``None``: ``arange(n_classes)``.
+        batch_size : int, default=256
+            Samples per forward pass.
+
+        Returns
+        -------
+        network : NetworkFeatures
+
+        Examples
+        --------
+        >>> import numpy as np, torch
+        >>> module = torch.nn.Sequential(torch.nn.Linear(4, 6), torch.nn.ReLU(),
+        ...                              torch.nn.Linear(6, 3))
+        >>> X = np.random.default_rng(0).normal(size=(30, 4))
+        >>> network = NetworkFeatures.from_module(module, X[:20], X[20:])
+        >>> network.train.shape, network.coef.shape, bool((network.train >= 0).all())
+        ((20, 6), (3, 6), True)
+        >>> NetworkFeatures.from_module(module, X[:20], X[20:], layer="0").train.min() < 0
+        np.True_
+        """
+        from sklearn_ccafusion.study._module_features import module_features
+
+        train, validation, coef, intercept = module_features(
+            module,
+            X_train,
+            X_validation,
+            layer=layer,
+            classifier=classifier,
+            batch_size=batch_size,
+        )
+        return cls(train, validation, coef, intercept, classes)
+
+    @classmethod
     def from_net_features(
         cls, features: Any, X_train: Any, X_validation: Any
     ) -> list[NetworkFeatures]:

@@ -71,6 +71,21 @@ def test_one_model_pairs_and_errors():
         progress=False,
     )
     assert table[["layer_1", "layer_2", "measure"]].values.tolist() == [["conv", "fc", "cka"]]
+    # the model runs where it is (in eval mode), then gets its mode back and no hooks
+    first.train()
+    again = stream_layer_similarity(
+        first,
+        None,
+        batches,
+        ["conv", "fc"],
+        pairs=[("conv", "fc")],
+        measures=["cka"],
+        progress=False,
+    )
+    assert again["value"].iloc[0] == table["value"].iloc[0]  # eval mode: same values
+    assert first.training and first.bn.training
+    assert not first.conv._forward_hooks and not first.fc._forward_hooks
+    first.eval()
     flat = stream_layer_similarity(
         first, first, batches, "conv", pooling="flatten", measures=["cka"], progress=False
     )
