@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 __all__ = ["_check_out", "_check_resources", "_fraction", "_positive", "_seed", "_unit"]
@@ -40,10 +41,15 @@ def _seed(text: str) -> int:
     return value
 
 
-def _check_out(out: Path) -> None:
-    """--out must be a writable folder (created if missing)."""
+def _check_out(out: Path, create: bool = True) -> None:
+    """--out must be a writable folder (created if missing, unless ``create`` is false)."""
     if out.exists() and not out.is_dir():
         raise ValueError(f"--out {out} exists and is not a folder.")
+    if not create and not out.exists():
+        parent = next((p for p in out.absolute().parents if p.exists()), None)
+        if parent is None or not os.access(parent, os.W_OK | os.X_OK):
+            raise ValueError(f"--out {out} cannot be created: {parent} is not writable.")
+        return
     try:
         out.mkdir(parents=True, exist_ok=True)
         probe = out / ".write-test"
@@ -53,8 +59,8 @@ def _check_out(out: Path) -> None:
         raise ValueError(f"--out {out} is not writable: {error.strerror or error}") from None
 
 
-def _check_resources(args: argparse.Namespace) -> None:
-    """Everything a run needs, checked before any work."""
+def _check_resources(args: argparse.Namespace, create_out: bool = True) -> None:
+    """Everything a run needs, checked before any work (``--out`` created unless told not)."""
     if getattr(args, "n_jobs", None) == 0:
         raise ValueError(
             "--n-jobs must be a positive number of workers or negative (-1: all cores), not 0."
@@ -67,4 +73,4 @@ def _check_resources(args: argparse.Namespace) -> None:
                 "--device cuda, but torch sees no CUDA device here; use --device "
                 "cpu (or auto), or install a CUDA build of torch."
             )
-    _check_out(Path(args.out))
+    _check_out(Path(args.out), create=create_out)

@@ -7,6 +7,7 @@ holds no science of its own.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from collections.abc import Sequence
@@ -31,7 +32,7 @@ def __dir__() -> list[str]:
     return sorted(__all__)
 
 
-def run_cca(args: argparse.Namespace) -> int:
+def cca_command(args: argparse.Namespace) -> int:
     """Fit CCAProjector on the digits' two image halves; compare with scikit-learn's CCA."""
     from sklearn_ccafusion.cca._sklearn_comparison import digits_comparison
 
@@ -52,14 +53,17 @@ def _validation(args: argparse.Namespace) -> int | float | None:
     return getattr(args, "validation_fraction", None)
 
 
-def _summary(name: str, out: Path, total: float, run, caveats) -> None:
+def _summary(run, total: float, caveats=None) -> None:
+    """The run's verdicts, its caveats (printed once, formatted) and its files."""
     from sklearn_ccafusion.runs._caveats import format_caveats
-    from sklearn_ccafusion.runs._report import format_verdicts
+    from sklearn_ccafusion.runs._report import verdict_lines
 
-    print(f"\n{name}: {total:.0f} s; outputs in {out.resolve()}")
-    print(format_verdicts(run.claims))
-    if caveats.messages():
-        print(format_caveats(caveats.messages()))
+    print(f"\n{run.dataset}: {total:.0f} s; outputs in {run.out.resolve()}")
+    print("\n".join(verdict_lines(run)))
+    messages = caveats.messages() if caveats is not None else list(run.caveats)
+    if messages:
+        print(format_caveats(messages))
+    out = run.out
     files = sorted(p.name for p in out.iterdir() if p.is_file() and not p.name.startswith("."))
     print("files: " + ", ".join(files))
 
@@ -79,7 +83,7 @@ def _run_options(args: argparse.Namespace) -> dict:
     }
 
 
-def run_reproduce(args: argparse.Namespace) -> int:
+def reproduce_command(args: argparse.Namespace) -> int:
     """Train the networks, run the studies, write CSVs, figures and report.md."""
     from sklearn_ccafusion.runs import reproduce
     from sklearn_ccafusion.runs._caveats import collect_caveats
@@ -93,61 +97,62 @@ def run_reproduce(args: argparse.Namespace) -> int:
             validation=_validation(args),
             **_run_options(args),
         )
-    _summary(args.dataset, Path(args.out), time.perf_counter() - start, run, caveats)
+    _summary(run, time.perf_counter() - start, caveats)
     return 0
 
 
-def run_study(args: argparse.Namespace) -> int:
+def study_command(args: argparse.Namespace) -> int:
     """The whole study on your own data: an .npz file with y and one array per sensor.
 
     Or, with --features, on networks trained already: an .npz file with the labels
     and each network's features and last layer (no network is trained).
     """
-    from sklearn_ccafusion.runs import run_study as run
+    from sklearn_ccafusion.runs import study_from_file
     from sklearn_ccafusion.runs._caveats import collect_caveats
-    from sklearn_ccafusion.runs._user_data import load_study_file
 
     if args.features is not None:
         return _study_features(args)
     _check_resources(args)
     start = time.perf_counter()
-    with collect_caveats() as caveats:
-        result = _study(args, run, load_study_file, start)
-    _summary(result.dataset, Path(args.out), time.perf_counter() - start, result, caveats)
+    with workers_end_with_parent(), collect_caveats() as caveats:
+        run = study_from_file(
+            args.data,
+            net=args.net,
+            validation_fraction=args.validation_fraction,
+            max_epochs=args.epochs,
+            metric=args.metric or "accuracy",
+            sensors=args.sensors,
+            **_run_options(args),
+        )
+    _summary(run, time.perf_counter() - start, caveats)
     return 0
 
 
-def _study(args: argparse.Namespace, run, load_study_file, start: float):
-    data = load_study_file(
-        args.data,
-        net=args.net,
-        validation_fraction=args.validation_fraction or 0.2,
-        max_epochs=args.epochs,
-        metric=args.metric or "accuracy",
-        seed=args.seed,
-        quick=args.quick,
-        sensors=args.sensors,
-    )
-    data.load_seconds = time.perf_counter() - start
-    with workers_end_with_parent():
-        return run(
-            data,
-            settings={
-                "data": str(Path(args.data).resolve()),
-                "net": args.net,
-                "validation_fraction": args.validation_fraction,
-                "epochs": args.epochs,
-                "metric": args.metric or "accuracy",
-                "sensors": args.sensors,
-            },
-            **_run_options(args),
-        )
+#: The library's parameters that a command's flags set, to name the flags in its errors.
+_RUN_FLAGS = {
+    "overwrite=True": "--overwrite",
+    "out folder": "--out folder",
+    "n_jobs": "--n-jobs",
+}
+_REPRODUCE_FLAGS = {**_RUN_FLAGS, "data_dir": "--data-dir", "dataset": "--dataset"}
+_STUDY_FLAGS = {
+    **_RUN_FLAGS,
+    "path": "--data",
+    "validation_fraction": "--validation-fraction",
+    "max_epochs": "--epochs",
+}
+
+
+def _as_flags(message: str, flags: dict[str, str]) -> str:
+    """A library error as the command line says it: parameter names become flags."""
+    for name, flag in flags.items():
+        message = re.sub(rf"(?<![\w./-]){re.escape(name)}(?![\w/-])", flag, message)
+    return message
 
 
 def _study_features(args: argparse.Namespace) -> int:
     """``ccafusion study --features FILE``: the study on given features, nothing trained."""
-    from sklearn_ccafusion.runs import load_features_file
-    from sklearn_ccafusion.runs import run_study as run
+    from sklearn_ccafusion.runs import study_from_features
     from sklearn_ccafusion.runs._caveats import collect_caveats
 
     foreign = [
@@ -165,19 +170,11 @@ def _study_features(args: argparse.Namespace) -> int:
             f"{', '.join(foreign)}: not an option of study --features (the networks are "
             "trained and the split is the file's)."
         )
+    _check_resources(args, create_out=False)  # a file refused writes nothing
     start = time.perf_counter()
-    with collect_caveats() as caveats:
-        data, networks = load_features_file(args.features, metric=args.metric)
-        data.load_seconds = time.perf_counter() - start
-        _check_resources(args)
-        with workers_end_with_parent():
-            result = run(
-                data,
-                networks=networks,
-                settings={"features": str(Path(args.features).resolve()), "metric": data.metric},
-                **_run_options(args),
-            )
-    _summary(data.name, Path(args.out), time.perf_counter() - start, result, caveats)
+    with workers_end_with_parent(), collect_caveats() as caveats:
+        run = study_from_features(args.features, metric=args.metric, **_run_options(args))
+    _summary(run, time.perf_counter() - start, caveats)
     return 0
 
 
@@ -218,9 +215,9 @@ def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def run_layers(args: argparse.Namespace) -> int:
+def layers_command(args: argparse.Namespace) -> int:
     """Train two networks, compare them layer by layer, write CSVs and figures."""
-    from sklearn_ccafusion.runs._layer_run import run_layer_study
+    from sklearn_ccafusion.runs import run_layer_study
 
     _check_resources(args)
     start = time.perf_counter()
@@ -270,13 +267,14 @@ def _folder_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
-def run_make_data(args: argparse.Namespace) -> int:
+def make_data_command(args: argparse.Namespace) -> int:
     """Write synthetic data with a class signal in the official file layout of SHL 2018 or CIFAR-10.
 
     The folder is read by ``ccafusion reproduce --dataset shl|cifar10 --data-dir DIR``
     as the real data would be; at the default (real) sizes it rehearses a full run.
     """
     from sklearn_ccafusion.datasets import write_cifar10_folder, write_shl2018_folder
+    from sklearn_ccafusion.datasets._make_data_plan import make_data_plan
 
     defaults = {
         "segments": None,
@@ -301,6 +299,7 @@ def run_make_data(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     if args.dataset == "shl":
         n, length = args.segments or 16_310, args.segment_length or 6000
+        print(make_data_plan("shl", out, n_segments=n, segment_length=length), flush=True)
         write_shl2018_folder(
             out,
             n,
@@ -312,6 +311,7 @@ def run_make_data(args: argparse.Namespace) -> int:
         written, what = out / "train", f"{n} segments of {length} samples"
     else:
         n_train, n_test = args.train or 50_000, args.test or 10_000
+        print(make_data_plan("cifar10", out, n_train=n_train, n_test=n_test), flush=True)
         write_cifar10_folder(
             out,
             n_train,
@@ -340,7 +340,7 @@ def build_parser() -> argparse.ArgumentParser:
     cca = commands.add_parser(
         "cca",
         help="exact CCA of scikit-learn's digits, left vs right image halves",
-        description=run_cca.__doc__,
+        description=cca_command.__doc__,
     )
     cca.add_argument("--n-components", type=_positive, default=10, help="pairs to print (10)")
     cca.add_argument(
@@ -352,12 +352,12 @@ def build_parser() -> argparse.ArgumentParser:
     cca.add_argument(
         "--max-iter", type=_positive, default=500, help="iterations of scikit-learn's CCA (500)"
     )
-    cca.set_defaults(handler=run_cca)
+    cca.set_defaults(handler=cca_command)
 
     rep = commands.add_parser(
         "reproduce",
         help="reproduce the paper: train networks, run the studies, write figures and report",
-        description=run_reproduce.__doc__,
+        description=reproduce_command.__doc__,
     )
     rep.add_argument(
         "--dataset",
@@ -381,13 +381,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="validation share, in (0, 1) (SHL default: 3310/16310)",
     )
     _add_run_arguments(rep)
-    rep.set_defaults(handler=run_reproduce)
+    rep.set_defaults(handler=reproduce_command, flags=_REPRODUCE_FLAGS)
 
     study = commands.add_parser(
         "study",
         help="the whole study on your own data (.npz: y, optional groups/split, one array "
         "per sensor) or on trained networks' features (--features)",
-        description=run_study.__doc__,
+        description=study_command.__doc__,
     )
     source = study.add_mutually_exclusive_group(required=True)
     source.add_argument("--data", help="the .npz file of labels and sensor arrays")
@@ -425,12 +425,12 @@ def build_parser() -> argparse.ArgumentParser:
         "else every array besides y, groups and split",
     )
     _add_run_arguments(study)
-    study.set_defaults(handler=run_study)
+    study.set_defaults(handler=study_command, flags=_STUDY_FLAGS)
 
     lay = commands.add_parser(
         "layers",
         help="compare two networks layer by layer: CCA similarity maps, probes, statistics",
-        description=run_layers.__doc__,
+        description=layers_command.__doc__,
     )
     lay.add_argument("--dataset", choices=["digits", "synthetic-shl"], default="digits")
     lay.add_argument("--device", choices=["cpu", "cuda", "auto"], default="cpu")
@@ -447,12 +447,12 @@ def build_parser() -> argparse.ArgumentParser:
         "sample count; chosen anyway when the activations would not fit)",
     )
     lay.add_argument("--quiet", action="store_true", help="no progress bars")
-    lay.set_defaults(handler=run_layers)
+    lay.set_defaults(handler=layers_command)
 
     make = commands.add_parser(
         "make-data",
         help="write synthetic SHL 2018 or CIFAR-10 files in the official layout, any size",
-        description=run_make_data.__doc__,
+        description=make_data_command.__doc__,
     )
     make.add_argument("dataset", choices=["shl", "cifar10"])
     make.add_argument("--out", required=True, help="folder to write into")
@@ -477,7 +477,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     make.add_argument("--seed", type=int, default=0, help="seed of the files (0)")
     make.add_argument("--quiet", action="store_true", help="no progress bar")
-    make.set_defaults(handler=run_make_data)
+    make.set_defaults(handler=make_data_command)
     return parser
 
 
@@ -515,5 +515,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.handler(args)
     except (ValueError, OSError, MissingExtraError) as error:
-        print(f"ccafusion: error: {error}", file=sys.stderr)
+        flags = dict(getattr(args, "flags", {}))
+        if getattr(args, "features", None) is not None:
+            flags["path"] = "--features"
+        message = _as_flags(str(error), flags)
+        print(f"ccafusion: error: {message}", file=sys.stderr)
         return 2

@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from sklearn_ccafusion.cli import main
+from sklearn_ccafusion.cli import _as_flags, main
 
 
 def test_cca_command_prints_exact_correlations(capsys):
@@ -20,6 +20,14 @@ def test_cca_command_prints_exact_correlations(capsys):
     ours = np.array([float(r[1]) for r in rows])
     assert np.all(np.diff(ours) <= 0) and 0.5 < ours[0] < 1
     assert "fit time" in out
+
+
+def test_library_parameters_become_flags():
+    flags = {"data_dir": "--data-dir", "path": "--data", "overwrite=True": "--overwrite"}
+    message = "dataset 'shl' needs data_dir; path /tmp/path/data_dir.npz: pass overwrite=True"
+    assert _as_flags(message, flags) == (
+        "dataset 'shl' needs --data-dir; --data /tmp/path/data_dir.npz: pass --overwrite"
+    )
 
 
 def test_bad_argument_exits_non_zero():
@@ -40,10 +48,10 @@ def test_import_does_not_load_torch():
 
 
 def test_layers_command_is_wired():
-    from sklearn_ccafusion.cli import build_parser, run_layers
+    from sklearn_ccafusion.cli import build_parser, layers_command
 
     args = build_parser().parse_args(["layers", "--dataset", "synthetic-shl", "--quick"])
-    assert args.handler is run_layers and args.quick and args.permutations == 199
+    assert args.handler is layers_command and args.quick and args.permutations == 199
     result = subprocess.run(
         [sys.executable, "-m", "sklearn_ccafusion", "layers", "--dataset", "cifar10"],
         capture_output=True,

@@ -136,7 +136,7 @@ def test_figure_four_legend_names_every_line_and_the_bands():
     texts = [t.get_text() for t in legend.get_texts()]
     drawn = {line.get_label() for ax in figure.axes for line in ax.get_lines()}
     assert drawn <= set(texts)  # every line, the dotted n = K one included
-    assert texts[-1].startswith("band: mean ± 1 s.d. over pairs and repeats")
+    assert texts[-1] == "band: mean ± 1 s.d. (pairs, repeats)"
     markers = {
         line.get_marker() for line in figure.axes[0].get_lines() if line.get_label() in drawn
         and line.get_label() in METHOD_COLORS

@@ -45,7 +45,9 @@ def test_make_data_writes_what_the_loaders_read(shl_dir, cifar_dirs):
     assert len(np.unique(shl.target)) == 8
     for archive, folder in cifar_dirs.items():
         name = "cifar-10-python.tar.gz" if archive else "cifar-10-batches-py"
-        assert sorted(p.name for p in folder.iterdir()) == [name]
+        assert sorted(p.name for p in folder.iterdir()) == sorted(
+            [name, "ccafusion-make-data.json"]  # the data, and the marker saying it is synthetic
+        )
         assert load_cifar10(folder, "train").data.shape == (160, 3, 32, 32)
         assert load_cifar10(folder, "test").data.shape == (60, 3, 32, 32)
 

@@ -146,13 +146,13 @@ def test_unknown_net_and_missing_file(tmp_path):
 def test_study_data_checks_its_labels():
     with pytest.raises(ValueError, match="not among classes"):
         StudyData(
-            "x",
-            {"a": np.zeros((3, 2))},
-            {"a": np.zeros((1, 2))},
-            np.array([1, 2, 3]),
-            np.array([1]),
-            np.array([0, 1, 2]),
-            "accuracy",
-            None,
-            {},
+            name="x",
+            inputs_train={"a": np.zeros((3, 2))},
+            inputs_validation={"a": np.zeros((1, 2))},
+            y_train=np.array([1, 2, 3]),
+            y_validation=np.array([1]),
+            classes=np.array([0, 1, 2]),
+            metric="accuracy",
+            make_net=None,
+            net_settings={},
         )

@@ -32,6 +32,12 @@ from tqdm.auto import tqdm
 
 from sklearn_ccafusion.datasets._cifar10 import _ARCHIVE, _BATCHES, _FOLDER, CIFAR10_CLASSES
 from sklearn_ccafusion.datasets._synthetic import _class_counts
+from sklearn_ccafusion.datasets._write_guard import (
+    check_free_space,
+    claim_folder,
+    cleanup_on_failure,
+    write_marker,
+)
 
 __all__ = ["write_cifar10_folder"]
 
@@ -152,6 +158,20 @@ def _batch(rng, target: NDArray, label: str, first_index: int, bar) -> dict:
     }
 
 
+def cifar10_folder_size(n_train: int, n_test: int) -> int:
+    """Bytes :func:`write_cifar10_folder` writes at most (the archive is smaller).
+
+    Each image takes its 3,072 bytes of pixels, a label and a file name in its batch
+    (under 40 bytes), each file a few hundred bytes of framing.
+
+    Examples
+    --------
+    >>> round(cifar10_folder_size(50000, 10000) / 1e6)  # the default, in MB
+    187
+    """
+    return (n_train + n_test) * (3 * _SIDE * _SIDE + 40) + 7 * 1000
+
+
 def _balanced_labels(rng, n: int) -> NDArray:
     n_classes = len(CIFAR10_CLASSES)
     counts = _class_counts(n, np.full(n_classes, 1.0 / n_classes))
@@ -196,7 +216,10 @@ def write_cifar10_folder(
     Parameters
     ----------
     path : str or path-like
-        Folder to write into (created if needed).
+        Folder to write into, new, empty or written by this function before (then its
+        files are replaced): a folder holding other files is refused, so no data the
+        package did not write is ever replaced. The marker
+        ``<path>/ccafusion-make-data.json`` says the data is synthetic.
     n_train : int, default=50000
         Number of train images, over the five ``data_batch_*`` files.
     n_test : int, default=10000
@@ -213,6 +236,15 @@ def write_cifar10_folder(
     -------
     data_dir : pathlib.Path
         ``path``, ready for ``load_cifar10(data_dir, ...)``.
+
+    Raises
+    ------
+    ValueError
+        If ``path`` holds files this function did not write.
+    OSError
+        If the disk lacks the space the files need (checked before writing, with
+        :func:`cifar10_folder_size`). When the writing fails or is interrupted
+        (Ctrl-C), the files it wrote are removed.
 
     See Also
     --------
@@ -250,9 +282,30 @@ def write_cifar10_folder(
     }
 
     base = Path(path).expanduser()
-    base.mkdir(parents=True, exist_ok=True)
-    tar = tarfile.open(base / _ARCHIVE, "w:gz") if archive else None
+    base_created = claim_folder(base, "write_cifar10_folder")
     folder = base / _FOLDER
+    names = [name for name, _, _ in jobs] + ["batches.meta"]
+    targets = [base / _ARCHIVE] if archive else [folder / name for name in names]
+    check_free_space(base, cifar10_folder_size(n_train, n_test), replaced=targets)
+    created = [] if archive or folder.exists() else [folder]
+    base.mkdir(parents=True, exist_ok=True)
+    parameters = {
+        "dataset": "cifar10",
+        "n_train": int(n_train),
+        "n_test": int(n_test),
+        "archive": bool(archive),
+        "random_state": random_state if isinstance(random_state, Integral) else None,
+    }
+    with cleanup_on_failure(base, targets, created, base_created):
+        write_marker(base, "write_cifar10_folder", parameters, complete=False)
+        _write_batches(base, folder, jobs, meta, generator, archive, progress, n_train + n_test)
+        write_marker(base, "write_cifar10_folder", parameters, complete=True)
+    return base
+
+
+def _write_batches(base, folder, jobs, meta, generator, archive, progress, total):
+    """The pickled batches, as files of the folder or members of the archive."""
+    tar = tarfile.open(base / _ARCHIVE, "w:gz") if archive else None
     if tar is None:
         folder.mkdir(exist_ok=True)
 
@@ -266,9 +319,7 @@ def write_cifar10_folder(
         tar.addfile(info, io.BytesIO(content))
 
     try:
-        with tqdm(
-            total=n_train + n_test, disable=not progress, unit="image", desc="CIFAR-10 batches"
-        ) as bar:
+        with tqdm(total=total, disable=not progress, unit="image", desc="CIFAR-10 batches") as bar:
             first = 0
             for name, target, label in jobs:
                 batch = _batch(generator, target, label, first, bar)
@@ -278,4 +329,3 @@ def write_cifar10_folder(
     finally:
         if tar is not None:
             tar.close()
-    return base

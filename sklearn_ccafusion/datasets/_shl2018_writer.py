@@ -30,6 +30,12 @@ from tqdm.auto import tqdm
 from sklearn_ccafusion.datasets._shl2018 import _LABEL_FILE, _ORDER_FILE, SHL2018_CLASSES
 from sklearn_ccafusion.datasets._synthetic import _CHUNK, _SHL_COUNTS, _chunk, _class_counts
 from sklearn_ccafusion.datasets._textwrite import format_rows
+from sklearn_ccafusion.datasets._write_guard import (
+    check_free_space,
+    claim_folder,
+    cleanup_on_failure,
+    write_marker,
+)
 
 __all__ = ["write_shl2018_folder"]
 
@@ -68,6 +74,18 @@ def _write_shl2018(
     (folder / _LABEL_FILE).write_bytes(format_rows(labels))
     (folder / _ORDER_FILE).write_bytes(format_rows(np.asarray(order).reshape(-1, 1)))
     return folder
+
+
+def shl2018_folder_size(n_segments: int, segment_length: int, n_signals: int) -> int:
+    """Bytes :func:`write_shl2018_folder` writes: exact, every number takes 16 characters.
+
+    Examples
+    --------
+    >>> round(shl2018_folder_size(16310, 6000, 9) / 1e9, 2)  # the default, in GB
+    15.66
+    """
+    line = 16 * segment_length + 1
+    return n_segments * (line * (n_signals + 1) + 17)  # signals, Label.txt, train_order.txt
 
 
 def _chronological_labels(rng, n_segments: int, mean_run_length: float) -> NDArray:
@@ -159,7 +177,10 @@ def write_shl2018_folder(
     Parameters
     ----------
     path : str or path-like
-        Folder to write into; ``<path>/train/`` is created (files there are replaced).
+        Folder to write into, new, empty or written by this function before (then its
+        files are replaced): a folder holding other files is refused, so no data the
+        package did not write is ever replaced. ``<path>/train/`` is created, and the
+        marker ``<path>/ccafusion-make-data.json`` says the data is synthetic.
     n_segments : int, default=16310
         Number of segments (lines of every file); 16,310 is the challenge's train set.
     segment_length : int, default=6000
@@ -187,6 +208,15 @@ def write_shl2018_folder(
     data_dir : pathlib.Path
         ``path``, ready for ``load_shl2018(data_dir, ...)``.
 
+    Raises
+    ------
+    ValueError
+        If ``path`` holds files this function did not write.
+    OSError
+        If the disk lacks the space the files need (checked before writing, with
+        :func:`shl2018_folder_size`). When the writing fails or is interrupted
+        (Ctrl-C), the files it wrote are removed.
+
     See Also
     --------
     load_shl2018 : Read the folder (or the real challenge data).
@@ -212,11 +242,37 @@ def write_shl2018_folder(
     chrono = _chronological_labels(generator, n_segments, float(mean_run_length))
     order = generator.permutation(n_segments) + 1  # chronological position of each line
     target = chrono[order - 1]  # class of each line, in file order
-    starts = range(0, n_segments, _CHUNK)
-    seeds = np.random.SeedSequence(generator.integers(0, 2**31 - 1, size=4)).spawn(len(starts))
+    n_chunks = len(range(0, n_segments, _CHUNK))
+    seeds = np.random.SeedSequence(generator.integers(0, 2**31 - 1, size=4)).spawn(n_chunks)
 
-    folder = Path(path).expanduser() / "train"
+    root = Path(path).expanduser()
+    root_created = claim_folder(root, "write_shl2018_folder")
+    folder = root / "train"
+    targets = [folder / _ORDER_FILE, folder / _LABEL_FILE] + [folder / f"{n}.txt" for n in names]
+    check_free_space(
+        root, shl2018_folder_size(n_segments, segment_length, len(names)), replaced=targets
+    )
+    created = [] if folder.exists() else [folder]
     folder.mkdir(parents=True, exist_ok=True)
+    parameters = {
+        "dataset": "shl2018",
+        "n_segments": int(n_segments),
+        "segment_length": int(segment_length),
+        "signals": names,
+        "mean_run_length": float(mean_run_length),
+        "random_state": random_state if isinstance(random_state, Integral) else None,
+    }
+    with cleanup_on_failure(root, targets, created, root_created):
+        write_marker(root, "write_shl2018_folder", parameters, complete=False)
+        _write_files(folder, names, parsed, order, target, seeds, segment_length, n_jobs, progress)
+        write_marker(root, "write_shl2018_folder", parameters, complete=True)
+    return root
+
+
+def _write_files(folder, names, parsed, order, target, seeds, segment_length, n_jobs, progress):
+    """The text files, chunk by chunk, in order, from worker threads."""
+    n_segments = target.size
+    starts = range(0, n_segments, _CHUNK)
     (folder / _ORDER_FILE).write_bytes(format_rows(order.reshape(-1, 1)))
     label_lines = {
         label: format_rows(np.full((1, segment_length), label + 1))
@@ -252,4 +308,3 @@ def write_shl2018_folder(
     finally:
         for fh in files.values():
             fh.close()
-    return Path(path).expanduser()

@@ -1,4 +1,4 @@
-"""Saving a figure together with the numbers it shows."""
+"""Saving a figure together with the numbers it shows: the package's one figure saver."""
 
 from __future__ import annotations
 
@@ -7,11 +7,19 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
+from sklearn_ccafusion.utils._files import atomic_write
+
 __all__ = ["save_figure"]
+
+#: Resolution of every PNG the package writes.
+DPI = 120
 
 
 def save_figure(figure: Figure, path: str | Path, data: pd.DataFrame | None = None) -> Path:
     """Save a figure as PNG, and the numbers it shows as CSV beside it.
+
+    Each file is written under a temporary name and then renamed, so an
+    interrupted run never leaves a truncated figure or table.
 
     Parameters
     ----------
@@ -51,7 +59,7 @@ def save_figure(figure: Figure, path: str | Path, data: pd.DataFrame | None = No
         )
     path = Path(path).with_suffix(".png")
     path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=120)
+    atomic_write(path, lambda tmp: figure.savefig(tmp, format="png", dpi=DPI))
     if data is not None:
-        data.to_csv(path.with_suffix(".csv"), index=False)
+        atomic_write(path.with_suffix(".csv"), lambda tmp: data.to_csv(tmp, index=False))
     return path

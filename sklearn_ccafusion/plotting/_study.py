@@ -112,7 +112,7 @@ def _curve_grid(
     if not created:
         axes[0, 0].legend(handles, labels, fontsize=7)
         return figure
-    ncols = max(1, min(len(labels), int(width // 1.7)))
+    ncols = max(1, min(len(labels), int(width // 2.2)))
     figure.legend(handles, labels, loc="outside lower center", ncols=ncols)
     return figure
 
@@ -128,7 +128,7 @@ def _legend_entries(axes) -> tuple[list, list[str]]:
     handles = [entries[label] for label in labels]
     if labels:
         handles.append(Patch(facecolor="0.5", alpha=0.3, lw=0))
-        labels.append("band: mean ± 1 s.d. over pairs and repeats")
+        labels.append("band: mean ± 1 s.d. (pairs, repeats)")
     return handles, labels
 
 

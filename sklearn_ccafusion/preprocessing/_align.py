@@ -32,7 +32,11 @@ def _check_stream(name, stream) -> tuple[NDArray, NDArray]:
         raise TypeError(
             f"stream {name!r} must be a (timestamps, values) pair, got {type(stream).__name__}."
         )
+    if any(hasattr(part, "toarray") for part in stream):
+        raise TypeError(f"stream {name!r}: give dense arrays (a sparse matrix's .toarray()).")
     t, x = np.asarray(stream[0]), np.asarray(stream[1])
+    if t.size == 0:
+        raise ValueError(f"stream {name!r} has no samples.")
     if t.ndim != 1:
         raise ValueError(f"stream {name!r}: timestamps must be 1-D, got shape {t.shape}.")
     if not (_is_datetime(t) or np.issubdtype(t.dtype, np.number)) or np.iscomplexobj(t):

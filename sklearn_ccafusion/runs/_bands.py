@@ -25,6 +25,7 @@ from scipy.special import softmax
 
 from sklearn_ccafusion import __version__
 from sklearn_ccafusion.cca._cca import CCAProjector
+from sklearn_ccafusion.cca._cca_whitening import default_max_rank
 from sklearn_ccafusion.cca._whitening import PCAWhitener
 from sklearn_ccafusion.fusion import CCASumFusion
 from sklearn_ccafusion.runs._claims import PairEvidence, Rules, bootstrap_rows
@@ -36,6 +37,8 @@ from sklearn_ccafusion.study import (
     fingerprint,
     headline_predictions,
 )
+from sklearn_ccafusion.study._cache import network_key
+from sklearn_ccafusion.study._pairing import network_pairs
 
 __all__ = ["bootstrap_bands", "claim_evidence", "fusion_groups"]
 
@@ -43,21 +46,12 @@ __all__ = ["bootstrap_bands", "claim_evidence", "fusion_groups"]
 N_RESAMPLES = 1000
 
 
-def _network_key(net: NetworkFeatures) -> str:
-    return fingerprint(net.train, net.validation, net.coef, net.intercept)
-
-
 def _predict(net: NetworkFeatures, classes: np.ndarray) -> np.ndarray:
     return classes[np.argmax(net.validation @ net.coef.T + net.intercept, axis=1)]
 
 
 def _cached(cache: TaskCache, key: str, compute) -> dict:
-    stored = cache.load(key)
-    if stored is not None:
-        return stored[0]
-    item = compute()
-    cache.save(key, [item])
-    return item
+    return cache.load_or_compute(key, lambda: [compute()])[0]
 
 
 def _as_lists(predictions: dict) -> dict:
@@ -82,25 +76,26 @@ def fusion_groups(sensors: list[str], networks, pairs: int) -> list[tuple]:
     groups = []
     if len(sensors) >= 2:
         for a, b in combinations(sensors, 2):
-            for i in range(pairs):
-                independent = (networks[a][i + pairs], networks[b][i])
-                groups.append((a, b, i, networks[a][i], networks[b][i + pairs], independent))
+            fused = network_pairs(networks[a], networks[b], n_pairs=pairs)
+            # the other halves: network i + pairs of a with network i of b
+            others = [(networks[a][i + pairs], networks[b][i]) for i in range(pairs)]
+            for i, ((first, second), independent) in enumerate(zip(fused, others)):
+                groups.append((a, b, i, first, second, independent))
     else:
         only = sensors[0]
-        nets = networks[only]
-        for i in range(pairs):
-            j = (i + 1) % pairs
-            independent = (nets[j], nets[j + pairs]) if pairs > 1 else None
-            groups.append((only, only, i, nets[i], nets[i + pairs], independent))
+        fused = network_pairs(networks[only], n_pairs=pairs)
+        for i, (first, second) in enumerate(fused):
+            independent = fused[(i + 1) % pairs] if pairs > 1 else None
+            groups.append((only, only, i, first, second, independent))
     return groups
 
 
 def _alignment_keep(net: NetworkFeatures, other: NetworkFeatures) -> float | int:
-    """The studies' whitening: 0.9999 of the variance, at most n_train // 4 directions."""
-    n_train = net.train.shape[0]
-    if 4 * max(net.n_features, other.n_features) <= n_train:
+    """The studies' whitening: 0.9999 of the variance, at most the default rank cap."""
+    max_rank = default_max_rank(net.train.shape[0])
+    if max(net.n_features, other.n_features) <= max_rank:
         return 0.9999
-    return max(net.n_classes, n_train // 4)
+    return max(net.n_classes, max_rank)
 
 
 def _cosines(X: np.ndarray, directions: np.ndarray, centred_coef: np.ndarray) -> np.ndarray:
@@ -227,12 +222,11 @@ def claim_evidence(
     evidence: dict[str, list[PairEvidence]] = {"subspace": [], "fusion": [], "alignment": []}
 
     for sensor, nets in networks.items():
-        for i in range(pairs):
-            net, partner = nets[i], nets[i + pairs]
+        for i, (net, partner) in enumerate(network_pairs(nets, n_pairs=pairs)):
             key = fingerprint(
                 {"task": "claim subspace", "head": data.head_params, **common},
-                _network_key(net),
-                _network_key(partner),
+                network_key(net),
+                network_key(partner),
                 labels_key,
             )
             item = _cached(cache, key, lambda: _subspace_pair(data, net, partner, reg, seed))
@@ -248,7 +242,7 @@ def claim_evidence(
     for view_1, view_2, i, first, second, independent in fusion_groups(
         list(networks), networks, pairs
     ):
-        keys = [_network_key(n) for n in (first, second, *(independent or ()))]
+        keys = [network_key(n) for n in (first, second, *(independent or ()))]
         key = fingerprint({"task": "claim fusion", **common}, *keys, labels_key)
         item = _cached(cache, key, lambda: _fusion_pair(data, first, second, independent, reg))
         evidence["fusion"].append(
@@ -264,12 +258,12 @@ def claim_evidence(
     table = []
     sensors = list(networks)
     for sensor, partner in [(s, s) for s in sensors] + list(combinations(sensors, 2)):
-        for i in range(pairs):
-            net, other = networks[sensor][i], networks[partner][i + pairs]
+        couples = network_pairs(networks[sensor], networks[partner], n_pairs=pairs)
+        for i, (net, other) in enumerate(couples):
             key = fingerprint(
                 {"task": "claim alignment", "n_resamples": rules.n_resamples, **common},
-                _network_key(net),
-                _network_key(other),
+                network_key(net),
+                network_key(other),
                 labels_key,
             )
             item = _cached(cache, key, lambda: _alignment_pair(net, other, reg, rows))

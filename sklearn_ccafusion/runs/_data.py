@@ -10,7 +10,7 @@ labels, and a factory that builds each sensor's untrained network. The pipeline
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -23,9 +23,13 @@ __all__ = ["StudyData"]
 _METRICS = ("accuracy", "f1_macro")
 
 
-@dataclass
+@dataclass(frozen=True, kw_only=True, eq=False)
 class StudyData:
     """One data set of the study: inputs per sensor, labels, and how to build each network.
+
+    An immutable value, built by keyword: everything it says (its notes, the
+    time its loading took) is decided before it is built. :meth:`with_changes`
+    returns a changed copy.
 
     Parameters
     ----------
@@ -55,20 +59,24 @@ class StudyData:
     reference : dict, default={}
         Published numbers per sensor, ``{sensor: {"cca_highest": (orig, retr),
         "full": score}}``, shown beside the measured ones.
-    notes : list of str, default=[]
-        What was chosen for this run (split sizes, what a quick run changed), for
-        the report.
+    notes : sequence of str, default=()
+        What was chosen for this data set (split sizes, what a quick run changed),
+        for the report; stored as a tuple.
     load_seconds : float or None, default=None
         Time taken to load and preprocess the data, for the report.
 
     Examples
     --------
     >>> import numpy as np
-    >>> data = StudyData("toy", {"a": np.zeros((4, 2))}, {"a": np.zeros((2, 2))},
-    ...                  np.array([0, 1, 0, 1]), np.array([0, 1]), np.array([0, 1]),
-    ...                  "accuracy", make_net=None, net_settings={})
+    >>> data = StudyData(name="toy", inputs_train={"a": np.zeros((4, 2))},
+    ...                  inputs_validation={"a": np.zeros((2, 2))},
+    ...                  y_train=np.array([0, 1, 0, 1]), y_validation=np.array([0, 1]),
+    ...                  classes=np.array([0, 1]), metric="accuracy", make_net=None,
+    ...                  net_settings={})
     >>> data.sensors, data.n_classes
     (['a'], 2)
+    >>> data.with_changes(load_seconds=1.5).load_seconds
+    1.5
     """
 
     name: str
@@ -84,7 +92,7 @@ class StudyData:
     description: str = ""
     torch_threads: int | None = None
     reference: dict[str, dict[str, Any]] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
+    notes: tuple[str, ...] = ()
     load_seconds: float | None = None
 
     def __post_init__(self) -> None:
@@ -95,8 +103,11 @@ class StudyData:
                 "inputs_train and inputs_validation must name the same sensors, got "
                 f"{sorted(self.inputs_train)} and {sorted(self.inputs_validation)}."
             )
-        self.y_train, self.y_validation = np.asarray(self.y_train), np.asarray(self.y_validation)
-        self.classes = np.asarray(self.classes)
+        for name in ("y_train", "y_validation", "classes"):
+            object.__setattr__(self, name, np.asarray(getattr(self, name)))
+        if isinstance(self.notes, str):
+            raise TypeError("notes must be a sequence of sentences, not one string.")
+        object.__setattr__(self, "notes", tuple(self.notes))
         for part, inputs, y in (
             ("training", self.inputs_train, self.y_train),
             ("validation", self.inputs_validation, self.y_validation),
@@ -112,6 +123,20 @@ class StudyData:
             raise ValueError(
                 f"Labels {unknown.tolist()[:5]} are not among classes {self.classes.tolist()}."
             )
+
+    def with_changes(self, **changes: Any) -> StudyData:
+        """A copy with some fields replaced (the value itself never changes).
+
+        Parameters
+        ----------
+        **changes
+            New values of fields, by name.
+
+        Returns
+        -------
+        data : StudyData
+        """
+        return replace(self, **changes)
 
     @property
     def sensors(self) -> list[str]:

@@ -8,8 +8,9 @@ only the networks it lacks.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -17,32 +18,47 @@ from tqdm.auto import tqdm
 from sklearn_ccafusion import __version__
 from sklearn_ccafusion.runs._cache import load_arrays, save_arrays
 from sklearn_ccafusion.runs._data import StudyData
+from sklearn_ccafusion.runs._seeds import stream_seed
 from sklearn_ccafusion.study import NetworkFeatures, fingerprint
 
-__all__ = ["net_seed", "train_networks"]
+__all__ = ["network_factory", "train_networks"]
 
 _FEATURE_ARRAYS = ("train", "validation", "coef", "intercept")
 
 
-def net_seed(seed: int, sensor_index: int, net_index: int) -> int:
-    sequence = np.random.SeedSequence([seed, sensor_index, net_index])
-    return int(sequence.generate_state(1)[0] % (2**31))
+def network_factory(
+    modules: Mapping[str, tuple[Any, Mapping[str, Any]]], recipe: Mapping[str, Any]
+) -> Callable[[str, int, str], Any]:
+    """``make_net(sensor, seed, device)`` for :class:`StudyData`: one recipe, a module per sensor.
 
+    Parameters
+    ----------
+    modules : mapping of str to (module class, dict)
+        Each sensor's torch module and its parameters (without the ``module__``
+        prefix).
+    recipe : mapping
+        Training parameters of :class:`~sklearn_ccafusion.nets.SensorNetClassifier`
+        shared by every sensor (see :func:`~sklearn_ccafusion.nets.training_recipe`).
 
-@contextmanager
-def _torch_threads(n_threads: int | None):
-    """Run torch with ``n_threads`` intra-op threads, then restore the previous count."""
-    if n_threads is None:
-        yield
-        return
-    import torch
+    Returns
+    -------
+    make_net : callable
+        Builds a new, unfitted network for a sensor, seed and device.
+    """
 
-    previous = torch.get_num_threads()
-    torch.set_num_threads(n_threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
+    def make_net(sensor: str, seed: int, device: str):
+        from sklearn_ccafusion.nets import SensorNetClassifier
+
+        module, params = modules[sensor]
+        return SensorNetClassifier(
+            module,
+            **{f"module__{k}": v for k, v in params.items()},
+            **recipe,
+            device=device,
+            random_state=seed,
+        )
+
+    return make_net
 
 
 def _fit_group(nets: list, X, y, n_jobs: int | None = None) -> list:
@@ -57,22 +73,6 @@ def _fit_group(nets: list, X, y, n_jobs: int | None = None) -> list:
     return fit_on_workers(nets, X, y, n_jobs=n_jobs)
 
 
-def _class_codes(classes, y) -> np.ndarray:
-    """Labels as positions in ``classes`` (the networks' output order)."""
-    position = {label: code for code, label in enumerate(classes.tolist())}
-    return np.asarray([position[label] for label in y.tolist()], dtype=np.int64)
-
-
-def _features_of(net, data: StudyData, sensor: str) -> NetworkFeatures:
-    return NetworkFeatures(
-        net.transform(data.inputs_train[sensor]),
-        net.transform(data.inputs_validation[sensor]),
-        net.class_components_,
-        net.class_bias_,
-        data.classes,
-    )
-
-
 def train_networks(
     data: StudyData,
     pairs: int,
@@ -82,17 +82,24 @@ def train_networks(
     progress: bool,
     n_jobs: int | None = None,
 ) -> dict[str, list[NetworkFeatures]]:
-    """Train each sensor's networks, or read their features from the cache."""
+    """Train each sensor's networks, or read their features from the cache.
+
+    The networks are trained on the labels' positions in ``data.classes`` (their
+    output order), so labels of any type train the same networks.
+    """
+    from sklearn_ccafusion.nets._classifier._targets import encode_targets
+    from sklearn_ccafusion.nets._classifier._threads import torch_threads
+
     networks: dict[str, list[NetworkFeatures]] = {}
     bar = tqdm(
         total=len(data.sensors) * 2 * pairs, desc="networks", unit="net", disable=not progress
     )
-    with bar, _torch_threads(data.torch_threads):
+    with bar, torch_threads(data.torch_threads):
         for s_index, sensor in enumerate(data.sensors):
             sensor_key = data.sensor_key(sensor)
             paths, found, missing = [], {}, []
             for i in range(2 * pairs):
-                this_seed = net_seed(seed, s_index, i)
+                this_seed = stream_seed(seed, "networks", sensor=s_index, index=i)
                 key = fingerprint(
                     {
                         "sensor": sensor,
@@ -119,14 +126,19 @@ def train_networks(
                 _fit_group(
                     nets,
                     data.inputs_train[sensor],
-                    _class_codes(data.classes, data.y_train),
+                    encode_targets(data.y_train, data.classes),
                     n_jobs=n_jobs,
                 )
                 if nets
                 else []
             )
             for (i, _), net in zip(missing, fitted):
-                features = _features_of(net, data, sensor)
+                features = NetworkFeatures.from_net(
+                    net,
+                    data.inputs_train[sensor],
+                    data.inputs_validation[sensor],
+                    classes=data.classes,
+                )
                 if not all(np.isfinite(a).all() for a in (features.train, features.coef)):
                     raise ValueError(
                         f"Network {i} of sensor {sensor!r} diverged (non-finite features or "

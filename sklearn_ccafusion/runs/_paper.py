@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from sklearn_ccafusion.runs._data import StudyData
+from sklearn_ccafusion.runs._networks import network_factory
 
 __all__ = ["DATASETS", "PAPER_NUMBERS", "DataOptions", "prepare"]
 
@@ -29,24 +30,6 @@ PAPER_NUMBERS = {
         "Mag_norm": {"cca_highest": (0.66, 0.66), "full": 0.67},
     },
 }
-
-
-def _net_factory(module, module_params: dict, recipe: dict):
-    """Build ``SensorNetClassifier`` instances of one architecture and recipe."""
-
-    def make(sensor: str, seed: int, device: str):
-        from sklearn_ccafusion.nets import SensorNetClassifier
-
-        params = dict(recipe)
-        return SensorNetClassifier(
-            module,
-            **{f"module__{k}": v for k, v in module_params.items()},
-            **params,
-            device=device,
-            random_state=seed,
-        )
-
-    return make
 
 
 @dataclass(frozen=True)
@@ -96,10 +79,13 @@ def _digits(options: DataOptions) -> StudyData:
     inputs_train = {s: np.ascontiguousarray(views.data_train[:, c]) for s, c in columns.items()}
     inputs_val = {s: np.ascontiguousarray(views.data_validation[:, c]) for s, c in columns.items()}
     recipe = {"max_epochs": 10 if options.quick else 30, "batch_size": 64, "lr": 1e-3}
-    makers = {
-        s: _net_factory(MLPNet, {"n_features": len(c), "n_classes": 10, "hidden": (64,)}, recipe)
-        for s, c in columns.items()
-    }
+    make_net = network_factory(
+        {
+            s: (MLPNet, {"n_features": len(c), "n_classes": 10, "hidden": (64,)})
+            for s, c in columns.items()
+        },
+        recipe,
+    )
     notes = [
         f"{len(views.target_train)} training and {len(views.target_validation)} validation "
         "images (stratified split)."
@@ -107,18 +93,18 @@ def _digits(options: DataOptions) -> StudyData:
     if options.quick:
         notes.append("quick: 10 training epochs instead of 30.")
     return StudyData(
-        "digits",
-        inputs_train,
-        inputs_val,
-        views.target_train,
-        views.target_validation,
-        np.arange(10),
-        "accuracy",
-        lambda s, seed_, device: makers[s](s, seed_, device),
-        {"module": "MLPNet", "hidden": 64, **recipe},
-        {"weight_decay": 1e-3},
-        "scikit-learn's digits, the left and right halves of each 8 x 8 image as two "
-        "'sensors' (same-sensor pairs: two initialisations on one half); one MLP "
+        name="digits",
+        inputs_train=inputs_train,
+        inputs_validation=inputs_val,
+        y_train=views.target_train,
+        y_validation=views.target_validation,
+        classes=np.arange(10),
+        metric="accuracy",
+        make_net=make_net,
+        net_settings={"module": "MLPNet", "hidden": 64, **recipe},
+        head_params={"weight_decay": 1e-3},
+        description="scikit-learn's digits, the left and right halves of each 8 x 8 image as "
+        "two 'sensors' (same-sensor pairs: two initialisations on one half); one MLP "
         "(64 ReLU units) per network.",
         torch_threads=1,  # tiny networks: more threads only contend
         notes=notes,
@@ -154,21 +140,23 @@ def _spectrogram_data(
     if options.quick:
         recipe["max_epochs"] = 4
         notes.append("quick: 4 training epochs instead of 50.")
-    make = _net_factory(SHLConvNet, {"n_classes": 8, "in_channels": 1}, recipe)
+    make = network_factory(
+        dict.fromkeys(signals, (SHLConvNet, {"n_classes": 8, "in_channels": 1})), recipe
+    )
     settings = {k: str(v) for k, v in recipe.items()} | {"module": "SHLConvNet"}
     return StudyData(
-        name,
-        inputs_train,
-        inputs_val,
-        np.asarray(y_train),
-        np.asarray(y_val),
-        np.arange(8),
-        "f1_macro",
-        make,
-        settings,
-        {"weight_decay": 1e-3, "class_weight": "balanced"},
-        "48 x 48 log-power, log-frequency spectrograms per sensor; one SHL CNN per network "
-        "(Adam 1e-3, weight decay 1e-3, class-weighted cross-entropy).",
+        name=name,
+        inputs_train=inputs_train,
+        inputs_validation=inputs_val,
+        y_train=np.asarray(y_train),
+        y_validation=np.asarray(y_val),
+        classes=np.arange(8),
+        metric="f1_macro",
+        make_net=make,
+        net_settings=settings,
+        head_params={"weight_decay": 1e-3, "class_weight": "balanced"},
+        description="48 x 48 log-power, log-frequency spectrograms per sensor; one SHL CNN per "
+        "network (Adam 1e-3, weight decay 1e-3, class-weighted cross-entropy).",
         reference=reference or {},
         notes=notes,
     )
@@ -287,20 +275,20 @@ def _cifar10(options: DataOptions) -> StudyData:
             f"quick: the first {len(y_train)} training and {len(y_test)} validation images, "
             "ResNet-8 for 3 epochs instead of ResNet-56 for 80."
         )
-    make = _net_factory(CIFARResNet, {"depth": depth, "n_classes": 10}, recipe)
+    make = network_factory({"cifar10": (CIFARResNet, {"depth": depth, "n_classes": 10})}, recipe)
     settings = {k: str(v) for k, v in recipe.items()} | {"module": f"CIFARResNet{depth}"}
     return StudyData(
-        "cifar10",
-        {"cifar10": normalise(x_train)},
-        {"cifar10": normalise(x_test)},
-        y_train,
-        y_test,
-        np.arange(10),
-        "accuracy",
-        make,
-        settings,
-        {"weight_decay": 1e-4},
-        f"CIFAR-10; ResNet-{depth} (He et al.), the authors' Adam recipe.",
+        name="cifar10",
+        inputs_train={"cifar10": normalise(x_train)},
+        inputs_validation={"cifar10": normalise(x_test)},
+        y_train=y_train,
+        y_validation=y_test,
+        classes=np.arange(10),
+        metric="accuracy",
+        make_net=make,
+        net_settings=settings,
+        head_params={"weight_decay": 1e-4},
+        description=f"CIFAR-10; ResNet-{depth} (He et al.), the authors' Adam recipe.",
         reference=PAPER_NUMBERS["cifar10"],
         notes=notes,
     )
@@ -331,8 +319,7 @@ def prepare(name: str, options: DataOptions) -> StudyData:
     if name not in DATASETS:
         raise ValueError(f"Unknown dataset {name!r}; choose one of {sorted(DATASETS)}.")
     if name in _NEEDS_DATA and options.data_dir is None:
-        raise ValueError(f"--dataset {name} needs --data-dir, the folder holding its files.")
+        raise ValueError(f"dataset {name!r} needs data_dir, the folder holding its files.")
     start = time.perf_counter()
     data = DATASETS[name](options)
-    data.load_seconds = time.perf_counter() - start
-    return data
+    return data.with_changes(load_seconds=time.perf_counter() - start)

@@ -27,16 +27,18 @@ from sklearn_ccafusion.runs._claims import Rules, judge_claims
 from sklearn_ccafusion.runs._data import StudyData
 from sklearn_ccafusion.runs._features_file import write_features_file
 from sklearn_ccafusion.runs._given_networks import given_networks
-from sklearn_ccafusion.runs._networks import net_seed, train_networks
+from sklearn_ccafusion.runs._networks import train_networks
 from sklearn_ccafusion.runs._paper import DataOptions, prepare
 from sklearn_ccafusion.runs._report import write_report
 from sklearn_ccafusion.runs._results import Reproduction
+from sklearn_ccafusion.runs._seeds import stream_seed
 from sklearn_ccafusion.study import (
     TaskCache,
     cross_sensor_study,
     fusion_study,
     subspace_study,
 )
+from sklearn_ccafusion.study._pairing import network_pairs
 
 __all__ = ["reproduce", "run_study"]
 
@@ -82,11 +84,26 @@ def _prepare_out(out: Path, settings: dict, overwrite: bool) -> None:
             if not overwrite:
                 raise ValueError(
                     f"{out} holds the results of a run with other settings ({settings_path}); "
-                    "choose another --out, or pass --overwrite to replace them."
+                    "choose another out folder, or pass overwrite=True to replace them."
                 )
             shutil.rmtree(out / "cache", ignore_errors=True)
     out.mkdir(parents=True, exist_ok=True)
     write_text(settings_path, json.dumps(settings, indent=2, default=str))
+
+
+def _quick_notes(quick: bool, pairs: int | None, repeats: int | None) -> tuple[str, ...]:
+    """What a quick run changed, for the report (nothing when the counts were given)."""
+    changed = [
+        text
+        for text, given in (
+            ("1 pair of networks per sensor (instead of 3)", pairs),
+            ("2 repeats of the random methods (instead of 5)", repeats),
+        )
+        if given is None
+    ]
+    if not quick or not changed:
+        return ()
+    return ("quick: " + " and ".join(changed) + ".",)
 
 
 def _quick_dimensions(networks, n_classes: int) -> list[int]:
@@ -174,23 +191,11 @@ def run_study(
     >>> sorted(run.results["method"].unique())[:2]  # doctest: +SKIP
     ['cca_highest', 'cca_lowest']
     """
+    notes = data.notes
     if networks is not None:
         networks, pairs = given_networks(data, networks, pairs)
-        note = "The networks were given, trained before this run: no network was trained."
-        if note not in data.notes:
-            data.notes.append(note)
-    if quick and (pairs is None or repeats is None):
-        changed = [
-            text
-            for text, given in (
-                ("1 pair of networks per sensor (instead of 3)", pairs),
-                ("2 repeats of the random methods (instead of 5)", repeats),
-            )
-            if given is None
-        ]
-        note = "quick: " + " and ".join(changed) + "."
-        if note not in data.notes:
-            data.notes.append(note)
+        notes += ("The networks were given, trained before this run: no network was trained.",)
+    notes += _quick_notes(quick, pairs, repeats)
     pairs = (1 if quick else 3) if pairs is None else pairs
     repeats = (2 if quick else 5) if repeats is None else repeats
     if pairs < 1:
@@ -242,13 +247,12 @@ def run_study(
     start = time.perf_counter()
     frames = [
         subspace_study(
-            networks[sensor][:pairs],
-            networks[sensor][pairs : 2 * pairs],
+            *zip(*network_pairs(networks[sensor], n_pairs=pairs)),
             data.y_train,
             data.y_validation,
             head_params=data.head_params,
             labels=[{"sensor": sensor}] * pairs,
-            random_state=net_seed(seed, s_index, 10_000),
+            random_state=stream_seed(seed, "subspace study", sensor=s_index),
             **common,
         )
         for s_index, sensor in enumerate(data.sensors)
@@ -265,7 +269,7 @@ def run_study(
             data.y_train,
             data.y_validation,
             n_pairs=pairs,
-            random_state=net_seed(seed, 0, 20_000),
+            random_state=stream_seed(seed, "cross-sensor study"),
             **common,
         )
         write_csv(out / "cross_sensor.csv", cross)
@@ -294,24 +298,26 @@ def run_study(
     timings["claims"] = time.perf_counter() - start
 
     reproduction = Reproduction(
-        data.name,
-        settings,
-        results,
-        cross,
-        fusion,
-        alignment,
-        networks,
-        timings,
-        out,
-        data,
-        bands,
+        dataset=data.name,
+        settings=settings,
+        results=results,
+        cross_sensor=cross,
+        fusion=fusion,
+        alignment=alignment,
+        networks=networks,
+        timings=dict(timings),
+        out=out,
+        data=data,
+        bands=bands,
         claims=claims,
-        caveats=current_caveats(),
+        caveats=tuple(current_caveats()),
+        notes=notes,
     )
     start = time.perf_counter()
     write_report(reproduction)
-    timings["report"] = time.perf_counter() - start
-    return reproduction
+    return reproduction.with_changes(
+        timings={**timings, "report": time.perf_counter() - start}
+    )
 
 
 def reproduce(

@@ -64,7 +64,21 @@ def _cifar_he() -> dict[str, Any]:
     }
 
 
-_RECIPES = {"shl": _shl, "cifar": _cifar, "cifar-he": _cifar_he}
+def _sensors() -> dict[str, Any]:
+    # a user's own sensors (``ccafusion study``): the SHL recipe's optimiser, a lighter
+    # weight decay and fewer epochs, for networks chosen from the inputs' shape
+    return {
+        "optimizer": torch.optim.Adam,
+        "lr": 1e-3,
+        "optimizer__weight_decay": 1e-4,
+        "max_epochs": 30,
+        "batch_size": 64,
+        "class_weight": "balanced",
+        "train_split": None,
+    }
+
+
+_RECIPES = {"shl": _shl, "cifar": _cifar, "cifar-he": _cifar_he, "sensors": _sensors}
 
 _HEAD_RECIPES = {
     "shl": lambda: {
@@ -116,7 +130,7 @@ def training_recipe(name: str, /, **overrides: Any) -> dict[str, Any]:
 
     Parameters
     ----------
-    name : {"shl", "cifar", "cifar-he"}
+    name : {"shl", "cifar", "cifar-he", "sensors"}
         ``"shl"``: Adam 1e-3, weight decay 1e-3 (coupled), 50 epochs, batch 64,
         cross-entropy with ``class_weight="balanced"`` (``n / (n_classes *
         counts)`` of the labels given to ``fit``; on the SHL training labels
@@ -125,6 +139,8 @@ def training_recipe(name: str, /, **overrides: Any) -> dict[str, Any]:
         batch 128, lr / 3 every 20 epochs, random flip and crop (:class:`FlipCrop`).
         ``"cifar-he"``: He et al.'s, SGD 0.1 with momentum 0.9, weight decay 1e-4,
         164 epochs, lr / 10 at epochs 82 and 123, flip and crop.
+        ``"sensors"``: a user's own sensors (``ccafusion study``), Adam 1e-3,
+        weight decay 1e-4, 30 epochs, batch 64, ``class_weight="balanced"``.
     **overrides
         Parameters of :class:`SensorNetClassifier` that replace or add to the
         recipe's entries (``max_epochs=5``, ``class_weight=None``,

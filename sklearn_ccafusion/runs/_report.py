@@ -12,18 +12,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sklearn_ccafusion.plotting import plot_cross_sensor, plot_fusion, plot_subspace_study
-from sklearn_ccafusion.runs._cache import atomic_write, write_text
+from sklearn_ccafusion.plotting import (
+    plot_cross_sensor,
+    plot_fusion,
+    plot_subspace_study,
+    save_figure,
+)
+from sklearn_ccafusion.runs._cache import write_text
 from sklearn_ccafusion.runs._claims import chance_levels
 from sklearn_ccafusion.runs._results import Reproduction
 from sklearn_ccafusion.study import summarize_study
 
-__all__ = ["format_verdicts", "key_numbers", "write_report"]
-
-
-def _save_png(figure, path: Path) -> str:
-    atomic_write(path, lambda tmp: figure.savefig(tmp, format="png", dpi=110))
-    return path.name
+__all__ = ["key_numbers", "verdict_lines", "write_report"]
 
 
 def _at(summary: pd.DataFrame, sensor, method: str, n: int, head: str) -> float:
@@ -269,7 +269,7 @@ def write_report(reproduction: Reproduction) -> Path:
     if reproduction.fusion is not None:
         figures.update(_fusion_figures(reproduction.fusion))
     for name, figure in figures.items():
-        _save_png(figure, out / name)
+        save_figure(figure, out / name)
 
     numbers = key_numbers(reproduction.results, k)
     paper = data.reference
@@ -278,7 +278,7 @@ def write_report(reproduction: Reproduction) -> Path:
         "",
         data.description,
         "",
-        *[f"- {note}" for note in data.notes],
+        *[f"- {note}" for note in reproduction.notes],
         "",
         "Settings: " + ", ".join(f"{key}={value}" for key, value in reproduction.settings.items()),
         "",
@@ -347,22 +347,24 @@ def write_report(reproduction: Reproduction) -> Path:
     return path
 
 
-def format_verdicts(claims: pd.DataFrame | None) -> str:
-    """The per-sensor verdicts of a claims table, one line each, for a terminal.
+def verdict_lines(reproduction: Reproduction) -> list[str]:
+    """The per-sensor verdicts of a run's claims, one line each (what the CLI prints).
 
     Parameters
     ----------
-    claims : pandas.DataFrame or None
-        ``claims.csv``'s table.
+    reproduction : Reproduction
+        A run; its ``claims`` table (``claims.csv``) is formatted, not judged.
 
     Returns
     -------
-    text : str
+    lines : list of str
+        ``"<VERDICT> <claim> (<sensor>): <reason>"`` for every summary row.
     """
+    claims = reproduction.claims
     if claims is None or not len(claims):
-        return "No claim could be judged."
+        return ["No claim could be judged."]
     summary = claims[claims["pair"].astype(str) == "all"]
-    return "\n".join(
+    return [
         f"{row.verdict:<12} {row.claim} ({row.sensor}): {row.reason}"
         for row in summary.itertuples(index=False)
-    )
+    ]

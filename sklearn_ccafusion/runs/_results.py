@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +14,12 @@ from sklearn_ccafusion.study import NetworkFeatures
 __all__ = ["Reproduction"]
 
 
-@dataclass
+@dataclass(frozen=True, kw_only=True, eq=False)
 class Reproduction:
     """Everything a study run produced.
+
+    An immutable value, built by keyword once the run's numbers, timings and
+    notes are known; :meth:`with_changes` returns a changed copy.
 
     Parameters
     ----------
@@ -46,8 +49,11 @@ class Reproduction:
     claims : pandas.DataFrame or None
         The verdict of each claim, per network pair and per sensor (``claims.csv``;
         see :func:`~sklearn_ccafusion.runs._claims.judge_claims`).
-    caveats : list of str
+    caveats : tuple of str, default=()
         The warnings raised during the run, deduplicated (``report.md``'s caveats).
+    notes : tuple of str, default=()
+        What was chosen for the run: the data set's notes, then the run's own
+        (what a quick run changed), as the report lists them.
 
     Examples
     --------
@@ -73,4 +79,26 @@ class Reproduction:
     data: StudyData | None = None
     bands: pd.DataFrame | None = None
     claims: pd.DataFrame | None = None
-    caveats: list[str] = field(default_factory=list)
+    caveats: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if isinstance(self.notes, str):
+            raise TypeError("notes must be a sequence of sentences, not one string.")
+        object.__setattr__(self, "notes", tuple(self.notes))
+        object.__setattr__(self, "caveats", tuple(self.caveats))
+        object.__setattr__(self, "out", Path(self.out))
+
+    def with_changes(self, **changes: Any) -> Reproduction:
+        """A copy with some fields replaced (the value itself never changes).
+
+        Parameters
+        ----------
+        **changes
+            New values of fields, by name.
+
+        Returns
+        -------
+        reproduction : Reproduction
+        """
+        return replace(self, **changes)

@@ -21,6 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sklearn_ccafusion.runs._data import StudyData
+from sklearn_ccafusion.runs._networks import network_factory
 
 __all__ = ["NETS", "load_study_file"]
 
@@ -64,7 +65,7 @@ _AUTO = {1: "mlp", 2: "conv1d", 3: "image"}
 
 def _read(path: Path) -> dict[str, NDArray]:
     if not path.is_file():
-        raise ValueError(f"--data {path}: no such file.")
+        raise ValueError(f"path {path}: no such file.")
     if not zipfile.is_zipfile(path):
         raise ValueError(
             f"{path} is not an .npz file (the zip archive of arrays that numpy.savez "
@@ -303,16 +304,10 @@ def load_study_file(
         )
     if max_epochs is not None and max_epochs < 1:
         raise ValueError(f"max_epochs must be at least 1 (or None), got {max_epochs}.")
+    from sklearn_ccafusion.runs._recipes import training_recipe
+
     epochs = max_epochs if max_epochs is not None else (5 if quick else 30)
-    train_counts = np.array([(y[~is_val] == c).sum() for c in classes], dtype=float)
-    balanced = len(y[~is_val]) / (len(classes) * train_counts)
-    recipe = {
-        "max_epochs": epochs,
-        "batch_size": 64,
-        "lr": 1e-3,
-        "class_weight": balanced,
-        "optimizer__weight_decay": 1e-4,
-    }
+    recipe = training_recipe("sensors", max_epochs=epochs)
     inputs_train, inputs_val, modules, settings = {}, {}, {}, {}
     for name, array in sensors.items():
         kind = choices.get(name, "auto")
@@ -332,18 +327,6 @@ def load_study_file(
         modules[name] = builder(array.shape[1:], len(classes))
         settings[name] = {"module": modules[name][0].__name__, **modules[name][1]}
 
-    def make_net(sensor: str, seed_: int, device: str):
-        from sklearn_ccafusion.nets import SensorNetClassifier
-
-        module, params = modules[sensor]
-        return SensorNetClassifier(
-            module,
-            **{f"module__{k}": v for k, v in params.items()},
-            **recipe,
-            device=device,
-            random_state=seed_,
-        )
-
     groups_note = ""
     if "groups" in arrays:
         groups = arrays["groups"]
@@ -352,31 +335,28 @@ def load_study_file(
             f"{len(np.unique(groups[is_val]))} for validation)"
         )
     return StudyData(
-        path.stem,
-        inputs_train,
-        inputs_val,
-        y[~is_val],
-        y[is_val],
-        classes,
-        metric,
-        make_net,
-        {
-            "recipe": {
-                k: np.round(v, 12).tolist() if isinstance(v, np.ndarray) else v
-                for k, v in recipe.items()
-            },
+        name=path.stem,
+        inputs_train=inputs_train,
+        inputs_validation=inputs_val,
+        y_train=y[~is_val],
+        y_validation=y[is_val],
+        classes=classes,
+        metric=metric,
+        make_net=network_factory(modules, recipe),
+        net_settings={
+            "recipe": {k: str(v) for k, v in recipe.items()},
             "sensors": settings,
         },
-        {"weight_decay": 1e-3, "class_weight": "balanced"},
-        f"{path.name}: {n} samples, {len(classes)} classes, sensors "
+        head_params={"weight_decay": 1e-3, "class_weight": "balanced"},
+        description=f"{path.name}: {n} samples, {len(classes)} classes, sensors "
         + ", ".join(
             f"{s} {tuple(a.shape[1:])} ({settings[s]['module']})" for s, a in sensors.items()
         )
         + ".",
-        notes=[
+        notes=(
             f"{int((~is_val).sum())} training and {int(is_val.sum())} validation samples: "
             f"{how}{groups_note}.",
             f"Inputs standardised per channel on the training side; {epochs} epochs, "
             "Adam 1e-3, class-balanced cross-entropy.",
-        ],
+        ),
     )

@@ -44,7 +44,7 @@ from sklearn_ccafusion.cca._moments import Moments, merge_moments
 from sklearn_ccafusion.cca._whitening import PCAWhitener
 from sklearn_ccafusion.utils._validation import check_min_samples
 
-__all__ = ["PairMoments"]
+__all__ = ["PairMoments", "batch_side"]
 
 _EPS64 = float(np.finfo(np.float64).eps)
 
@@ -95,10 +95,10 @@ def _as_float64(features: Any, name: str, device: Any) -> tuple[Any, float]:
     return array.astype(np.float64, copy=False), float(np.finfo(array.dtype).eps)
 
 
-def _concat(arrays: list, like: Any) -> Any:
+def _concat(arrays: list, like: Any, axis: int = 1) -> Any:
     if _is_tensor(like):
-        return _torch().cat(arrays, dim=1)
-    return np.concatenate(arrays, axis=1)
+        return _torch().cat(arrays, dim=axis)
+    return np.concatenate(arrays, axis=axis)
 
 
 def _stack(arrays: list, like: Any, axis: int = 0) -> Any:
@@ -120,17 +120,45 @@ class _State:
     powers: Any
 
 
-def _batch_state(X: Any, Y: Any, eps: float) -> _State:
-    """The moments of one batch, centred at the batch's own mean (two passes)."""
-    d1 = X.shape[1]
-    Z = _concat([X, Y], X)
-    mean = Z.mean(0)
-    Z = Z - mean
-    a = (Z[:, :d1] * Z[:, :d1]).sum(1)
-    b = (Z[:, d1:] * Z[:, d1:]).sum(1)
-    norms = Z.T @ _stack([a, b], a, axis=1)
-    powers = _stack([a @ a, a @ b, b @ b], a)
-    return _State(Moments(int(X.shape[0]), mean, Z.T @ Z, eps), norms, powers)
+@dataclass(frozen=True)
+class _Side:
+    """One representation's batch, centred at the batch mean, and its own moments.
+
+    Computed once per layer and batch, and shared by every pair the layer is in.
+    """
+
+    mean: Any
+    centred: Any
+    norms: Any  # a_i, the centred squared norms
+    m2: Any  # U'U
+    weighted: Any  # U'a
+    power: Any  # a'a
+    eps: float
+
+
+def _side(X: Any, eps: float) -> _Side:
+    """A float64 batch ``X`` of one representation, summarised about its mean."""
+    mean = X.mean(0)
+    centred = X - mean
+    norms = (centred * centred).sum(1)
+    return _Side(mean, centred, norms, centred.T @ centred, centred.T @ norms, norms @ norms, eps)
+
+
+def _pair_state(first: _Side, second: _Side) -> _State:
+    """The moments of one batch of a pair, from each side's and their cross products."""
+    cross = first.centred.T @ second.centred
+    like = first.m2
+    m2 = _concat(
+        [_concat([first.m2, cross], like), _concat([cross.T, second.m2], like)], like, axis=0
+    )
+    along_a = _concat([first.weighted, second.centred.T @ first.norms], like, axis=0)
+    along_b = _concat([first.centred.T @ second.norms, second.weighted], like, axis=0)
+    powers = _stack([first.power, first.norms @ second.norms, second.power], like)
+    count = int(first.centred.shape[0])
+    moments = Moments(
+        count, _concat([first.mean, second.mean], like, axis=0), m2, max(first.eps, second.eps)
+    )
+    return _State(moments, _stack([along_a, along_b], like, axis=1), powers)
 
 
 def _recentred(state: _State, shift: Any, d1: int) -> tuple[Any, Any]:
@@ -196,6 +224,26 @@ def _state_like(state: _State, like: Any) -> _State:
     m = state.moments
     moments = Moments(m.count, move(m.mean), move(m.m2), m.eps)
     return _State(moments, move(state.norms), move(state.powers))
+
+
+def _check_finite(side: _Side) -> None:
+    if not np.isfinite(_to_numpy(side.power + side.m2.sum())):
+        raise ValueError(
+            "This batch holds NaN or infinite values (or values whose squared norms "
+            "overflow float64); nothing of it was accumulated."
+        )
+
+
+def batch_side(features: Any, device: Any = None) -> _Side:
+    """One representation's batch as float64 on ``device`` (or NumPy), summarised.
+
+    A layer's summary is computed once per batch and given to every
+    :class:`PairMoments` of a layer map (``PairMoments._update_sides``).
+    """
+    X, eps = _as_float64(features, "features", device)
+    side = _side(X, eps)
+    _check_finite(side)
+    return side
 
 
 class PairMoments:
@@ -306,12 +354,18 @@ class PairMoments:
         self._check_sizes(sizes, "This batch")
         if X.shape[0] == 0:
             return self
-        batch = _batch_state(X, Y, max(eps_1, eps_2))
-        if not np.isfinite(_to_numpy(batch.powers.sum() + batch.moments.m2.sum())):
-            raise ValueError(
-                "This batch holds NaN or infinite values (or values whose squared norms "
-                "overflow float64); nothing of it was accumulated."
-            )
+        sides = [_side(X, eps_1), _side(Y, eps_2)]
+        for side in sides:
+            _check_finite(side)
+        return self._update_sides(*sides)
+
+    def _update_sides(self, first: _Side, second: _Side) -> PairMoments:
+        """Add one batch given as each representation's summary (shared by a layer map)."""
+        sizes = (int(first.mean.shape[0]), int(second.mean.shape[0]))
+        self._check_sizes(sizes, "This batch")
+        if self._state is None:
+            self._device = first.mean.device if _is_tensor(first.mean) else None
+        batch = _pair_state(first, second)
         self._set_state(_merge_states(self._state, batch, sizes[0]), sizes)
         return self
 

@@ -17,7 +17,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from sklearn_ccafusion.cca._whitening import PCAWhitener
-from sklearn_ccafusion.similarity._pair_moments import PairMoments
+from sklearn_ccafusion.similarity._pair_moments import PairMoments, batch_side
 
 __all__ = ["STREAMED_MEASURES", "stream_layer_moments", "stream_layer_similarity"]
 
@@ -181,16 +181,24 @@ def stream_layer_moments(
     )
     second = first if same else _Recorder(model_2, names_2, pooling, device)
     moments = {pair: PairMoments() for pair in pair_list}
+    used_1 = sorted({a for a, _ in pair_list} | ({b for _, b in pair_list} if same else set()))
+    used_2 = sorted({b for _, b in pair_list})
     total = len(loader) if hasattr(loader, "__len__") else None
     with first, second if not same else _Null():
         for batch in tqdm(loader, total=total, disable=not progress, desc=desc, unit="batch"):
             out_1 = first.run(_inputs_of(batch, positions[0]))
             out_2 = out_1 if same else second.run(_inputs_of(batch, positions[1]))
+            if not len(next(iter(out_1.values()))):
+                continue
+            # each layer is centred and summarised once per batch (float64, on model 1's
+            # device), then shared by every pair it is in: only cross products are per pair
+            device = next(iter(out_1.values())).device
+            sides_1 = {name: batch_side(out_1[name], device) for name in used_1}
+            sides_2 = (
+                sides_1 if same else {name: batch_side(out_2[name], device) for name in used_2}
+            )
             for (a, b), accumulator in moments.items():
-                f2 = out_2[b]
-                if f2.device != out_1[a].device:
-                    f2 = f2.to(out_1[a].device)
-                accumulator.update(out_1[a], f2)
+                accumulator._update_sides(sides_1[a], sides_2[b])
     if not any(m.n_samples_seen_ for m in moments.values()):
         raise ValueError("The loader gave no samples.")
     return moments

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ import numpy as np
 
 from sklearn_ccafusion.utils._files import atomic_write
 
-__all__ = ["TaskCache", "fingerprint"]
+__all__ = ["TaskCache", "fingerprint", "load_or_compute", "network_key"]
 
 _FORMAT = 1
 
@@ -75,6 +75,23 @@ def fingerprint(*values: Any) -> str:
     for value in values:
         _update_with(digest, value)
     return digest.hexdigest()
+
+
+def network_key(network: Any) -> str:
+    """Fingerprint of one network's part in a study: features, layer and its labels.
+
+    Parameters
+    ----------
+    network : NetworkFeatures
+
+    Returns
+    -------
+    key : str
+        Equal for two networks exactly when their features, layers and classes are.
+    """
+    return fingerprint(
+        network.train, network.validation, network.coef, network.intercept, network.classes
+    )
 
 
 def _plain(value: Any) -> Any:
@@ -180,6 +197,25 @@ class TaskCache:
         text = json.dumps({"format": _FORMAT, "rows": plain})
         return atomic_write(self.path(key), lambda tmp: tmp.write_text(text))
 
+    def load_or_compute(
+        self, key: str, compute: Callable[[], list[Mapping]]
+    ) -> list[Mapping]:
+        """The rows of a task: read when cached, else computed and stored.
+
+        Parameters
+        ----------
+        key : str
+            The task's key (a :func:`fingerprint` of its inputs and parameters).
+        compute : callable
+            ``compute()`` returns the task's rows.
+
+        Returns
+        -------
+        rows : list of dict
+        """
+        tasks = load_or_compute(self, [key], lambda todo: [(i, compute()) for i in todo])
+        return next(rows for _, rows in tasks)
+
     def __len__(self) -> int:
         return len(list(self.folder.glob("task-*.json"))) if self.folder.exists() else 0
 
@@ -189,3 +225,43 @@ def as_cache(cache: TaskCache | str | Path | None) -> TaskCache | None:
     if cache is None or isinstance(cache, TaskCache):
         return cache
     return TaskCache(cache)
+
+
+def load_or_compute(
+    cache: TaskCache | None,
+    keys: Sequence[str | None],
+    compute: Callable[[list[int]], Iterable[tuple[int, list[Mapping]]]],
+    *,
+    accept: Callable[[list[dict]], bool] | None = None,
+) -> Iterator[tuple[int, list[Mapping]]]:
+    """Each task's rows: the cached ones first, then the others as they are computed.
+
+    Parameters
+    ----------
+    cache : TaskCache or None
+        Where finished tasks are; ``None`` computes every task.
+    keys : sequence of str or None
+        One key per task (``None``: that task is not cached).
+    compute : callable
+        ``compute(todo)`` takes the positions of the tasks to compute and yields
+        ``(position, rows)`` pairs, in any order; each is stored as it arrives,
+        so a run stopped midway keeps what it finished.
+    accept : callable or None, default=None
+        ``accept(rows)`` tells whether cached rows are usable (else recomputed).
+
+    Yields
+    ------
+    position, rows : int and list of dict
+        Every task once.
+    """
+    todo = []
+    for position, key in enumerate(keys):
+        stored = None if cache is None or key is None else cache.load(key)
+        if stored is not None and (accept is None or accept(stored)):
+            yield position, stored
+        else:
+            todo.append(position)
+    for position, rows in compute(todo):
+        if cache is not None and keys[position] is not None:
+            cache.save(keys[position], rows)
+        yield position, rows

@@ -85,7 +85,9 @@ class NetworkFeatures:
         object.__setattr__(self, "classes", classes)
 
     @classmethod
-    def from_net(cls, net: Any, X_train: Any, X_validation: Any) -> NetworkFeatures:
+    def from_net(
+        cls, net: Any, X_train: Any, X_validation: Any, *, classes: Any = None
+    ) -> NetworkFeatures:
         """Features and classification layer of one fitted network.
 
         Parameters
@@ -98,12 +100,17 @@ class NetworkFeatures:
             every network of the study.
         X_validation : array-like or tensor of shape (n_validation, ...)
             Validation inputs.
+        classes : array-like of shape (n_classes,) or None, default=None
+            Labels of the layer's outputs; ``None``: the network's ``classes_``.
+            Give them when the network was trained on class codes (positions in
+            ``classes``) rather than on the labels themselves.
 
         Returns
         -------
         network : NetworkFeatures
-            ``classes`` are the network's ``classes_``, so labels of any type (the
-            ones the network was trained on) reach the study unchanged.
+            ``classes`` are the network's ``classes_`` unless given, so labels of
+            any type (the ones the network was trained on) reach the study
+            unchanged. Features and layer keep the network's float precision.
 
         Examples
         --------
@@ -133,9 +140,9 @@ class NetworkFeatures:
         return cls(
             np.asarray(net.transform(X_train)),
             np.asarray(net.transform(X_validation)),
-            np.asarray(net.class_components_, dtype=np.float64),
-            np.asarray(net.class_bias_, dtype=np.float64),
-            np.asarray(net.classes_),
+            np.asarray(net.class_components_),
+            np.asarray(net.class_bias_),
+            np.asarray(net.classes_ if classes is None else classes),
         )
 
     @classmethod

@@ -32,7 +32,7 @@ from sklearn_ccafusion.cca._cca import CCAProjector
 from sklearn_ccafusion.cca._cca_whitening import SPURIOUS_MESSAGE
 from sklearn_ccafusion.cca._whitening import PCAWhitener
 from sklearn_ccafusion.fusion import CCASumFusion, KernelELMClassifier
-from sklearn_ccafusion.study._cache import TaskCache, as_cache, fingerprint
+from sklearn_ccafusion.study._cache import TaskCache, as_cache, fingerprint, load_or_compute
 from sklearn_ccafusion.study._metrics import check_metric, score
 from sklearn_ccafusion.utils._validation import check_labels_in_classes
 
@@ -144,9 +144,20 @@ def _sweep(n_components, n_max: int, n_classes: int) -> list[int]:
 
 
 def _fit_predict(
-    method, fusion, classifier, n, whitener, reg, view_sizes, X_train, y_train, X_val, n_threads
+    position,
+    method,
+    fusion,
+    classifier,
+    n,
+    whitener,
+    reg,
+    view_sizes,
+    X_train,
+    y_train,
+    X_val,
+    n_threads,
 ):
-    """One task: fit a CCA fusion on train, predict validation (BLAS pinned if asked)."""
+    """Task ``position``: fit a CCA fusion on train, predict validation (BLAS pinned if asked)."""
     with threadpool_limits(limits=n_threads), warnings.catch_warnings():
         # the CCA is the study's own, which has already said so
         warnings.filterwarnings("ignore", SPURIOUS_MESSAGE, UserWarning)
@@ -159,7 +170,7 @@ def _fit_predict(
             fusion=fusion,
         )
         predictions = model.fit(X_train, y_train).predict(X_val)
-    return method, n, predictions
+    return position, predictions
 
 
 def _rows(method, n, measure, values, component=None) -> list[dict]:
@@ -345,11 +356,11 @@ def fusion_study(
     sweep = _sweep(n_components, n_max, n_classes)
     tasks = [(method, fusion, clf, n) for method, (fusion, clf) in fusions.items() for n in sweep]
     cache = as_cache(cache)
-    keys = {}
+    keys = [None] * len(tasks)
     if cache is not None:
         data_key = fingerprint(X_train, y_train, X_val, classes, repr(whitener), reg)
-        keys = {
-            (method, n): fingerprint(
+        keys = [
+            fingerprint(
                 {
                     "task": "fusion",
                     "version": __version__,
@@ -361,27 +372,34 @@ def fusion_study(
                 data_key,
             )
             for method, fusion, clf, n in tasks
-        }
-    todo = []
-    for method, fusion, clf, n in tasks:
-        stored = cache.load(keys[method, n]) if cache is not None else None
-        if stored and "predictions" in stored[0]:
-            predictions[(method, n)] = np.asarray(stored[0]["predictions"], dtype=classes.dtype)
-        else:
-            todo.append((method, fusion, clf, n))
+        ]
     n_threads = 1 if effective_n_jobs(n_jobs) > 1 else None
-    results = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
-        delayed(_fit_predict)(
-            method, fusion, clf, n, whitener, reg, view_sizes, X_train, y_train, X_val, n_threads
+
+    def fit_predict(todo: list[int]):
+        results = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
+            delayed(_fit_predict)(
+                position,
+                *tasks[position],
+                whitener,
+                reg,
+                view_sizes,
+                X_train,
+                y_train,
+                X_val,
+                n_threads,
+            )
+            for position in todo
         )
-        for method, fusion, clf, n in todo
-    )
-    for method, n, pred in tqdm(
-        results, total=len(todo), disable=not progress, desc="fusion study"
+        for position, pred in tqdm(
+            results, total=len(todo), disable=not progress, desc="fusion study"
+        ):
+            yield position, [{"predictions": np.asarray(pred).tolist()}]
+
+    for position, task_rows in load_or_compute(
+        cache, keys, fit_predict, accept=lambda stored: bool(stored) and "predictions" in stored[0]
     ):
-        if cache is not None:
-            cache.save(keys[method, n], [{"predictions": np.asarray(pred).tolist()}])
-        predictions[(method, n)] = pred
+        method, _, _, n = tasks[position]
+        predictions[(method, n)] = np.asarray(task_rows[0]["predictions"], dtype=classes.dtype)
 
     for key, pred in predictions.items():
         method, n = key if isinstance(key, tuple) else (key, None)

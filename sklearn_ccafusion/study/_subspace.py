@@ -24,11 +24,18 @@ from sklearn_ccafusion import __version__
 from sklearn_ccafusion.cca._cca_whitening import SPURIOUS_MESSAGE
 from sklearn_ccafusion.cca._subspace import METHODS, SubspaceProjector
 from sklearn_ccafusion.cca._whitening import PCAWhitener
-from sklearn_ccafusion.study._cache import TaskCache, as_cache, fingerprint
+from sklearn_ccafusion.study._cache import (
+    TaskCache,
+    as_cache,
+    fingerprint,
+    load_or_compute,
+    network_key,
+)
 from sklearn_ccafusion.study._checks import check_cca_ranks, check_network_labels
 from sklearn_ccafusion.study._features import NetworkFeatures
 from sklearn_ccafusion.study._heads import HEADS, check_heads, predict_heads
 from sklearn_ccafusion.study._metrics import check_metric, score
+from sklearn_ccafusion.study._pairing import network_pairs
 from sklearn_ccafusion.utils._validation import (
     check_nonempty_mapping,
     check_same_n_samples,
@@ -140,12 +147,6 @@ def _evaluate(
 def _evaluate_task(position: int, *args) -> tuple[int, list[dict]]:
     """:func:`_evaluate`, tagged with the task's position (results arrive unordered)."""
     return position, _evaluate(*args)
-
-
-def _network_key(network: NetworkFeatures) -> str:
-    return fingerprint(
-        network.train, network.validation, network.coef, network.intercept, network.classes
-    )
 
 
 def _as_list(value, name: str) -> list[NetworkFeatures]:
@@ -333,7 +334,7 @@ def subspace_study(
     keys = [None] * len(tasks)
     if cache is not None:
         labels_key = fingerprint(y_train, y_validation)
-        net_keys = {id(n): _network_key(n) for n in [*networks, *partners]}
+        net_keys = {id(n): network_key(n) for n in [*networks, *partners]}
         keys = [
             fingerprint(
                 {
@@ -356,46 +357,42 @@ def subspace_study(
             )
             for (index, method, repeat), seed in zip(tasks, seeds)
         ]
-    rows = []
-    todo = []
-    for position, key in enumerate(keys):
-        stored = None if key is None else cache.load(key)
-        if stored is None:
-            todo.append(position)
-        else:
-            rows.extend(stored)
-    jobs = (
-        delayed(_evaluate_task)(
-            position,
-            tasks[position][0],
-            networks[tasks[position][0]],
-            partners[tasks[position][0]],
-            tasks[position][1],
-            tasks[position][2],
-            seeds[position],
-            y_train,
-            y_validation,
-            task_dimensions[tasks[position][0]],
-            tuple(heads),
-            metric,
-            dict(head_params or {}),
-            whitener,
-            reg,
+
+    def evaluate(todo: list[int]):
+        jobs = (
+            delayed(_evaluate_task)(
+                position,
+                tasks[position][0],
+                networks[tasks[position][0]],
+                partners[tasks[position][0]],
+                tasks[position][1],
+                tasks[position][2],
+                seeds[position],
+                y_train,
+                y_validation,
+                task_dimensions[tasks[position][0]],
+                tuple(heads),
+                metric,
+                dict(head_params or {}),
+                whitener,
+                reg,
+            )
+            for position in todo
         )
-        for position in todo
-    )
-    with tqdm(
-        total=len(tasks),
-        initial=len(tasks) - len(todo),
-        disable=not progress,
-        desc="subspace study",
-        unit="task",
-    ) as bar:
-        for position, task_rows in Parallel(n_jobs=n_jobs, return_as="generator_unordered")(jobs):
-            if cache is not None:
-                cache.save(keys[position], task_rows)
-            rows.extend(task_rows)
-            bar.update()
+        with tqdm(
+            total=len(tasks),
+            initial=len(tasks) - len(todo),
+            disable=not progress,
+            desc="subspace study",
+            unit="task",
+        ) as bar:
+            for position, task_rows in Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
+                jobs
+            ):
+                yield position, task_rows
+                bar.update()
+
+    rows = [row for _, task_rows in load_or_compute(cache, keys, evaluate) for row in task_rows]
     frame = pd.DataFrame(rows)
     if labels is not None:
         extra = pd.DataFrame(list(labels))
@@ -469,9 +466,10 @@ def cross_sensor_study(
         )
     networks, partners, labels = [], [], []
     for data_sensor, partner_sensor in product(sensors, repeat=2):
-        for i in range(n_pairs):
-            networks.append(sensors[data_sensor][i])
-            partners.append(sensors[partner_sensor][i + n_pairs])
+        pairs = network_pairs(sensors[data_sensor], sensors[partner_sensor], n_pairs=n_pairs)
+        for i, (network, partner) in enumerate(pairs):
+            networks.append(network)
+            partners.append(partner)
             labels.append({"sensor": data_sensor, "partner": partner_sensor, "net": i})
     study_params.setdefault("heads", ("original",))
     return subspace_study(

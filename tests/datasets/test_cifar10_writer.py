@@ -82,7 +82,8 @@ def test_archive(cifar_dir, tmp_path):
     folder = write_cifar10_folder(
         tmp_path, N_TRAIN, N_TEST, archive=True, random_state=0, progress=False
     )
-    assert [p.name for p in folder.iterdir()] == ["cifar-10-python.tar.gz"]
+    names = sorted(p.name for p in folder.iterdir())
+    assert names == ["ccafusion-make-data.json", "cifar-10-python.tar.gz"]  # + the marker
     with tarfile.open(folder / "cifar-10-python.tar.gz") as tar:
         members = sorted(tar.getnames())
     assert members == sorted(f"cifar-10-batches-py/{n}" for n in BATCHES + ["batches.meta"])

@@ -148,6 +148,8 @@ def test_float32_stays_float32_and_feeds_sliding_windows():
         ({"a": (np.arange(3.0), np.ones(3))}, {"rate": 0}, ValueError, "rate must be"),
         ({"a": (np.arange(3.0), np.ones(3))}, {"max_gap": -1}, ValueError, "max_gap must"),
         ({"a": (np.arange(3.0), np.array(["x"] * 3))}, {}, TypeError, "real numbers"),
+        ({"a": (np.array([]), np.array([]))}, {}, ValueError, "'a' has no samples"),
+        ({"a": (np.arange(3.0), np.array([1, None, 2]))}, {}, TypeError, "real numbers"),
         (
             {"a": (np.arange(0.0, 2), np.ones(2)), "b": (np.arange(5.0, 7), np.ones(2))},
             {},

@@ -1,0 +1,172 @@
+"""The study of a user's own files, end to end: read one, then run every stage on it.
+
+A recordings file (labels and sensor arrays: networks are trained) or a features
+file (trained networks' features and last layers: nothing is trained); each is
+read, timed, and handed to :func:`~sklearn_ccafusion.runs.run_study`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from sklearn_ccafusion.runs._features_file import load_features_file
+from sklearn_ccafusion.runs._pipeline import run_study
+from sklearn_ccafusion.runs._results import Reproduction
+from sklearn_ccafusion.runs._user_data import load_study_file
+
+__all__ = ["study_from_features", "study_from_file"]
+
+
+def study_from_file(
+    path: str | Path,
+    *,
+    net: str | dict[str, str] = "auto",
+    validation_fraction: float | None = None,
+    max_epochs: int | None = None,
+    metric: str = "accuracy",
+    out: str | Path = "ccafusion-out",
+    device: str = "cpu",
+    pairs: int | None = None,
+    repeats: int | None = None,
+    n_jobs: int | None = None,
+    seed: int = 0,
+    quick: bool = False,
+    progress: bool = True,
+    overwrite: bool = False,
+    reg: float = 0.0,
+    sensors: Sequence[str] | None = None,
+) -> Reproduction:
+    """Read a user's ``.npz`` file and run the whole study on it (``ccafusion study``).
+
+    :func:`~sklearn_ccafusion.runs.load_study_file` reads the file (its time is
+    the report's data stage), then :func:`~sklearn_ccafusion.runs.run_study`
+    runs every stage on it.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.npz`` file: ``y``, optionally ``groups`` or ``split``, one array
+        per sensor.
+    net : {"auto", "mlp", "conv1d", "image"} or dict, default="auto"
+        Network of every sensor (or ``{sensor: name}``).
+    validation_fraction : float or None, default=None
+        Validation share when the file has no ``split`` (``None``: 0.2).
+    max_epochs : int or None, default=None
+        Training epochs (``None``: 30, or 5 with ``quick``).
+    metric : {"accuracy", "f1_macro"}, default="accuracy"
+    out, device, pairs, repeats, n_jobs, seed, quick, progress, overwrite, reg
+        As in :func:`~sklearn_ccafusion.runs.run_study`; ``seed`` also seeds the
+        split.
+    sensors : sequence of str or None, default=None
+        The sensor arrays (``--sensors``), as
+        :func:`~sklearn_ccafusion.runs.load_study_file` reads them.
+
+    Returns
+    -------
+    reproduction : Reproduction
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, os
+    >>> from sklearn_ccafusion.runs import study_from_file
+    >>> rng = np.random.default_rng(0)
+    >>> folder = tempfile.mkdtemp()
+    >>> path = os.path.join(folder, "mine.npz")
+    >>> np.savez(path, y=np.repeat(["sit", "walk"], 60), acc=rng.normal(size=(120, 8)),
+    ...          gyr=rng.normal(size=(120, 6)))
+    >>> run = study_from_file(path, out=os.path.join(folder, "out"), quick=True,
+    ...                       max_epochs=2, progress=False)  # doctest: +SKIP
+    >>> sorted(run.networks)  # doctest: +SKIP
+    ['acc', 'gyr']
+    """
+    start = time.perf_counter()
+    data = load_study_file(
+        path,
+        net=net,
+        validation_fraction=0.2 if validation_fraction is None else validation_fraction,
+        max_epochs=max_epochs,
+        metric=metric,
+        seed=seed,
+        quick=quick,
+        sensors=sensors,
+    )
+    data = data.with_changes(load_seconds=time.perf_counter() - start)
+    return run_study(
+        data,
+        out=out,
+        device=device,
+        pairs=pairs,
+        repeats=repeats,
+        n_jobs=n_jobs,
+        seed=seed,
+        quick=quick,
+        progress=progress,
+        overwrite=overwrite,
+        reg=reg,
+        settings={
+            "data": str(Path(path).resolve()),
+            "net": net,
+            "validation_fraction": validation_fraction,
+            "epochs": max_epochs,
+            "metric": metric,
+            **({} if sensors is None else {"sensors": list(sensors)}),
+        },
+    )
+
+
+def study_from_features(
+    path: str | Path,
+    *,
+    metric: str | None = None,
+    out: str | Path = "ccafusion-out",
+    device: str = "cpu",
+    repeats: int | None = None,
+    n_jobs: int | None = None,
+    seed: int = 0,
+    quick: bool = False,
+    progress: bool = True,
+    overwrite: bool = False,
+    reg: float = 0.0,
+    pairs: int | None = None,
+) -> Reproduction:
+    """Read a features file and run the study on its networks (``ccafusion study --features``).
+
+    :func:`~sklearn_ccafusion.runs.load_features_file` reads the networks'
+    features and last layers (its time is the report's data stage); no network
+    is trained.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.npz`` features file (see
+        :func:`~sklearn_ccafusion.runs.read_features_file`).
+    metric : {"accuracy", "f1_macro"} or None, default=None
+        Score of the study; ``None``: the file's, else accuracy.
+    out, device, repeats, n_jobs, seed, quick, progress, overwrite, reg, pairs
+        As in :func:`~sklearn_ccafusion.runs.run_study` (``pairs``: the file's
+        when ``None``).
+
+    Returns
+    -------
+    reproduction : Reproduction
+    """
+    start = time.perf_counter()
+    data, networks = load_features_file(path, metric=metric)
+    data = data.with_changes(load_seconds=time.perf_counter() - start)
+    return run_study(
+        data,
+        networks=networks,
+        out=out,
+        device=device,
+        pairs=pairs,
+        repeats=repeats,
+        n_jobs=n_jobs,
+        seed=seed,
+        quick=quick,
+        progress=progress,
+        overwrite=overwrite,
+        reg=reg,
+        settings={"features": str(Path(path).resolve()), "metric": data.metric},
+    )
