@@ -38,10 +38,11 @@ from sklearn_ccafusion.study import (
     summarize_study,
 )
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _digits_features import digits_networks  # noqa: E402
 from _harness import report  # noqa: E402
+
+from tests._digits_features import digits_networks  # noqa: E402
 
 N_TRAIN = 40
 SEEDS = range(5)

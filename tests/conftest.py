@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _two_views import make_deep_views
+
+from tests._two_views import make_deep_views
 
 
 @pytest.fixture

@@ -20,7 +20,9 @@ def test_third_party_deprecation_stays_a_warning(category):
 
 
 @pytest.mark.parametrize("category", [DeprecationWarning, FutureWarning])
-@pytest.mark.parametrize("module", ["sklearn_ccafusion.cca", "test_cca", "nets.test_features"])
+@pytest.mark.parametrize(
+    "module", ["sklearn_ccafusion.cca", "tests.cca.test_cca", "tests.nets.test_features"]
+)
 def test_own_deprecation_is_an_error(category, module):
     with pytest.raises(category, match="ours"):
         warnings.warn_explicit("ours", category, "x.py", 1, module=module)

@@ -29,7 +29,7 @@ from sklearn_ccafusion.utils._docstrings import fill_doc
 from sklearn_ccafusion.utils._validation import check_min_samples
 from sklearn_ccafusion.utils._views import estimator_view_sizes, view_slices
 
-__all__ = ["CCAProjector", "warn_moments_accuracy"]
+__all__ = ["CCAProjector", "MomentsAccuracyWarning", "warn_moments_accuracy"]
 
 
 def __dir__() -> list[str]:
@@ -39,9 +39,7 @@ def __dir__() -> list[str]:
 
 def _view_moments(moments: Moments, columns: slice) -> Moments:
     """Moments of one view, read off the moments of the stacked views."""
-    return Moments(
-        moments.count, moments.mean[columns], moments.m2[columns, columns], moments.eps
-    )
+    return Moments(moments.count, moments.mean[columns], moments.m2[columns, columns], moments.eps)
 
 
 def _cap_note(whitener: PCAWhitener | None, n_samples: int) -> str:
@@ -59,6 +57,14 @@ def _correlations(U: NDArray, V: NDArray) -> NDArray[np.float64]:
     with np.errstate(invalid="ignore", divide="ignore"):
         corr = (U * V).sum(axis=0) / denominator
     return np.where(denominator > 0, corr, 0.0)
+
+
+class MomentsAccuracyWarning(UserWarning):
+    """Canonical correlations read off moments keep about ``accuracy`` only."""
+
+    def __init__(self, message: str, accuracy: float) -> None:
+        super().__init__(message)
+        self.accuracy = accuracy
 
 
 def warn_moments_accuracy(cca: CCAProjector, owner: str) -> bool:
@@ -86,15 +92,14 @@ def warn_moments_accuracy(cca: CCAProjector, owner: str) -> bool:
         return False
     cond = max(float(v[0] / v[-1]) if v.size and v[-1] > 0 else np.inf for v in variances)
     eps = float(np.finfo(np.float64).eps)
-    warnings.warn(
+    message = (
         f"{owner}: a view's retained variances span {cond:.1e} (near-collinear "
         f"features), so canonical correlations computed from accumulated moments are "
         f"accurate to about eps * cond = {eps * cond:.1e} only (fit on the data in memory "
         f"refines them to about eps * sqrt(cond) = {eps * np.sqrt(cond):.1e}). Keep fewer "
-        "directions (PCAWhitener(0.999)), regularise (reg > 0), or refit in memory.",
-        UserWarning,
-        stacklevel=3,
+        "directions (PCAWhitener(0.999)), regularise (reg > 0), or refit in memory."
     )
+    warnings.warn(MomentsAccuracyWarning(message, eps * cond), stacklevel=3)
     return True
 
 

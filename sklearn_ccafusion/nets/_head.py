@@ -3,7 +3,8 @@
 The array-only classifier lives in :mod:`sklearn_ccafusion.head`; it calls these
 functions for ``from_net`` and ``solver="adam"`` (the original study's exact
 retraining: Adam with coupled weight decay, class-weighted mean cross-entropy,
-shuffled mini-batches, optional step schedule; PROTOCOL.md, section 4).
+shuffled mini-batches, optional step schedule, warm-started from the trained layer, as
+the authors' code at github.com/HuguesMoreau/Sensors_similariy retrains it).
 """
 
 from __future__ import annotations

@@ -67,7 +67,8 @@ class Spectrogram(TransformerMixin, BaseEstimator):
         ``(n_rows, n_cols)``: frequency rows (low frequencies first) and time columns.
     full_coverage : bool, default=False
         The original maps pixels ``0..n-1`` onto a ``0..n`` grid, so frequencies above
-        about 44.5 Hz and the last 1.15 s are never sampled (PROTOCOL 10.8). ``True``
+        about 44.5 Hz and the last 1.15 s are never sampled (the authors' resize with
+        ``scipy.interpolate.interp2d`` at integer coordinates). ``True``
         maps them onto ``0..n-1``, so the first and last frames and the Nyquist frequency
         are sampled.
     skip_dc : bool, default=False

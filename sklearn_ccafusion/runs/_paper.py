@@ -20,8 +20,9 @@ from sklearn_ccafusion.runs._networks import network_factory
 
 __all__ = ["DATASETS", "PAPER_NUMBERS", "DataOptions", "prepare"]
 
-#: The paper's numbers (PROTOCOL.md section 9): CCA_highest at n = n_classes with
-#: the original / retrained layer, and the full-feature score, read off its figures.
+#: The paper's numbers: CCA_highest at n = n_classes with the original / retrained
+#: layer, and the full-feature score, read by eye (about +-0.01) off the figures of the
+#: authors' repository (github.com/HuguesMoreau/Sensors_similariy, README images).
 PAPER_NUMBERS = {
     "cifar10": {"cifar10": {"cca_highest": (0.89, 0.89), "full": 0.895}},
     "shl": {
@@ -248,7 +249,7 @@ def _cifar10(options: DataOptions) -> StudyData:
     test = load_cifar10(options.data_dir, "test")
 
     def normalise(images):
-        # the authors' ImageNet statistics (PROTOCOL.md section 7)
+        # the ImageNet statistics the authors' models/store_model_CIFAR.py normalises with
         mean = np.array([0.485, 0.456, 0.406], dtype=np.float32)[:, None, None]
         std = np.array([0.229, 0.224, 0.225], dtype=np.float32)[:, None, None]
         return (images.astype(np.float32) / 255.0 - mean) / std

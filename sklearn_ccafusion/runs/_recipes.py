@@ -1,4 +1,8 @@
-"""The original study's training recipes, as constructor parameters (PROTOCOL.md, 4, 6, 7).
+"""The original study's training recipes, as constructor parameters.
+
+The values are those of the authors' code (``models/store_model_SHL.py``,
+``models/store_model_CIFAR.py`` and the layer retraining of
+github.com/HuguesMoreau/Sensors_similariy) and of He et al. (2016), section 4.2.
 
 A recipe is a fresh ``dict`` of parameters, nothing global:
 ``SensorNetClassifier(SHLConvNet, **training_recipe("shl", max_epochs=20), random_state=0)``.
@@ -10,19 +14,17 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-import torch
-
-from sklearn_ccafusion.nets._classifier._augment import FlipCrop
-
 __all__ = ["SHL_CLASS_COUNTS", "head_recipe", "training_recipe"]
 
-#: Middle-sample label histogram of the 16,310 SHL 2018 train segments (PROTOCOL.md, 6);
+#: Middle-sample label histogram of the 16,310 SHL 2018 train segments (the authors' code);
 #: the original study weights its cross-entropy by ``1 / counts``, which ``"balanced"``
 #: weights (``n / (n_classes * counts)``) equal up to a factor that a mean loss ignores.
 SHL_CLASS_COUNTS = (2302, 2190, 686, 2101, 2475, 2083, 2520, 1953)
 
 
 def _shl() -> dict[str, Any]:
+    import torch
+
     return {
         "optimizer": torch.optim.Adam,
         "lr": 1e-3,
@@ -35,6 +37,10 @@ def _shl() -> dict[str, Any]:
 
 
 def _cifar() -> dict[str, Any]:
+    import torch
+
+    from sklearn_ccafusion.nets import FlipCrop
+
     return {
         "optimizer": torch.optim.Adam,
         "lr": 1e-3,
@@ -48,6 +54,10 @@ def _cifar() -> dict[str, Any]:
 
 
 def _cifar_he() -> dict[str, Any]:
+    import torch
+
+    from sklearn_ccafusion.nets import FlipCrop
+
     # He et al. 2016, section 4.2: SGD 0.1, momentum 0.9, weight decay 1e-4, batch 128,
     # lr / 10 at 32k and 48k iterations, stop at 64k (~ epochs 82, 123, 164 on 50k images).
     return {
@@ -67,6 +77,8 @@ def _cifar_he() -> dict[str, Any]:
 def _sensors() -> dict[str, Any]:
     # a user's own sensors (``ccafusion study``): the SHL recipe's optimiser, a lighter
     # weight decay and fewer epochs, for networks chosen from the inputs' shape
+    import torch
+
     return {
         "optimizer": torch.optim.Adam,
         "lr": 1e-3,
@@ -190,7 +202,7 @@ def head_recipe(name: str, /, **overrides: Any) -> dict[str, Any]:
         ``"shl"``: Adam 1e-3, weight decay 1e-3, 50 epochs, batch 64,
         ``class_weight="balanced"`` (from the labels being fitted).
         ``"cifar"``: Adam 1e-3, no weight decay, 80 epochs, batch 64, lr / 3
-        every 20 epochs (PROTOCOL.md, section 4).
+        every 20 epochs, as the authors' code retrains the layer.
     **overrides
         Keyword arguments of :func:`fit_linear_layer_adam` that replace entries.
 

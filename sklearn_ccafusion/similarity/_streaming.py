@@ -9,6 +9,7 @@ numbers per layer pair, whatever the number of samples.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -16,6 +17,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from sklearn_ccafusion.cca._cca import MomentsAccuracyWarning
 from sklearn_ccafusion.cca._whitening import PCAWhitener
 from sklearn_ccafusion.similarity._pair_moments import PairMoments, batch_side
 
@@ -219,20 +221,50 @@ def measure_rows(
     n_top: int | None = None,
     whitener: PCAWhitener | None = None,
     svcca_keep: float | int = 0.99,
-) -> tuple[list[dict], np.ndarray]:
-    """The requested measures of one accumulated pair, and its canonical correlations."""
+) -> tuple[list[dict], np.ndarray, float]:
+    """The measures of one accumulated pair, its canonical correlations, their accuracy.
+
+    The accuracy is 0 unless near-collinear features leave the correlations read off
+    the moments off by more than ``1e-9``; the callers warn once for a whole map.
+    """
     unknown = [m for m in measures if m not in STREAMED_MEASURES]
     if unknown:
         raise ValueError(f"Unknown measure(s) {unknown}; choose from {list(STREAMED_MEASURES)}.")
-    rho = moments._projector(whitener, "canonical_correlations").canonical_correlations_
-    compute = {
-        "cca_top": lambda: float(np.mean(rho if n_top is None else rho[:n_top])),
-        "svcca": lambda: moments.svcca(keep=svcca_keep),
-        "pwcca": lambda: moments.pwcca(),
-        "cka": lambda: moments.linear_cka(),
-        "cka_debiased": lambda: moments.linear_cka(debiased=True),
-    }
-    return [{"measure": m, "value": compute[m]()} for m in measures], rho
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", MomentsAccuracyWarning)
+        rho = moments._projector(whitener, "canonical_correlations").canonical_correlations_
+        compute = {
+            "cca_top": lambda: float(np.mean(rho if n_top is None else rho[:n_top])),
+            "svcca": lambda: moments.svcca(keep=svcca_keep),
+            "pwcca": lambda: moments.pwcca(),
+            "cka": lambda: moments.linear_cka(),
+            "cka_debiased": lambda: moments.linear_cka(debiased=True),
+        }
+        rows = [{"measure": m, "value": compute[m]()} for m in measures]
+    accuracy = 0.0
+    for record in caught:
+        if isinstance(record.message, MomentsAccuracyWarning):
+            accuracy = max(accuracy, record.message.accuracy)
+        else:
+            warnings.warn_explicit(record.message, record.category, record.filename, record.lineno)
+    return rows, rho, accuracy
+
+
+def warn_map_accuracy(accuracies: dict, owner: str) -> None:
+    """One warning for the layer pairs whose correlations keep less than 1e-9."""
+    poor = {pair: value for pair, value in accuracies.items() if value > 0}
+    if not poor:
+        return
+    worst = max(poor, key=poor.get)
+    warnings.warn(
+        f"{owner}: {len(poor)} of {len(accuracies)} layer pairs have near-collinear "
+        f"features, so their canonical correlations (cca_top, svcca, pwcca) read off the "
+        f"streamed moments are accurate to about {poor[worst]:.1e} at worst (pair "
+        f"{worst}); linear CKA keeps full accuracy. Keep fewer directions "
+        "(svcca_keep, whitener) for tighter values.",
+        UserWarning,
+        stacklevel=3,
+    )
 
 
 def stream_layer_similarity(
@@ -353,13 +385,14 @@ def stream_layer_similarity(
     )
     depth_1 = {name: i + 1 for i, name in enumerate(names_1)}
     depth_2 = {name: i + 1 for i, name in enumerate(names_2)}
-    rows = []
+    rows, accuracies = [], {}
     for (a, b), accumulator in moments.items():
         base = {"layer_1": a, "depth_1": depth_1[a], "layer_2": b, "depth_2": depth_2[b]}
-        values, _ = measure_rows(
+        values, _, accuracies[(a, b)] = measure_rows(
             accumulator, measures, n_top=n_top, whitener=whitener, svcca_keep=svcca_keep
         )
         rows += [{**base, **row, "n_samples": accumulator.n_samples_seen_} for row in values]
+    warn_map_accuracy(accuracies, "stream_layer_similarity")
     return pd.DataFrame(
         rows,
         columns=["layer_1", "depth_1", "layer_2", "depth_2", "measure", "value", "n_samples"],

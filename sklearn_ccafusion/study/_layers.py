@@ -38,7 +38,11 @@ from sklearn_ccafusion.similarity._measures import (
     pwcca,
     svcca,
 )
-from sklearn_ccafusion.similarity._streaming import measure_rows, stream_layer_moments
+from sklearn_ccafusion.similarity._streaming import (
+    measure_rows,
+    stream_layer_moments,
+    warn_map_accuracy,
+)
 from sklearn_ccafusion.study._features import NetworkFeatures
 from sklearn_ccafusion.study._metrics import check_metric
 from sklearn_ccafusion.study._metrics import score as metric_score
@@ -227,11 +231,11 @@ def _streamed_study(
     )
     depth_1 = {name: i + 1 for i, name in enumerate(names_1)}
     depth_2 = {name: i + 1 for i, name in enumerate(names_2)}
-    similarity, correlations = [], []
+    similarity, correlations, accuracies = [], [], {}
     for (a, b), accumulator in moments.items():
         base = {"layer_1": a, "depth_1": depth_1[a], "layer_2": b, "depth_2": depth_2[b]}
         with threadpool_limits(1):
-            rows, rho = measure_rows(
+            rows, rho, accuracies[(a, b)] = measure_rows(
                 accumulator,
                 SIMILARITY_MEASURES,
                 n_top=k,
@@ -242,6 +246,7 @@ def _streamed_study(
         correlations += [
             {**base, "component": i + 1, "correlation": float(r)} for i, r in enumerate(rho)
         ]
+    warn_map_accuracy(accuracies, "layer_study")
     return Bunch(
         similarity=pd.DataFrame(similarity),
         correlations=pd.DataFrame(correlations),

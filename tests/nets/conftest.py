@@ -11,7 +11,7 @@ import pytest
 import torch
 from sklearn.datasets import load_digits
 
-from ._helpers import make_mlp
+from tests.nets._helpers import make_mlp
 
 
 @pytest.fixture(scope="session", autouse=True)

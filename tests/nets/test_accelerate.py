@@ -13,8 +13,7 @@ from numpy.testing import assert_allclose
 from sklearn.base import clone
 
 from sklearn_ccafusion.nets import AcceleratedSensorNetClassifier, MLPNet
-
-from ._helpers import make_mlp
+from tests.nets._helpers import make_mlp
 
 
 class StandInAccelerator:

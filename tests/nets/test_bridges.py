@@ -10,8 +10,7 @@ from sklearn.svm import SVC
 
 from sklearn_ccafusion.nets import NetFeatures
 from sklearn_ccafusion.study import NetworkFeatures, fusion_study, subspace_study
-
-from ._helpers import make_mlp
+from tests.nets._helpers import make_mlp
 
 NAMES = np.array(["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"])
 
@@ -56,19 +55,37 @@ def test_string_labels_through_subspace_and_fusion_study(named_digits):
     X, labels, features = named_digits
     left, right = NetworkFeatures.from_net_features(features, X[:1200], X[1200:])
     y_train, y_val = labels[:1200], labels[1200:]
-    df = subspace_study(left, right, y_train, y_val, methods=["cca_highest", "cca_lowest"],
-                        dimensions=[10, 24], progress=False, random_state=0)
+    df = subspace_study(
+        left,
+        right,
+        y_train,
+        y_val,
+        methods=["cca_highest", "cca_lowest"],
+        dimensions=[10, 24],
+        progress=False,
+        random_state=0,
+    )
     net_accuracy = np.mean(features.named_nets_["left"].predict(X[1200:, :32]) == y_val)
     full = df.query("n == 24 and head == 'original'")["score"]
     assert_allclose(full, net_accuracy)  # all features: the net's own accuracy
     assert net_accuracy > 0.7
     fusion = fusion_study(
-        (left.train, right.train), y_train, (left.validation, right.validation), y_val,
-        ((left.coef, left.intercept), (right.coef, right.intercept)), classes=left.classes,
-        n_components=[9], fusions={"svm": ("sum", SVC(kernel="linear"))}, progress=False,
+        (left.train, right.train),
+        y_train,
+        (left.validation, right.validation),
+        y_val,
+        ((left.coef, left.intercept), (right.coef, right.intercept)),
+        classes=left.classes,
+        n_components=[9],
+        fusions={"svm": ("sum", SVC(kernel="linear"))},
+        progress=False,
     )
-    averaged = left.classes[np.argmax(
-        features.named_nets_["left"].decision_function(X[1200:, :32])
-        + features.named_nets_["right"].decision_function(X[1200:, 32:]), axis=1)]
+    averaged = left.classes[
+        np.argmax(
+            features.named_nets_["left"].decision_function(X[1200:, :32])
+            + features.named_nets_["right"].decision_function(X[1200:, 32:]),
+            axis=1,
+        )
+    ]
     logit = fusion.query("method == 'logit_average' and measure == 'accuracy'")["value"]
     assert logit.iloc[0] == pytest.approx(np.mean(averaged == y_val), abs=2e-3)

@@ -22,8 +22,7 @@ from torch.utils.data import DataLoader
 
 from sklearn_ccafusion.nets import SensorNetClassifier, SHLConvNet, training_recipe
 from sklearn_ccafusion.nets._classifier._data import TensorBatches
-
-from ._helpers import make_mlp, requires_cuda
+from tests.nets._helpers import make_mlp, requires_cuda
 
 
 def _manual_features(net, X):

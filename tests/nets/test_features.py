@@ -19,8 +19,7 @@ from sklearn.pipeline import Pipeline
 
 from sklearn_ccafusion.nets import MLPNet, NetFeatures, SensorNetClassifier, SHLConvNet
 from sklearn_ccafusion.utils._views import resolve_view_sizes
-
-from ._helpers import FLOAT32_TRAINING, make_mlp
+from tests.nets._helpers import FLOAT32_TRAINING, make_mlp
 
 
 def _half_net(**params):

@@ -10,8 +10,7 @@ from sklearn.frozen import FrozenEstimator
 
 from sklearn_ccafusion.nets import fit_linear_layer_adam, layer_from_net
 from sklearn_ccafusion.runs._recipes import head_recipe
-
-from ._helpers import make_mlp
+from tests.nets._helpers import make_mlp
 
 
 @pytest.fixture(scope="module")

@@ -25,8 +25,7 @@ from sklearn_ccafusion.nets import (
     fit_jointly,
     joint_training_obstacle,
 )
-
-from ._helpers import make_mlp, requires_cuda
+from tests.nets._helpers import make_mlp, requires_cuda
 
 ATOL = 1e-10  # float64: reassociation only
 

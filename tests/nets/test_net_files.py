@@ -14,8 +14,7 @@ from sklearn.base import clone
 
 from sklearn_ccafusion.nets import NetFeatures
 from sklearn_ccafusion.nets._net_files import read_net_file, restore_net, write_net_file
-
-from ._helpers import make_mlp
+from tests.nets._helpers import make_mlp
 
 
 class _Planted:

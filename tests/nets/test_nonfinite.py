@@ -7,8 +7,7 @@ import pytest
 import torch
 
 from sklearn_ccafusion.nets import NetFeatures
-
-from ._helpers import make_mlp
+from tests.nets._helpers import make_mlp
 
 
 def _with(X, value, row=5, col=3):

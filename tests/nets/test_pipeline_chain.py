@@ -1,8 +1,7 @@
 """The full chain NetFeatures -> SubspaceProjector -> ClassLayerClassifier on digits.
 
 Written against the documented API of ``SubspaceProjector`` and
-``ClassLayerClassifier`` (DESIGN.md, section 3), which land on main beside the
-nets: this file passes once both branches are merged.
+``ClassLayerClassifier``: the three compose as a user would chain them.
 """
 
 from __future__ import annotations
@@ -16,8 +15,7 @@ from sklearn.pipeline import Pipeline
 
 from sklearn_ccafusion import ClassLayerClassifier, SubspaceProjector
 from sklearn_ccafusion.nets import NetFeatures
-
-from ._helpers import make_mlp
+from tests.nets._helpers import make_mlp
 
 
 @pytest.fixture(scope="module")

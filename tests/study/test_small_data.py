@@ -6,7 +6,6 @@ import warnings
 
 import numpy as np
 import pytest
-from _digits_features import digits_networks
 from numpy.testing import assert_allclose
 
 from sklearn_ccafusion import CCAProjector, PCAWhitener
@@ -18,6 +17,7 @@ from sklearn_ccafusion.study import (
     subspace_study,
     summarize_study,
 )
+from tests._digits_features import digits_networks
 
 N_TRAIN = 40
 STUDY = {"methods": ["cca_highest", "cca_lowest"], "heads": ["original"], "progress": False,

@@ -3,8 +3,9 @@
 A 3x3 stem with 16 filters, three stages of ``n`` basic blocks with 16, 32 and 64
 filters (stages 2 and 3 start with stride 2), global average pooling to the 64
 penultimate features, then the linear classification layer. ``depth=56`` is the
-paper's ResNet-56. The original study's code builds ``depth=38`` with 3x3
-projection shortcuts (PROTOCOL.md, section 7): ``CIFARResNet(38, shortcut="conv3x3")``.
+paper's ResNet-56. The original study's code (``models/CIFAR_ResNet.py`` of
+github.com/HuguesMoreau/Sensors_similariy) builds ``ResNet(ResidualBlock, [6, 6, 6])``,
+that is ``depth=38``, with 3x3 projection shortcuts: ``CIFARResNet(38, shortcut="conv3x3")``.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The SHL 2018 spectrogram CNN of the original study (PROTOCOL.md, section 6).
+"""The SHL 2018 spectrogram CNN of the original study (Moreau et al. 2021; its code builds it
+in ``models/SHL_2018/CNN.py`` of github.com/HuguesMoreau/Sensors_similariy).
 
 Three 3x3 convolutions (16, 32, 64 filters; the third unpadded), each followed by
 ReLU and 2x2 max-pooling, then dropout 0.25, a 128-unit fully connected layer with

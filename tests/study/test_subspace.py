@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from _digits_features import digits_networks
 from sklearn.model_selection import GridSearchCV, PredefinedSplit
 from sklearn.pipeline import Pipeline
 
@@ -17,6 +16,7 @@ from sklearn_ccafusion.study import (
     subspace_study,
     summarize_study,
 )
+from tests._digits_features import digits_networks
 
 DIMS = [1, 3, 10, 30]
 

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
-from torch import nn
-from torch.utils.data import DataLoader, TensorDataset
 
-from sklearn_ccafusion.nets import LayerFeatures
-from sklearn_ccafusion.similarity import linear_cka, pwcca, stream_layer_similarity, svcca
+torch = pytest.importorskip("torch")
+from torch import nn  # noqa: E402
+from torch.utils.data import DataLoader, TensorDataset  # noqa: E402
+
+from sklearn_ccafusion.nets import LayerFeatures  # noqa: E402
+from sklearn_ccafusion.similarity import (  # noqa: E402
+    linear_cka,
+    pwcca,
+    stream_layer_similarity,
+    svcca,
+)
 
 
 class _SmallConv(nn.Module):
@@ -96,3 +102,18 @@ def test_one_model_pairs_and_errors():
         stream_layer_similarity(first, None, batches, "nope", progress=False)
     with pytest.raises(ValueError, match="no samples"):
         stream_layer_similarity(first, None, [], "conv", progress=False)
+
+
+def test_near_collinear_layers_give_one_warning_for_the_map():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 3), nn.Linear(3, 2))
+    with torch.no_grad():  # unit 2 of layer "0" nearly repeats unit 0: cond ~ 1e10
+        model[0].weight[2] = model[0].weight[0] + 1e-5 * torch.randn(4)
+        model[0].bias[2] = model[0].bias[0]
+    batches = [torch.randn(200, 4) for _ in range(3)]
+    with pytest.warns(UserWarning) as record:
+        table = stream_layer_similarity(model, None, batches, ["0", "1"], progress=False)
+    messages = [str(w.message) for w in record]
+    # every pair with layer "0" (3 of the 4), reported once
+    assert len(messages) == 1 and "3 of 4 layer pairs" in messages[0], messages
+    assert len(table) == 4 * 5

@@ -36,7 +36,7 @@ def test_convention_shapes_and_logits(build, shape, n_features, n_classes):
     torch.testing.assert_close(logits, expected)
 
 
-def test_shl_architecture_matches_protocol():
+def test_shl_architecture_matches_the_original_study():
     net = SHLConvNet()
     convs = [m for m in net.conv if isinstance(m, torch.nn.Conv2d)]
     assert [c.out_channels for c in convs] == [16, 32, 64]

@@ -9,8 +9,9 @@ from __future__ import annotations
 import joblib
 import numpy as np
 import pytest
-from _digits_features import digits_networks
 from numpy.testing import assert_allclose
+
+from tests._digits_features import digits_networks
 
 distributed = pytest.importorskip("distributed")
 

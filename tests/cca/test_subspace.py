@@ -6,8 +6,6 @@ import pickle
 
 import numpy as np
 import pytest
-from _digits_features import digits_networks
-from _two_views import make_deep_views
 from numpy.testing import assert_allclose
 from sklearn.base import clone
 from sklearn.decomposition import PCA
@@ -15,6 +13,8 @@ from sklearn.metrics import accuracy_score
 
 from sklearn_ccafusion import CCAProjector, SubspaceProjector
 from sklearn_ccafusion.subspace import METHODS
+from tests._digits_features import digits_networks
+from tests._two_views import make_deep_views
 
 RANDOM = {"cca_random", "random_selection", "random_projection"}
 

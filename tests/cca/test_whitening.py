@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _two_views import make_deep_views
 from numpy.testing import assert_allclose
 from sklearn.decomposition import PCA
 
 from sklearn_ccafusion import PCAWhitener
+from tests._two_views import make_deep_views
 
 
 @pytest.fixture

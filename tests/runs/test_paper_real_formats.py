@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _reproduce_outputs import check_run
 
 from sklearn_ccafusion.cli import main
 from sklearn_ccafusion.datasets import load_cifar10, load_shl2018
 from sklearn_ccafusion.runs._paper import SHL_VALIDATION_FRACTION, DataOptions, prepare
+from tests._reproduce_outputs import check_run
 
 FAST = ["--quick", "--quiet", "--pairs", "1", "--repeats", "1", "--n-jobs", "1"]
 SHL_SENSORS = ("Acc_norm", "Gyr_y", "Mag_norm")

@@ -7,7 +7,6 @@ import pickle
 import numpy as np
 import pandas as pd
 import pytest
-from _two_views import make_deep_views
 from numpy.testing import assert_allclose
 from scipy import linalg
 from sklearn.base import clone
@@ -17,6 +16,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_ccafusion import CCAProjector, PCAWhitener
+from tests._two_views import make_deep_views
 
 TOL = {np.float64: 1e-8, np.float32: 1e-4}
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _two_views import make_deep_views
 from scipy import linalg
 
 from sklearn_ccafusion.similarity import class_subspace_alignment, linear_cka, pwcca, svcca
+from tests._two_views import make_deep_views
 
 
 @pytest.fixture(scope="module")
