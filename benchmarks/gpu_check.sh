@@ -9,7 +9,7 @@ set -euo pipefail
 export PYTHONPATH=.
 OUT=${OUT:-$(mktemp -d)}
 nvidia-smi --query-gpu=name,memory.total --format=csv
-python -m pytest -q -p no:cacheprovider -k cuda tests/nets tests/test_pair_moments.py
+python -m pytest -q -p no:cacheprovider -k cuda tests/nets tests/similarity
 python benchmarks/bench_nets.py --part joint --devices cuda | tee "$OUT/bench_nets_joint.txt"
 cp benchmarks/results/bench_nets_joint.csv "$OUT/" || true
 /usr/bin/time -v python -m sklearn_ccafusion reproduce --dataset synthetic-shl --device cuda \

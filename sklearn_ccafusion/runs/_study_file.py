@@ -8,6 +8,7 @@ read, timed, and handed to :func:`~sklearn_ccafusion.runs.run_study`.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ def study_from_file(
     metric: str = "accuracy",
     seed: int = 0,
     quick: bool = False,
+    sensors: Sequence[str] | None = None,
     **run_options: Any,
 ) -> Reproduction:
     """Read a user's ``.npz`` file and run the whole study on it (``ccafusion study``).
@@ -52,6 +54,9 @@ def study_from_file(
         Seed of the split and of the run.
     quick : bool, default=False
         Fewer epochs, pairs, repeats and dimensions.
+    sensors : sequence of str or None, default=None
+        The sensor arrays (``--sensors``), as
+        :func:`~sklearn_ccafusion.runs.load_study_file` reads them.
     **run_options
         Keyword arguments of :func:`~sklearn_ccafusion.runs.run_study` (``out``,
         ``device``, ``pairs``, ``repeats``, ``n_jobs``, ``progress``,
@@ -84,6 +89,7 @@ def study_from_file(
         metric=metric,
         seed=seed,
         quick=quick,
+        sensors=sensors,
     )
     data = data.with_changes(load_seconds=time.perf_counter() - start)
     settings = {
@@ -92,6 +98,7 @@ def study_from_file(
         "validation_fraction": validation_fraction,
         "epochs": max_epochs,
         "metric": metric,
+        **({} if sensors is None else {"sensors": list(sensors)}),
     }
     return run_study(data, seed=seed, quick=quick, settings=settings, **run_options)
 

@@ -149,6 +149,12 @@ def module_features(
                                 "linear layer with classifier=..."
                             )
                     features = captured["features"]
+                    if layer is None and features.ndim != 2:
+                        raise ValueError(
+                            f"The input of {classifier!r} has shape {tuple(features.shape)}, "
+                            "not (samples, features): the study needs one feature vector per "
+                            "sample; name a layer that gives one with layer=..."
+                        )
                     if features.ndim > 2:
                         features = features.mean(dim=tuple(range(2, features.ndim)))
                     elif features.ndim == 1:

@@ -70,9 +70,9 @@ def test_mlp_classifiers_trained_outside_give_their_own_accuracy(tmp_path, monke
     report = (out / "report.md").read_text()
     assert "No network was trained" in report and "mlps.npz" in report
     assert "networks" not in _stages(report)
-    assert f"| left | {accuracy['left', 0]:.3f} |" in report
-    for name in ("figure4_subspace.png", "figure5_cross_sensor.png", "fusion.png", "claims"):
-        assert name == "claims" or (out / name).exists()
+    assert f"{accuracy['left', 0]:.3f}" in report  # the full-feature score, as reported
+    for name in ("figure4_subspace.png", "figure5_cross_sensor.png", "fusion.png"):
+        assert (out / name).exists()
 
 
 def _class_features(y, width, seed, noise=0.5):

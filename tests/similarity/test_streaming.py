@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
-from torch import nn
-from torch.utils.data import DataLoader, TensorDataset
 
-from sklearn_ccafusion.nets import LayerFeatures
-from sklearn_ccafusion.similarity import linear_cka, pwcca, stream_layer_similarity, svcca
+torch = pytest.importorskip("torch")
+from torch import nn  # noqa: E402
+from torch.utils.data import DataLoader, TensorDataset  # noqa: E402
+
+from sklearn_ccafusion.nets import LayerFeatures  # noqa: E402
+from sklearn_ccafusion.similarity import (  # noqa: E402
+    linear_cka,
+    pwcca,
+    stream_layer_similarity,
+    svcca,
+)
 
 
 class _SmallConv(nn.Module):

@@ -103,6 +103,17 @@ def test_tensors_float64_modules_and_pooled_convolutions():
     np.testing.assert_allclose(pooled.train, direct.train, rtol=1e-6, atol=1e-6)
 
 
+class _Tokens(nn.Module):
+    """A linear layer applied to every position of a sequence: no single feature vector."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(5, 3)
+
+    def forward(self, x):
+        return self.fc(x[:, None, :].expand(-1, 4, -1))
+
+
 @pytest.mark.parametrize(
     "build, params, error, match",
     [
@@ -114,6 +125,7 @@ def test_tensors_float64_modules_and_pooled_convolutions():
         (lambda: _module(), {"layer": "0", "classifier": "6"}, ValueError, "takes 6"),
         (lambda: _module(), {"batch_size": 0}, ValueError, "batch_size"),
         (lambda: "a module", {}, TypeError, "torch.nn.Module"),
+        (lambda: _Tokens(), {}, ValueError, "one feature vector per"),
     ],
 )
 def test_bad_modules_and_names_are_named(build, params, error, match):
