@@ -1,4 +1,4 @@
-"""Crash-safe files of a study run: CSV results and cached arrays.
+"""The files of a study run: CSV results, cached arrays, and the ``.npz`` files it reads.
 
 Each network's extracted features are cached under ``<out>/cache/`` as ``.npz``
 files read without pickles (loading one runs no code), named by a fingerprint of
@@ -18,7 +18,14 @@ import pandas as pd
 
 from sklearn_ccafusion.utils._files import atomic_write, write_text
 
-__all__ = ["atomic_write", "load_arrays", "save_arrays", "write_csv", "write_text"]
+__all__ = [
+    "atomic_write",
+    "load_arrays",
+    "read_npz",
+    "save_arrays",
+    "write_csv",
+    "write_text",
+]
 
 
 def write_csv(path: str | Path, frame: pd.DataFrame) -> Path:
@@ -47,3 +54,44 @@ def load_arrays(path: str | Path, names: tuple[str, ...]) -> dict[str, np.ndarra
             return {name: stored[name] for name in names}
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
         return None
+
+
+def read_npz(path: Path, *, how_to_save: str) -> dict[str, np.ndarray]:
+    """Every array of a user's ``.npz`` file, read without pickles, or a named error.
+
+    Parameters
+    ----------
+    path : Path
+        The file (the ``path`` parameter of the reader that calls this).
+    how_to_save : str
+        A sentence on how to write the file right, for the errors.
+
+    Returns
+    -------
+    arrays : dict of str to ndarray
+
+    Raises
+    ------
+    ValueError
+        If the file is missing, not an ``.npz`` archive, damaged, or holds an
+        object array (read only through pickle, which could run code).
+    """
+    if not path.is_file():
+        raise ValueError(f"path {path}: no such file.")
+    if not zipfile.is_zipfile(path):
+        raise ValueError(
+            f"{path} is not an .npz file (the zip archive of arrays that numpy.savez "
+            f"writes); {how_to_save}"
+        )
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            return {name: stored[name] for name in stored.files}
+    except ValueError as error:
+        if "pickle" in str(error):
+            raise ValueError(
+                f"{path} holds an object array, which is read only through pickle (it could "
+                f"run code): {how_to_save}"
+            ) from None
+        raise ValueError(f"{path} is not a readable .npz file: {error}") from None
+    except (OSError, EOFError, zipfile.BadZipFile) as error:
+        raise ValueError(f"{path} is not a readable .npz file: {error}") from None

@@ -24,7 +24,6 @@ and per network its penultimate features and its last linear layer. It is an
 from __future__ import annotations
 
 import inspect
-import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -32,9 +31,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from sklearn_ccafusion.runs._cache import read_npz, save_arrays
 from sklearn_ccafusion.runs._data import StudyData
 from sklearn_ccafusion.study import NetworkFeatures
-from sklearn_ccafusion.utils._files import atomic_write
 
 __all__ = ["load_features_file", "read_features_file", "write_features_file"]
 
@@ -146,34 +145,15 @@ def write_features_file(
         for k, net in enumerate(nets):
             for part in _PARTS:
                 arrays[f"{sensor}.{k}.{part}"] = np.asarray(getattr(net, part))
-
-    def write(tmp: Path) -> None:
-        with open(tmp, "wb") as file:
-            np.savez(file, **arrays)
-
-    return atomic_write(path, write)
+    return save_arrays(path, **arrays)
 
 
 def _open(path: Path) -> dict[str, NDArray]:
-    if not path.is_file():
-        raise ValueError(f"features file {path}: no such file.")
-    if not zipfile.is_zipfile(path):
-        raise ValueError(
-            f"{path} is not an .npz file (the zip archive of arrays that numpy.savez writes)."
-        )
-    try:
-        with np.load(path, allow_pickle=False) as stored:
-            return {key: stored[key] for key in stored.files}
-    except ValueError as error:
-        if "pickle" in str(error):
-            raise ValueError(
-                f"{path} holds an object array, which is read only through pickle (it could "
-                "run code): save labels as numbers or fixed-width strings, e.g. "
-                "np.asarray(y, dtype=str), and features as float arrays."
-            ) from None
-        raise ValueError(f"{path} is not a readable .npz file: {error}") from None
-    except (OSError, EOFError, zipfile.BadZipFile) as error:
-        raise ValueError(f"{path} is not a readable .npz file: {error}") from None
+    return read_npz(
+        path,
+        how_to_save="save labels as numbers or fixed-width strings, e.g. "
+        "np.asarray(y, dtype=str), and features as float arrays (write_features_file).",
+    )
 
 
 def _parse_array_name(key: str) -> tuple[str, int, str] | None:

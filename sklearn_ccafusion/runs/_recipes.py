@@ -75,19 +75,9 @@ def _cifar_he() -> dict[str, Any]:
 
 
 def _sensors() -> dict[str, Any]:
-    # a user's own sensors (``ccafusion study``): the SHL recipe's optimiser, a lighter
-    # weight decay and fewer epochs, for networks chosen from the inputs' shape
-    import torch
-
-    return {
-        "optimizer": torch.optim.Adam,
-        "lr": 1e-3,
-        "optimizer__weight_decay": 1e-4,
-        "max_epochs": 30,
-        "batch_size": 64,
-        "class_weight": "balanced",
-        "train_split": None,
-    }
+    # a user's own sensors (``ccafusion study``): the SHL recipe with a lighter weight
+    # decay and fewer epochs, for networks chosen from the inputs' shape
+    return _shl() | {"optimizer__weight_decay": 1e-4, "max_epochs": 30}
 
 
 _RECIPES = {"shl": _shl, "cifar": _cifar, "cifar-he": _cifar_he, "sensors": _sensors}

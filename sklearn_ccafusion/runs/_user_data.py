@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 import warnings
-import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from sklearn_ccafusion.runs._cache import read_npz
 from sklearn_ccafusion.runs._data import StudyData
 from sklearn_ccafusion.runs._networks import network_factory
 
@@ -64,26 +64,11 @@ _AUTO = {1: "mlp", 2: "conv1d", 3: "image"}
 
 
 def _read(path: Path) -> dict[str, NDArray]:
-    if not path.is_file():
-        raise ValueError(f"path {path}: no such file.")
-    if not zipfile.is_zipfile(path):
-        raise ValueError(
-            f"{path} is not an .npz file (the zip archive of arrays that numpy.savez "
-            "writes); save the labels and sensors with np.savez(path, y=y, sensor=array)."
-        )
-    try:
-        with np.load(path, allow_pickle=False) as stored:
-            return {name: stored[name] for name in stored.files}
-    except ValueError as error:
-        if "pickle" in str(error):
-            raise ValueError(
-                f"{path} holds an object array, which is read only through pickle (it could "
-                "run code): save labels and groups as numbers or fixed-width strings, e.g. "
-                "np.asarray(y, dtype=str)."
-            ) from None
-        raise ValueError(f"{path} is not a readable .npz file: {error}") from None
-    except (OSError, EOFError, zipfile.BadZipFile) as error:
-        raise ValueError(f"{path} is not a readable .npz file: {error}") from None
+    return read_npz(
+        path,
+        how_to_save="save the labels, groups and sensors as numbers or fixed-width strings, "
+        "e.g. np.savez(path, y=np.asarray(y, dtype=str), sensor=array).",
+    )
 
 
 def _standardise(train: NDArray, validation: NDArray) -> tuple[NDArray, NDArray]:
