@@ -104,11 +104,13 @@ _STUDY_FLAGS = {
     "path": "--data",
     "validation_fraction": "--validation-fraction",
     "max_epochs": "--epochs",
+    "sensors=": "--sensors ",
 }
 
 
 def _as_flags(message: str, flags: dict[str, str]) -> str:
     """A library error as the command line says it: parameter names become flags."""
     for name, flag in flags.items():
-        message = re.sub(rf"(?<![\w./-]){re.escape(name)}(?![\w/-])", flag, message)
+        end = r"(?![\w/-])" if name[-1].isalnum() or name[-1] == "_" else ""
+        message = re.sub(rf"(?<![\w./-]){re.escape(name)}{end}", flag, message)
     return message

@@ -29,6 +29,9 @@ def test_library_parameters_become_flags():
     assert _as_flags(message, flags) == (
         "dataset 'shl' needs --data-dir; --data /tmp/path/data_dir.npz: pass --overwrite"
     )
+    assert _as_flags("name them: sensors=acc,gyr.", {"sensors=": "--sensors "}) == (
+        "name them: --sensors acc,gyr."
+    )
 
 
 def test_bad_argument_exits_non_zero():

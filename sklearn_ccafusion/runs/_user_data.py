@@ -123,7 +123,7 @@ def _named_sensors(
         keep = [name for name in sensors if name not in suspects]
         raise ValueError(
             f"{path} holds arrays that look like metadata, not sensors: {listed}. Name the "
-            f"sensors: --sensors {','.join(keep) or 'a,b'} (or a 'sensors' array of names in "
+            f"sensors: sensors={','.join(keep) or 'a,b'} (or a 'sensors' array of names in "
             "the file), or remove those arrays."
         )
     return sensors
