@@ -42,3 +42,22 @@ def test_fusion_study_measures_the_noise_floor_of_independent_networks():
     other = fusion_study(*common, independent=((X1[400:], X2[400:]), flipped), **options)
     floor = other.query("method == 'independent_logit_average' and measure == 'agreement'")
     assert floor["value"].iloc[0] < 0.5
+
+
+def test_reg_reaches_the_alignment():
+    from sklearn_ccafusion.runs._bands import _alignment_pair
+    from sklearn_ccafusion.similarity import class_subspace_alignment
+    from sklearn_ccafusion.study import NetworkFeatures
+
+    X1, X2, y, layers = make_planted_features(
+        300, n_classes=3, n_features=12, n_nuisance=2, random_state=1
+    )
+    net = NetworkFeatures(X1[:200], X1[200:], *layers[0])
+    other = NetworkFeatures(X2[:200], X2[200:], *layers[1])
+    rows = bootstrap_rows(100, 10)
+    plain = _alignment_pair(net, other, 0.0, rows)
+    shrunk = _alignment_pair(net, other, 0.5, rows)
+    reference = class_subspace_alignment(X1[:200], X2[:200], layers[0][0], keep=0.9999)
+    np.testing.assert_allclose(plain["train"], reference, atol=1e-10)
+    assert not np.allclose(plain["train"], shrunk["train"], atol=1e-6)
+    assert len(plain["replicates"]) == 10 and plain["kept"] >= 2
