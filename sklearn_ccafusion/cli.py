@@ -40,18 +40,29 @@ def cca_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _names(text: str) -> list[str]:
+    names = [name.strip() for name in text.split(",")]
+    if not all(names):
+        raise argparse.ArgumentTypeError(f"expected names separated by commas, got {text!r}")
+    return names
+
+
 def _validation(args: argparse.Namespace) -> int | float | None:
     if getattr(args, "validation_size", None) is not None:
         return args.validation_size
     return getattr(args, "validation_fraction", None)
 
 
-def _summary(run, total: float) -> None:
-    """The run's verdicts and files, printed after it."""
+def _summary(run, total: float, caveats=None) -> None:
+    """The run's verdicts, its caveats (printed once, formatted) and its files."""
+    from sklearn_ccafusion.runs._caveats import format_caveats
     from sklearn_ccafusion.runs._report import verdict_lines
 
     print(f"\n{run.dataset}: {total:.0f} s; outputs in {run.out.resolve()}")
     print("\n".join(verdict_lines(run)))
+    messages = caveats.messages() if caveats is not None else list(run.caveats)
+    if messages:
+        print(format_caveats(messages))
     out = run.out
     files = sorted(p.name for p in out.iterdir() if p.is_file() and not p.name.startswith("."))
     print("files: " + ", ".join(files))
@@ -75,17 +86,18 @@ def _run_options(args: argparse.Namespace) -> dict:
 def reproduce_command(args: argparse.Namespace) -> int:
     """Train the networks, run the studies, write CSVs, figures and report.md."""
     from sklearn_ccafusion.runs import reproduce
+    from sklearn_ccafusion.runs._caveats import collect_caveats
 
     _check_resources(args)
     start = time.perf_counter()
-    with workers_end_with_parent():
+    with workers_end_with_parent(), collect_caveats() as caveats:
         run = reproduce(
             args.dataset,
             data_dir=args.data_dir,
             validation=_validation(args),
             **_run_options(args),
         )
-    _summary(run, time.perf_counter() - start)
+    _summary(run, time.perf_counter() - start, caveats)
     return 0
 
 
@@ -96,21 +108,23 @@ def study_command(args: argparse.Namespace) -> int:
     and each network's features and last layer (no network is trained).
     """
     from sklearn_ccafusion.runs import study_from_file
+    from sklearn_ccafusion.runs._caveats import collect_caveats
 
     if args.features is not None:
         return _study_features(args)
     _check_resources(args)
     start = time.perf_counter()
-    with workers_end_with_parent():
+    with workers_end_with_parent(), collect_caveats() as caveats:
         run = study_from_file(
             args.data,
             net=args.net,
             validation_fraction=args.validation_fraction,
             max_epochs=args.epochs,
             metric=args.metric or "accuracy",
+            sensors=args.sensors,
             **_run_options(args),
         )
-    _summary(run, time.perf_counter() - start)
+    _summary(run, time.perf_counter() - start, caveats)
     return 0
 
 
@@ -139,6 +153,7 @@ def _as_flags(message: str, flags: dict[str, str]) -> str:
 def _study_features(args: argparse.Namespace) -> int:
     """``ccafusion study --features FILE``: the study on given features, nothing trained."""
     from sklearn_ccafusion.runs import study_from_features
+    from sklearn_ccafusion.runs._caveats import collect_caveats
 
     foreign = [
         flag
@@ -146,6 +161,7 @@ def _study_features(args: argparse.Namespace) -> int:
             ("--net", args.net != "auto"),
             ("--validation-fraction", args.validation_fraction is not None),
             ("--epochs", args.epochs is not None),
+            ("--sensors", args.sensors is not None),
         )
         if given
     ]
@@ -156,9 +172,9 @@ def _study_features(args: argparse.Namespace) -> int:
         )
     _check_resources(args, create_out=False)  # a file refused writes nothing
     start = time.perf_counter()
-    with workers_end_with_parent():
+    with workers_end_with_parent(), collect_caveats() as caveats:
         run = study_from_features(args.features, metric=args.metric, **_run_options(args))
-    _summary(run, time.perf_counter() - start)
+    _summary(run, time.perf_counter() - start, caveats)
     return 0
 
 
@@ -400,6 +416,13 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["accuracy", "f1_macro"],
         default=None,
         help="score of the study (accuracy; with --features, the file's metric if it has one)",
+    )
+    study.add_argument(
+        "--sensors",
+        type=_names,
+        default=None,
+        help="the sensor arrays, comma-separated (a,b,c); default: the file's 'sensors' array, "
+        "else every array besides y, groups and split",
     )
     _add_run_arguments(study)
     study.set_defaults(handler=study_command, flags=_STUDY_FLAGS)

@@ -6,12 +6,14 @@ import re
 
 import pandas as pd
 
+from sklearn_ccafusion.runs._claims import COLUMNS
+
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
 def check_run(out, sensors, n_classes):
-    """Every output file is written and the report has a verdict line for each claim."""
-    names = ["results.csv", "fusion.csv", "alignment.csv", "bands.csv"]
+    """Every output file is written, claims.csv judges every claim, the report formats it."""
+    names = ["results.csv", "fusion.csv", "alignment.csv", "bands.csv", "claims.csv"]
     figures = ["figure4_subspace.png", "fusion.png"]
     if len(sensors) > 1:
         names.append("cross_sensor.csv")
@@ -26,14 +28,21 @@ def check_run(out, sensors, n_classes):
         assert (out / name).read_bytes()[:8] == PNG, name
     assert (out / "settings.json").stat().st_size > 0
     report = (out / "report.md").read_text()
-    verdicts = report.split("## Verdicts", 1)[1].split("\n## ", 1)[0]
-    lines = [line for line in verdicts.splitlines() if line.strip()]
-    assert all(re.match(r"- (PASS|FAIL)\b", line) for line in lines), lines
+    claims = tables["claims.csv"]
+    assert list(claims.columns) == COLUMNS
+    assert set(claims["verdict"]) <= {"PASS", "FAIL", "INCONCLUSIVE"}
+    assert claims["reason"].str.len().gt(0).all()
+    summary = claims[claims["pair"].astype(str) == "all"]
     for sensor in sensors:
-        claims = [line for line in lines if f"({sensor})" in line]
-        assert len(claims) == 2, claims
-        assert f"CCA_highest at n = {n_classes}" in claims[0] and "CCA_lowest" in claims[1]
-    assert sum("CCA-sum fusion" in line for line in lines) == 1
-    assert sum("canonical directions span" in line for line in lines) == 1
-    assert len(lines) == 2 * len(sensors) + 2
+        judged = set(summary.loc[summary["sensor"] == sensor, "claim"])
+        assert {"most_correlated_keep_score", "least_correlated_at_chance"} <= judged, judged
+    assert (summary["claim"] == "fusion_equals_logit_average").sum() == max(
+        1, len(sensors) * (len(sensors) - 1) // 2
+    )
+    verdicts = report.split("## Verdicts", 1)[1].split("\n## ", 1)[0]
+    lines = [line for line in verdicts.splitlines() if line.startswith("- ")]
+    assert len(lines) == len(summary)
+    assert all(re.match(r"- (PASS|FAIL|INCONCLUSIVE) \(", line) for line in lines), lines
+    assert "## Caveats" in report
+    assert f"K = {n_classes} classes" in report
     return report

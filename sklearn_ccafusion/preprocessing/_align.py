@@ -28,9 +28,15 @@ def _is_datetime(t: NDArray) -> bool:
 
 def _check_stream(name, stream) -> tuple[NDArray, NDArray]:
     """The stream's timestamps (1-D) and values (2-D), checked."""
+    if isinstance(stream, pd.Series | pd.DataFrame):  # time as the index
+        index = stream.index
+        if isinstance(index, pd.DatetimeIndex) and index.tz is not None:
+            index = index.tz_convert("UTC").tz_localize(None)
+        stream = (index.to_numpy(), stream.to_numpy())
     if not isinstance(stream, tuple | list) or len(stream) != 2:
         raise TypeError(
-            f"stream {name!r} must be a (timestamps, values) pair, got {type(stream).__name__}."
+            f"stream {name!r} must be a (timestamps, values) pair or a pandas Series or "
+            f"DataFrame indexed by time, got {type(stream).__name__}."
         )
     if any(hasattr(part, "toarray") for part in stream):
         raise TypeError(f"stream {name!r}: give dense arrays (a sparse matrix's .toarray()).")
@@ -104,11 +110,13 @@ def align_streams(streams, *, rate, start=None, end=None, max_gap="auto"):
 
     Parameters
     ----------
-    streams : mapping of str to (timestamps, values)
+    streams : mapping of str to (timestamps, values), or to pandas objects
         Per stream (device or sensor): ``timestamps`` of shape ``(n,)``, in seconds
         (any real numbers: Unix time, device time) or ``datetime64``, in any order,
         possibly repeated; ``values`` of shape ``(n,)`` or ``(n, channels)``, finite.
-        All streams must use the same clock and the same kind of timestamps.
+        A :class:`pandas.Series` or :class:`pandas.DataFrame` indexed by time is taken
+        as (its index, its values); a time-zone-aware index is read in UTC. All
+        streams must use the same clock and the same kind of timestamps.
     rate : float
         Sampling rate of the grid, in Hz (e.g. the slowest stream's, to invent no
         detail; or the rate a network was designed for).

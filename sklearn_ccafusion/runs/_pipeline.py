@@ -14,16 +14,16 @@ import json
 import shutil
 import time
 from collections.abc import Mapping, Sequence
-from itertools import combinations
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from sklearn_ccafusion import __version__
-from sklearn_ccafusion.cca._cca_whitening import default_max_rank
-from sklearn_ccafusion.runs._bands import bootstrap_bands
+from sklearn_ccafusion.runs._bands import bootstrap_bands, claim_evidence, fusion_groups
 from sklearn_ccafusion.runs._cache import write_csv, write_text
+from sklearn_ccafusion.runs._caveats import current_caveats, records_caveats
+from sklearn_ccafusion.runs._claims import Rules, judge_claims
 from sklearn_ccafusion.runs._data import StudyData
 from sklearn_ccafusion.runs._features_file import write_features_file
 from sklearn_ccafusion.runs._given_networks import given_networks
@@ -32,9 +32,7 @@ from sklearn_ccafusion.runs._paper import DataOptions, prepare
 from sklearn_ccafusion.runs._report import write_report
 from sklearn_ccafusion.runs._results import Reproduction
 from sklearn_ccafusion.runs._seeds import stream_seed
-from sklearn_ccafusion.similarity._measures import class_subspace_alignment
 from sklearn_ccafusion.study import (
-    NetworkFeatures,
     TaskCache,
     cross_sensor_study,
     fusion_study,
@@ -45,51 +43,17 @@ from sklearn_ccafusion.study._pairing import network_pairs
 __all__ = ["reproduce", "run_study"]
 
 
-def _alignment_keep(net: NetworkFeatures, other: NetworkFeatures) -> float | int:
-    """The studies' whitening: 0.9999 of the variance, at most the default rank cap."""
-    max_rank = default_max_rank(net.train.shape[0])
-    if max(net.n_features, other.n_features) <= max_rank:
-        return 0.9999
-    return max(net.n_classes, max_rank)
-
-
-def _alignment(networks, pairs: int) -> pd.DataFrame:
-    """Cosines of the principal angles, per sensor pair and network pair."""
-    rows = []
-    for sensor, partner in [(s, s) for s in networks] + list(combinations(networks, 2)):
-        for i, (net, other) in enumerate(
-            network_pairs(networks[sensor], networks[partner], n_pairs=pairs)
-        ):
-            cosines = class_subspace_alignment(
-                net.train, other.train, net.coef, keep=_alignment_keep(net, other)
-            )
-            rows += [
-                {
-                    "sensor": sensor,
-                    "partner": partner,
-                    "pair": i,
-                    "direction": k,
-                    "cosine": float(cosine),
-                }
-                for k, cosine in enumerate(cosines, start=1)
-            ]
-    return pd.DataFrame(rows)
-
-
 def _fusion(data: StudyData, networks, pairs: int, cache: TaskCache, **study) -> pd.DataFrame:
-    """Fusion study of every two sensors (or two initialisations of the only sensor)."""
-    sensors = data.sensors
-    if len(sensors) >= 2:
-        groups = [
-            (a, b, *pair)
-            for a, b in combinations(sensors, 2)
-            for pair in network_pairs(networks[a], networks[b], n_pairs=pairs)
-        ]
-    else:
-        only = sensors[0]
-        groups = [(only, only, *pair) for pair in network_pairs(networks[only], n_pairs=pairs)]
+    """Fusion study of every two sensors (or two initialisations of the only sensor), every pair.
+
+    Each network pair's rows carry its sensors (``view_1``, ``view_2``) and ``pair``;
+    the logit average of another pair of networks of the same sensors, trained
+    independently, is the noise floor of "equivalent" (``independent_logit_average``).
+    """
     frames = []
-    for view_1, view_2, first, second in groups:
+    for view_1, view_2, i, first, second, independent in fusion_groups(
+        data.sensors, networks, pairs
+    ):
         frame = fusion_study(
             (first.train, second.train),
             data.y_train,
@@ -99,9 +63,15 @@ def _fusion(data: StudyData, networks, pairs: int, cache: TaskCache, **study) ->
             classes=data.classes,
             metric=data.metric,
             cache=cache,
+            independent=None
+            if independent is None
+            else (
+                tuple(n.validation for n in independent),
+                tuple((n.coef, n.intercept) for n in independent),
+            ),
             **study,
         )
-        frames.append(frame.assign(view_1=view_1, view_2=view_2))
+        frames.append(frame.assign(view_1=view_1, view_2=view_2, pair=i))
     return pd.concat(frames, ignore_index=True)
 
 
@@ -143,6 +113,7 @@ def _quick_dimensions(networks, n_classes: int) -> list[int]:
     )
 
 
+@records_caveats
 def run_study(
     data: StudyData,
     *,
@@ -310,14 +281,21 @@ def run_study(
     timings["fusion study"] = time.perf_counter() - start
 
     start = time.perf_counter()
-    alignment = _alignment(networks, pairs)
+    evidence, alignment = claim_evidence(data, networks, pairs, cache, reg=reg, seed=seed)
     write_csv(out / "alignment.csv", alignment)
-    timings["alignment"] = time.perf_counter() - start
-
-    start = time.perf_counter()
-    bands = bootstrap_bands(data, networks, pairs, cache, reg=reg, seed=seed)
+    bands = bootstrap_bands(data, evidence, seed=seed)
     write_csv(out / "bands.csv", bands)
-    timings["bootstrap bands"] = time.perf_counter() - start
+    claims = judge_claims(
+        data.y_validation,
+        data.classes,
+        evidence,
+        metric=data.metric,
+        results=results,
+        quick=quick,
+        rules=Rules(seed=seed),
+    )
+    write_csv(out / "claims.csv", claims)
+    timings["claims"] = time.perf_counter() - start
 
     reproduction = Reproduction(
         dataset=data.name,
@@ -331,6 +309,8 @@ def run_study(
         out=out,
         data=data,
         bands=bands,
+        claims=claims,
+        caveats=tuple(current_caveats()),
         notes=notes,
     )
     start = time.perf_counter()

@@ -1,4 +1,9 @@
-"""The figures and the ``report.md`` of a reproduction, with a verdict per claim."""
+"""The figures and the ``report.md`` of a run: it formats the run's tables, claims included.
+
+The verdicts come from ``claims.csv`` (:mod:`~sklearn_ccafusion.runs._claims`);
+the report judges nothing itself. Its caveats are the warnings raised during
+the run (:mod:`~sklearn_ccafusion.runs._caveats`).
+"""
 
 from __future__ import annotations
 
@@ -14,20 +19,11 @@ from sklearn_ccafusion.plotting import (
     save_figure,
 )
 from sklearn_ccafusion.runs._cache import write_text
+from sklearn_ccafusion.runs._claims import chance_levels
 from sklearn_ccafusion.runs._results import Reproduction
 from sklearn_ccafusion.study import summarize_study
 
 __all__ = ["key_numbers", "verdict_lines", "write_report"]
-
-#: Tolerance of claim 1: CCA_highest at n = n_classes within this of the full score.
-FULL_SCORE_TOLERANCE = 0.05
-#: Claim 2: CCA-sum + SVM must agree with logit averaging on at least this share of
-#: the validation predictions (with all canonical pairs, as Ahmad and Imran fuse) ...
-FUSION_AGREEMENT = 0.90
-#: ... and the first K-1 CCA-sum features must correlate with the summed class-centred
-#: logits at least this much on average (the mechanism).
-FUSION_CORRELATION = 0.90
-
 
 
 def _at(summary: pd.DataFrame, sensor, method: str, n: int, head: str) -> float:
@@ -98,151 +94,159 @@ def _fmt(value: float) -> str:
     return "n/a" if value is None or not np.isfinite(value) else f"{value:.3f}"
 
 
-def _fusion_lines(fusion: pd.DataFrame, metric: str) -> list[str]:
-    lines = []
-    agreement = fusion[(fusion["measure"] == "agreement") & (fusion["method"] == "cca_sum_svm")]
-    if len(agreement):
-        largest = agreement["n_components"].max()
-        at_all = agreement[agreement["n_components"] == largest]["value"].mean()
-        best = agreement.groupby("n_components")["value"].mean()
-        lines.append(
-            f"- CCA-sum + SVM agrees with logit averaging on {at_all:.1%} of the validation "
-            f"predictions with all {largest} canonical pairs (best: {best.max():.1%} at "
-            f"{best.idxmax()} pairs)."
-        )
-    scores = fusion[(fusion["measure"] == metric) & fusion["n_components"].isna()]
-    for method in ("view_1", "view_2", "logit_average"):
-        value = scores.loc[scores["method"] == method, "value"].mean()
-        lines.append(f"- {method.replace('_', ' ')}: {metric} {_fmt(value)}")
-    rho = fusion[(fusion["method"] == "cca_sum_vs_logit_sum")]
-    if len(rho):
-        first = rho[rho["n_components"] == rho["n_components"].min()]
-        values = first["value"]
-        lines.append(
-            "- canonical correlations between the first K-1 CCA-sum features and the summed "
-            f"class-centred logits: mean {values.mean():.3f}, min {values.min():.3f}."
-        )
-    return lines
-
-
-def fusion_verdicts(fusion: pd.DataFrame, n_classes: int) -> list[str]:
-    """Verdict lines of the fusion claim: agreement at K-1 and all pairs, and the mechanism.
-
-    Parameters
-    ----------
-    fusion : pandas.DataFrame
-        Output of :func:`~sklearn_ccafusion.study.fusion_study` (one or several pairs).
-    n_classes : int
-
-    Returns
-    -------
-    lines : list of str
-        Markdown list items, each starting with PASS or FAIL.
-    """
-    agreement = fusion[(fusion["measure"] == "agreement") & (fusion["method"] == "cca_sum_svm")]
-    rho = fusion[fusion["method"] == "cca_sum_vs_logit_sum"]
-    if not len(agreement) or not len(rho):
-        return []
-    by_n = agreement.groupby("n_components")["value"].mean()
-    at_all = float(by_n.iloc[-1])
-    k_minus_1 = by_n.get(n_classes - 1, float("nan"))
-    mean_rho = float(rho["value"].mean())
-    ok = at_all >= FUSION_AGREEMENT and mean_rho >= FUSION_CORRELATION
-    return [
-        f"- {'PASS' if ok else 'FAIL'}: CCA-sum fusion (+ linear SVM) is essentially logit "
-        f"averaging: it agrees with it on {at_all:.1%} of the validation predictions with all "
-        f"{int(by_n.index[-1])} canonical pairs (bar {FUSION_AGREEMENT:.0%}; "
-        f"{_pct(k_minus_1)} with K-1 = {n_classes - 1} pairs), and the first K-1 CCA-sum "
-        f"features correlate with the summed class-centred logits at {mean_rho:.3f} on "
-        f"average (bar {FUSION_CORRELATION:.2f})."
-    ]
-
-
-def _pct(value: float) -> str:
-    return "n/a" if not np.isfinite(value) else f"{value:.1%}"
-
-
-def _band(bands: pd.DataFrame, sensor: str, name: str, measure: str) -> str:
-    rows = bands[
-        (bands["sensor"] == sensor) & (bands["name"] == name) & (bands["measure"] == measure)
-    ]
-    if not len(rows):
+def _spread(values: pd.Series) -> str:
+    """Mean over pairs, with the range when there are several."""
+    values = values.dropna()
+    if not len(values):
         return "n/a"
-    row = rows.iloc[0]
-    return f"{row['value']:.3f} [{row['low']:.3f}, {row['high']:.3f}]"
+    if len(values) == 1 or values.min() == values.max():
+        return f"{values.mean():.3f}"
+    return f"{values.mean():.3f} ({values.min():.3f}-{values.max():.3f})"
 
 
-def band_lines(bands: pd.DataFrame | None, n_classes: int, metric: str) -> list[str]:
-    """Markdown lines of the bootstrap bands of the headline numbers."""
-    if bands is None or not len(bands):
-        return []
-    level = f"{bands['confidence'].iloc[0]:.0%}"
-    lines = [
-        "",
-        f"## Uncertainty ({level} bootstrap bands over the validation samples, first pair)",
-        "",
-    ]
-    for sensor in dict.fromkeys(bands["sensor"]):
-        if (
-            "+" in str(sensor)
-            and (bands["sensor"] == sensor).any()
-            and (bands.loc[bands["sensor"] == sensor, "name"] == "cca_sum_svm").any()
+def _fusion_groups(fusion: pd.DataFrame) -> list[tuple[str, str, pd.DataFrame]]:
+    if "view_1" not in fusion.columns:
+        return [("view 1", "view 2", fusion)]
+    names = fusion[["view_1", "view_2"]].drop_duplicates().itertuples(index=False)
+    return [(a, b, fusion[(fusion["view_1"] == a) & (fusion["view_2"] == b)]) for a, b in names]
+
+
+def _per_pair(part: pd.DataFrame, method: str, measure: str) -> pd.Series:
+    """One method's value (no ``n_components``) per network pair."""
+    rows = part[(part["method"] == method) & (part["measure"] == measure)]
+    return rows[rows["n_components"].isna()].groupby("pair")["value"].mean()
+
+
+def _fusion_lines(fusion: pd.DataFrame, metric: str, n_classes: int) -> list[str]:
+    """Per sensor pair: scores and agreements, mean over network pairs (range)."""
+    lines = []
+    names = _fusion_figures_names(fusion)
+    for figure, (a, b, part) in zip(names, _fusion_groups(fusion)):
+        first, second = (a, b) if a != b else (f"{a} (first network)", f"{a} (second network)")
+        n_pairs = part["pair"].nunique() if "pair" in part.columns else 1
+        if "pair" not in part.columns:
+            part = part.assign(pair=0)
+        swept = part[(part["method"] == "cca_sum_svm") & part["n_components"].notna()]
+        largest = swept.groupby("pair")["n_components"].transform("max")
+        at_all = swept[swept["n_components"] == largest]
+        lines += [
+            f"### {a} + {b}",
+            "",
+            f"![fusion of {a} and {b}]({figure})",
+            "",
+            f"Means over {n_pairs} network pair(s), range in brackets; agreement: share of "
+            "the validation predictions equal to logit averaging's.",
+            "",
+            f"| method | {metric} | agreement with logit averaging |",
+            "| --- | --- | --- |",
+        ]
+        for method, label in (
+            ("view_1", f"{first} alone"),
+            ("view_2", f"{second} alone"),
+            ("logit_average", "logit averaging"),
+            ("proba_average", "probability averaging"),
+            ("independent_logit_average", "logit averaging of two other networks"),
         ):
-            lines.append(
-                f"- {sensor}: CCA-sum + SVM agrees with logit averaging on "
-                f"{_band(bands, sensor, 'cca_sum_svm', 'agreement')} of the predictions; "
-                f"{metric} of logit averaging {_band(bands, sensor, 'logit_average', metric)}."
+            scores = _per_pair(part, method, metric)
+            if not len(scores):
+                continue
+            agree = (
+                "1 (itself)"
+                if method == "logit_average"
+                else _spread(_per_pair(part, method, "agreement"))
             )
-            continue
+            lines.append(f"| {label} | {_spread(scores)} | {agree} |")
+        k_1 = part[(part["method"] == "cca_sum_svm") & (part["n_components"] == n_classes - 1)]
+        for label, rows in ((f"K - 1 = {n_classes - 1} pairs", k_1), ("all pairs", at_all)):
+            if not len(rows):
+                continue
+            if label == "all pairs":
+                counts = sorted(set(rows["n_components"].astype(int)))
+                label = f"all pairs ({', '.join(map(str, counts))})"
+            own = _spread(rows[rows["measure"] == metric].groupby("pair")["value"].mean())
+            agree = _spread(rows[rows["measure"] == "agreement"].groupby("pair")["value"].mean())
+            lines.append(f"| CCA-sum + SVM, {label} | {own} | {agree} |")
+        rho = part[part["method"] == "cca_sum_vs_logit_sum"]
+        if len(rho):
+            lines += [
+                "",
+                "Canonical correlations between the first K - 1 CCA-sum features and the "
+                f"summed class-centred logits: mean {rho['value'].mean():.3f}, smallest "
+                f"{rho['value'].min():.3f}.",
+            ]
+        lines.append("")
+    return lines
+
+
+def _alignment_lines(alignment: pd.DataFrame) -> list[str]:
+    lines = []
+    for (sensor, partner), group in alignment.groupby(["sensor", "partner"], sort=False):
+        with_whom = "a second network of the same sensor" if sensor == partner else partner
+        per_pair = group.groupby("pair")["cosine"]
         lines.append(
-            f"- {sensor}: {metric} with all features "
-            f"{_band(bands, sensor, 'full/original', metric)}; CCA_highest at n = {n_classes} "
-            f"{_band(bands, sensor, f'cca_highest@{n_classes}/original', metric)} (original "
-            f"layer), {_band(bands, sensor, f'cca_highest@{n_classes}/retrained', metric)} "
-            "(retrained)."
+            f"- {sensor}, CCA with {with_whom}: mean cosine {_spread(per_pair.mean())}, "
+            f"smallest {group['cosine'].min():.3f}"
         )
     return lines
 
 
-def verdict_lines(reproduction: Reproduction) -> list[str]:
-    """The verdict of each claim on a run, as the report lists them (and the CLI prints).
+def _chance_lines(data, metric: str) -> list[str]:
+    levels = chance_levels(data.y_validation, data.classes, metric)
+    counts = ", ".join(f"{c}: {n}" for c, n in levels["counts"].items())
+    return [
+        f"Chance on the {len(data.y_validation)} validation samples: 1/K = "
+        f"{levels['uniform']:.3f}, majority share {levels['majority']:.3f}; the best {metric} "
+        f"of a guess that ignores the input is {levels['chance']:.3f}. Class counts: {counts}.",
+    ]
 
-    Parameters
-    ----------
-    reproduction : Reproduction
 
-    Returns
-    -------
-    lines : list of str
-        Markdown list items, each starting with PASS or FAIL.
-    """
-    k = reproduction.data.n_classes
-    verdicts = []
-    for _, row in key_numbers(reproduction.results, k).iterrows():
-        gap = row["full"] - row["cca_highest@K original"]
-        ok = gap <= FULL_SCORE_TOLERANCE
-        verdicts.append(
-            f"- {'PASS' if ok else 'FAIL'} ({row['sensor']}): CCA_highest at n = {k} keeps the "
-            f"full-feature score within {FULL_SCORE_TOLERANCE:.2f} (gap {gap:+.3f})."
+def _verdict_lines(claims: pd.DataFrame | None, quick: bool) -> list[str]:
+    if claims is None or not len(claims):
+        return ["No claim could be judged."]
+    lines = []
+    if quick:
+        lines += [
+            "**Indicative only**: a quick run (fewer samples, epochs, pairs and dimensions).",
+            "",
+        ]
+    summary = claims[claims["pair"].astype(str) == "all"]
+    for row in summary.itertuples(index=False):
+        lines.append(f"- {row.verdict} ({row.sensor}) {row.claim}: {row.reason}")
+    lines += [
+        "",
+        "### Per network pair",
+        "",
+        "| claim | sensor | pair | value | 95 % interval | reference | threshold | verdict |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for row in claims.itertuples(index=False):
+        lines.append(
+            f"| {row.claim} | {row.sensor} | {row.pair} | {_fmt(row.value)} | "
+            f"[{_fmt(row.ci_low)}, {_fmt(row.ci_high)}] | {_fmt(row.reference)} | "
+            f"{_fmt(row.threshold)} | {row.verdict} |"
         )
-        lowest, random = row["cca_lowest curve"], row["random_selection curve"]
-        ok = lowest < 0.5 * random
-        verdicts.append(
-            f"- {'PASS' if ok else 'FAIL'} ({row['sensor']}): CCA_lowest is far below random "
-            f"selection, under half of it (mean original-layer score over the dimensions "
-            f"below the full width: {_fmt(lowest)} vs {_fmt(random)})."
-        )
-    if reproduction.fusion is not None:
-        verdicts += fusion_verdicts(reproduction.fusion, k)
-    alignment = reproduction.alignment
-    if len(alignment):
-        same = alignment[alignment["sensor"] == alignment["partner"]]
-        mean_cos = same["cosine"].mean()
-        verdicts.append(
-            f"- {'PASS' if mean_cos > 0.9 else 'FAIL'}: the first K-1 canonical directions span "
-            f"the class-centred logits (mean cosine {mean_cos:.3f} > 0.9)."
-        )
-    return verdicts
+    return lines
+
+
+def _caveat_lines(caveats: list[str]) -> list[str]:
+    if not caveats:
+        return ["None: no warning was raised during the run."]
+    return [f"- {message}" for message in caveats]
+
+
+def _fusion_figures_names(fusion: pd.DataFrame) -> list[str]:
+    return [
+        "fusion.png" if index == 0 else f"fusion_{a}_{b}.png"
+        for index, (a, b, _) in enumerate(_fusion_groups(fusion))
+    ]
+
+
+def _fusion_figures(fusion: pd.DataFrame) -> dict[str, object]:
+    names = _fusion_figures_names(fusion)
+    return {
+        name: plot_fusion(part.drop(columns=["view_1", "view_2"], errors="ignore"))
+        for name, (_, _, part) in zip(names, _fusion_groups(fusion))
+    }
 
 
 def write_report(reproduction: Reproduction) -> Path:
@@ -263,13 +267,7 @@ def write_report(reproduction: Reproduction) -> Path:
             reproduction.cross_sensor, n_classes=k
         )
     if reproduction.fusion is not None:
-        first = reproduction.fusion
-        if "view_1" in first.columns:
-            pair = first[["view_1", "view_2"]].drop_duplicates().iloc[0]
-            first = first[(first["view_1"] == pair["view_1"]) & (first["view_2"] == pair["view_2"])]
-        figures["fusion.png"] = plot_fusion(
-            first.drop(columns=["view_1", "view_2"], errors="ignore")
-        )
+        figures.update(_fusion_figures(reproduction.fusion))
     for name, figure in figures.items():
         save_figure(figure, out / name)
 
@@ -286,6 +284,8 @@ def write_report(reproduction: Reproduction) -> Path:
         "",
         f"Metric: {metric}; K = {k} classes; scores are means over pairs and repeats, on the "
         "validation split.",
+        "",
+        *_chance_lines(data, metric),
         "",
         "## Subspace projection (figure 4)",
         "",
@@ -323,27 +323,48 @@ def write_report(reproduction: Reproduction) -> Path:
         for sensor, values in grid.iterrows():
             lines.append(f"| {sensor} | " + " | ".join(_fmt(v) for v in values) + " |")
     if reproduction.fusion is not None:
-        lines += ["", "## Fusion: CCA-sum against logit averaging", "", "![fusion](fusion.png)", ""]
-        lines += _fusion_lines(reproduction.fusion, metric)
+        lines += ["", "## Fusion: CCA-sum against logit averaging", ""]
+        lines += _fusion_lines(reproduction.fusion, metric, k)
     alignment = reproduction.alignment
     if len(alignment):
-        same = alignment[alignment["sensor"] == alignment["partner"]]
         lines += [
             "",
             "## Class-subspace alignment",
             "",
             "Cosines of the principal angles between the span of the first K-1 canonical "
-            "variates and the span of the class-centred logits (1: the same subspace).",
+            "variates and the span of the class-centred logits on the training samples (1: the "
+            "same subspace); means over the network pairs (range in brackets).",
             "",
+            *_alignment_lines(alignment),
         ]
-        for sensor, group in same.groupby("sensor", sort=False):
-            lines.append(
-                f"- {sensor}: mean cosine {group['cosine'].mean():.3f}, "
-                f"smallest {group['cosine'].min():.3f}"
-            )
-    lines += band_lines(reproduction.bands, k, metric)
-    lines += ["", "## Verdicts", "", *verdict_lines(reproduction), "", "## Time by stage", ""]
+    quick = bool(reproduction.settings.get("quick", False))
+    lines += ["", "## Verdicts", "", *_verdict_lines(reproduction.claims, quick)]
+    lines += ["", "## Caveats", "", *_caveat_lines(reproduction.caveats)]
+    lines += ["", "## Time by stage", ""]
     lines += [f"- {stage}: {seconds:.1f} s" for stage, seconds in reproduction.timings.items()]
     path = out / "report.md"
     write_text(path, "\n".join(lines) + "\n")
     return path
+
+
+def verdict_lines(reproduction: Reproduction) -> list[str]:
+    """The per-sensor verdicts of a run's claims, one line each (what the CLI prints).
+
+    Parameters
+    ----------
+    reproduction : Reproduction
+        A run; its ``claims`` table (``claims.csv``) is formatted, not judged.
+
+    Returns
+    -------
+    lines : list of str
+        ``"<VERDICT> <claim> (<sensor>): <reason>"`` for every summary row.
+    """
+    claims = reproduction.claims
+    if claims is None or not len(claims):
+        return ["No claim could be judged."]
+    summary = claims[claims["pair"].astype(str) == "all"]
+    return [
+        f"{row.verdict:<12} {row.claim} ({row.sensor}): {row.reason}"
+        for row in summary.itertuples(index=False)
+    ]

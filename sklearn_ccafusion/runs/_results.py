@@ -46,6 +46,11 @@ class Reproduction:
         The data set the study ran on.
     bands : pandas.DataFrame or None
         Bootstrap bands of the headline numbers (``bands.csv``).
+    claims : pandas.DataFrame or None
+        The verdict of each claim, per network pair and per sensor (``claims.csv``;
+        see :func:`~sklearn_ccafusion.runs._claims.judge_claims`).
+    caveats : tuple of str, default=()
+        The warnings raised during the run, deduplicated (``report.md``'s caveats).
     notes : tuple of str, default=()
         What was chosen for the run: the data set's notes, then the run's own
         (what a quick run changed), as the report lists them.
@@ -73,12 +78,15 @@ class Reproduction:
     out: Path = Path(".")
     data: StudyData | None = None
     bands: pd.DataFrame | None = None
+    claims: pd.DataFrame | None = None
+    caveats: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if isinstance(self.notes, str):
             raise TypeError("notes must be a sequence of sentences, not one string.")
         object.__setattr__(self, "notes", tuple(self.notes))
+        object.__setattr__(self, "caveats", tuple(self.caveats))
         object.__setattr__(self, "out", Path(self.out))
 
     def with_changes(self, **changes: Any) -> Reproduction:

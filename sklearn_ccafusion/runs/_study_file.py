@@ -8,6 +8,7 @@ read, timed, and handed to :func:`~sklearn_ccafusion.runs.run_study`.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from sklearn_ccafusion.runs._features_file import load_features_file
@@ -35,6 +36,7 @@ def study_from_file(
     progress: bool = True,
     overwrite: bool = False,
     reg: float = 0.0,
+    sensors: Sequence[str] | None = None,
 ) -> Reproduction:
     """Read a user's ``.npz`` file and run the whole study on it (``ccafusion study``).
 
@@ -57,6 +59,9 @@ def study_from_file(
     out, device, pairs, repeats, n_jobs, seed, quick, progress, overwrite, reg
         As in :func:`~sklearn_ccafusion.runs.run_study`; ``seed`` also seeds the
         split.
+    sensors : sequence of str or None, default=None
+        The sensor arrays (``--sensors``), as
+        :func:`~sklearn_ccafusion.runs.load_study_file` reads them.
 
     Returns
     -------
@@ -85,6 +90,7 @@ def study_from_file(
         metric=metric,
         seed=seed,
         quick=quick,
+        sensors=sensors,
     )
     data = data.with_changes(load_seconds=time.perf_counter() - start)
     return run_study(
@@ -105,6 +111,7 @@ def study_from_file(
             "validation_fraction": validation_fraction,
             "epochs": max_epochs,
             "metric": metric,
+            **({} if sensors is None else {"sensors": list(sensors)}),
         },
     )
 

@@ -10,8 +10,10 @@ for, its inputs standardised per channel on the training side.
 
 from __future__ import annotations
 
+import re
+import warnings
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +25,13 @@ from sklearn_ccafusion.runs._networks import network_factory
 
 __all__ = ["NETS", "load_study_file"]
 
-_RESERVED = ("y", "groups", "split")
+_RESERVED = ("y", "groups", "split", "sensors")
+# names of arrays that describe samples (times, indices, identifiers) rather than record them
+_METADATA = re.compile(
+    r"^(t|t\d|t_?(start|end|0)|times?|timestamps?|start|end|index|indices|idx|ids?|"
+    r"subjects?|sessions?|trials?|labels?|targets?)$",
+    re.IGNORECASE,
+)
 
 
 def _mlp(shape: tuple[int, ...], n_classes: int) -> tuple[Any, dict]:
@@ -88,8 +96,69 @@ def _standardise(train: NDArray, validation: NDArray) -> tuple[NDArray, NDArray]
     )
 
 
-def _check_sensors(arrays: dict[str, NDArray], n: int, path: Path) -> dict[str, NDArray]:
+def _metadata_like(name: str, array: NDArray) -> str | None:
+    """Why an array looks like metadata rather than a sensor, or ``None``."""
+    if _METADATA.match(name):
+        return "its name is that of metadata"
+    if array.ndim == 2 and array.shape[1] == 1:
+        return f"shape {array.shape}: one column"
+    if array.ndim == 2 and array.dtype.kind in "iu" and array.shape[0] > 1:
+        if np.all(np.diff(array, axis=0) >= 0):
+            return "integers that only grow, like times or indices"
+    return None
+
+
+def _named_sensors(
+    arrays: dict[str, NDArray], names: Sequence[str] | None, path: Path
+) -> dict[str, NDArray]:
+    """The sensor arrays: those named (argument, else the file's ``sensors``), else the rest."""
+    if names is None and "sensors" in arrays:
+        stored = arrays["sensors"]
+        if stored.ndim != 1 or stored.dtype.kind not in "US":
+            raise ValueError(
+                f"{path}: 'sensors' must list the sensor arrays' names as strings, got shape "
+                f"{stored.shape} of type {stored.dtype}."
+            )
+        names = [str(name) for name in stored]
+    if names is not None:
+        names = list(names)
+        unknown = [name for name in names if name not in arrays or name in _RESERVED]
+        if unknown or not names or len(set(names)) != len(names):
+            available = sorted(set(arrays) - set(_RESERVED))
+            raise ValueError(
+                f"Sensors {names} must be distinct names of arrays in {path}; "
+                f"{unknown or 'none'} is not one. Its arrays besides y, groups, split and "
+                f"sensors: {available}."
+            )
+        return {name: arrays[name] for name in names}
     sensors = {name: a for name, a in arrays.items() if name not in _RESERVED}
+    suspects = {name: why for name, a in sensors.items() if (why := _metadata_like(name, a))}
+    if suspects:
+        listed = "; ".join(f"{name!r} ({why})" for name, why in suspects.items())
+        keep = [name for name in sensors if name not in suspects]
+        raise ValueError(
+            f"{path} holds arrays that look like metadata, not sensors: {listed}. Name the "
+            f"sensors: --sensors {','.join(keep) or 'a,b'} (or a 'sensors' array of names in "
+            "the file), or remove those arrays."
+        )
+    return sensors
+
+
+def _warn_time_major(name: str, array: NDArray) -> None:
+    if array.ndim == 3 and array.shape[2] < array.shape[1]:
+        warnings.warn(
+            f"Sensor {name!r} has windows of {array.shape[1]} channels by {array.shape[2]} "
+            "time steps: fewer time steps than channels. If the file is time-major, (n, time, "
+            f"channels), transpose it before saving: {name} = np.swapaxes({name}, 1, 2).",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
+def _check_sensors(
+    arrays: dict[str, NDArray], n: int, path: Path, names: Sequence[str] | None = None
+) -> dict[str, NDArray]:
+    sensors = _named_sensors(arrays, names, path)
     if not sensors:
         raise ValueError(f"{path} holds no sensor array besides {sorted(arrays)}.")
     for name, array in sensors.items():
@@ -111,6 +180,7 @@ def _check_sensors(arrays: dict[str, NDArray], n: int, path: Path) -> dict[str, 
                 f"Sensor {name!r} holds NaN or infinite values in {bad} samples; remove or "
                 "impute them before the study."
             )
+        _warn_time_major(name, array)
     return sensors
 
 
@@ -123,6 +193,7 @@ def load_study_file(
     metric: str = "accuracy",
     seed: int = 0,
     quick: bool = False,
+    sensors: Sequence[str] | None = None,
 ) -> StudyData:
     """Read a user's ``.npz`` file as a data set of the study.
 
@@ -145,6 +216,13 @@ def load_study_file(
         Seed of the split.
     quick : bool, default=False
         Fewer epochs.
+    sensors : sequence of str or None, default=None
+        Names of the sensor arrays, in order (``--sensors a,b,c``); other arrays are
+        ignored. ``None``: the file's ``sensors`` array of names if it has one, else
+        every array besides ``y``, ``groups`` and ``split``, refusing those that look
+        like metadata (one column, integer times or indices, names such as ``t``,
+        ``time`` or ``index``). Windows with fewer time steps than channels raise a
+        warning: the file may be time-major.
 
     Returns
     -------
@@ -168,8 +246,13 @@ def load_study_file(
     y = arrays["y"]
     if y.ndim != 1:
         raise ValueError(f"y must be one label per sample, shape (n,), got {y.shape}.")
+    if y.dtype.kind == "f" and np.isnan(y).any():
+        raise ValueError(
+            f"y holds NaN labels in {int(np.isnan(y).sum())} of its {len(y)} samples: give "
+            "those samples a label or remove them (from every array) before the study."
+        )
     n = len(y)
-    sensors = _check_sensors(arrays, n, path)
+    sensors = _check_sensors(arrays, n, path, sensors)
     classes, counts = np.unique(y, return_counts=True)
     if len(classes) < 2:
         raise ValueError(f"y holds a single class {classes.tolist()}; the study needs two.")

@@ -129,7 +129,12 @@ class _Recorder:
                 f"Layer(s) {missing} were not called in the forward pass of "
                 f"{type(self.module).__name__}; choose layers that forward() uses."
             )
-        return dict(self.captured)
+        # half-precision outputs (automatic precision) are read as float32, as
+        # LayerFeatures returns them, so both paths see the same numbers
+        return {
+            name: value.float() if value.dtype in (torch.float16, torch.bfloat16) else value
+            for name, value in self.captured.items()
+        }
 
 
 def _inputs_of(batch: Any, position: int = 0) -> Any:

@@ -97,6 +97,34 @@ def _check_inputs(features_train, y_train, features_val, y_val, layers):
     return train, y_train, val, y_val, checked_layers
 
 
+def _independent_average(independent, val, layers, classes) -> NDArray:
+    """Predictions of the logit average of two other networks of the same views."""
+    if len(independent) != 2 or len(independent[0]) != 2 or len(independent[1]) != 2:
+        raise ValueError(
+            "independent must be (features_val, layers), each holding two views."
+        )
+    logits = 0.0
+    for view, (X, (coef, intercept), X_ref, (coef_ref, _)) in enumerate(
+        zip(independent[0], independent[1], val, layers), start=1
+    ):
+        X = check_array(X, dtype=[np.float64, np.float32])
+        coef = check_array(coef, dtype=np.float64)
+        intercept = column_or_1d(np.asarray(intercept, dtype=np.float64))
+        if X.shape[0] != X_ref.shape[0] or X.shape[1] != coef.shape[1]:
+            raise ValueError(
+                f"independent view {view}: features of shape {X.shape} and coef of shape "
+                f"{coef.shape}; they need {X_ref.shape[0]} rows (the validation samples) and "
+                "as many columns as coef."
+            )
+        if coef.shape[0] != coef_ref.shape[0] or intercept.shape != (coef.shape[0],):
+            raise ValueError(
+                f"independent view {view}'s layer must have {coef_ref.shape[0]} classes, got "
+                f"coef {coef.shape} and intercept {intercept.shape}."
+            )
+        logits = logits + X @ coef.T + intercept
+    return classes[np.argmax(logits, axis=1)]
+
+
 def _sweep(n_components, n_max: int, n_classes: int) -> list[int]:
     """Resolve the requested ``n_components`` into sorted counts in ``[1, n_max]``."""
     if n_components is None:
@@ -175,6 +203,8 @@ def fusion_study(
     n_jobs: int | None = None,
     progress: bool = True,
     cache: TaskCache | str | None = None,
+    independent: tuple[Sequence[ArrayLike], Sequence[tuple[ArrayLike, ArrayLike]]]
+    | None = None,
 ) -> pd.DataFrame:
     """Compare CCA-sum fusion with logit averaging on two networks' features.
 
@@ -237,8 +267,9 @@ def fusion_study(
         ``value``:
 
         - ``measure == metric``: validation score of ``view_1``, ``view_2``,
-          ``logit_average``, ``proba_average`` (``n_components`` missing) and of each CCA
-          fusion at each ``n_components``;
+          ``logit_average``, ``proba_average``, ``independent_logit_average`` (with
+          ``independent``; ``n_components`` missing) and of each CCA fusion at each
+          ``n_components``;
         - ``measure == "agreement"``: fraction of validation predictions equal to those of
           ``logit_average``, for every other method;
         - ``measure == "canonical_correlation"``: for method ``cca_sum_vs_logit_sum``, the
@@ -288,6 +319,10 @@ def fusion_study(
         ],
     }
     reference = predictions["logit_average"]
+    if independent is not None:
+        predictions["independent_logit_average"] = _independent_average(
+            independent, val, layers, classes
+        )
 
     # the CCA between the views, and the direct measure of the claim
     X_train = np.hstack(train)
@@ -383,6 +418,7 @@ def fusion_study(
                 "view_2",
                 "logit_average",
                 "proba_average",
+                "independent_logit_average",
                 *fusions,
                 "cca_sum_vs_logit_sum",
                 "view_1_vs_view_2",

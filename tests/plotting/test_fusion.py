@@ -54,3 +54,53 @@ def test_plot_fusion_lines_are_labelled_and_distinct():
 def test_empty_table_raises_a_named_error():
     with pytest.raises(ValueError, match="df is empty"):
         plot_fusion(_fusion_table().iloc[:0])
+
+
+def test_plot_fusion_of_several_pairs_draws_means_and_ranges():
+    import numpy as np
+    import pandas as pd
+
+    from sklearn_ccafusion.plotting import plot_fusion
+
+    rows = []
+    for pair, shift in enumerate((0.0, 0.1)):
+        rows += [
+            {
+                "method": "logit_average",
+                "n_components": None,
+                "measure": "accuracy",
+                "component": None,
+                "value": 0.8 + shift,
+                "pair": pair,
+            },
+            {
+                "method": "view_1",
+                "n_components": None,
+                "measure": "accuracy",
+                "component": None,
+                "value": 0.6 + shift,
+                "pair": pair,
+            },
+        ]
+        rows += [
+            {
+                "method": "cca_sum_svm",
+                "n_components": n,
+                "measure": "accuracy",
+                "component": None,
+                "value": 0.5 + 0.1 * i + shift,
+                "pair": pair,
+            }
+            for i, n in enumerate((1, 2, 4 + pair))  # the pairs' sweeps end apart
+        ]
+    df = pd.DataFrame(rows)
+    df["n_components"] = df["n_components"].astype("Int64")
+    df["component"] = df["component"].astype("Int64")
+    ax = plot_fusion(df).axes[0]
+    line = next(line for line in ax.get_lines() if line.get_label() == "cca_sum_svm")
+    x, y = line.get_data()
+    assert np.all(np.diff(np.asarray(x, dtype=float)) > 0)  # no zig-zag between pairs
+    assert np.allclose(y[:2], [0.55, 0.65])  # means over the pairs
+    reference = next(line for line in ax.get_lines() if line.get_label() == "logit average")
+    assert np.allclose(reference.get_ydata(), 0.85)  # the mean, not pair 0's
+    assert ax.collections  # the range over the pairs, shaded

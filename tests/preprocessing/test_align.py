@@ -6,6 +6,7 @@ import bisect
 from collections import defaultdict
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from sklearn_ccafusion.preprocessing import align_streams, sliding_windows
@@ -125,6 +126,26 @@ def test_datetime_timestamps_give_the_same_values_as_seconds():
     np.testing.assert_allclose((by_date.time - origin) / np.timedelta64(1, "s"), by_seconds.time)
     for name in streams:
         np.testing.assert_allclose(by_date.data[name], by_seconds.data[name], rtol=1e-9)
+
+
+def test_pandas_objects_indexed_by_time_are_streams():
+    streams = _phone_and_watch(seed=3, duration=2.0)
+    origin = pd.Timestamp("2026-03-01 08:00", tz="Europe/Paris")
+    frames = {
+        "phone": pd.DataFrame(
+            streams["phone"][1], index=origin + pd.to_timedelta(streams["phone"][0], unit="s")
+        ),
+        "watch": pd.Series(
+            streams["watch"][1], index=origin + pd.to_timedelta(streams["watch"][0], unit="s")
+        ),
+    }
+    from_pandas = align_streams(frames, rate=40)
+    from_arrays = align_streams(streams, rate=40)
+    assert from_pandas.time[0] == np.datetime64("2026-03-01T07:00:00.25", "ns")  # UTC
+    # pandas holds the times to the nanosecond: a sample moves by at most 0.5 ns, and a
+    # value by at most that times its slope (about 400 per second for these white streams)
+    for name in streams:
+        np.testing.assert_allclose(from_pandas.data[name], from_arrays.data[name], atol=1e-6)
 
 
 def test_float32_stays_float32_and_feeds_sliding_windows():

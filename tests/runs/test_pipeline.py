@@ -50,10 +50,13 @@ def test_writes_every_output(run_dir):
     assert "## Verdicts" in report and "figure4_subspace.png" in report
     assert "seed=0" in report
     verdicts = report.split("## Verdicts")[1]
-    assert "CCA-sum fusion" in verdicts and "logit averaging" in verdicts
+    assert "fusion_equals_logit_average" in verdicts and "logit averaging" in verdicts
     bands = pd.read_csv(run_dir / "bands.csv")
     assert ((bands["low"] <= bands["value"]) & (bands["value"] <= bands["high"])).all()
-    assert "Uncertainty" in report
+    claims = pd.read_csv(run_dir / "claims.csv")
+    assert ((claims["ci_low"] <= claims["value"] + 1e-12) | claims["value"].isna()).all()
+    assert "Indicative only" in verdicts  # a quick run
+    assert "Chance on the" in report and "Class counts" in report
 
 
 def test_same_seed_same_results(run_dir, tmp_path):

@@ -47,7 +47,7 @@ def test_study_on_string_labels_and_groups(tmp_path):
     assert (out / "cross_sensor.csv").exists() and (out / "fusion.csv").exists()
     report = (out / "report.md").read_text()
     assert "groups for training" in report and "## Verdicts" in report
-    assert "CCA-sum fusion" in report.split("## Verdicts")[1]
+    assert "fusion_equals_logit_average" in report.split("## Verdicts")[1]
     full = results[(results["sensor"] == "table") & (results["n"] == results["n"].max())]
     assert full["score"].mean() > 0.6  # the table sensor's class signal is learnt
 
