@@ -19,7 +19,8 @@ from tqdm.auto import tqdm
 
 from sklearn_ccafusion.cca._cca import MomentsAccuracyWarning
 from sklearn_ccafusion.cca._whitening import PCAWhitener
-from sklearn_ccafusion.similarity._pair_moments import PairMoments, batch_side
+from sklearn_ccafusion.similarity._pair_moments import PairMoments
+from sklearn_ccafusion.similarity._pair_state import batch_side
 
 __all__ = ["STREAMED_MEASURES", "stream_layer_moments", "stream_layer_similarity"]
 
