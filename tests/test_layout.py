@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import importlib
 from pathlib import Path
 
@@ -113,3 +114,26 @@ def test_nets_modules_are_grouped_by_role():
     assert len(flat) <= 3, flat
     for role in ("_architectures", "_classifier", "_joint", "_features"):
         assert (nets / role / "__init__.py").is_file(), role
+
+
+def _module_level_imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = set()
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_only_nets_imports_torch_at_module_level():
+    # the light core: what needs no training imports torch only inside the functions
+    # that train, so ``import sklearn_ccafusion`` and its joblib workers stay small
+    outside = [
+        str(path.relative_to(ROOT))
+        for path in sorted(ROOT.rglob("*.py"))
+        if "nets" not in path.relative_to(ROOT).parts[:1]
+        and {"torch", "skorch"} & _module_level_imports(path)
+    ]
+    assert outside == []

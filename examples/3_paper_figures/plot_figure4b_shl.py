@@ -18,8 +18,8 @@ Every step is public API, as in :ref:`figure 4a
 # %%
 # The run
 # -------
-# :func:`~sklearn_ccafusion.runs.reproduce` reads the sensors, turns each 60 s
-# segment into a spectrogram per sensor
+# :func:`~sklearn_ccafusion.runs.reproduce` reads the sensors, turns each segment
+# (60 s in the challenge data) into a 48 x 48 spectrogram per sensor
 # (:class:`~sklearn_ccafusion.preprocessing.Spectrogram`), trains ``2 x pairs``
 # CNNs per sensor and runs the studies; the SHL score is the macro F1. The
 # trained networks are cached in ``out`` and reused by figure 5.

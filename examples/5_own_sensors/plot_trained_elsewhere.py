@@ -168,3 +168,11 @@ summary = (
     .round(3)
 )
 print(summary)
+
+# %%
+# The verdicts
+# ------------
+# Each claim of the paper judged per network pair, with its reason
+# (``claims.csv``; a quick run's verdicts are indicative only).
+claims = pd.read_csv(out / "claims.csv")
+print(claims[["claim", "sensor", "pair", "verdict"]].to_string(index=False))

@@ -25,6 +25,7 @@ __all__ = [
     "cleanup_on_failure",
     "format_bytes",
     "read_make_data_marker",
+    "rehearsal_note",
     "write_marker",
 ]
 
@@ -77,6 +78,30 @@ def read_make_data_marker(data_dir) -> dict | None:
                 return None
             return content if isinstance(content, dict) else None
     return None
+
+
+def rehearsal_note(marker: dict, data_dir) -> str:
+    """The sentence a report opens with when its data came from a folder writer.
+
+    Examples
+    --------
+    >>> marker = {"writer": "write_shl2018_folder",
+    ...           "parameters": {"n_segments": 240, "random_state": 0}}
+    >>> print(rehearsal_note(marker, "/tmp/shl"))  # doctest: +NORMALIZE_WHITESPACE
+    REHEARSAL on synthetic data: /tmp/shl was written by write_shl2018_folder (ccafusion
+    make-data; n_segments=240, random_state=0), not recorded; its numbers say nothing about
+    the real data set.
+    """
+    parameters = ", ".join(
+        f"{key}={value}"
+        for key, value in marker.get("parameters", {}).items()
+        if key not in {"dataset", "signals"}
+    )
+    return (
+        f"REHEARSAL on synthetic data: {data_dir} was written by "
+        f"{marker.get('writer', 'ccafusion make-data')} (ccafusion make-data; {parameters}), "
+        "not recorded; its numbers say nothing about the real data set."
+    )
 
 
 def claim_folder(path: Path, writer: str) -> bool:

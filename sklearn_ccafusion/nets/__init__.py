@@ -68,3 +68,8 @@ def __getattr__(name):
 
         return getattr(import_module("sklearn_ccafusion.runs._recipes"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The module's names, the recipes looked up on first use included."""
+    return sorted(set(globals()) | _FROM_RUNS)

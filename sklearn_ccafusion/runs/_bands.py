@@ -28,7 +28,7 @@ from sklearn_ccafusion.cca._cca import CCAProjector
 from sklearn_ccafusion.cca._cca_whitening import default_max_rank
 from sklearn_ccafusion.cca._whitening import PCAWhitener
 from sklearn_ccafusion.fusion import CCASumFusion
-from sklearn_ccafusion.runs._claims import PairEvidence, Rules, bootstrap_rows
+from sklearn_ccafusion.runs._claim_measures import PairEvidence, Rules, bootstrap_rows
 from sklearn_ccafusion.runs._data import StudyData
 from sklearn_ccafusion.study import (
     NetworkFeatures,

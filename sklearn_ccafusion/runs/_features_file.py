@@ -179,6 +179,10 @@ def _labels(arrays: dict[str, NDArray], problems: list[str]) -> tuple[NDArray, .
             problems.append(f"{key} holds {y.dtype} values, not numbers or strings")
         elif y.dtype.kind == "f" and not np.isfinite(y).all():
             problems.append(f"{key} holds NaN or infinite labels")
+        elif y.dtype.kind == "f" and not np.array_equal(y, np.round(y)):
+            problems.append(
+                f"{key} holds non-integer numbers: class labels are integers or strings"
+            )
         else:
             found.append(y)
     if len(found) < 2:

@@ -197,6 +197,11 @@ def run_study(
     if networks is not None:
         networks, pairs = given_networks(data, networks, pairs)
         notes += ("The networks were given, trained before this run: no network was trained.",)
+    elif data.make_net is None:
+        raise ValueError(
+            f"Data set {data.name!r} builds no network (make_net=None); give its trained "
+            "networks with networks=... (e.g. load_features_file's)."
+        )
     notes += _quick_notes(quick, pairs, repeats)
     pairs = (1 if quick else 3) if pairs is None else pairs
     repeats = (2 if quick else 5) if repeats is None else repeats

@@ -19,7 +19,8 @@ from tqdm.auto import tqdm
 
 from sklearn_ccafusion.cca._cca import MomentsAccuracyWarning
 from sklearn_ccafusion.cca._whitening import PCAWhitener
-from sklearn_ccafusion.similarity._pair_moments import PairMoments, batch_side
+from sklearn_ccafusion.similarity._pair_moments import PairMoments
+from sklearn_ccafusion.similarity._pair_state import batch_side
 
 __all__ = ["STREAMED_MEASURES", "stream_layer_moments", "stream_layer_similarity"]
 
@@ -129,7 +130,12 @@ class _Recorder:
                 f"Layer(s) {missing} were not called in the forward pass of "
                 f"{type(self.module).__name__}; choose layers that forward() uses."
             )
-        return dict(self.captured)
+        # half-precision outputs (automatic precision) are read as float32, as
+        # LayerFeatures returns them, so both paths see the same numbers
+        return {
+            name: value.float() if value.dtype in (torch.float16, torch.bfloat16) else value
+            for name, value in self.captured.items()
+        }
 
 
 def _inputs_of(batch: Any, position: int = 0) -> Any:

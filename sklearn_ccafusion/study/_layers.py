@@ -38,20 +38,17 @@ from sklearn_ccafusion.similarity._measures import (
     pwcca,
     svcca,
 )
-from sklearn_ccafusion.similarity._streaming import (
-    measure_rows,
-    stream_layer_moments,
-    warn_map_accuracy,
-)
 from sklearn_ccafusion.study._features import NetworkFeatures
+from sklearn_ccafusion.study._layer_maps import (
+    _ALIGNMENT_COLUMNS,
+    SIMILARITY_MEASURES,
+    _streamed_study,
+)
 from sklearn_ccafusion.study._metrics import check_metric
 from sklearn_ccafusion.study._metrics import score as metric_score
 from sklearn_ccafusion.study._subspace import subspace_study
 
 __all__ = ["SIMILARITY_MEASURES", "layer_study"]
-
-#: The measures of the layer x layer maps, by name.
-SIMILARITY_MEASURES = ("cca_top", "svcca", "pwcca", "cka", "cka_debiased")
 
 
 def _check_layers(layers: Mapping, name: str, n_train: int, n_validation: int) -> dict:
@@ -165,94 +162,6 @@ def _alignment_rows(X1, X2, coef, keep, base) -> list[dict]:
     except ValueError:  # fewer canonical pairs than class directions: nothing to align
         return []
     return [{**base, "component": i + 1, "cosine": float(c)} for i, c in enumerate(cosines)]
-
-
-_PROBE_COLUMNS = [
-    "layer_1",
-    "layer_2",
-    "depth",
-    "width",
-    "rank",
-    "method",
-    "n",
-    "metric",
-    "score",
-    "converged",
-]
-_ALIGNMENT_COLUMNS = ["layer_1", "layer_2", "depth", "source", "component", "cosine"]
-
-
-def _model_and_layers(value: Any, name: str) -> tuple[Any, list[str]]:
-    if not isinstance(value, (tuple, list)) or len(value) != 2 or isinstance(value[1], Mapping):
-        raise TypeError(
-            f"With a loader, {name} must be a pair (model, [layer names]), got "
-            f"{type(value).__name__}."
-        )
-    model, names = value
-    return model, [names] if isinstance(names, str) else list(names)
-
-
-def _streamed_study(
-    layers_1,
-    layers_2,
-    y_train,
-    loader,
-    *,
-    pairs,
-    n_directions,
-    whitener,
-    svcca_keep,
-    pooling,
-    device,
-    progress,
-    inputs=None,
-) -> Bunch:
-    """The similarity and correlation maps of :func:`layer_study`, streamed over a loader."""
-    model_1, names_1 = _model_and_layers(layers_1, "layers_1")
-    model_2, names_2 = _model_and_layers(layers_2, "layers_2")
-    if n_directions is not None:
-        k = int(n_directions)
-        if k < 1:
-            raise ValueError(f"n_directions must be at least 1, got {n_directions}.")
-    else:
-        k = None if y_train is None else np.unique(column_or_1d(y_train)).size
-    moments = stream_layer_moments(
-        model_1,
-        model_2,
-        loader,
-        names_1,
-        names_2,
-        pairs=pairs,
-        pooling=pooling,
-        device=device,
-        progress=progress,
-        desc="layer maps (one pass)",
-        inputs=inputs,
-    )
-    depth_1 = {name: i + 1 for i, name in enumerate(names_1)}
-    depth_2 = {name: i + 1 for i, name in enumerate(names_2)}
-    similarity, correlations, accuracies = [], [], {}
-    for (a, b), accumulator in moments.items():
-        base = {"layer_1": a, "depth_1": depth_1[a], "layer_2": b, "depth_2": depth_2[b]}
-        with threadpool_limits(1):
-            rows, rho, accuracies[(a, b)] = measure_rows(
-                accumulator,
-                SIMILARITY_MEASURES,
-                n_top=k,
-                whitener=whitener,
-                svcca_keep=svcca_keep,
-            )
-        similarity += [{**base, **row} for row in rows]
-        correlations += [
-            {**base, "component": i + 1, "correlation": float(r)} for i, r in enumerate(rho)
-        ]
-    warn_map_accuracy(accuracies, "layer_study")
-    return Bunch(
-        similarity=pd.DataFrame(similarity),
-        correlations=pd.DataFrame(correlations),
-        probe=pd.DataFrame(columns=_PROBE_COLUMNS),
-        alignment=pd.DataFrame(columns=_ALIGNMENT_COLUMNS),
-    )
 
 
 def layer_study(

@@ -14,7 +14,13 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 
 from sklearn_ccafusion.cli import main
-from sklearn_ccafusion.runs import _networks, load_study_file, run_study
+from sklearn_ccafusion.runs import (
+    _networks,
+    load_features_file,
+    load_study_file,
+    run_study,
+    write_features_file,
+)
 from sklearn_ccafusion.study import NetworkFeatures
 
 FAST = ["--quick", "--quiet", "--repeats", "1", "--n-jobs", "1"]
@@ -234,5 +240,33 @@ def test_given_networks_are_checked(tmp_path, networks, match):
     with pytest.raises((ValueError, TypeError), match=match):
         run_study(data, networks=networks(nets), out=tmp_path / "out", progress=False)
     assert not (tmp_path / "out").exists()
+    features = tmp_path / "f.npz"
+    write_features_file(features, nets, data.y_train, data.y_validation)
+    with pytest.raises(ValueError, match="builds no network"):
+        run_study(load_features_file(features)[0], out=tmp_path / "out", progress=False)
     with pytest.raises(ValueError, match="pairs=3"):
         run_study(data, networks=nets, pairs=3, out=tmp_path / "out", progress=False)
+
+
+def test_fitted_sensor_nets_are_read_on_their_sensor(tmp_path):
+    pytest.importorskip("torch")
+    from sklearn.frozen import FrozenEstimator
+
+    from sklearn_ccafusion.runs._given_networks import given_networks
+
+    np.savez(tmp_path / "mine.npz", **_recordings(seed=3))
+    data = load_study_file(tmp_path / "mine.npz", quick=True)
+    codes = np.searchsorted(data.classes, data.y_train)
+    nets = {
+        sensor: [
+            _small_net(sensor, seed, "cpu").fit(data.inputs_train[sensor], data.classes[codes])
+            for seed in range(2)
+        ]
+        for sensor in data.sensors
+    }
+    nets["other"][1] = FrozenEstimator(nets["other"][1])
+    features, pairs = given_networks(data, nets, None)
+    assert pairs == 1
+    expected = nets["table"][0].transform(data.inputs_validation["table"])
+    np.testing.assert_array_equal(features["table"][0].validation, expected)
+    assert features["other"][1].classes.tolist() == data.classes.tolist()

@@ -70,6 +70,9 @@ def test_shl_small_folder_runs_end_to_end_with_the_papers_share(shl_dir, tmp_pat
     assert "the paper's share, 3,310 of 16,310 segments" in report
     row = next(line for line in report.splitlines() if line.startswith("| Acc_norm |"))
     assert "| 0.83 / 0.87 |" in row  # the paper's numbers beside the measured ones
+    # make-data's marker: the report says the data is synthetic before any number
+    rehearsal = report.index("REHEARSAL on synthetic data")
+    assert rehearsal < report.index("## Subspace projection")
 
 
 @pytest.mark.parametrize(
@@ -81,6 +84,7 @@ def test_shl_validation_part_follows_the_options(shl_dir, validation, n_val, rul
     assert len(data.y_validation) == n_val and len(data.y_train) == N_SEGMENTS - n_val
     notes = " ".join(data.notes)
     assert rule in notes and f"{N_SEGMENTS - n_val} training and {n_val} validation" in notes
+    assert data.notes[0].startswith(f"REHEARSAL on synthetic data: {shl_dir} was written by")
     # validation = the first segments in time: the loader's chronological order
     everything = load_shl2018(shl_dir, "all", cache=False)
     np.testing.assert_array_equal(data.y_validation, everything.target[:n_val])

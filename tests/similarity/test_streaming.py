@@ -117,3 +117,24 @@ def test_near_collinear_layers_give_one_warning_for_the_map():
     # every pair with layer "0" (3 of the 4), reported once
     assert len(messages) == 1 and "3 of 4 layer pairs" in messages[0], messages
     assert len(table) == 4 * 5
+
+
+def test_half_precision_outputs_are_read_as_float32():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 4)).to(torch.bfloat16)
+    batches = [torch.randn(n, 8, dtype=torch.bfloat16) for n in (40, 3, 57)]
+    table = stream_layer_similarity(
+        model,
+        None,
+        batches,
+        ["0", "2"],
+        pairs=[("0", "2")],
+        measures=["cka_debiased", "svcca"],
+        progress=False,
+    )
+    with torch.no_grad():
+        hidden = torch.cat([model[0](b) for b in batches]).float().numpy().astype(float)
+        out = torch.cat([model(b) for b in batches]).float().numpy().astype(float)
+    values = dict(zip(table["measure"], table["value"]))
+    assert values["cka_debiased"] == pytest.approx(linear_cka(hidden, out, debiased=True), abs=1e-8)
+    assert values["svcca"] == pytest.approx(svcca(hidden, out), abs=1e-8)
