@@ -88,8 +88,7 @@ def write_features_file(
     Examples
     --------
     >>> import numpy as np, tempfile, os
-    >>> from sklearn_ccafusion.runs._cache import save_arrays
-from sklearn_ccafusion.study import NetworkFeatures
+    >>> from sklearn_ccafusion.study import NetworkFeatures
     >>> rng = np.random.default_rng(0)
     >>> nets = [NetworkFeatures(rng.normal(size=(6, 3)), rng.normal(size=(4, 3)),
     ...                         rng.normal(size=(2, 3)), np.zeros(2)) for _ in range(2)]
