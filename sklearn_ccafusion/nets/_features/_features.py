@@ -75,21 +75,6 @@ def _select(X: Any, selection: Any) -> Any:
     return X[:, selection]
 
 
-def _jsonable(selection: Any) -> Any:
-    selection = _as_index(selection)
-    if isinstance(selection, slice):
-        return {"slice": [selection.start, selection.stop, selection.step]}
-    if selection is None:
-        return None
-    return [s if isinstance(s, str) else int(s) for s in selection]
-
-
-def _from_json(selection: Any) -> Any:
-    if isinstance(selection, dict):
-        return slice(*selection["slice"])
-    return selection
-
-
 class NetFeatures(TransformerMixin, _BaseComposition):
     """Train networks, each on its part of the input, and stack their penultimate features.
 
@@ -438,7 +423,7 @@ class NetFeatures(TransformerMixin, _BaseComposition):
         """
         check_is_fitted(self, "nets_")
         names = [name for name, _ in self.nets_]
-        inputs = {n: _jsonable(s) for n, s in zip(names, self._selections(names))}
+        inputs = {n: _as_index(s) for n, s in zip(names, self._selections(names))}
         return save_nets(self, directory, inputs)
 
     @classmethod
@@ -490,7 +475,7 @@ class NetFeatures(TransformerMixin, _BaseComposition):
         True
         """
         loaded, manifest = load_nets(directory, nets)
-        inputs = {n: _from_json(s) for n, s in manifest["inputs"].items()}
+        inputs = manifest["inputs"]
         if all(s is None for s in inputs.values()):
             inputs = None
         features = cls(nets=loaded, inputs=inputs)

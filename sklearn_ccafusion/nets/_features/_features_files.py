@@ -42,8 +42,23 @@ _OLD_FORMAT = (
 )
 
 
+def _jsonable(selection: Any) -> Any:
+    """An input selection (``None``, a slice, indices or names) as JSON data."""
+    if isinstance(selection, slice):
+        return {"slice": [selection.start, selection.stop, selection.step]}
+    if selection is None:
+        return None
+    return [s if isinstance(s, str) else int(s) for s in selection]
+
+
+def _from_json(selection: Any) -> Any:
+    if isinstance(selection, dict):
+        return slice(*selection["slice"])
+    return selection
+
+
 def save_nets(features: Any, directory: str | Path, inputs: dict[str, Any]) -> Path:
-    """Write a fitted ``NetFeatures``'s nets and manifest; ``inputs`` as JSON data."""
+    """Write a fitted ``NetFeatures``'s nets and manifest, with each net's input selection."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     names = [name for name, _ in features.nets_]
@@ -58,7 +73,7 @@ def save_nets(features: Any, directory: str | Path, inputs: dict[str, Any]) -> P
         "names": names,
         "view_sizes": list(features.view_sizes_),
         "n_features_in": getattr(features, "n_features_in_", None),
-        "inputs": inputs,
+        "inputs": {name: _jsonable(selection) for name, selection in inputs.items()},
         "nets": described,
     }
     write_text(directory / MANIFEST, json.dumps(manifest, indent=1))
@@ -115,7 +130,7 @@ def _templates(nets: Any, names: list[str], directory: Path) -> dict[str, Any]:
 
 
 def load_nets(directory: str | Path, nets: Any) -> tuple[list[tuple[str, Any]], dict[str, Any]]:
-    """The saved nets restored into clones of ``nets`` (frozen), and the manifest."""
+    """The saved nets restored into clones of ``nets`` (frozen); the manifest, inputs decoded."""
     directory = Path(directory)
     manifest = read_manifest(directory)
     names = [str(name) for name in manifest.get("names", [])]
@@ -150,4 +165,5 @@ def load_nets(directory: str | Path, nets: Any) -> tuple[list[tuple[str, Any]], 
             f"{manifest.get('view_sizes')!r}, the nets give {widths}): it is damaged. "
             f"Re-create {directory} with NetFeatures.save()."
         )
+    manifest["inputs"] = {name: _from_json(selection) for name, selection in inputs.items()}
     return loaded, manifest
