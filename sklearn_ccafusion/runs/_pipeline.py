@@ -43,7 +43,9 @@ from sklearn_ccafusion.study._pairing import network_pairs
 __all__ = ["reproduce", "run_study"]
 
 
-def _fusion(data: StudyData, networks, pairs: int, cache: TaskCache, **study) -> pd.DataFrame:
+def _fusion(
+    data: StudyData, networks, pairs: int, cache: TaskCache, progress: bool, **study
+) -> pd.DataFrame:
     """Fusion study of every two sensors (or two initialisations of the only sensor), every pair.
 
     Each network pair's rows carry its sensors (``view_1``, ``view_2``) and ``pair``;
@@ -63,6 +65,7 @@ def _fusion(data: StudyData, networks, pairs: int, cache: TaskCache, **study) ->
             classes=data.classes,
             metric=data.metric,
             cache=cache,
+            progress=progress and f"fusion: {view_1} + {view_2}, pair {i}",
             independent=None
             if independent is None
             else (
@@ -260,7 +263,7 @@ def run_study(
             head_params=data.head_params,
             labels=[{"sensor": sensor}] * pairs,
             random_state=stream_seed(seed, "subspace study", sensor=s_index),
-            **common,
+            **{**common, "progress": progress and f"subspace study: {sensor}"},
         )
         for s_index, sensor in enumerate(data.sensors)
     ]
@@ -283,7 +286,7 @@ def run_study(
         timings["cross-sensor study"] = time.perf_counter() - start
 
     start = time.perf_counter()
-    fusion = _fusion(data, networks, pairs, cache, n_jobs=n_jobs, progress=progress, reg=reg)
+    fusion = _fusion(data, networks, pairs, cache, progress, n_jobs=n_jobs, reg=reg)
     write_csv(out / "fusion.csv", fusion)
     timings["fusion study"] = time.perf_counter() - start
 

@@ -184,3 +184,17 @@ def test_out_is_a_file(tmp_path):
     blocker.write_text("")
     result = _cli("reproduce", "--out", str(blocker))
     assert result.returncode == 2 and "not a folder" in result.stderr
+
+
+def test_progress_bars_change_no_byte(run_dir, tmp_path, capsys):
+    """Named bars for every stage (progress on) write the same files as --quiet."""
+    from sklearn_ccafusion.runs import reproduce
+
+    reproduce("digits", out=tmp_path, quick=True, pairs=1, repeats=1, n_jobs=1, progress=True)
+    err = capsys.readouterr().err
+    assert "subspace study: left" in err and "fusion: left + right, pair 0" in err
+    assert "task" in err and "it/s" not in err
+    names = sorted(p.name for p in run_dir.glob("*.csv"))
+    assert "results.csv" in names and "fusion.csv" in names
+    for name in names:
+        assert (tmp_path / name).read_bytes() == (run_dir / name).read_bytes(), name
