@@ -78,18 +78,32 @@ def _fusion(
     return pd.concat(frames, ignore_index=True)
 
 
+def _other_settings(out: Path, settings: dict, every: bool = True) -> bool:
+    """Whether ``out`` holds a run whose settings differ (``every=False``: on these keys)."""
+    settings_path = out / "settings.json"
+    if not settings_path.exists():
+        return False
+    previous = json.loads(settings_path.read_text())
+    settings = json.loads(json.dumps(settings, default=str))
+    if every:
+        return previous != settings
+    return any(previous.get(key) != value for key, value in settings.items())
+
+
+def _refuse_other_settings(out: Path) -> None:
+    raise ValueError(
+        f"{out} holds the results of a run with other settings ({out / 'settings.json'}); "
+        "choose another out folder, or pass overwrite=True to replace them."
+    )
+
+
 def _prepare_out(out: Path, settings: dict, overwrite: bool) -> None:
     """Refuse to mix the results of runs with different settings in one folder."""
     settings_path = out / "settings.json"
-    if settings_path.exists():
-        previous = json.loads(settings_path.read_text())
-        if previous != json.loads(json.dumps(settings, default=str)):
-            if not overwrite:
-                raise ValueError(
-                    f"{out} holds the results of a run with other settings ({settings_path}); "
-                    "choose another out folder, or pass overwrite=True to replace them."
-                )
-            shutil.rmtree(out / "cache", ignore_errors=True)
+    if _other_settings(out, settings):
+        if not overwrite:
+            _refuse_other_settings(out)
+        shutil.rmtree(out / "cache", ignore_errors=True)
     out.mkdir(parents=True, exist_ok=True)
     write_text(settings_path, json.dumps(settings, indent=2, default=str))
 
@@ -395,6 +409,19 @@ def reproduce(
     >>> sorted(run.results["method"].unique())[:2]  # doctest: +SKIP
     ['cca_highest', 'cca_lowest']
     """
+    known = {  # the settings known before loading the data: a conflict is refused at once
+        "data_dir": None if data_dir is None else str(data_dir),
+        "validation": validation,
+        "device": device,
+        "pairs": (1 if quick else 3) if pairs is None else pairs,
+        "repeats": (2 if quick else 5) if repeats is None else repeats,
+        "seed": seed,
+        "quick": quick,
+        "reg": reg,
+        "version": __version__,
+    }
+    if not overwrite and _other_settings(Path(out), known, every=False):
+        _refuse_other_settings(Path(out))
     options = DataOptions(data_dir, quick, seed, n_jobs, validation)
     data = prepare(dataset, options)
     return run_study(

@@ -198,3 +198,16 @@ def test_progress_bars_change_no_byte(run_dir, tmp_path, capsys):
     assert "results.csv" in names and "fusion.csv" in names
     for name in names:
         assert (tmp_path / name).read_bytes() == (run_dir / name).read_bytes(), name
+
+
+def test_other_settings_refused_before_loading_the_data(run_dir, monkeypatch):
+    from sklearn_ccafusion.runs import _pipeline
+
+    def no_loading(*args, **kwargs):
+        raise AssertionError("the data was loaded before the settings were checked")
+
+    monkeypatch.setattr(_pipeline, "prepare", no_loading)
+    with pytest.raises(ValueError, match="other settings"):
+        _pipeline.reproduce("digits", out=run_dir, quick=True, pairs=1, repeats=1, seed=1)
+    with pytest.raises(AssertionError, match="loaded"):  # same settings: no refusal
+        _pipeline.reproduce("digits", out=run_dir, quick=True, pairs=1, repeats=1)
