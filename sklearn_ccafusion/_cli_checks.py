@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import shutil
 from pathlib import Path
 
 __all__ = [
@@ -84,11 +83,10 @@ def _discard_unused_out(out: Path, existed: bool) -> None:
     A run that fails before any result leaves nothing behind; anything computed
     (a cached network, a finished task) keeps the folder, for resuming.
     """
-    if existed or not out.is_dir():
+    from sklearn_ccafusion.utils._files import remove_unused_folder
+
+    if existed or not remove_unused_folder(out, kept=frozenset({"settings.json"})):
         return
-    if any(p.is_file() and p.name != "settings.json" for p in out.rglob("*")):
-        return
-    shutil.rmtree(out, ignore_errors=True)
     parent = out.parent  # the default ccafusion-out/, when this run made it and it is empty
     if parent.name == "ccafusion-out" and not any(parent.iterdir()):
         parent.rmdir()

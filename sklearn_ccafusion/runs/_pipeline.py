@@ -39,6 +39,7 @@ from sklearn_ccafusion.study import (
     subspace_study,
 )
 from sklearn_ccafusion.study._pairing import network_pairs
+from sklearn_ccafusion.utils._files import discarded_unless_used
 
 __all__ = ["reproduce", "run_study"]
 
@@ -238,110 +239,111 @@ def run_study(
         "reg": reg,
         "version": __version__,
     }
-    _prepare_out(out, settings, overwrite)
-    cache = TaskCache(out / "cache" / "tasks")
-    timings: dict[str, float] = {}
-    if data.load_seconds is not None:
-        timings["data"] = data.load_seconds
+    with discarded_unless_used(out, kept=frozenset({"settings.json"})):
+        _prepare_out(out, settings, overwrite)
+        cache = TaskCache(out / "cache" / "tasks")
+        timings: dict[str, float] = {}
+        if data.load_seconds is not None:
+            timings["data"] = data.load_seconds
 
-    if networks is None:
-        start = time.perf_counter()
-        networks = train_networks(data, pairs, seed, device, out / "cache", progress, n_jobs)
-        timings["networks"] = time.perf_counter() - start
-    write_features_file(
-        out / "features.npz",
-        networks,
-        data.y_train,
-        data.y_validation,
-        data.classes,
-        name=data.name,
-        metric=data.metric,
-        head_params=data.head_params,
-    )
-
-    common = {
-        "dimensions": _quick_dimensions(networks, data.n_classes) if quick else None,
-        "repeats": repeats,
-        "metric": data.metric,
-        "n_jobs": n_jobs,
-        "progress": progress,
-        "cache": cache,
-        "reg": reg,
-    }
-    start = time.perf_counter()
-    frames = [
-        subspace_study(
-            *zip(*network_pairs(networks[sensor], n_pairs=pairs)),
-            data.y_train,
-            data.y_validation,
-            head_params=data.head_params,
-            labels=[{"sensor": sensor}] * pairs,
-            random_state=stream_seed(seed, "subspace study", sensor=s_index),
-            **{**common, "progress": progress and f"subspace study: {sensor}"},
-        )
-        for s_index, sensor in enumerate(data.sensors)
-    ]
-    results = pd.concat(frames, ignore_index=True)
-    write_csv(out / "results.csv", results)
-    timings["subspace study"] = time.perf_counter() - start
-
-    cross = None
-    if len(data.sensors) > 1:
-        start = time.perf_counter()
-        cross = cross_sensor_study(
+        if networks is None:
+            start = time.perf_counter()
+            networks = train_networks(data, pairs, seed, device, out / "cache", progress, n_jobs)
+            timings["networks"] = time.perf_counter() - start
+        write_features_file(
+            out / "features.npz",
             networks,
             data.y_train,
             data.y_validation,
-            n_pairs=pairs,
-            random_state=stream_seed(seed, "cross-sensor study"),
-            **common,
+            data.classes,
+            name=data.name,
+            metric=data.metric,
+            head_params=data.head_params,
         )
-        write_csv(out / "cross_sensor.csv", cross)
-        timings["cross-sensor study"] = time.perf_counter() - start
 
-    start = time.perf_counter()
-    fusion = _fusion(data, networks, pairs, cache, progress, n_jobs=n_jobs, reg=reg)
-    write_csv(out / "fusion.csv", fusion)
-    timings["fusion study"] = time.perf_counter() - start
+        common = {
+            "dimensions": _quick_dimensions(networks, data.n_classes) if quick else None,
+            "repeats": repeats,
+            "metric": data.metric,
+            "n_jobs": n_jobs,
+            "progress": progress,
+            "cache": cache,
+            "reg": reg,
+        }
+        start = time.perf_counter()
+        frames = [
+            subspace_study(
+                *zip(*network_pairs(networks[sensor], n_pairs=pairs)),
+                data.y_train,
+                data.y_validation,
+                head_params=data.head_params,
+                labels=[{"sensor": sensor}] * pairs,
+                random_state=stream_seed(seed, "subspace study", sensor=s_index),
+                **{**common, "progress": progress and f"subspace study: {sensor}"},
+            )
+            for s_index, sensor in enumerate(data.sensors)
+        ]
+        results = pd.concat(frames, ignore_index=True)
+        write_csv(out / "results.csv", results)
+        timings["subspace study"] = time.perf_counter() - start
 
-    start = time.perf_counter()
-    evidence, alignment = claim_evidence(data, networks, pairs, cache, reg=reg, seed=seed)
-    write_csv(out / "alignment.csv", alignment)
-    bands = bootstrap_bands(data, evidence, seed=seed)
-    write_csv(out / "bands.csv", bands)
-    claims = judge_claims(
-        data.y_validation,
-        data.classes,
-        evidence,
-        metric=data.metric,
-        results=results,
-        quick=quick,
-        rules=Rules(seed=seed),
-    )
-    write_csv(out / "claims.csv", claims)
-    timings["claims"] = time.perf_counter() - start
+        cross = None
+        if len(data.sensors) > 1:
+            start = time.perf_counter()
+            cross = cross_sensor_study(
+                networks,
+                data.y_train,
+                data.y_validation,
+                n_pairs=pairs,
+                random_state=stream_seed(seed, "cross-sensor study"),
+                **common,
+            )
+            write_csv(out / "cross_sensor.csv", cross)
+            timings["cross-sensor study"] = time.perf_counter() - start
 
-    reproduction = Reproduction(
-        dataset=data.name,
-        settings=settings,
-        results=results,
-        cross_sensor=cross,
-        fusion=fusion,
-        alignment=alignment,
-        networks=networks,
-        timings=dict(timings),
-        out=out,
-        data=data,
-        bands=bands,
-        claims=claims,
-        caveats=tuple(current_caveats()),
-        notes=notes,
-    )
-    start = time.perf_counter()
-    write_report(reproduction)
-    return reproduction.with_changes(
-        timings={**timings, "report": time.perf_counter() - start}
-    )
+        start = time.perf_counter()
+        fusion = _fusion(data, networks, pairs, cache, progress, n_jobs=n_jobs, reg=reg)
+        write_csv(out / "fusion.csv", fusion)
+        timings["fusion study"] = time.perf_counter() - start
+
+        start = time.perf_counter()
+        evidence, alignment = claim_evidence(data, networks, pairs, cache, reg=reg, seed=seed)
+        write_csv(out / "alignment.csv", alignment)
+        bands = bootstrap_bands(data, evidence, seed=seed)
+        write_csv(out / "bands.csv", bands)
+        claims = judge_claims(
+            data.y_validation,
+            data.classes,
+            evidence,
+            metric=data.metric,
+            results=results,
+            quick=quick,
+            rules=Rules(seed=seed),
+        )
+        write_csv(out / "claims.csv", claims)
+        timings["claims"] = time.perf_counter() - start
+
+        reproduction = Reproduction(
+            dataset=data.name,
+            settings=settings,
+            results=results,
+            cross_sensor=cross,
+            fusion=fusion,
+            alignment=alignment,
+            networks=networks,
+            timings=dict(timings),
+            out=out,
+            data=data,
+            bands=bands,
+            claims=claims,
+            caveats=tuple(current_caveats()),
+            notes=notes,
+        )
+        start = time.perf_counter()
+        write_report(reproduction)
+        return reproduction.with_changes(
+            timings={**timings, "report": time.perf_counter() - start}
+        )
 
 
 def reproduce(

@@ -7,11 +7,13 @@ result that exists is whole.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["atomic_write", "write_text"]
+__all__ = ["atomic_write", "discarded_unless_used", "remove_unused_folder", "write_text"]
 
 
 def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
@@ -55,3 +57,34 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
 def write_text(path: str | Path, text: str) -> Path:
     """Write text atomically."""
     return atomic_write(path, lambda tmp: tmp.write_text(text))
+
+
+def remove_unused_folder(folder: str | Path, kept: frozenset[str] = frozenset()) -> bool:
+    """Remove ``folder`` if it holds no file but empty folders and files named in ``kept``.
+
+    Returns whether it was removed. Anything computed (a cached network, a finished
+    task) keeps the folder, for resuming.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        return False
+    if any(p.is_file() and p.name not in kept for p in folder.rglob("*")):
+        return False
+    shutil.rmtree(folder, ignore_errors=True)
+    return True
+
+
+@contextmanager
+def discarded_unless_used(folder: str | Path, kept: frozenset[str] = frozenset()) -> Iterator[None]:
+    """On failure (Ctrl-C included), remove ``folder`` if this block created it and left it unused.
+
+    A run that fails before any result leaves nothing behind; one that cached
+    something keeps it (see :func:`remove_unused_folder`).
+    """
+    existed = Path(folder).exists()
+    try:
+        yield
+    except BaseException:
+        if not existed:
+            remove_unused_folder(folder, kept)
+        raise

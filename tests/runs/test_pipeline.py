@@ -211,3 +211,15 @@ def test_other_settings_refused_before_loading_the_data(run_dir, monkeypatch):
         _pipeline.reproduce("digits", out=run_dir, quick=True, pairs=1, repeats=1, seed=1)
     with pytest.raises(AssertionError, match="loaded"):  # same settings: no refusal
         _pipeline.reproduce("digits", out=run_dir, quick=True, pairs=1, repeats=1)
+
+
+def test_failed_run_leaves_no_folder(tmp_path, monkeypatch):
+    from sklearn_ccafusion.runs import _pipeline
+
+    def failing(*args, **kwargs):
+        raise RuntimeError("training failed")
+
+    monkeypatch.setattr(_pipeline, "train_networks", failing)
+    with pytest.raises(RuntimeError, match="training failed"):
+        _pipeline.reproduce("digits", out=tmp_path / "new", quick=True, progress=False)
+    assert not (tmp_path / "new").exists()
