@@ -338,7 +338,11 @@ def write_report(reproduction: Reproduction) -> Path:
         "",
         *[f"- {note}" for note in notes],
         "",
-        "Settings: " + ", ".join(f"{key}={value}" for key, value in reproduction.settings.items()),
+        # an option left to None follows the data set's own rule, which the notes state
+        "Settings: "
+        + ", ".join(
+            f"{key}={value}" for key, value in reproduction.settings.items() if value is not None
+        ),
         "",
         *training_lines(reproduction.training, data.head_params),
         "",
