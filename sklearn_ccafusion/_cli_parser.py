@@ -23,8 +23,8 @@ __all__ = ["build_parser"]
 
 _DEVICE_HELP = "device of the networks: cpu (default), cuda, or auto (cuda when available)"
 _OUT_HELP = (
-    "output folder (default: ccafusion-out/{what}, one folder per data set, "
-    "with -quick for --quick runs)"
+    "output folder (default: ccafusion-out/{what}, with -quick added for a --quick "
+    "run: one folder per data set and size)"
 )
 
 
@@ -180,7 +180,7 @@ def build_parser(
         help="the sensor arrays, comma-separated (a,b,c); default: the file's 'sensors' array, "
         "else every array besides y, groups and split",
     )
-    _add_run_arguments(study, "the file's name")
+    _add_run_arguments(study, "STEM, STEM the --data or --features file's name")
     study.set_defaults(handler=handlers["study"], flags=_STUDY_FLAGS)
 
     lay = commands.add_parser(

@@ -44,7 +44,9 @@ from sklearn_ccafusion.study._pairing import network_pairs
 __all__ = ["reproduce", "run_study"]
 
 
-def _fusion(data: StudyData, networks, pairs: int, cache: TaskCache, **study) -> pd.DataFrame:
+def _fusion(
+    data: StudyData, networks, pairs: int, cache: TaskCache, progress: bool, **study
+) -> pd.DataFrame:
     """Fusion study of every two sensors (or two initialisations of the only sensor), every pair.
 
     Each network pair's rows carry its sensors (``view_1``, ``view_2``) and ``pair``;
@@ -64,6 +66,7 @@ def _fusion(data: StudyData, networks, pairs: int, cache: TaskCache, **study) ->
             classes=data.classes,
             metric=data.metric,
             cache=cache,
+            progress=progress and f"fusion: {view_1} + {view_2}, pair {i}",
             independent=None
             if independent is None
             else (
@@ -76,18 +79,32 @@ def _fusion(data: StudyData, networks, pairs: int, cache: TaskCache, **study) ->
     return pd.concat(frames, ignore_index=True)
 
 
+def _other_settings(out: Path, settings: dict, every: bool = True) -> bool:
+    """Whether ``out`` holds a run whose settings differ (``every=False``: on these keys)."""
+    settings_path = out / "settings.json"
+    if not settings_path.exists():
+        return False
+    previous = json.loads(settings_path.read_text())
+    settings = json.loads(json.dumps(settings, default=str))
+    if every:
+        return previous != settings
+    return any(previous.get(key) != value for key, value in settings.items())
+
+
+def _refuse_other_settings(out: Path) -> None:
+    raise ValueError(
+        f"{out} holds the results of a run with other settings ({out / 'settings.json'}); "
+        "choose another out folder, or pass overwrite=True to replace them."
+    )
+
+
 def _prepare_out(out: Path, settings: dict, overwrite: bool) -> None:
     """Refuse to mix the results of runs with different settings in one folder."""
     settings_path = out / "settings.json"
-    if settings_path.exists():
-        previous = json.loads(settings_path.read_text())
-        if previous != json.loads(json.dumps(settings, default=str)):
-            if not overwrite:
-                raise ValueError(
-                    f"{out} holds the results of a run with other settings ({settings_path}); "
-                    "choose another out folder, or pass overwrite=True to replace them."
-                )
-            shutil.rmtree(out / "cache", ignore_errors=True)
+    if _other_settings(out, settings):
+        if not overwrite:
+            _refuse_other_settings(out)
+        shutil.rmtree(out / "cache", ignore_errors=True)
     out.mkdir(parents=True, exist_ok=True)
     write_text(settings_path, json.dumps(settings, indent=2, default=str))
 
@@ -263,7 +280,7 @@ def run_study(
             head_params=data.head_params,
             labels=[{"sensor": sensor}] * pairs,
             random_state=stream_seed(seed, "subspace study", sensor=s_index),
-            **common,
+            **{**common, "progress": progress and f"subspace study: {sensor}"},
         )
         for s_index, sensor in enumerate(data.sensors)
     ]
@@ -286,7 +303,7 @@ def run_study(
         timings["cross-sensor study"] = time.perf_counter() - start
 
     start = time.perf_counter()
-    fusion = _fusion(data, networks, pairs, cache, n_jobs=n_jobs, progress=progress, reg=reg)
+    fusion = _fusion(data, networks, pairs, cache, progress, n_jobs=n_jobs, reg=reg)
     write_csv(out / "fusion.csv", fusion)
     timings["fusion study"] = time.perf_counter() - start
 
@@ -396,6 +413,19 @@ def reproduce(
     >>> sorted(run.results["method"].unique())[:2]  # doctest: +SKIP
     ['cca_highest', 'cca_lowest']
     """
+    known = {  # the settings known before loading the data: a conflict is refused at once
+        "data_dir": None if data_dir is None else str(data_dir),
+        "validation": validation,
+        "device": device,
+        "pairs": (1 if quick else 3) if pairs is None else pairs,
+        "repeats": (2 if quick else 5) if repeats is None else repeats,
+        "seed": seed,
+        "quick": quick,
+        "reg": reg,
+        "version": __version__,
+    }
+    if not overwrite and _other_settings(Path(out), known, every=False):
+        _refuse_other_settings(Path(out))
     options = DataOptions(data_dir, quick, seed, n_jobs, validation)
     data = prepare(dataset, options)
     return run_study(

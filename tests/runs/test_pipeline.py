@@ -211,3 +211,30 @@ def test_out_is_a_file(tmp_path):
     blocker.write_text("")
     result = _cli("reproduce", "--out", str(blocker))
     assert result.returncode == 2 and "not a folder" in result.stderr
+
+
+def test_progress_bars_change_no_byte(run_dir, tmp_path, capsys):
+    """Named bars for every stage (progress on) write the same files as --quiet."""
+    from sklearn_ccafusion.runs import reproduce
+
+    reproduce("digits", out=tmp_path, quick=True, pairs=1, repeats=1, n_jobs=1, progress=True)
+    err = capsys.readouterr().err
+    assert "subspace study: left" in err and "fusion: left + right, pair 0" in err
+    assert "task" in err and "it/s" not in err
+    names = sorted(p.name for p in run_dir.glob("*.csv"))
+    assert "results.csv" in names and "fusion.csv" in names
+    for name in names:
+        assert (tmp_path / name).read_bytes() == (run_dir / name).read_bytes(), name
+
+
+def test_other_settings_refused_before_loading_the_data(run_dir, monkeypatch):
+    from sklearn_ccafusion.runs import _pipeline
+
+    def no_loading(*args, **kwargs):
+        raise AssertionError("the data was loaded before the settings were checked")
+
+    monkeypatch.setattr(_pipeline, "prepare", no_loading)
+    with pytest.raises(ValueError, match="other settings"):
+        _pipeline.reproduce("digits", out=run_dir, quick=True, pairs=1, repeats=1, seed=1)
+    with pytest.raises(AssertionError, match="loaded"):  # same settings: no refusal
+        _pipeline.reproduce("digits", out=run_dir, quick=True, pairs=1, repeats=1)
