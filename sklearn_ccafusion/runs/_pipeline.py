@@ -32,6 +32,7 @@ from sklearn_ccafusion.runs._paper import DataOptions, prepare
 from sklearn_ccafusion.runs._report import write_report
 from sklearn_ccafusion.runs._results import Reproduction
 from sklearn_ccafusion.runs._seeds import stream_seed
+from sklearn_ccafusion.runs._training import training_settings
 from sklearn_ccafusion.study import (
     TaskCache,
     cross_sensor_study,
@@ -197,7 +198,8 @@ def run_study(
     -------
     reproduction : Reproduction
         Its ``notes`` are ``data.notes`` followed by the run's own (what a quick
-        run changed, given networks); ``data`` itself is never changed.
+        run changed); its ``training`` the resolved settings of the networks it
+        trained (``None`` with given networks); ``data`` itself is never changed.
 
     Examples
     --------
@@ -214,7 +216,6 @@ def run_study(
     notes = data.notes
     if networks is not None:
         networks, pairs = given_networks(data, networks, pairs)
-        notes += ("The networks were given, trained before this run: no network was trained.",)
     elif data.make_net is None:
         raise ValueError(
             f"Data set {data.name!r} builds no network (make_net=None); give its trained "
@@ -246,7 +247,9 @@ def run_study(
         if data.load_seconds is not None:
             timings["data"] = data.load_seconds
 
+        training = None
         if networks is None:
+            training = training_settings(data, device)
             start = time.perf_counter()
             networks = train_networks(data, pairs, seed, device, out / "cache", progress, n_jobs)
             timings["networks"] = time.perf_counter() - start
@@ -338,6 +341,7 @@ def run_study(
             claims=claims,
             caveats=tuple(current_caveats()),
             notes=notes,
+            training=training,
         )
         start = time.perf_counter()
         write_report(reproduction)

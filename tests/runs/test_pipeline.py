@@ -59,6 +59,33 @@ def test_writes_every_output(run_dir):
     assert "Chance on the" in report and "Class counts" in report
 
 
+def test_every_table_names_its_network_pair(run_dir):
+    tables = sorted(run_dir.glob("*.csv"))
+    assert {p.name for p in tables} >= {"results.csv", "fusion.csv", "bands.csv", "claims.csv"}
+    for path in tables:
+        assert "pair" in pd.read_csv(path).columns, path.name
+
+
+def test_report_shows_cca_sum_beside_logit_averaging_with_their_bands(run_dir):
+    report = (run_dir / "report.md").read_text()
+    bands = pd.read_csv(run_dir / "bands.csv")
+    fusion = bands[bands["sensor"] == "left+right"].set_index(["name", "measure"])
+
+    def band(name, measure):
+        value, low, high = fusion.loc[(name, measure), ["value", "low", "high"]]
+        return f"{value:.3f} [{low:.3f}, {high:.3f}]"
+
+    row = f"| 0 | {band('logit_average', 'accuracy')} | {band('cca_sum_svm', 'accuracy')} | "
+    assert row + f"{band('cca_sum_svm', 'agreement')} |" in report
+    # every band is named: ranges over pairs in parentheses, bootstrap intervals in brackets
+    assert "(a-b) is the range over the network pairs" in report
+    assert "[a, b] is a 95 % bootstrap interval over the validation samples" in report
+    # the resolved training settings, before any number of the study
+    head = report.split("## Subspace", 1)[0]
+    assert "epochs 10, batch size 64" in head and "weight decay 0 (the optimiser's default)" in head
+    assert "None" not in head.split("Training settings", 1)[1]
+
+
 def test_same_seed_same_results(run_dir, tmp_path):
     assert main([*QUICK, "--out", str(tmp_path)]) == 0
     for name in ("results.csv", "cross_sensor.csv", "fusion.csv", "alignment.csv"):
