@@ -29,6 +29,7 @@ for arg in "$@"; do
 done
 
 if [ "${CCAFUSION_DOCS_KEEP:-0}" != 1 ]; then
+    printf '[%(%H:%M:%S)T] docs: removing the last build\n' -1
     rm -rf _build/html _build/doctrees api/generated auto_examples sg_execution_times.rst
 fi
 
@@ -40,6 +41,19 @@ export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}" OPENBLAS_NUM_THREADS="${OPENBLAS_
 export MKL_NUM_THREADS="${MKL_NUM_THREADS:-1}"
 
 start=$(date +%s)
-python -m sphinx -b html -W --keep-going -q -D plot_gallery="$gallery" . _build/html
-python check_offline.py _build/html
-echo "docs built in $(( $(date +%s) - start )) s: $(pwd)/_build/html/index.html"
+# every line says when it was printed, so a long build shows where it is and for how long
+stamp() { while IFS= read -r line || [ -n "$line" ]; do printf '[%(%H:%M:%S)T] %s\n' -1 "$line"; done; }
+step() { echo "docs: $*" | stamp; }
+mode="full"; [ "$quick" = 1 ] && mode="quick"; [ "$gallery" = 0 ] && mode="text only"
+step "building the HTML ($mode): sphinx reads every page, then runs the gallery's examples"
+set +e
+python -m sphinx -b html -W --keep-going -D plot_gallery="$gallery" . _build/html 2>&1 | stamp
+status=${PIPESTATUS[0]}
+set -e
+if [ "$status" != 0 ]; then
+    step "sphinx failed (exit $status)"
+    exit "$status"
+fi
+step "checking that no page loads anything from the network"
+python check_offline.py _build/html 2>&1 | stamp
+step "built in $(( $(date +%s) - start )) s: $(pwd)/_build/html/index.html"

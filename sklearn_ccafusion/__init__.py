@@ -10,15 +10,17 @@ package does not import torch; the networks live in :mod:`sklearn_ccafusion.nets
 
 __version__ = "0.2.0"
 
-from sklearn_ccafusion.cca._cca import CCAProjector  # noqa: E402
-from sklearn_ccafusion.cca._subspace import SubspaceProjector  # noqa: E402
-from sklearn_ccafusion.cca._whitening import PCAWhitener  # noqa: E402
-from sklearn_ccafusion.fusion import (  # noqa: E402
-    CCASumFusion,
-    KernelELMClassifier,
-    LogitAverageFusion,
-)
-from sklearn_ccafusion.head._class_layer import ClassLayerClassifier  # noqa: E402
+#: Where each public name lives; imported on first use, so that ``import
+#: sklearn_ccafusion`` (and the ``ccafusion`` command's ``--help``) stays light.
+_LOCATIONS = {
+    "CCAProjector": "sklearn_ccafusion.cca._cca",
+    "CCASumFusion": "sklearn_ccafusion.fusion",
+    "ClassLayerClassifier": "sklearn_ccafusion.head._class_layer",
+    "KernelELMClassifier": "sklearn_ccafusion.fusion",
+    "LogitAverageFusion": "sklearn_ccafusion.fusion",
+    "PCAWhitener": "sklearn_ccafusion.cca._whitening",
+    "SubspaceProjector": "sklearn_ccafusion.cca._subspace",
+}
 
 __all__ = [
     "CCAProjector",
@@ -30,3 +32,19 @@ __all__ = [
     "SubspaceProjector",
     "__version__",
 ]
+
+
+def __getattr__(name: str):
+    """Import a public estimator on first use (PEP 562)."""
+    if name in _LOCATIONS:
+        import importlib
+
+        value = getattr(importlib.import_module(_LOCATIONS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The public names and the subpackages' names."""
+    return sorted(set(globals()) | set(__all__))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
 from pathlib import Path
 
 __all__ = [
@@ -18,8 +19,10 @@ __all__ = [
     "_as_flags",
     "_check_out",
     "_check_resources",
+    "_discard_unused_out",
     "_fraction",
     "_positive",
+    "_run_out",
     "_seed",
     "_unit",
 ]
@@ -55,6 +58,40 @@ def _seed(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be at least 0, got {text}")
     return value
+
+
+def _run_out(args: argparse.Namespace) -> str:
+    """--out, or by default one folder per data set or file under ``ccafusion-out``.
+
+    ``ccafusion-out/digits``, ``ccafusion-out/synthetic-shl-quick`` (``--quick``),
+    ``ccafusion-out/<file's stem>`` for ``study``, ``ccafusion-out/layers-digits``:
+    runs of different data sets or sizes never meet in one folder.
+    """
+    if args.out is not None:
+        return args.out
+    if args.command == "study":
+        name = Path(args.data if args.data is not None else args.features).stem
+    elif args.command == "layers":
+        name = f"layers-{args.dataset}"
+    else:
+        name = args.dataset
+    return str(Path("ccafusion-out") / (name + ("-quick" if args.quick else "")))
+
+
+def _discard_unused_out(out: Path, existed: bool) -> None:
+    """Remove ``out`` if this run created it and wrote nothing in it but its settings.
+
+    A run that fails before any result leaves nothing behind; anything computed
+    (a cached network, a finished task) keeps the folder, for resuming.
+    """
+    if existed or not out.is_dir():
+        return
+    if any(p.is_file() and p.name != "settings.json" for p in out.rglob("*")):
+        return
+    shutil.rmtree(out, ignore_errors=True)
+    parent = out.parent  # the default ccafusion-out/, when this run made it and it is empty
+    if parent.name == "ccafusion-out" and not any(parent.iterdir()):
+        parent.rmdir()
 
 
 def _check_out(out: Path, create: bool = True) -> None:

@@ -7,24 +7,21 @@ holds no science of its own.
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from sklearn_ccafusion._cli_checks import (
-    _REPRODUCE_FLAGS,
-    _STUDY_FLAGS,
     _as_flags,
     _check_out,
     _check_resources,
-    _fraction,
-    _positive,
-    _seed,
-    _unit,
+    _discard_unused_out,
+    _run_out,
 )
-from sklearn_ccafusion.utils._optional import MissingExtraError
-from sklearn_ccafusion.utils._workers import workers_end_with_parent
+from sklearn_ccafusion._cli_parser import build_parser as _build_parser
 
 __all__ = ["main"]
 
@@ -34,19 +31,25 @@ def __dir__() -> list[str]:
     return sorted(__all__)
 
 
+def _progress(args: argparse.Namespace) -> bool:
+    """Progress bars unless ``--quiet``, and only on a terminal: a redirected log gets none."""
+    return not args.quiet and sys.stderr.isatty()
+
+
+@contextmanager
+def _workers_end_with_parent() -> Iterator[None]:
+    from sklearn_ccafusion.utils._workers import workers_end_with_parent
+
+    with workers_end_with_parent():
+        yield
+
+
 def cca_command(args: argparse.Namespace) -> int:
     """Fit CCAProjector on the digits' two image halves; compare with scikit-learn's CCA."""
     from sklearn_ccafusion.cca._sklearn_comparison import digits_comparison
 
     print(digits_comparison(args.n_components, args.variance, args.max_iter))
     return 0
-
-
-def _names(text: str) -> list[str]:
-    names = [name.strip() for name in text.split(",")]
-    if not all(names):
-        raise argparse.ArgumentTypeError(f"expected names separated by commas, got {text!r}")
-    return names
 
 
 def _validation(args: argparse.Namespace) -> int | float | None:
@@ -79,7 +82,7 @@ def _run_options(args: argparse.Namespace) -> dict:
         "n_jobs": args.n_jobs,
         "seed": args.seed,
         "quick": args.quick,
-        "progress": not args.quiet,
+        "progress": _progress(args),
         "overwrite": args.overwrite,
         "reg": args.reg,
     }
@@ -92,7 +95,7 @@ def reproduce_command(args: argparse.Namespace) -> int:
 
     _check_resources(args)
     start = time.perf_counter()
-    with workers_end_with_parent(), collect_caveats() as caveats:
+    with _workers_end_with_parent(), collect_caveats() as caveats:
         run = reproduce(
             args.dataset,
             data_dir=args.data_dir,
@@ -116,7 +119,7 @@ def study_command(args: argparse.Namespace) -> int:
         return _study_features(args)
     _check_resources(args)
     start = time.perf_counter()
-    with workers_end_with_parent(), collect_caveats() as caveats:
+    with _workers_end_with_parent(), collect_caveats() as caveats:
         run = study_from_file(
             args.data,
             net=args.net,
@@ -152,47 +155,10 @@ def _study_features(args: argparse.Namespace) -> int:
         )
     _check_resources(args, create_out=False)  # a file refused writes nothing
     start = time.perf_counter()
-    with workers_end_with_parent(), collect_caveats() as caveats:
+    with _workers_end_with_parent(), collect_caveats() as caveats:
         run = study_from_features(args.features, metric=args.metric, **_run_options(args))
     _summary(run, time.perf_counter() - start, caveats)
     return 0
-
-
-def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options shared by ``reproduce`` and ``study``."""
-    parser.add_argument("--device", choices=["cpu", "cuda", "auto"], default="cpu")
-    parser.add_argument("--out", default="ccafusion-out", help="output folder (ccafusion-out)")
-    parser.add_argument(
-        "--pairs", type=_positive, default=None, help="network pairs per sensor (3; 1 with --quick)"
-    )
-    parser.add_argument(
-        "--repeats",
-        type=_positive,
-        default=None,
-        help="seeds of random methods (5; 2 with --quick)",
-    )
-    parser.add_argument(
-        "--n-jobs", type=int, default=-1, help="joblib workers of the studies (-1: all cores)"
-    )
-    parser.add_argument("--seed", type=_seed, default=0, help="seed of every random choice (0)")
-    parser.add_argument(
-        "--quick",
-        action="store_true",
-        help="small and fast (fewer samples, epochs; the report says what)",
-    )
-    parser.add_argument("--quiet", action="store_true", help="no progress bars")
-    parser.add_argument(
-        "--reg",
-        type=_unit,
-        default=0.0,
-        help="shrinkage of the CCA covariances, in [0, 1] (0: plain CCA; 0.1 when the "
-        "training rows are few for the features' width)",
-    )
-    parser.add_argument(
-        "--overwrite",
-        action="store_true",
-        help="replace another run's results in --out (and drop its cache)",
-    )
 
 
 def layers_command(args: argparse.Namespace) -> int:
@@ -208,7 +174,7 @@ def layers_command(args: argparse.Namespace) -> int:
         seed=args.seed,
         device=args.device,
         n_permutations=args.permutations,
-        progress=not args.quiet,
+        progress=_progress(args),
         stream=args.stream or None,
     )
     if "layer_probe" not in tables:  # streamed: the maps only
@@ -285,7 +251,7 @@ def make_data_command(args: argparse.Namespace) -> int:
             n,
             segment_length=length,
             random_state=args.seed,
-            progress=not args.quiet,
+            progress=_progress(args),
             n_jobs=args.n_jobs,
         )
         written, what = out / "train", f"{n} segments of {length} samples"
@@ -298,7 +264,7 @@ def make_data_command(args: argparse.Namespace) -> int:
             n_test,
             archive=args.archive,
             random_state=args.seed,
-            progress=not args.quiet,
+            progress=_progress(args),
         )
         name = "cifar-10-python.tar.gz" if args.archive else "cifar-10-batches-py"
         written, what = out / name, f"{n_train} training and {n_test} test images"
@@ -310,155 +276,32 @@ def make_data_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _interrupted(args: argparse.Namespace, argv: Sequence[str]) -> str:
+    """The one line printed on Ctrl-C: how to go on."""
+    again = shlex.join(["ccafusion", *argv])
+    if args.command == "make-data":
+        return f"\nccafusion: interrupted; partial files removed; to start again: {again}"
+    if args.command == "cca":
+        return "\nccafusion: interrupted"
+    return (
+        f"\nccafusion: interrupted; finished work is kept in {args.out}; "
+        f"to resume, run the same command: {again}"
+    )
+
+
+#: What runs each command.
+HANDLERS = {
+    "cca": cca_command,
+    "reproduce": reproduce_command,
+    "study": study_command,
+    "layers": layers_command,
+    "make-data": make_data_command,
+}
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``ccafusion``."""
-    parser = argparse.ArgumentParser(
-        prog="ccafusion",
-        description="Canonical correlation analysis of neural-network features.",
-    )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    cca = commands.add_parser(
-        "cca",
-        help="exact CCA of scikit-learn's digits, left vs right image halves",
-        description=cca_command.__doc__,
-    )
-    cca.add_argument("--n-components", type=_positive, default=10, help="pairs to print (10)")
-    cca.add_argument(
-        "--variance",
-        type=_fraction,
-        default=0.9999,
-        help="fraction of each view's variance the whitener keeps (0.9999)",
-    )
-    cca.add_argument(
-        "--max-iter", type=_positive, default=500, help="iterations of scikit-learn's CCA (500)"
-    )
-    cca.set_defaults(handler=cca_command)
-
-    rep = commands.add_parser(
-        "reproduce",
-        help="reproduce the paper: train networks, run the studies, write figures and report",
-        description=reproduce_command.__doc__,
-    )
-    rep.add_argument(
-        "--dataset",
-        choices=["digits", "synthetic-shl", "shl", "cifar10"],
-        default="digits",
-        help="digits (embedded, default) and synthetic-shl run anywhere; shl and cifar10 "
-        "read the real files from --data-dir",
-    )
-    rep.add_argument("--data-dir", default=None, help="folder of the real data (shl, cifar10)")
-    split = rep.add_mutually_exclusive_group()
-    split.add_argument(
-        "--validation-size",
-        type=_positive,
-        default=None,
-        help="validation samples (default: the data set's own split)",
-    )
-    split.add_argument(
-        "--validation-fraction",
-        type=_fraction,
-        default=None,
-        help="validation share, in (0, 1) (SHL default: 3310/16310)",
-    )
-    _add_run_arguments(rep)
-    rep.set_defaults(handler=reproduce_command, flags=_REPRODUCE_FLAGS)
-
-    study = commands.add_parser(
-        "study",
-        help="the whole study on your own data (.npz: y, optional groups/split, one array "
-        "per sensor) or on trained networks' features (--features)",
-        description=study_command.__doc__,
-    )
-    source = study.add_mutually_exclusive_group(required=True)
-    source.add_argument("--data", help="the .npz file of labels and sensor arrays")
-    source.add_argument(
-        "--features",
-        help="an .npz file of trained networks' features and last layers (y_train, "
-        "y_validation, <sensor>.<k>.train/.validation/.coef/.intercept): no training",
-    )
-    study.add_argument(
-        "--net",
-        default="auto",
-        choices=["auto", "mlp", "conv1d", "image"],
-        help="network of every sensor (auto: from the array's shape)",
-    )
-    study.add_argument(
-        "--validation-fraction",
-        type=_fraction,
-        default=None,
-        help="validation share when the file has no split (0.2)",
-    )
-    study.add_argument(
-        "--epochs", type=_positive, default=None, help="training epochs (30; 5 with --quick)"
-    )
-    study.add_argument(
-        "--metric",
-        choices=["accuracy", "f1_macro"],
-        default=None,
-        help="score of the study (accuracy; with --features, the file's metric if it has one)",
-    )
-    study.add_argument(
-        "--sensors",
-        type=_names,
-        default=None,
-        help="the sensor arrays, comma-separated (a,b,c); default: the file's 'sensors' array, "
-        "else every array besides y, groups and split",
-    )
-    _add_run_arguments(study)
-    study.set_defaults(handler=study_command, flags=_STUDY_FLAGS)
-
-    lay = commands.add_parser(
-        "layers",
-        help="compare two networks layer by layer: CCA similarity maps, probes, statistics",
-        description=layers_command.__doc__,
-    )
-    lay.add_argument("--dataset", choices=["digits", "synthetic-shl"], default="digits")
-    lay.add_argument("--device", choices=["cpu", "cuda", "auto"], default="cpu")
-    lay.add_argument("--out", default="ccafusion-layers", help="output folder (ccafusion-layers)")
-    lay.add_argument("--seed", type=_seed, default=0, help="seed of every random choice (0)")
-    lay.add_argument(
-        "--permutations", type=_positive, default=199, help="permutations of the test (199)"
-    )
-    lay.add_argument("--quick", action="store_true", help="small and fast (fewer epochs)")
-    lay.add_argument(
-        "--stream",
-        action="store_true",
-        help="stream the layer maps over the inputs (exact, memory independent of the "
-        "sample count; chosen anyway when the activations would not fit)",
-    )
-    lay.add_argument("--quiet", action="store_true", help="no progress bars")
-    lay.set_defaults(handler=layers_command)
-
-    make = commands.add_parser(
-        "make-data",
-        help="write synthetic SHL 2018 or CIFAR-10 files in the official layout, any size",
-        description=make_data_command.__doc__,
-    )
-    make.add_argument("dataset", choices=["shl", "cifar10"])
-    make.add_argument("--out", required=True, help="folder to write into")
-    make.add_argument(
-        "--segments", type=_positive, default=None, help="shl: segments (16310, the real count)"
-    )
-    make.add_argument(
-        "--segment-length",
-        type=_positive,
-        default=None,
-        help="shl: samples per segment (6000 = 60 s at 100 Hz; the spectrograms need 500)",
-    )
-    make.add_argument("--n-jobs", type=int, default=None, help="shl: writing threads (1)")
-    make.add_argument(
-        "--train", type=_positive, default=None, help="cifar10: training images (50000)"
-    )
-    make.add_argument("--test", type=_positive, default=None, help="cifar10: test images (10000)")
-    make.add_argument(
-        "--archive",
-        action="store_true",
-        help="cifar10: write cifar-10-python.tar.gz, as downloaded, instead of the folder",
-    )
-    make.add_argument("--seed", type=int, default=0, help="seed of the files (0)")
-    make.add_argument("--quiet", action="store_true", help="no progress bar")
-    make.set_defaults(handler=make_data_command)
-    return parser
+    return _build_parser(HANDLERS)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -473,7 +316,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     status : int
-        0 on success, 2 when the command reports an error.
+        0 on success, 2 when the command reports an error, 130 when interrupted
+        (Ctrl-C): one line then says how to resume.
 
     Examples
     --------
@@ -488,16 +332,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     fit time: ...
     0
     """
+    argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        args = parser.parse_args(["reproduce", *(argv or [])])
+        args = parser.parse_args(["reproduce", *argv])
+    if hasattr(args, "out"):
+        args.out = _run_out(args)
+        existed = Path(args.out).exists()
     try:
         return args.handler(args)
-    except (ValueError, OSError, MissingExtraError) as error:
+    except KeyboardInterrupt:
+        print(_interrupted(args, argv), file=sys.stderr)
+        return 130
+    except Exception as error:
+        from sklearn_ccafusion.utils._optional import MissingExtraError
+
+        if not isinstance(error, (ValueError, OSError, MissingExtraError)):
+            raise
         flags = dict(getattr(args, "flags", {}))
         if getattr(args, "features", None) is not None:
             flags["path"] = "--features"
         message = _as_flags(str(error), flags)
         print(f"ccafusion: error: {message}", file=sys.stderr)
         return 2
+    finally:
+        if hasattr(args, "out"):
+            _discard_unused_out(Path(args.out), existed)

@@ -145,3 +145,34 @@ def test_a_committed_csv_needs_its_command_date_and_machine(tmp_path, monkeypatc
 def test_a_benchmark_not_yet_committed_says_so(tmp_path, monkeypatch):
     html, warnings = _build(tmp_path, monkeypatch, ".. benchmark-table:: bench_z\n", {})
     assert warnings == "" and "No results of" in html and "bench_z" in html
+
+
+@pytest.mark.parametrize("sphinx_status", [0, 3])
+def test_build_script_reports_each_step_with_its_time(tmp_path, sphinx_status):
+    """docs/build.sh says what it does, each line timestamped; sphinx's failure is its own."""
+    import os
+    import re
+    import subprocess
+
+    fake = tmp_path / "python"  # stands for sphinx and check_offline.py
+    fake.write_text(
+        "#!/usr/bin/env bash\n"
+        'if [ "$2" = sphinx ]; then echo "reading sources... [100%] index"; '
+        f"echo 'a warning' >&2; exit {sphinx_status}; fi\n"
+        'echo "offline check: $1"\n'
+    )
+    fake.chmod(0o755)
+    env = {**os.environ, "PATH": f"{tmp_path}:{os.environ['PATH']}", "CCAFUSION_DOCS_KEEP": "1"}
+    result = subprocess.run(
+        ["bash", str(DOCS / "build.sh"), "--quick"], capture_output=True, text=True, env=env
+    )
+    assert result.returncode == sphinx_status, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines and all(re.match(r"\[\d\d:\d\d:\d\d\] ", line) for line in lines), lines
+    text = result.stdout
+    assert "docs: building the HTML (quick)" in text
+    assert "reading sources... [100%] index" in text and "a warning" in text
+    if sphinx_status:
+        assert "sphinx failed (exit 3)" in text and "offline check" not in text
+    else:
+        assert "offline check: check_offline.py" in text and "docs: built in" in text

@@ -29,6 +29,7 @@ import tempfile
 import warnings
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import torch
@@ -38,6 +39,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier
 
 from sklearn_ccafusion.cli import main
+from sklearn_ccafusion.plotting import plot_subspace_study
 from sklearn_ccafusion.study import NetworkFeatures
 
 quick = os.environ.get("CCAFUSION_QUICK", "0") == "1"
@@ -159,7 +161,14 @@ for sensor in sensors:
 
 # %%
 # The subspace study: the most correlated ``K = 10`` canonical directions
-# keep the score, the least correlated carry almost nothing.
+# keep the score, the least correlated carry almost nothing (the paper's
+# figure 4 layout, one column per sensor: the networks' own layer on top, the
+# retrained layer below).
+figure = plot_subspace_study(results, n_classes=10)
+plt.show()
+
+# %%
+# The same numbers at ``n = K``:
 summary = (
     results[(results["head"] == "original") & (results["n"] == 10)]
     .groupby(["sensor", "method"])["score"]

@@ -396,8 +396,7 @@ def load_features_file(
         description=(
             f"Features of trained networks read from {path.name} ({path.resolve()}): "
             f"{2 * pairs} networks per sensor ({pairs} pair{'s' if pairs > 1 else ''}), "
-            f"sensors {widths}; {len(contents['classes'])} classes. No network was trained "
-            "by this run."
+            f"sensors {widths}; {len(contents['classes'])} classes."
         ),
         notes=[f"{len(y_train)} training and {len(y_validation)} validation samples, as given."],
     )

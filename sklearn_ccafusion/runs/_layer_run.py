@@ -35,13 +35,15 @@ def _digits_networks(quick: bool, seed: int, device: str, progress: bool):
             name: (MLPNet, {"n_features": len(columns), "n_classes": 10, "hidden": (64, 64, 64)})
             for name, columns in views.inputs.items()
         },
-        {"max_epochs": 15 if quick else 30, "lr": 0.01, "verbose": int(progress)},
+        {"max_epochs": 15 if quick else 30, "lr": 0.01},
     )
     nets, inputs = [], []
     for name in views.view_names:
         columns = views.inputs[name]
         X_train, X_val = views.data_train[:, columns], views.data_validation[:, columns]
-        net = make_net(name, views.net_seeds[name], device)
+        net = make_net(name, views.net_seeds[name], device).set_params(
+            verbose=0, progress=f"network {name}" if progress else False
+        )
         nets.append((name, net.fit(X_train, views.target_train)))
         inputs.append((X_train, X_val))
     y = (views.target_train, views.target_validation)
@@ -56,7 +58,9 @@ def _shl_networks(quick: bool, seed: int, device: str, progress: bool):
     for i, sensor in enumerate(data.sensors[:2]):
         # the first network of each sensor, as run_study trains it
         net_seed = stream_seed(seed, "networks", sensor=i)
-        net = data.make_net(sensor, net_seed, device).set_params(verbose=int(progress))
+        net = data.make_net(sensor, net_seed, device).set_params(
+            verbose=0, progress=f"network {sensor}" if progress else False
+        )
         nets.append((sensor, net.fit(data.inputs_train[sensor], data.y_train)))
         inputs.append((data.inputs_train[sensor], data.inputs_validation[sensor]))
     y = (data.y_train, data.y_validation)

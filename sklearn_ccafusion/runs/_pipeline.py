@@ -32,6 +32,7 @@ from sklearn_ccafusion.runs._paper import DataOptions, prepare
 from sklearn_ccafusion.runs._report import write_report
 from sklearn_ccafusion.runs._results import Reproduction
 from sklearn_ccafusion.runs._seeds import stream_seed
+from sklearn_ccafusion.runs._training import training_settings
 from sklearn_ccafusion.study import (
     TaskCache,
     cross_sensor_study,
@@ -43,7 +44,9 @@ from sklearn_ccafusion.study._pairing import network_pairs
 __all__ = ["reproduce", "run_study"]
 
 
-def _fusion(data: StudyData, networks, pairs: int, cache: TaskCache, **study) -> pd.DataFrame:
+def _fusion(
+    data: StudyData, networks, pairs: int, cache: TaskCache, progress: bool, **study
+) -> pd.DataFrame:
     """Fusion study of every two sensors (or two initialisations of the only sensor), every pair.
 
     Each network pair's rows carry its sensors (``view_1``, ``view_2``) and ``pair``;
@@ -63,6 +66,7 @@ def _fusion(data: StudyData, networks, pairs: int, cache: TaskCache, **study) ->
             classes=data.classes,
             metric=data.metric,
             cache=cache,
+            progress=progress and f"fusion: {view_1} + {view_2}, pair {i}",
             independent=None
             if independent is None
             else (
@@ -75,18 +79,32 @@ def _fusion(data: StudyData, networks, pairs: int, cache: TaskCache, **study) ->
     return pd.concat(frames, ignore_index=True)
 
 
+def _other_settings(out: Path, settings: dict, every: bool = True) -> bool:
+    """Whether ``out`` holds a run whose settings differ (``every=False``: on these keys)."""
+    settings_path = out / "settings.json"
+    if not settings_path.exists():
+        return False
+    previous = json.loads(settings_path.read_text())
+    settings = json.loads(json.dumps(settings, default=str))
+    if every:
+        return previous != settings
+    return any(previous.get(key) != value for key, value in settings.items())
+
+
+def _refuse_other_settings(out: Path) -> None:
+    raise ValueError(
+        f"{out} holds the results of a run with other settings ({out / 'settings.json'}); "
+        "choose another out folder, or pass overwrite=True to replace them."
+    )
+
+
 def _prepare_out(out: Path, settings: dict, overwrite: bool) -> None:
     """Refuse to mix the results of runs with different settings in one folder."""
     settings_path = out / "settings.json"
-    if settings_path.exists():
-        previous = json.loads(settings_path.read_text())
-        if previous != json.loads(json.dumps(settings, default=str)):
-            if not overwrite:
-                raise ValueError(
-                    f"{out} holds the results of a run with other settings ({settings_path}); "
-                    "choose another out folder, or pass overwrite=True to replace them."
-                )
-            shutil.rmtree(out / "cache", ignore_errors=True)
+    if _other_settings(out, settings):
+        if not overwrite:
+            _refuse_other_settings(out)
+        shutil.rmtree(out / "cache", ignore_errors=True)
     out.mkdir(parents=True, exist_ok=True)
     write_text(settings_path, json.dumps(settings, indent=2, default=str))
 
@@ -179,7 +197,8 @@ def run_study(
     -------
     reproduction : Reproduction
         Its ``notes`` are ``data.notes`` followed by the run's own (what a quick
-        run changed, given networks); ``data`` itself is never changed.
+        run changed); its ``training`` the resolved settings of the networks it
+        trained (``None`` with given networks); ``data`` itself is never changed.
 
     Examples
     --------
@@ -196,7 +215,6 @@ def run_study(
     notes = data.notes
     if networks is not None:
         networks, pairs = given_networks(data, networks, pairs)
-        notes += ("The networks were given, trained before this run: no network was trained.",)
     elif data.make_net is None:
         raise ValueError(
             f"Data set {data.name!r} builds no network (make_net=None); give its trained "
@@ -227,7 +245,9 @@ def run_study(
     if data.load_seconds is not None:
         timings["data"] = data.load_seconds
 
+    training = None
     if networks is None:
+        training = training_settings(data, device)
         start = time.perf_counter()
         networks = train_networks(data, pairs, seed, device, out / "cache", progress, n_jobs)
         timings["networks"] = time.perf_counter() - start
@@ -260,7 +280,7 @@ def run_study(
             head_params=data.head_params,
             labels=[{"sensor": sensor}] * pairs,
             random_state=stream_seed(seed, "subspace study", sensor=s_index),
-            **common,
+            **{**common, "progress": progress and f"subspace study: {sensor}"},
         )
         for s_index, sensor in enumerate(data.sensors)
     ]
@@ -283,7 +303,7 @@ def run_study(
         timings["cross-sensor study"] = time.perf_counter() - start
 
     start = time.perf_counter()
-    fusion = _fusion(data, networks, pairs, cache, n_jobs=n_jobs, progress=progress, reg=reg)
+    fusion = _fusion(data, networks, pairs, cache, progress, n_jobs=n_jobs, reg=reg)
     write_csv(out / "fusion.csv", fusion)
     timings["fusion study"] = time.perf_counter() - start
 
@@ -319,6 +339,7 @@ def run_study(
         claims=claims,
         caveats=tuple(current_caveats()),
         notes=notes,
+        training=training,
     )
     start = time.perf_counter()
     write_report(reproduction)
@@ -392,6 +413,19 @@ def reproduce(
     >>> sorted(run.results["method"].unique())[:2]  # doctest: +SKIP
     ['cca_highest', 'cca_lowest']
     """
+    known = {  # the settings known before loading the data: a conflict is refused at once
+        "data_dir": None if data_dir is None else str(data_dir),
+        "validation": validation,
+        "device": device,
+        "pairs": (1 if quick else 3) if pairs is None else pairs,
+        "repeats": (2 if quick else 5) if repeats is None else repeats,
+        "seed": seed,
+        "quick": quick,
+        "reg": reg,
+        "version": __version__,
+    }
+    if not overwrite and _other_settings(Path(out), known, every=False):
+        _refuse_other_settings(Path(out))
     options = DataOptions(data_dir, quick, seed, n_jobs, validation)
     data = prepare(dataset, options)
     return run_study(

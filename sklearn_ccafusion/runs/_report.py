@@ -21,9 +21,20 @@ from sklearn_ccafusion.plotting import (
 from sklearn_ccafusion.runs._cache import write_text
 from sklearn_ccafusion.runs._claims import chance_levels
 from sklearn_ccafusion.runs._results import Reproduction
+from sklearn_ccafusion.runs._training import training_lines
 from sklearn_ccafusion.study import summarize_study
 
 __all__ = ["key_numbers", "verdict_lines", "write_report"]
+
+#: How every note of a ``make-data`` rehearsal folder begins (it opens the report).
+REHEARSAL = "REHEARSAL"
+
+#: The report's two kinds of band, each written one way only.
+READING = (
+    "Two kinds of band: (a-b) is the range over the network pairs (smallest-largest "
+    "pair); [a, b] is a 95 % bootstrap interval over the validation samples, of one "
+    "network pair's number (bands.csv), or of a claim's value (claims.csv)."
+)
 
 
 def _at(summary: pd.DataFrame, sensor, method: str, n: int, head: str) -> float:
@@ -117,8 +128,49 @@ def _per_pair(part: pd.DataFrame, method: str, measure: str) -> pd.Series:
     return rows[rows["n_components"].isna()].groupby("pair")["value"].mean()
 
 
-def _fusion_lines(fusion: pd.DataFrame, metric: str, n_classes: int) -> list[str]:
-    """Per sensor pair: scores and agreements, mean over network pairs (range)."""
+def _band(bands: pd.DataFrame, name: str, measure: str) -> str:
+    """One number with its 95 % bootstrap interval, ``value [low, high]``."""
+    row = bands[(bands["name"] == name) & (bands["measure"] == measure)]
+    if not len(row):
+        return "n/a"
+    value, low, high = row[["value", "low", "high"]].iloc[0]
+    return f"{_fmt(value)} [{_fmt(low)}, {_fmt(high)}]"
+
+
+def _fusion_band_lines(
+    bands: pd.DataFrame | None, sensor: str, metric: str, n_validation: int
+) -> list[str]:
+    """Per network pair: CCA-sum's own score beside logit averaging's, each with its band."""
+    if bands is None or not len(bands) or "sensor" not in bands.columns:
+        return []
+    ours = bands[bands["sensor"] == sensor]
+    if not len(ours):
+        return []
+    lines = [
+        "CCA-sum + SVM (all its canonical pairs) beside logit averaging, per network pair; "
+        f"[a, b]: the 95 % bootstrap interval over the {n_validation} validation samples "
+        "(bands.csv).",
+        "",
+        f"| pair | logit averaging, {metric} | CCA-sum + SVM, {metric} | "
+        "CCA-sum + SVM, agreement with logit averaging |",
+        "| --- | --- | --- | --- |",
+    ]
+    for pair, rows in ours.groupby("pair", sort=True):
+        lines.append(
+            f"| {pair} | {_band(rows, 'logit_average', metric)} | "
+            f"{_band(rows, 'cca_sum_svm', metric)} | {_band(rows, 'cca_sum_svm', 'agreement')} |"
+        )
+    return lines
+
+
+def _fusion_lines(
+    fusion: pd.DataFrame,
+    metric: str,
+    n_classes: int,
+    bands: pd.DataFrame | None = None,
+    n_validation: int = 0,
+) -> list[str]:
+    """Per sensor pair: scores and agreements, mean over network pairs (range), then bands."""
     lines = []
     names = _fusion_figures_names(fusion)
     for figure, (a, b, part) in zip(names, _fusion_groups(fusion)):
@@ -134,8 +186,9 @@ def _fusion_lines(fusion: pd.DataFrame, metric: str, n_classes: int) -> list[str
             "",
             f"![fusion of {a} and {b}]({figure})",
             "",
-            f"Means over {n_pairs} network pair(s), range in brackets; agreement: share of "
-            "the validation predictions equal to logit averaging's.",
+            f"Each cell: the mean over {n_pairs} network pair(s), with the range over the "
+            "pairs (smallest-largest) in parentheses; agreement: the share of the validation "
+            "predictions equal to logit averaging's.",
             "",
             f"| method | {metric} | agreement with logit averaging |",
             "| --- | --- | --- |",
@@ -171,9 +224,10 @@ def _fusion_lines(fusion: pd.DataFrame, metric: str, n_classes: int) -> list[str
             lines += [
                 "",
                 "Canonical correlations between the first K - 1 CCA-sum features and the "
-                f"summed class-centred logits: mean {rho['value'].mean():.3f}, smallest "
-                f"{rho['value'].min():.3f}.",
+                "summed class-centred logits, over the K - 1 directions of every network "
+                f"pair: mean {rho['value'].mean():.3f}, smallest {rho['value'].min():.3f}.",
             ]
+        lines += ["", *_fusion_band_lines(bands, f"{a}+{b}", metric, n_validation)]
         lines.append("")
     return lines
 
@@ -273,17 +327,27 @@ def write_report(reproduction: Reproduction) -> Path:
 
     numbers = key_numbers(reproduction.results, k)
     paper = data.reference
+    rehearsal = [note for note in reproduction.notes if note.startswith(REHEARSAL)]
+    notes = [note for note in reproduction.notes if not note.startswith(REHEARSAL)]
     lines = [
         f"# Study: {reproduction.dataset}",
         "",
+        # make-data's synthetic folder: said before any number
+        *[line for note in rehearsal for line in (f"**{note}**", "")],
         data.description,
         "",
-        *[f"- {note}" for note in reproduction.notes],
+        *[f"- {note}" for note in notes],
         "",
-        "Settings: " + ", ".join(f"{key}={value}" for key, value in reproduction.settings.items()),
+        # an option left to None follows the data set's own rule, which the notes state
+        "Settings: "
+        + ", ".join(
+            f"{key}={value}" for key, value in reproduction.settings.items() if value is not None
+        ),
         "",
-        f"Metric: {metric}; K = {k} classes; scores are means over pairs and repeats, on the "
-        "validation split.",
+        *training_lines(reproduction.training, data.head_params),
+        "",
+        f"Metric: {metric}; K = {k} classes; scores are means over network pairs and repeats, "
+        f"on the {len(data.y_validation)} validation samples. {READING}",
         "",
         *_chance_lines(data, metric),
         "",
@@ -324,7 +388,9 @@ def write_report(reproduction: Reproduction) -> Path:
             lines.append(f"| {sensor} | " + " | ".join(_fmt(v) for v in values) + " |")
     if reproduction.fusion is not None:
         lines += ["", "## Fusion: CCA-sum against logit averaging", ""]
-        lines += _fusion_lines(reproduction.fusion, metric, k)
+        lines += _fusion_lines(
+            reproduction.fusion, metric, k, reproduction.bands, len(data.y_validation)
+        )
     alignment = reproduction.alignment
     if len(alignment):
         lines += [
@@ -333,7 +399,9 @@ def write_report(reproduction: Reproduction) -> Path:
             "",
             "Cosines of the principal angles between the span of the first K-1 canonical "
             "variates and the span of the class-centred logits on the training samples (1: the "
-            "same subspace); means over the network pairs (range in brackets).",
+            "same subspace): for each network pair the mean over the K - 1 directions, then "
+            "the mean over the pairs with their range (smallest-largest pair) in parentheses; "
+            "smallest: the smallest cosine of any direction and pair.",
             "",
             *_alignment_lines(alignment),
         ]

@@ -54,6 +54,10 @@ class Reproduction:
     notes : tuple of str, default=()
         What was chosen for the run: the data set's notes, then the run's own
         (what a quick run changed), as the report lists them.
+    training : dict or None, default=None
+        Per sensor, the resolved settings its networks were trained with
+        (:func:`~sklearn_ccafusion.runs._training.training_settings`); ``None``
+        when the run trained no network (they were given).
 
     Examples
     --------
@@ -81,6 +85,7 @@ class Reproduction:
     claims: pd.DataFrame | None = None
     caveats: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    training: dict[str, dict[str, str]] | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.notes, str):

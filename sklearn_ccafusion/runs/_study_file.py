@@ -15,7 +15,7 @@ from typing import Any
 from sklearn_ccafusion.runs._features_file import load_features_file
 from sklearn_ccafusion.runs._pipeline import run_study
 from sklearn_ccafusion.runs._results import Reproduction
-from sklearn_ccafusion.runs._user_data import load_study_file
+from sklearn_ccafusion.runs._user_data import load_study_file, resolved_epochs
 
 __all__ = ["study_from_features", "study_from_file"]
 
@@ -96,7 +96,7 @@ def study_from_file(
         "data": str(Path(path).resolve()),
         "net": net,
         "validation_fraction": validation_fraction,
-        "epochs": max_epochs,
+        "epochs": resolved_epochs(max_epochs, quick),  # as resolved, never None
         "metric": metric,
         **({} if sensors is None else {"sensors": list(sensors)}),
     }

@@ -23,7 +23,7 @@ from sklearn_ccafusion.runs._cache import read_npz
 from sklearn_ccafusion.runs._data import StudyData
 from sklearn_ccafusion.runs._networks import network_factory
 
-__all__ = ["NETS", "load_study_file"]
+__all__ = ["NETS", "load_study_file", "resolved_epochs"]
 
 _RESERVED = ("y", "groups", "split", "sensors")
 # names of arrays that describe samples (times, indices, identifiers) rather than record them
@@ -169,6 +169,17 @@ def _check_sensors(
     return sensors
 
 
+def resolved_epochs(max_epochs: int | None, quick: bool) -> int:
+    """The training epochs of a user's networks: ``max_epochs``, else 30 (5 when ``quick``).
+
+    Examples
+    --------
+    >>> resolved_epochs(None, False), resolved_epochs(None, True), resolved_epochs(7, True)
+    (30, 5, 7)
+    """
+    return max_epochs if max_epochs is not None else (5 if quick else 30)
+
+
 def load_study_file(
     path: str | Path,
     *,
@@ -291,7 +302,7 @@ def load_study_file(
         raise ValueError(f"max_epochs must be at least 1 (or None), got {max_epochs}.")
     from sklearn_ccafusion.runs._recipes import training_recipe
 
-    epochs = max_epochs if max_epochs is not None else (5 if quick else 30)
+    epochs = resolved_epochs(max_epochs, quick)
     recipe = training_recipe("sensors", max_epochs=epochs)
     inputs_train, inputs_val, modules, settings = {}, {}, {}, {}
     for name, array in sensors.items():

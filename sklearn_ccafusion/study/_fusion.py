@@ -201,7 +201,7 @@ def fusion_study(
     reg: float | tuple[float, float] = 0.0,
     classes: ArrayLike | None = None,
     n_jobs: int | None = None,
-    progress: bool = True,
+    progress: bool | str = True,
     cache: TaskCache | str | None = None,
     independent: tuple[Sequence[ArrayLike], Sequence[tuple[ArrayLike, ArrayLike]]]
     | None = None,
@@ -253,8 +253,9 @@ def fusion_study(
     n_jobs : int or None, default=None
         Parallel jobs over the (fusion, n_components) fits, through joblib (any joblib
         backend applies); with more than one job, each worker pins BLAS to one thread.
-    progress : bool, default=True
-        Show a tqdm progress bar.
+    progress : bool or str, default=True
+        Show a tqdm progress bar over the tasks; a string names it (e.g. the
+        pair fused). The results do not depend on it.
     cache : TaskCache, str, Path or None, default=None
         Where each finished (fusion, ``n_components``) fit stores its validation
         predictions; fits found there are not redone (see
@@ -391,7 +392,11 @@ def fusion_study(
             for position in todo
         )
         for position, pred in tqdm(
-            results, total=len(todo), disable=not progress, desc="fusion study"
+            results,
+            total=len(todo),
+            disable=not progress,
+            desc=progress if isinstance(progress, str) else "fusion study",
+            unit="task",
         ):
             yield position, [{"predictions": np.asarray(pred).tolist()}]
 

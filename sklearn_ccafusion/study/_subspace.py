@@ -187,7 +187,7 @@ def subspace_study(
     labels: Sequence[Mapping] | None = None,
     n_jobs: int | None = None,
     random_state: int | None = None,
-    progress: bool = True,
+    progress: bool | str = True,
     cache: TaskCache | str | None = None,
 ) -> pd.DataFrame:
     """Score projections of each network's features onto subspaces of growing dimension.
@@ -241,8 +241,9 @@ def subspace_study(
     random_state : int or None, default=None
         Seed of every random choice; each task gets its own derived seed
         (logged in the ``seed`` column).
-    progress : bool, default=True
-        Show a progress bar.
+    progress : bool or str, default=True
+        Show a progress bar over the tasks; a string names it (e.g. the sensor).
+        The results do not depend on it.
     cache : TaskCache, str, Path or None, default=None
         Where finished tasks are stored (a :class:`TaskCache` or its folder):
         tasks already there are read instead of computed, each new one is
@@ -383,7 +384,7 @@ def subspace_study(
             total=len(tasks),
             initial=len(tasks) - len(todo),
             disable=not progress,
-            desc="subspace study",
+            desc=progress if isinstance(progress, str) else "subspace study",
             unit="task",
         ) as bar:
             for position, task_rows in Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
@@ -472,6 +473,8 @@ def cross_sensor_study(
             partners.append(partner)
             labels.append({"sensor": data_sensor, "partner": partner_sensor, "net": i})
     study_params.setdefault("heads", ("original",))
+    if study_params.get("progress", True) is True:
+        study_params["progress"] = f"cross-sensor grid ({len(sensors)}x{len(sensors)} sensors)"
     return subspace_study(
         networks, partners, y_train, y_validation, methods=methods, labels=labels, **study_params
     )

@@ -352,3 +352,19 @@ def test_compiled_module_keeps_the_convention(digits):
     F = net.transform(X[:20])
     logits = F @ net.class_components_.T + net.class_bias_
     assert_allclose(net.decision_function(X[:20]), logits, rtol=1e-5, atol=1e-5)
+
+
+def test_ctrl_c_stops_training_instead_of_keeping_a_half_trained_net():
+    """skorch ends ``fit`` quietly on KeyboardInterrupt; ours passes it on."""
+    from skorch.callbacks import Callback
+
+    class Interrupt(Callback):
+        def on_epoch_end(self, net, **kwargs):
+            if len(net.history) == 2:
+                raise KeyboardInterrupt
+
+    X = np.random.default_rng(0).random((40, 8), dtype=np.float32)
+    net = make_mlp(module__n_features=8, max_epochs=5, callbacks=[Interrupt()])
+    with pytest.raises(KeyboardInterrupt):
+        net.fit(X, np.arange(40) % 10)
+    assert len(net.history) == 2

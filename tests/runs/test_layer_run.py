@@ -48,3 +48,14 @@ def test_streamed_maps_equal_the_in_memory_study(tmp_path):
     # streaming is chosen when the activations would not fit in the memory given
     assert not activations_fit(nets, layers, inputs, fraction=0.0)
     assert activations_fit(nets, layers, inputs, fraction=0.5)
+
+
+def test_layer_networks_show_bars_not_colour_tables(capsys):
+    """Training the layer study's networks prints no skorch table and no ANSI colours."""
+    from sklearn_ccafusion.runs._layer_run import _digits_networks
+
+    nets, *_ = _digits_networks(quick=True, seed=0, device="cpu", progress=True)
+    captured = capsys.readouterr()
+    assert "\x1b[" not in captured.out + captured.err
+    assert "network left" in captured.err and "epoch" not in captured.out
+    assert all(net.verbose == 0 for _, net in nets)

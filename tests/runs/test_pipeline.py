@@ -59,6 +59,33 @@ def test_writes_every_output(run_dir):
     assert "Chance on the" in report and "Class counts" in report
 
 
+def test_every_table_names_its_network_pair(run_dir):
+    tables = sorted(run_dir.glob("*.csv"))
+    assert {p.name for p in tables} >= {"results.csv", "fusion.csv", "bands.csv", "claims.csv"}
+    for path in tables:
+        assert "pair" in pd.read_csv(path).columns, path.name
+
+
+def test_report_shows_cca_sum_beside_logit_averaging_with_their_bands(run_dir):
+    report = (run_dir / "report.md").read_text()
+    bands = pd.read_csv(run_dir / "bands.csv")
+    fusion = bands[bands["sensor"] == "left+right"].set_index(["name", "measure"])
+
+    def band(name, measure):
+        value, low, high = fusion.loc[(name, measure), ["value", "low", "high"]]
+        return f"{value:.3f} [{low:.3f}, {high:.3f}]"
+
+    row = f"| 0 | {band('logit_average', 'accuracy')} | {band('cca_sum_svm', 'accuracy')} | "
+    assert row + f"{band('cca_sum_svm', 'agreement')} |" in report
+    # every band is named: ranges over pairs in parentheses, bootstrap intervals in brackets
+    assert "(a-b) is the range over the network pairs" in report
+    assert "[a, b] is a 95 % bootstrap interval over the validation samples" in report
+    # the resolved training settings, before any number of the study
+    head = report.split("## Subspace", 1)[0]
+    assert "epochs 10, batch size 64" in head and "weight decay 0 (the optimiser's default)" in head
+    assert "None" not in head.split("Training settings", 1)[1]
+
+
 def test_same_seed_same_results(run_dir, tmp_path):
     assert main([*QUICK, "--out", str(tmp_path)]) == 0
     for name in ("results.csv", "cross_sensor.csv", "fusion.csv", "alignment.csv"):
@@ -188,3 +215,30 @@ def test_out_is_a_file(tmp_path):
     blocker.write_text("")
     result = _cli("reproduce", "--out", str(blocker))
     assert result.returncode == 2 and "not a folder" in result.stderr
+
+
+def test_progress_bars_change_no_byte(run_dir, tmp_path, capsys):
+    """Named bars for every stage (progress on) write the same files as --quiet."""
+    from sklearn_ccafusion.runs import reproduce
+
+    reproduce("digits", out=tmp_path, quick=True, pairs=1, repeats=1, n_jobs=1, progress=True)
+    err = capsys.readouterr().err
+    assert "subspace study: left" in err and "fusion: left + right, pair 0" in err
+    assert "task" in err and "it/s" not in err
+    names = sorted(p.name for p in run_dir.glob("*.csv"))
+    assert "results.csv" in names and "fusion.csv" in names
+    for name in names:
+        assert (tmp_path / name).read_bytes() == (run_dir / name).read_bytes(), name
+
+
+def test_other_settings_refused_before_loading_the_data(run_dir, monkeypatch):
+    from sklearn_ccafusion.runs import _pipeline
+
+    def no_loading(*args, **kwargs):
+        raise AssertionError("the data was loaded before the settings were checked")
+
+    monkeypatch.setattr(_pipeline, "prepare", no_loading)
+    with pytest.raises(ValueError, match="other settings"):
+        _pipeline.reproduce("digits", out=run_dir, quick=True, pairs=1, repeats=1, seed=1)
+    with pytest.raises(AssertionError, match="loaded"):  # same settings: no refusal
+        _pipeline.reproduce("digits", out=run_dir, quick=True, pairs=1, repeats=1)

@@ -48,6 +48,11 @@ def test_study_on_string_labels_and_groups(tmp_path):
     report = (out / "report.md").read_text()
     assert "groups for training" in report and "## Verdicts" in report
     assert "fusion_equals_logit_average" in report.split("## Verdicts")[1]
+    # the training settings as resolved: --epochs 3, the sensors recipe's optimiser and decay
+    assert "None" not in report.split("## Subspace")[0], report.split("## Subspace")[0]
+    assert "epochs=3" in report
+    assert "optimiser Adam, learning rate 0.001, weight decay 0.0001, epochs 3" in report
+    assert all(f"- {sensor}: " in report for sensor in ("table", "image", "watch"))
     full = results[(results["sensor"] == "table") & (results["n"] == results["n"].max())]
     assert full["score"].mean() > 0.6  # the table sensor's class signal is learnt
 

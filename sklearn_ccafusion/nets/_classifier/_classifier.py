@@ -42,6 +42,10 @@ def _has_conv(module: torch.nn.Module) -> bool:
     return any(isinstance(m, torch.nn.modules.conv._ConvNd) for m in module.modules())
 
 
+class _TrainingInterrupted(BaseException):
+    """Ctrl-C inside skorch's loop, carried past skorch's ``except KeyboardInterrupt``."""
+
+
 class SensorNetClassifier(TensorDataHooks, NeuralNetClassifier):
     """skorch classifier of a torch module, whose ``transform`` returns penultimate features.
 
@@ -359,8 +363,18 @@ class SensorNetClassifier(TensorDataHooks, NeuralNetClassifier):
         )
         n_done = len(self.history)
         seed = self._seed(SEED_TRAIN, n_done)
-        with torch_threads(self.torch_threads_), seeded(seed, self.device):
-            return super().partial_fit(X, y, classes=classes, **fit_params)
+        try:
+            with torch_threads(self.torch_threads_), seeded(seed, self.device):
+                return super().partial_fit(X, y, classes=classes, **fit_params)
+        except _TrainingInterrupted:
+            raise KeyboardInterrupt from None
+
+    def fit_loop(self, X: Any, y: Any = None, epochs: Any = None, **fit_params: Any) -> Any:
+        """skorch's training loop; Ctrl-C is passed on (skorch would keep a half-trained net)."""
+        try:
+            return super().fit_loop(X, y, epochs=epochs, **fit_params)
+        except KeyboardInterrupt as interrupt:
+            raise _TrainingInterrupted from interrupt
 
     def forward_iter(self, X: Any, training: bool = False, device: str = "cpu") -> Any:
         """skorch's batched forward pass, on the thread count of the last ``fit``.

@@ -26,8 +26,10 @@ class TrainingProgress(Callback):
     ----------
     name : str or None, default=None
         Text before the bar; ``None``: the module's class name.
-    leave : bool, default=True
-        Keep the finished bar on screen (one line per trained network).
+    leave : bool or None, default=None
+        Keep the finished bar on screen; ``None``: only when no other bar is open
+        (as tqdm's ``leave=None``), so that the bars of the networks a run trains
+        under its own bar do not pile up.
     file : file-like or None, default=None
         Where the bar is written; ``None``: ``sys.stderr``.
 
@@ -51,7 +53,9 @@ class TrainingProgress(Callback):
     (True, True, True)
     """
 
-    def __init__(self, name: str | None = None, *, leave: bool = True, file: Any = None) -> None:
+    def __init__(
+        self, name: str | None = None, *, leave: bool | None = None, file: Any = None
+    ) -> None:
         self.name = name
         self.leave = leave
         self.file = file

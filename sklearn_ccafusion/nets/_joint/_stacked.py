@@ -366,7 +366,7 @@ def train_stacked(
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=ref.max_epochs, desc=f"{K} nets together", leave=False)
+        bar = tqdm(total=ref.max_epochs, desc=f"{K} nets together", unit="epoch", leave=False)
     with fork, bar:
         randomness = _Randomness([_train_seed(net) for net in nets], device)
         for net, source in zip(nets, source_of):
