@@ -132,7 +132,12 @@ def training_settings(data: StudyData, device: str = "cpu") -> dict[str, dict[st
     """
     settings = {}
     for sensor in data.sensors:
-        params = data.make_net(sensor, 0, device).get_params(deep=False)
+        net = data.make_net(sensor, 0, device)
+        params = net.get_params(deep=False)
+        if "module" not in params:  # another estimator than SensorNetClassifier: its own words
+            given = ", ".join(f"{k}={v}" for k, v in params.items() if k != "random_state")
+            settings[sensor] = {"network": f"{type(net).__name__}({given})"}
+            continue
         module = ", ".join(
             f"{key.removeprefix('module__')}={value}"
             for key, value in params.items()
@@ -174,6 +179,8 @@ def training_lines(training: dict[str, dict[str, str]] | None, head_params: dict
         recipe = tuple((k, v) for k, v in settings.items() if k != "network")
         recipes.setdefault(recipe, []).append(sensor)
     for recipe, sensors in recipes.items():
+        if not recipe:
+            continue
         who = "every sensor" if len(recipes) == 1 else ", ".join(sensors)
         lines.append(f"- training ({who}): " + ", ".join(f"{k} {v}" for k, v in recipe) + ".")
     lines.append(head_line)

@@ -13,7 +13,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["atomic_write", "discarded_unless_used", "remove_unused_folder", "write_text"]
+import numpy as np
+
+__all__ = [
+    "atomic_write",
+    "discarded_unless_used",
+    "remove_unused_folder",
+    "save_arrays",
+    "write_text",
+]
 
 
 def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
@@ -34,6 +42,8 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     --------
     >>> import tempfile
     >>> from pathlib import Path
+
+import numpy as np
     >>> folder = Path(tempfile.mkdtemp())
     >>> atomic_write(folder / "a.txt", lambda tmp: tmp.write_text("whole")).read_text()
     'whole'
@@ -88,3 +98,13 @@ def discarded_unless_used(folder: str | Path, kept: frozenset[str] = frozenset()
         if not existed:
             remove_unused_folder(folder, kept)
         raise
+
+
+def save_arrays(path: str | Path, **arrays: np.ndarray) -> Path:
+    """Save arrays to an ``.npz`` file atomically."""
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "wb") as file:
+            np.savez(file, **arrays)
+
+    return atomic_write(path, write)

@@ -125,3 +125,15 @@ def test_fusion_bands_name_each_quantity():
     ]
     assert _fusion_band_lines(bands, "acc+mag", "accuracy", 450) == []
     assert _fusion_band_lines(None, "acc+gyr", "accuracy", 450) == []
+
+
+def test_an_estimator_of_another_kind_is_stated_in_its_own_words():
+    from sklearn.neural_network import MLPClassifier
+
+    data = _toy({"a": None}, {}).with_changes(
+        make_net=lambda sensor, seed, device: MLPClassifier((5,), max_iter=9, random_state=seed)
+    )
+    settings = training_settings(data)
+    assert set(settings["a"]) == {"network"} and "max_iter=9" in settings["a"]["network"]
+    lines = training_lines(settings, {})
+    assert not any(line.startswith("- training (") for line in lines)
