@@ -36,6 +36,7 @@ __all__ = [
     "FILE_FORMAT",
     "check_params_match",
     "describe_params",
+    "net_file_bytes",
     "qualified_name",
     "read_net_file",
     "restore_net",
@@ -204,23 +205,17 @@ def _load_safely(source: Any) -> Any:
     return torch.load(source, map_location="cpu", weights_only=True)
 
 
-def write_net_file(path: str | Path, net: Any) -> Path:
-    """Write the learned state of a fitted skorch ``net`` to ``path`` (atomically).
+def net_file_bytes(net: Any) -> bytes:
+    """The bytes of the file of a fitted skorch ``net`` (see :func:`write_net_file`).
 
-    The bytes are read back with ``weights_only=True`` before they are written, so a
-    file that exists can be restored. Optimiser states holding anything but data
+    The bytes are read back with ``weights_only=True`` before they are returned, so a
+    file holding them can be restored. Optimiser states holding anything but data
     are left out (the optimiser then restarts), with everything else kept.
 
-    Parameters
-    ----------
-    path : str or path
-        Destination file (conventionally ``.pt``).
-    net : skorch.NeuralNet
-        A fitted network, possibly inside ``FrozenEstimator``.
-
-    Returns
-    -------
-    path : pathlib.Path
+    Raises
+    ------
+    TypeError
+        When ``net`` is not a skorch network.
     """
     net = unwrap_frozen(net)
     if not isinstance(net, NeuralNet):
@@ -238,7 +233,27 @@ def write_net_file(path: str | Path, net: Any) -> Path:
         except Exception:  # an optimiser state holding objects: store without it
             if not with_optimizers:
                 raise
-    data = buffer.getvalue()
+    return buffer.getvalue()
+
+
+def write_net_file(path: str | Path, net: Any) -> Path:
+    """Write the learned state of a fitted skorch ``net`` to ``path`` (atomically).
+
+    The file can always be restored (:func:`net_file_bytes`); it is written to a
+    temporary name, then renamed.
+
+    Parameters
+    ----------
+    path : str or path
+        Destination file (conventionally ``.pt``).
+    net : skorch.NeuralNet
+        A fitted network, possibly inside ``FrozenEstimator``.
+
+    Returns
+    -------
+    path : pathlib.Path
+    """
+    data = net_file_bytes(net)
     return atomic_write(path, lambda tmp: tmp.write_bytes(data))
 
 

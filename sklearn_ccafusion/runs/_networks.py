@@ -1,9 +1,12 @@
 """The networks of a study: trained per sensor (together where it pays), features cached.
 
-Each network's penultimate features and classification layer are stored as an
-``.npz`` file read without pickle, named by a fingerprint of the sensor's data,
-the seed, the recipe, the device and the package version, so a resumed run trains
-only the networks it lacks.
+Each network's penultimate features and classification layer (all the study reads
+of it) are kept in the cache of trained networks
+(:mod:`sklearn_ccafusion.utils._net_cache`, the convention
+:class:`~sklearn_ccafusion.nets.NetFeatures` follows too): an ``.npz`` file read
+without pickle, named by :func:`~sklearn_ccafusion.utils._net_cache.trained_net_key`
+of the sensor's data, the seed, the recipe and the device, so a resumed run trains
+only the networks it lacks, and a damaged file is trained again with a warning.
 """
 
 from __future__ import annotations
@@ -15,11 +18,10 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
-from sklearn_ccafusion import __version__
-from sklearn_ccafusion.runs._cache import load_arrays, save_arrays
 from sklearn_ccafusion.runs._data import StudyData
 from sklearn_ccafusion.runs._seeds import stream_seed
-from sklearn_ccafusion.study import NetworkFeatures, fingerprint
+from sklearn_ccafusion.study import NetworkFeatures
+from sklearn_ccafusion.utils._net_cache import NetCache, read_arrays, trained_net_key
 
 __all__ = ["network_factory", "train_networks"]
 
@@ -91,6 +93,7 @@ def train_networks(
     from sklearn_ccafusion.nets._classifier._threads import torch_threads
 
     networks: dict[str, list[NetworkFeatures]] = {}
+    cache = NetCache(cache_dir)
     bar = tqdm(
         total=len(data.sensors) * 2 * pairs, desc="networks", unit="net", disable=not progress
     )
@@ -100,18 +103,14 @@ def train_networks(
             paths, found, missing = [], {}, []
             for i in range(2 * pairs):
                 this_seed = stream_seed(seed, "networks", sensor=s_index, index=i)
-                key = fingerprint(
-                    {
-                        "sensor": sensor,
-                        "seed": this_seed,
-                        "net": data.net_settings,
-                        "device": device,
-                        "version": __version__,
-                    },
+                key = trained_net_key(
                     sensor_key,
+                    seed=this_seed,
+                    recipe={"sensor": sensor, "net": data.net_settings},
+                    device=device,
                 )
-                paths.append(cache_dir / f"{sensor}-{i}-{key}.npz")
-                stored = load_arrays(paths[i], _FEATURE_ARRAYS)
+                paths.append(cache.path(f"{sensor}-{i}", key, ".npz"))
+                stored = cache.load(paths[i], lambda path: read_arrays(path, _FEATURE_ARRAYS))
                 if stored is None:
                     missing.append((i, this_seed))
                 else:
@@ -144,7 +143,9 @@ def train_networks(
                         f"Network {i} of sensor {sensor!r} diverged (non-finite features or "
                         "weights); nothing was cached for it. Check the inputs' scale."
                     )
-                save_arrays(paths[i], **{name: getattr(features, name) for name in _FEATURE_ARRAYS})
+                cache.save_arrays(
+                    paths[i], **{name: getattr(features, name) for name in _FEATURE_ARRAYS}
+                )
                 found[i] = features
                 bar.update()
             networks[sensor] = [found[i] for i in range(2 * pairs)]

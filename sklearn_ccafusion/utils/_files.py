@@ -11,7 +11,9 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["atomic_write", "write_text"]
+import numpy as np
+
+__all__ = ["atomic_write", "save_arrays", "write_text"]
 
 
 def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
@@ -32,6 +34,8 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     --------
     >>> import tempfile
     >>> from pathlib import Path
+
+import numpy as np
     >>> folder = Path(tempfile.mkdtemp())
     >>> atomic_write(folder / "a.txt", lambda tmp: tmp.write_text("whole")).read_text()
     'whole'
@@ -55,3 +59,13 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
 def write_text(path: str | Path, text: str) -> Path:
     """Write text atomically."""
     return atomic_write(path, lambda tmp: tmp.write_text(text))
+
+
+def save_arrays(path: str | Path, **arrays: np.ndarray) -> Path:
+    """Save arrays to an ``.npz`` file atomically."""
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "wb") as file:
+            np.savez(file, **arrays)
+
+    return atomic_write(path, write)

@@ -18,6 +18,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 
 from sklearn_ccafusion.nets import MLPNet, NetFeatures, SensorNetClassifier, SHLConvNet
+from sklearn_ccafusion.nets._features import _features as _features_module
 from sklearn_ccafusion.utils._views import resolve_view_sizes
 from tests.nets._helpers import FLOAT32_TRAINING, make_mlp
 
@@ -222,17 +223,28 @@ class TestPersistence:
             range(32, 64)
         )
 
-    def test_cache_dir_reuses_trained_nets(self, digits, tmp_path):
+    def test_cache_dir_reuses_trained_nets(self, digits, tmp_path, monkeypatch):
         X, y = digits
+        trained = []
+        real_fit_jointly = _features_module.fit_jointly
+
+        def counting_fit_jointly(nets, inputs, y):
+            trained.extend(nets)
+            return real_fit_jointly(nets, inputs, y)
+
+        monkeypatch.setattr(_features_module, "fit_jointly", counting_fit_jointly)
         feats = NetFeatures([("a", make_mlp(max_epochs=2))], cache_dir=tmp_path)
         F = feats.fit_transform(X, y)
         files = sorted(tmp_path.glob("a-*.pt"))
-        assert len(files) == 1
+        assert len(files) == 1 and len(trained) == 1
         stamp = files[0].stat().st_mtime_ns
         again = clone(feats).fit(X, y)
         assert files[0].stat().st_mtime_ns == stamp
         assert_array_equal(again.transform(X), F)
         assert len(again.named_nets_.a.history) == 2  # restored, not retrained
+        # a progress bar or a verbose log does not change the net: still no training
+        clone(feats).set_params(a__progress=True, a__verbose=1).fit(X, y)
+        assert len(trained) == 1 and len(list(tmp_path.glob("a-*.pt"))) == 1
         # another parameter, or other data, is another entry
         clone(feats).set_params(a__max_epochs=1).fit(X, y)
         clone(feats).fit(X[:500], y[:500])
@@ -251,7 +263,8 @@ class TestPersistence:
         F = feats.fit_transform(X, y)
         (path,) = tmp_path.glob("a-*.pt")
         damage(path)
-        with pytest.warns(UserWarning, match=r"cannot be read as a fitted network.*trained again"):
+        message = rf"{path.name} cannot be read as a fitted network.*trained again"
+        with pytest.warns(UserWarning, match=message):
             again = clone(feats).fit(X, y)
         assert_array_equal(again.transform(X), F)  # same seed, trained again
         with warnings.catch_warnings():

@@ -134,13 +134,17 @@ def test_resumes_a_run_killed_during_the_subspace_study(run_dir, tmp_path, monke
         assert (tmp_path / name).read_bytes() == (run_dir / name).read_bytes(), name
 
 
-def test_damaged_cache_files_are_recomputed(run_dir, tmp_path):
+def test_damaged_cache_files_are_recomputed(run_dir, tmp_path, capsys):
     assert main([*QUICK, "--out", str(tmp_path)]) == 0
-    for path in [*(tmp_path / "cache").glob("*.npz"), *(tmp_path / "cache" / "tasks").glob("*")][
-        :6
-    ]:
+    damaged = [*(tmp_path / "cache").glob("*.npz"), *(tmp_path / "cache" / "tasks").glob("*")][:6]
+    for path in damaged:
         path.write_bytes(path.read_bytes()[:40])
+    capsys.readouterr()
     assert main([*QUICK, "--out", str(tmp_path)]) == 0
+    caveats = capsys.readouterr().out.split("Caveats")[1]
+    for path in damaged:  # a damaged network is named in the run's caveats
+        assert path.suffix != ".npz" or f"{path.name} is not a readable" in caveats
+    assert "trained again" in caveats
     for name in ("results.csv", "fusion.csv"):
         assert (tmp_path / name).read_bytes() == (run_dir / name).read_bytes(), name
 

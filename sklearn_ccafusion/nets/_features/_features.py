@@ -6,8 +6,11 @@ The output is the package's stacked-views array, ``np.hstack([F1, F2, ...])``, w
 
 Trained nets on disk (``cache_dir``, :meth:`NetFeatures.save`) are weights and plain
 data only (:mod:`sklearn_ccafusion.nets._net_files`): reading them never runs code,
-and the code of a net
-always comes from the nets the caller constructs.
+and the code of a net always comes from the nets the caller constructs. ``cache_dir``
+follows the package's one convention for trained networks
+(:mod:`sklearn_ccafusion.utils._net_cache`, shared with the study's networks stage):
+one key of what determines a trained net, atomic files, damaged files trained again
+with a warning naming them.
 """
 
 from __future__ import annotations
@@ -18,7 +21,6 @@ from numbers import Integral
 from pathlib import Path
 from typing import Any
 
-import joblib
 import numpy as np
 from numpy.typing import NDArray
 from sklearn.base import TransformerMixin, clone
@@ -29,9 +31,22 @@ from sklearn.utils.validation import check_is_fitted
 
 from sklearn_ccafusion.nets._features._features_files import load_nets, save_nets
 from sklearn_ccafusion.nets._joint._joint import fit_jointly
-from sklearn_ccafusion.nets._net_files import restore_net, write_net_file
+from sklearn_ccafusion.nets._net_files import net_file_bytes, restore_net
+from sklearn_ccafusion.utils._net_cache import NetCache, trained_net_key
 
 __all__ = ["NetFeatures"]
+
+
+def _hashable(X: Any) -> Any:
+    """What of ``X`` decides a trained net, as data a fingerprint reads.
+
+    A DataFrame's column names count besides its values; a tensor is read on the CPU.
+    """
+    if hasattr(X, "columns") and hasattr(X, "to_numpy"):
+        return [list(map(str, X.columns)), X.to_numpy()]
+    if hasattr(X, "detach") and hasattr(X, "cpu"):
+        return X.detach().cpu().numpy()
+    return X
 
 
 # Which part of the raw input each net sees (``inputs``).
@@ -95,12 +110,14 @@ class NetFeatures(TransformerMixin, _BaseComposition):
         dict needs exactly the nets' names; a list one entry per net.
     cache_dir : str, path or None, default=None
         Directory of trained nets. ``fit`` stores each trained net there, as
-        ``<name>-<hash>.pt`` with the hash of its parameters and training data,
-        and reuses it when the same net meets the same data again (a study that
-        does not retrain). The files hold weights and plain data only, read with
+        ``<name>-<key>.pt``, keyed by what determines it (the content of its
+        training data, its seed, class and parameters, its device and the
+        package version; not ``progress`` or ``verbose``), and reuses it when
+        the same net meets the same data again (a study that does not
+        retrain). The files hold weights and plain data only, read with
         ``torch.load(weights_only=True)`` into a clone of the net given here: a
-        file never runs code. A damaged or unreadable file is replaced by
-        training again, with a warning. Only skorch nets
+        file never runs code. A damaged or unreadable file is trained again
+        and replaced, with a warning naming it. Only skorch nets
         (:class:`SensorNetClassifier`) are cached.
     joint : bool, default=True
         Train the nets that share module and recipe (differing by
@@ -261,23 +278,24 @@ class NetFeatures(TransformerMixin, _BaseComposition):
     def _cache_path(self, name: str, net: Any, X: Any, y: Any) -> Path | None:
         if self.cache_dir is None or isinstance(net, FrozenEstimator):
             return None
-        key = joblib.hash((type(net).__qualname__, net.get_params(deep=False), X, y))
-        return Path(self.cache_dir) / f"{name}-{key}.pt"
+        params = net.get_params(deep=False)
+        seed = params.pop("random_state", None)
+        device = params.pop("device", None)
+        key = trained_net_key(
+            (_hashable(X), _hashable(y)),
+            seed=seed,
+            recipe={"class": type(net), **params},
+            device=device,
+        )
+        return NetCache(self.cache_dir).path(name, key, ".pt")
 
     @staticmethod
     def _from_cache(net: Any, path: Path | None) -> Any:
         """The net restored from its cache file, or ``None`` to train it."""
-        if path is None or not path.exists():
+        if path is None:
             return None
-        try:
-            return restore_net(net, path)
-        except (ValueError, TypeError) as error:
-            warnings.warn(
-                f"{error} The cached network is trained again and the file replaced.",
-                UserWarning,
-                stacklevel=4,
-            )
-            return None
+        # stacklevel 4: the warning points at the caller of ``fit``
+        return NetCache.load(path, lambda file: restore_net(net, file), stacklevel=4)
 
     def _fit_nets(self, names: list[str], inputs: list[Any], y: Any) -> list[Any]:
         """The fitted nets: from the cache, frozen, or trained (jointly when allowed)."""
@@ -303,9 +321,11 @@ class NetFeatures(TransformerMixin, _BaseComposition):
             fitted[i] = net
             if paths[i] is not None:
                 try:
-                    write_net_file(paths[i], net)
+                    data = net_file_bytes(net)
                 except TypeError as error:
                     warnings.warn(f"Net {names[i]!r} is not cached: {error}", stacklevel=3)
+                else:
+                    NetCache.save(paths[i], lambda tmp, data=data: tmp.write_bytes(data))
         return fitted
 
     @staticmethod

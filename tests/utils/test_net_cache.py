@@ -1,0 +1,121 @@
+"""The cache of trained networks: the one key, and the file layer (atomic, no pickles, repair)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+from sklearn.model_selection import KFold
+
+from sklearn_ccafusion.utils import _net_cache
+from sklearn_ccafusion.utils._net_cache import NetCache, read_arrays, trained_net_key
+
+X = np.arange(24.0).reshape(6, 4)
+Y = np.array([0, 1, 0, 1, 0, 1])
+RECIPE = {"class": KFold, "hidden": (8,), "lr": 0.01, "split": KFold(3), "progress": False}
+
+
+def _key(data=(X, Y), seed=0, recipe=RECIPE, device="cpu"):
+    return trained_net_key(data, seed=seed, recipe=recipe, device=device)
+
+
+def test_key_is_a_function_of_content_not_identity():
+    assert _key() == _key(data=(X.copy(), Y.copy()))
+    assert _key() == _key(recipe={**RECIPE, "split": KFold(3)})  # an equal object, new id
+    assert _key(seed=np.int64(3)) == _key(seed=3)
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        {"data": (X + 1e-12 * (X == 5), Y)},  # one value of the inputs
+        {"data": (X, Y[::-1])},  # the labels
+        {"data": (X.astype(np.float32), Y)},  # the dtype
+        {"seed": 1},
+        {"seed": None},
+        {"recipe": {**RECIPE, "lr": 0.02}},
+        {"recipe": {**RECIPE, "hidden": (8, 8)}},
+        {"recipe": {**RECIPE, "class": np.ndarray}},  # another class
+        {"recipe": {**RECIPE, "split": KFold(4)}},  # an object's parameter
+        {"recipe": {**RECIPE, "max_epochs": 5}},  # a parameter more
+        {"device": "cuda"},
+    ],
+    ids=[
+        "inputs",
+        "labels",
+        "dtype",
+        "seed",
+        "no seed",
+        "lr",
+        "architecture",
+        "class",
+        "object parameter",
+        "parameter added",
+        "device",
+    ],
+)
+def test_key_changes_with_every_determining_input(changed):
+    assert _key(**changed) != _key()
+
+
+def test_key_changes_with_the_package_version(monkeypatch):
+    before = _key()
+    monkeypatch.setattr(_net_cache, "__version__", "0.0.0")
+    assert _key() != before
+
+
+@pytest.mark.parametrize("label", [{"progress": True}, {"progress": "left#0"}, {"verbose": 2}])
+def test_key_ignores_what_only_shows_training(label):
+    assert _key(recipe={**RECIPE, **label}) == _key()
+    assert _key(recipe={k: v for k, v in RECIPE.items() if k != "progress"}) == _key()
+
+
+def test_arrays_round_trip_atomically(tmp_path):
+    cache = NetCache(tmp_path / "nets")
+    path = cache.path("left-0", _key(), ".npz")
+    assert path.parent == tmp_path / "nets" and path.name == f"left-0-{_key()}.npz"
+    assert cache.load(path, lambda p: read_arrays(p, ("coef",))) is None  # not there: no word
+    cache.save_arrays(path, coef=X, intercept=Y)
+    assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temporary left
+    stored = cache.load(path, lambda p: read_arrays(p, ("coef", "intercept")))
+    assert_array_equal(stored["coef"], X) and stored["coef"].dtype == X.dtype
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda path: path.write_bytes(path.read_bytes()[:40]),  # truncated
+        lambda path: path.write_bytes(b"not an npz file"),
+        lambda path: np.savez(path, coef=np.array([{"code": 1}], dtype=object)),
+        lambda path: np.savez(path, other=X),  # an array missing
+    ],
+    ids=["truncated", "garbage", "pickled object", "missing array"],
+)
+def test_damaged_file_is_reported_by_name_and_recomputed(tmp_path, damage):
+    cache = NetCache(tmp_path)
+    path = cache.path("net", _key(), ".npz")
+    cache.save_arrays(path, coef=X)
+    damage(path)
+    with pytest.warns(UserWarning, match=rf"{path.name}.*trained again and the file replaced"):
+        assert cache.load(path, lambda p: read_arrays(p, ("coef",))) is None
+    cache.save_arrays(path, coef=X)  # what the caller does next
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert_array_equal(cache.load(path, lambda p: read_arrays(p, ("coef",)))["coef"], X)
+
+
+def test_a_failed_write_leaves_the_old_file(tmp_path):
+    cache = NetCache(tmp_path)
+    path = cache.path("net", _key(), ".npz")
+    cache.save_arrays(path, coef=X)
+
+    def crash(tmp):
+        tmp.write_bytes(b"half")
+        raise RuntimeError("killed while writing")
+
+    with pytest.raises(RuntimeError, match="killed"):
+        cache.save(path, crash)
+    assert_array_equal(read_arrays(path, ("coef",))["coef"], X)
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
