@@ -139,7 +139,8 @@ print("exit status", status)
 # The report says where the features came from and that nothing was trained;
 # its time by stage has no network stage.
 report = (out / "report.md").read_text()
-print(report.split("\n\n")[1])
+print(report.split("\n\n")[1])  # where the features came from
+print(next(line for line in report.splitlines() if line.startswith("No network was trained")))
 print(report.split("## Time by stage", 1)[1].strip())
 
 # %%
