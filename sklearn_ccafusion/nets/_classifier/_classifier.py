@@ -19,27 +19,22 @@ from skorch.dataset import unpack_data
 
 from sklearn_ccafusion.nets._classifier._data_hooks import TensorDataHooks
 from sklearn_ccafusion.nets._classifier._device import (
-    AUTO_BF16_MIN_SAMPLES,
     SEED_INIT,
     SEED_TRAIN,
     autocast,
     derive_seed,
-    device_type,
     draw_seed,
     float_dtype,
     resolve_device,
     resolve_precision,
     seeded,
     unwrap_module,
+    use_channels_last,
 )
 from sklearn_ccafusion.nets._classifier._targets import class_weight_array, default_callbacks
 from sklearn_ccafusion.nets._classifier._threads import torch_threads, training_threads
 
 __all__ = ["SensorNetClassifier"]
-
-
-def _has_conv(module: torch.nn.Module) -> bool:
-    return any(isinstance(m, torch.nn.modules.conv._ConvNd) for m in module.modules())
 
 
 class _TrainingInterrupted(BaseException):
@@ -256,15 +251,9 @@ class SensorNetClassifier(TensorDataHooks, NeuralNetClassifier):
         return resolve_precision(self.precision, self.device, samples)
 
     def _use_channels_last(self) -> bool:
-        if self.channels_last == "auto":
-            module = getattr(self, "module_", None)
-            return (
-                device_type(self.device) == "cuda"
-                and module is not None
-                and _has_conv(unwrap_module(module))
-                and (self.batch_size == -1 or self.batch_size >= AUTO_BF16_MIN_SAMPLES)
-            )
-        return bool(self.channels_last)
+        module = getattr(self, "module_", None)
+        module = None if module is None else unwrap_module(module)
+        return use_channels_last(self.channels_last, self.device, module, self.batch_size)
 
     # ---------------------------------------------------------- initialisation
     def initialize_module(self) -> SensorNetClassifier:

@@ -16,6 +16,8 @@ import torch
 from sklearn.utils import check_random_state
 
 __all__ = [
+    "has_conv",
+    "use_channels_last",
     "AUTO_BF16_MIN_SAMPLES",
     "SEED_INIT",
     "SEED_SHUFFLE",
@@ -192,3 +194,24 @@ def unwrap_module(module: torch.nn.Module) -> torch.nn.Module:
             module = module.module
         else:
             return module
+
+
+def has_conv(module: torch.nn.Module) -> bool:
+    """Whether ``module`` holds a convolution (layouts and joint training depend on it)."""
+    return any(isinstance(m, torch.nn.modules.conv._ConvNd) for m in module.modules())
+
+
+def use_channels_last(channels_last: bool | str, device: Any, module: Any, batch_size: int) -> bool:
+    """Whether 4-D inputs and weights go channels-last.
+
+    ``"auto"``: a convolutional module on CUDA whose steps see at least
+    :data:`AUTO_BF16_MIN_SAMPLES` samples (``batch_size=-1``: the whole set).
+    """
+    if channels_last != "auto":
+        return bool(channels_last)
+    return (
+        device_type(device) == "cuda"
+        and module is not None
+        and has_conv(module)
+        and (batch_size == -1 or batch_size >= AUTO_BF16_MIN_SAMPLES)
+    )

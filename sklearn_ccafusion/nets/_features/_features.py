@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from numbers import Integral
 from pathlib import Path
 from typing import Any
 
@@ -30,64 +29,12 @@ from sklearn.utils.metaestimators import _BaseComposition
 from sklearn.utils.validation import check_is_fitted
 
 from sklearn_ccafusion.nets._features._features_files import load_nets, save_nets
+from sklearn_ccafusion.nets._features._inputs import _as_index, _check_selection, _hashable, _select
 from sklearn_ccafusion.nets._joint._joint import fit_jointly
 from sklearn_ccafusion.nets._net_files import net_file_bytes, restore_net
 from sklearn_ccafusion.utils._net_cache import NetCache, trained_net_key
 
 __all__ = ["NetFeatures"]
-
-
-def _hashable(X: Any) -> Any:
-    """What of ``X`` decides a trained net, as data a fingerprint reads.
-
-    A DataFrame's column names count besides its values; a tensor is read on the CPU.
-    """
-    if hasattr(X, "columns") and hasattr(X, "to_numpy"):
-        return [list(map(str, X.columns)), X.to_numpy()]
-    if hasattr(X, "detach") and hasattr(X, "cpu"):
-        return X.detach().cpu().numpy()
-    return X
-
-
-# Which part of the raw input each net sees (``inputs``).
-def _as_index(selection: Any) -> Any:
-    """``None``, a slice, or a list of ints/column names (an int becomes ``[int]``)."""
-    if selection is None or isinstance(selection, slice):
-        return selection
-    if isinstance(selection, (Integral, str)):
-        return [selection]
-    return list(selection)
-
-
-def _check_selection(X: Any, selection: Any, name: str) -> None:
-    """Raise a ``ValueError`` naming the net when its selection does not fit ``X``."""
-    selection = _as_index(selection)
-    if selection is None or hasattr(X, "iloc"):
-        return
-    shape = tuple(np.shape(X))
-    if len(shape) < 2:
-        raise ValueError(f"inputs[{name!r}] selects along axis 1, but X has shape {shape}.")
-    if isinstance(selection, list):
-        bad = [i for i in selection if not isinstance(i, Integral) or not -shape[1] <= i < shape[1]]
-        if bad:
-            raise ValueError(
-                f"inputs[{name!r}] = {selection} selects indices {bad} along axis 1, but X "
-                f"has {shape[1]} columns/channels there (shape {shape})."
-            )
-
-
-def _select(X: Any, selection: Any) -> Any:
-    """The part of ``X`` a net sees: columns of a 2-D input, channels (axis 1) otherwise."""
-    selection = _as_index(selection)
-    if selection is None:
-        return X
-    if hasattr(X, "iloc"):  # pandas DataFrame
-        if isinstance(selection, list) and selection and isinstance(selection[0], str):
-            return X.loc[:, selection]
-        return X.iloc[:, selection]
-    if not hasattr(X, "shape"):
-        X = np.asarray(X)
-    return X[:, selection]
 
 
 class NetFeatures(TransformerMixin, _BaseComposition):

@@ -22,8 +22,8 @@ from skorch.dataset import Dataset as SkorchDataset
 from skorch.utils import is_dataset
 from torch.utils.data import DataLoader
 
-from sklearn_ccafusion.nets._classifier._classifier import SensorNetClassifier, _has_conv
-from sklearn_ccafusion.nets._classifier._device import device_type, unwrap_module
+from sklearn_ccafusion.nets._classifier._classifier import SensorNetClassifier
+from sklearn_ccafusion.nets._classifier._device import device_type, has_conv, unwrap_module
 from sklearn_ccafusion.nets._joint._stacked import (
     ELEMENTWISE_OPTIMIZERS,
     StackedTrainingError,
@@ -88,7 +88,7 @@ def _trains_alone_on_cpu(net: Any) -> bool:
     module = net.module
     if not isinstance(module, torch.nn.Module):
         module = module(**net.get_params_for("module"))
-    return _has_conv(module)
+    return has_conv(module)
 
 
 def _source_key(X: Any) -> tuple:
@@ -138,7 +138,7 @@ def _fit_group(nets: list, inputs: list, y: Any, vectorize: bool | str, progress
         for net in nets:
             net._compute_class_weight(y)
             net.initialize()
-        slower = device_type(ref.device) == "cpu" and _has_conv(unwrap_module(ref.module_))
+        slower = device_type(ref.device) == "cpu" and has_conv(unwrap_module(ref.module_))
         try:
             if vectorize == "auto" and slower:
                 raise StackedTrainingError("convolutions on CPU: no faster stacked")
