@@ -1,21 +1,7 @@
-"""Representation similarity measures, and the class-subspace alignment.
+"""The in-memory similarity measures and the class-subspace alignment.
 
-All functions take two arrays of shape (n_samples, n_features_i), with the
-same samples in the same order and any widths, and return similarities
-(higher means more alike).
-
-References
-----------
-Raghu, Gilmer, Yosinski and Sohl-Dickstein (2017), "SVCCA: Singular Vector
-Canonical Correlation Analysis for Deep Learning Dynamics and Interpretability".
-Morcos, Raghu and Bengio (2018), "Insights on representational similarity in
-neural networks with canonical correlation" (PWCCA).
-Kornblith, Norouzi, Lee and Hinton (2019), "Similarity of Neural Network
-Representations Revisited" (CKA).
-Winkler, Renaud, Smith and Nichols (2020), "Permutation inference for canonical
-correlation analysis" (the sequential permutation test).
-Moreau, Vassilev and Chen (2021), "When Neural Networks Using Different Sensors
-Create Similar Features".
+The measures, their references and conventions are described in
+:mod:`sklearn_ccafusion.similarity`.
 """
 
 from __future__ import annotations
