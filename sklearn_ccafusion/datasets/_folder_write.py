@@ -101,7 +101,9 @@ class _HashingFile:
 def read_manifest(root: Path) -> tuple[dict | None, str]:
     """The marker at ``root`` as a dict, or ``None`` and why it is not usable."""
     path = root / MAKE_DATA_MARKER
-    if path.is_symlink() or not path.exists():
+    if path.is_symlink():
+        return None, f"its {MAKE_DATA_MARKER} is a link, not the file a write leaves"
+    if not path.exists():
         return None, f"no {MAKE_DATA_MARKER}"
     try:
         content = json.loads(path.read_text())
