@@ -250,10 +250,15 @@ class FolderWrite:
         ) as bar:
             for path, entry in to_read:
                 digest = hashlib.sha256()
-                with open(path, "rb") as fh:
-                    while block := fh.read(_BLOCK):
-                        digest.update(block)
-                        bar.update(len(block))
+                try:
+                    with open(path, "rb") as fh:
+                        while block := fh.read(_BLOCK):
+                            digest.update(block)
+                            bar.update(len(block))
+                except OSError as error:
+                    reason = f"it cannot be read to check its content ({error.strerror or error})"
+                    changed.append((path, reason))
+                    continue
                 if digest.hexdigest() != entry.get("sha256"):
                     changed.append(
                         (
