@@ -66,24 +66,37 @@ _LOGGER = logging.getLogger("sklearn_ccafusion")
 def other_settings(out: Path, settings: dict, every: bool = True) -> bool:
     """Whether ``out`` holds a run whose settings differ (``every=False``: on these keys)."""
     settings_path = out / "settings.json"
-    if not settings_path.is_file():
+    if not settings_path.exists():
         return False
-    try:
-        previous = json.loads(settings_path.read_text())
-    except (ValueError, OSError):  # damaged: nothing tells that it is this run's
+    previous = _previous_settings(settings_path)
+    if previous is None:  # damaged: the run it describes is unknown
         return True
     settings = json.loads(json.dumps(settings, default=str))
-    if not isinstance(previous, dict):
-        return True
     if every:
         return previous != settings
     return any(previous.get(key) != value for key, value in settings.items())
 
 
+def _previous_settings(path: Path) -> dict | None:
+    """The settings of the run in a folder, or ``None`` when the file is damaged."""
+    try:
+        previous = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    return previous if isinstance(previous, dict) else None
+
+
 def refuse_other_settings(out: Path) -> None:
     """Raise the error of a folder that holds the results of a run with other settings."""
+    settings_path = out / "settings.json"
+    if _previous_settings(settings_path) is None:
+        raise ValueError(
+            f"{settings_path} is damaged (not the JSON settings a run writes), so it cannot "
+            f"say which run {out} holds; choose another out folder, or pass overwrite=True "
+            "to replace that run."
+        )
     raise ValueError(
-        f"{out} holds the results of a run with other settings ({out / 'settings.json'}); "
+        f"{out} holds the results of a run with other settings ({settings_path}); "
         "choose another out folder, or pass overwrite=True to replace them (its outputs and "
         "its cache)."
     )
