@@ -214,7 +214,7 @@ class RunFolder:
             stale = [name for name in dict.fromkeys(stale) if (out / name).is_file()]
             drop_cache = overwrite and (changed or previous is not None or earlier)
             if stale or drop_cache:
-                self._say_removed(previous, stale, drop_cache)
+                self._say_removed(previous, stale, drop_cache, changed)
             self._record = self._new_record([], stale=stale)
             out.mkdir(parents=True, exist_ok=True)
             self._write()  # the folder is marked incomplete before anything is removed
@@ -282,14 +282,15 @@ class RunFolder:
             )
 
     def _say_removed(
-        self, previous: dict[str, Any] | None, stale: list[str], drop_cache: bool
+        self, previous: dict[str, Any] | None, stale: list[str], drop_cache: bool, changed: bool
     ) -> None:
+        other = "other settings" if changed else "other inputs"
         if previous is None:
-            what = "the outputs of an earlier run (of other or unrecorded inputs)"
+            what = f"the outputs of an earlier run (of {other}, or of inputs it did not record)"
         else:
-            state = "complete" if previous.get("state") == "complete" else "incomplete"
+            state = "a complete" if previous.get("state") == "complete" else "an incomplete"
             what = (
-                f"the outputs of an {state} run of other inputs or settings (started "
+                f"the outputs of {state} run of {other} (started "
                 f"{previous.get('started', 'at an unknown time')})"
             )
         kept = "its cache is removed too" if drop_cache else "its cache is kept"
