@@ -67,8 +67,8 @@ class StudyData:
         Labels, of any type a class can be (integers of any width, floats that
         are whole numbers, strings, bytes, booleans, dates, durations); stored
         in one form, the class names unchanged: ``int64`` (whole floats as
-        integers), ``bool``, or ``str`` (bytes decoded, dates and durations in
-        ISO form). Missing, continuous or complex labels are refused.
+        integers), ``bool``, or ``str`` (bytes decoded, dates in ISO form,
+        durations as text). Missing, continuous or complex labels are refused.
     classes : ndarray of shape (n_classes,)
         The labels in the order of the networks' outputs, distinct, in the same
         form. When the data set trains its networks (``make_net`` given), every

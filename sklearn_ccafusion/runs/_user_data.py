@@ -170,12 +170,21 @@ def _check_sensors(
     return sensors
 
 
+def _labels(arrays: dict[str, NDArray], name: str, path: Path) -> NDArray:
+    """The file's labels, groups or split entries in one form (a bad value: ValueError)."""
+    what = {"y": "labels", "groups": "group ids", "split": "entries"}[name]
+    try:
+        return as_class_labels(arrays[name], name=name, what=what)
+    except TypeError as error:  # a value of the file, not an argument of the call
+        raise ValueError(f"{path}: {error}") from None
+
+
 def _split(
     arrays: dict[str, NDArray], y: NDArray, validation_fraction: float, seed: int
 ) -> tuple[NDArray, str]:
     """Which samples are for validation (the file's ``split`` or a seeded one), and how."""
     if "split" in arrays:
-        split = as_class_labels(arrays["split"], name="split", what="entries")
+        split = arrays["split"]
         unknown = sorted(set(split.tolist()) - {"train", "validation"})
         if unknown:
             raise ValueError(f"split may hold only 'train' and 'validation', found {unknown}.")
@@ -271,7 +280,7 @@ def load_study_file(
     arrays = _read(path)
     if "y" not in arrays:
         raise ValueError(f"{path} has no array 'y' (one label per sample); found {sorted(arrays)}.")
-    y = as_class_labels(arrays["y"], name="y")
+    y = _labels(arrays, "y", path)
     n = len(y)
     sensors = _check_sensors(arrays, n, path, sensors)
     classes, counts = np.unique(y, return_counts=True)
@@ -288,6 +297,8 @@ def load_study_file(
             raise ValueError(
                 f"{name} must have one entry per sample, shape ({n},), got {arrays[name].shape}."
             )
+        if name in arrays:
+            arrays[name] = _labels(arrays, name, path)
     is_val, how = _split(arrays, y, validation_fraction, seed)
     choices = net if isinstance(net, dict) else dict.fromkeys(sensors, net)
     strangers = sorted(set(choices) - set(sensors))

@@ -5,9 +5,10 @@ or Python objects of these kinds. :func:`as_class_labels` accepts each of them
 and returns one of three forms, so that every later stage (the split, the
 networks' targets, scikit-learn's classifiers, the CSV and ``.npz`` writers)
 sees labels it handles: 64-bit integers (integers of any width, and floats that
-are all whole numbers), booleans, or strings (text; bytes decoded; dates and
-durations in ISO form). The class names stay those of the data: ``b"walk"``
-becomes ``"walk"``, ``3.0`` becomes ``3``, a date its ISO string.
+are all whole numbers), booleans, or strings (text; bytes decoded; dates in ISO
+form; durations as numpy or Python writes them). The class names stay those of
+the data: ``b"walk"`` becomes ``"walk"``, ``3.0`` becomes ``3``, a date its ISO
+string.
 
 What cannot be a class is refused with a message naming it: missing labels
 (NaN, None, NaT), with their count and first positions; floats that are not
@@ -184,8 +185,9 @@ def as_class_labels(y: ArrayLike, *, name: str = "y", what: str = "labels") -> N
     labels : ndarray of shape (n_samples,)
         ``int64`` for integers and whole floats (unsigned values beyond the
         ``int64`` range as their decimal strings), ``bool`` for booleans, ``str``
-        for text, bytes (UTF-8, else Latin-1), dates and durations (ISO form);
-        equal labels stay equal and distinct ones distinct.
+        for text, bytes (UTF-8, else Latin-1), dates (ISO form) and durations
+        (``"5 seconds"``, ``"0:00:05"``); equal labels stay equal and distinct
+        ones distinct.
 
     Raises
     ------
