@@ -226,3 +226,20 @@ def test_a_split_array_must_give_every_class_both_sides(tmp_path, capsys):
     message = _error(tmp_path, capsys, **arrays)
     assert "'run' (" in message and "0 validation)" in message
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("constant", [np.zeros((240, 16)), np.full((240, 3, 32), 7.0, np.float32)])
+def test_a_constant_sensor_is_named_before_any_training(tmp_path, monkeypatch, constant):
+    def no_training(*args, **kwargs):
+        raise AssertionError("a network was trained")
+
+    monkeypatch.setattr(_networks, "_fit_group", no_training)
+    arrays = {**_recordings(), "table": constant}
+    with pytest.raises(
+        ValueError,
+        match=r"Sensor 'table' has the same values in every training "
+        r"sample .*leave it out \(sensors=image,watch\)",
+    ):
+        load_study_file(_save(tmp_path, **arrays))
+    arrays["table"] = np.where(np.arange(240) % 7 == 0, 1.0, 0.0)[:, None] * np.ones(16)
+    load_study_file(_save(tmp_path, **arrays))  # varies: a sensor like any other
