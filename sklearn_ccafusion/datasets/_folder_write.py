@@ -101,7 +101,9 @@ class _HashingFile:
 def read_manifest(root: Path) -> tuple[dict | None, str]:
     """The marker at ``root`` as a dict, or ``None`` and why it is not usable."""
     path = root / MAKE_DATA_MARKER
-    if path.is_symlink() or not path.exists():
+    if path.is_symlink():
+        return None, f"its {MAKE_DATA_MARKER} is a link, not the file a write leaves"
+    if not path.exists():
         return None, f"no {MAKE_DATA_MARKER}"
     try:
         content = json.loads(path.read_text())
@@ -248,10 +250,15 @@ class FolderWrite:
         ) as bar:
             for path, entry in to_read:
                 digest = hashlib.sha256()
-                with open(path, "rb") as fh:
-                    while block := fh.read(_BLOCK):
-                        digest.update(block)
-                        bar.update(len(block))
+                try:
+                    with open(path, "rb") as fh:
+                        while block := fh.read(_BLOCK):
+                            digest.update(block)
+                            bar.update(len(block))
+                except OSError as error:
+                    reason = f"it cannot be read to check its content ({error.strerror or error})"
+                    changed.append((path, reason))
+                    continue
                 if digest.hexdigest() != entry.get("sha256"):
                     changed.append(
                         (
