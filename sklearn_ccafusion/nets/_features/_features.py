@@ -228,12 +228,16 @@ class NetFeatures(TransformerMixin, _BaseComposition):
         params = net.get_params(deep=False)
         seed = params.pop("random_state", None)
         device = params.pop("device", None)
-        key = trained_net_key(
-            (_hashable(X), _hashable(y)),
-            seed=seed,
-            recipe={"class": type(net), **params},
-            device=device,
-        )
+        try:
+            key = trained_net_key(
+                (_hashable(X), _hashable(y)),
+                seed=seed,
+                recipe={"class": type(net), **params},
+                device=device,
+            )
+        except TypeError as error:  # a parameter with no faithful fingerprint
+            warnings.warn(f"Net {name!r} is not cached: {error}", UserWarning, stacklevel=4)
+            return None
         return NetCache(self.cache_dir).path(name, key, ".pt")
 
     @staticmethod
