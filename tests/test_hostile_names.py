@@ -27,6 +27,7 @@ from sklearn_ccafusion.nets import MLPNet, NetFeatures, SensorNetClassifier
 from sklearn_ccafusion.runs import StudyData, load_study_file, study_from_file
 from sklearn_ccafusion.runs import _npz_file as npz_file
 from sklearn_ccafusion.runs._networks import network_factory, train_networks
+from sklearn_ccafusion.utils._net_cache import write_check
 
 NAMED_ERRORS = (ValueError, TypeError, FileNotFoundError)
 CASE_SECONDS = 60
@@ -131,14 +132,14 @@ def test_sensor_names_as_cache_files(arena, index):
     name = _hostile_names(root)[index]
     networks = train_networks(_tiny_data([name, "ok"]), 1, 0, "cpu", out / "cache", False, 1)
     assert list(networks) == [name, "ok"] and all(len(n) == 2 for n in networks.values())
-    files = sorted(p.name for p in (out / "cache").iterdir())
+    files = sorted(p.name for p in (out / "cache").glob("*.npz"))
     assert len(files) == 4 and all(len(f.encode()) < 200 for f in files)
 
 
 def test_sensor_names_differing_by_case_keep_their_files_apart(arena):
     _, out = arena
     train_networks(_tiny_data(["Acc", "acc", "ACC"]), 1, 0, "cpu", out / "cache", False, 1)
-    assert len({p.name.casefold() for p in (out / "cache").iterdir()}) == 6
+    assert len({p.name.casefold() for p in (out / "cache").glob("*.npz")}) == 6
 
 
 @pytest.mark.parametrize("index", range(18), ids=HOSTILE_IDS)
@@ -341,6 +342,7 @@ def _rewrite(path: Path, change) -> None:
     change(arrays)
     with open(path, "wb") as handle:
         np.savez(handle, **arrays)
+    write_check(path)  # whole as written: only its content is wrong
 
 
 DAMAGE = {
