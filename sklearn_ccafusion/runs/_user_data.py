@@ -160,12 +160,18 @@ def _check_sensors(
             )
         if array.dtype.kind not in "biuf":
             raise ValueError(f"Sensor {name!r} is of type {array.dtype}, not numbers.")
+        if 0 in array.shape[1:]:
+            raise ValueError(
+                f"Sensor {name!r} has shape {array.shape}: no values per sample; remove it "
+                "or give it at least one feature (channel, time step, pixel)."
+            )
         if not np.isfinite(array).all():
             bad = int((~np.isfinite(array)).reshape(n, -1).any(axis=1).sum())
             raise ValueError(
                 f"Sensor {name!r} holds NaN or infinite values in {bad} samples; remove or "
                 "impute them before the study."
             )
+        _check_float32_range(name, array)
         _warn_time_major(name, array)
     return sensors
 
@@ -208,6 +214,18 @@ def _split(
     if abs(share - validation_fraction) > 0.05:
         how += f", {share:.0%} given: every class keeps a sample on each side"
     return is_val, how + ")"
+
+
+def _check_float32_range(name: str, array: NDArray) -> None:
+    """Refuse values that float32, the networks' type, would turn into infinities."""
+    if array.dtype.kind == "f" and array.size:
+        largest = float(np.max(np.abs(array)))
+        if largest > float(np.finfo(np.float32).max):
+            raise ValueError(
+                f"Sensor {name!r} holds values up to {largest:.3g}, beyond float32's range "
+                f"(the networks' type, up to {np.finfo(np.float32).max:.3g}); rescale it "
+                "(e.g. to other units) before the study."
+            )
 
 
 def _check_not_constant(name: str, train: NDArray, names: list[str]) -> None:
