@@ -226,7 +226,7 @@ strings.
     if y.ndim != 1:
         raise ValueError(f"{name} must hold one label per sample, shape (n,), got {y.shape}.")
     if len(y) == 0:
-        raise ValueError(f"{name} holds no {what}: the study needs labelled samples.")
+        raise ValueError(f"{name} holds no {what} (0 samples): each class needs labelled samples.")
     kind = y.dtype.kind
     if kind == "U":
         return y
