@@ -166,6 +166,11 @@ def _check_network(
         )
     if not problems and train.shape[1] == 0:
         problems.append(f"{prefix} has features of width 0")
+    elif not problems and np.array_equal(train.min(axis=0), train.max(axis=0)):
+        problems.append(
+            f"{prefix}.train is the same for every training sample (all its "
+            f"{train.shape[1]} features are constant): it correlates with nothing"
+        )
     return problems
 
 
@@ -223,7 +228,7 @@ def read_features_file(path: str | Path) -> dict[str, Any]:
     >>> path = os.path.join(tempfile.mkdtemp(), "features.npz")
     >>> np.savez(path, y_train=[0, 1, 0, 1], y_validation=[1, 0],
     ...          **{f"acc.{k}.{part}": a for k in range(2) for part, a in
-    ...             [("train", np.ones((4, 3))), ("validation", np.ones((2, 3))),
+    ...             [("train", np.eye(4, 3)), ("validation", np.ones((2, 3))),
     ...              ("coef", np.ones((2, 3))), ("intercept", np.zeros(2))]})
     >>> contents = read_features_file(path)
     >>> contents["pairs"], contents["classes"].tolist(), contents["networks"]["acc"][1].n_features

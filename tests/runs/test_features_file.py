@@ -117,6 +117,8 @@ HOSTILE = [
     (_set("gyr.0.coef", lambda a: np.full((3, 4), np.inf)), "gyr.0.coef holds NaN"),
     (_set("acc.1.train", lambda a: a["acc.1.train"].astype(str)), "not numbers"),
     (_set("acc.0.train", lambda a: a["acc.0.train"][:, 0]), "must be 2-D"),
+    (_set("gyr.1.train", lambda a: np.ones_like(a["gyr.1.train"])), "gyr.1.train is the same"),
+    (_set("README", np.asarray("notes")), "unknown array 'README'"),
     (_set("y_train", lambda a: a["y_train"][:, None]), "one label per sample"),
     (_set("classes", np.array(["sit", "walk"])), "are not among classes"),
     (_set("classes", np.array(["sit", "sit", "run"])), "distinct labels"),
