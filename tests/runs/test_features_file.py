@@ -124,8 +124,9 @@ HOSTILE = [
     (_set("classes", np.array(["sit", "sit", "run"])), "distinct labels"),
     (_set("y_validation", np.arange(30) % 3), "of one type"),
     (_set("y_train", np.full(60, "sit")), "single class"),
-    (_set("y_train", np.arange(60) % 3 + 0.5), "non-integer numbers"),
-    (_set("y_validation", np.where(np.arange(30) == 2, np.nan, 1.0)), "NaN or infinite labels"),
+    (_set("y_train", np.arange(60) % 3 + 0.5), "y_train holds labels that are not whole numbers"),
+    (_set("y_validation", np.where(np.arange(30) == 2, np.nan, 1.0)), "1 of its 30, at position 2"),
+    (_set("y_train", np.arange(60) % 3 + 0j), "y_train holds complex numbers"),
     (_set("metric", np.asarray("auc")), "metric must be one of"),
     (_set("head.momentum", np.asarray(0.9)), "not a parameter of the retrained head"),
 ]
