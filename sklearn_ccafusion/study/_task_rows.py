@@ -145,11 +145,7 @@ def _decode(data: Any) -> Any:
         return items if tag == "list" else tuple(items)
     if tag == "dict":
         _check(len(parts) == 1 and type(parts[0]) is list, tag)
-        pairs = [_pair(item) for item in parts[0]]
-        try:
-            return dict(pairs)
-        except TypeError as error:  # an unhashable key
-            raise ValueError(f"malformed row data (dict key: {error}).") from None
+        return _dict(parts[0])
     if tag == "float":
         _check(len(parts) == 1 and parts[0] in ("nan", "inf", "-inf"), tag)
         return float(parts[0])
@@ -178,6 +174,15 @@ def _decode(data: Any) -> Any:
     raise ValueError(f"malformed row data (unknown type tag {tag!r}).")
 
 
+def _dict(items: Any) -> dict:
+    _check(type(items) is list, "a mapping must be a list of pairs")
+    pairs = [_pair(item) for item in items]
+    try:
+        return dict(pairs)
+    except TypeError as error:  # an unhashable key
+        raise ValueError(f"malformed row data (key: {error}).") from None
+
+
 def _pair(item: Any) -> tuple[Any, Any]:
     _check(type(item) is list and len(item) == 2, "a key and a value")
     return _decode(item[0]), _decode(item[1])
@@ -202,11 +207,6 @@ def decode_rows(data: Any) -> list[dict]:
     """
     _check(type(data) is list, "rows must be a list")
     try:
-        return [dict(_pair(item) for item in _row(row)) for row in data]
+        return [_dict(row) for row in data]
     except RecursionError:
         raise ValueError("malformed row data (nested too deeply).") from None
-
-
-def _row(row: Any) -> list:
-    _check(type(row) is list, "a row must be a list of pairs")
-    return row

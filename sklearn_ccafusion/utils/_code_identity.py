@@ -16,7 +16,7 @@ CPU do not (numbers that differ in their last bits between machines are answered
 from a cache moved between them).
 
 It is computed once per process (reading the files takes milliseconds,
-``benchmarks/bench_code_identity.py`` measures it).
+``benchmarks/bench_caches.py`` measures it).
 """
 
 from __future__ import annotations

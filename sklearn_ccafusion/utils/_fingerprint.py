@@ -329,7 +329,14 @@ def _qualified_name(obj: Any) -> str:
             f"fingerprint cannot hash {qualname} faithfully: it is a closure, its captured "
             "values are not part of its name."
         )
-    return f"{getattr(obj, '__module__', None)}.{qualname}"
+    name = _importable_name(obj)
+    if name is None:
+        raise TypeError(
+            f"fingerprint cannot hash {obj!r} faithfully: importing {qualname} from "
+            f"{getattr(obj, '__module__', None)} does not give it back (made at run time, "
+            "or replaced), so its name does not say what it is."
+        )
+    return name
 
 
 def _importable_name(value: Any) -> str | None:

@@ -12,6 +12,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn_ccafusion.nets import MLPNet
 from sklearn_ccafusion.runs import StudyData, _networks
 from sklearn_ccafusion.runs._networks import network_factory, train_networks
+from sklearn_ccafusion.utils._net_cache import write_check
 from tests.nets._helpers import FLOAT32_TRAINING
 
 _ARRAYS = ("train", "validation", "coef", "intercept")
@@ -130,6 +131,7 @@ def test_a_cache_file_that_reads_but_does_not_fit_is_named_and_trained_again(
         arrays = {name: stored[name] for name in stored.files}
     damage(arrays)
     np.savez(damaged, **arrays)
+    write_check(damaged)  # a whole file as written: only its content does not fit
     with pytest.warns(UserWarning, match=rf"{damaged.name}.*trained again"):
         again = _train(data, tmp_path)
     assert len(counted) == 5  # only the damaged one
