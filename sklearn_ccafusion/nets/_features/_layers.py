@@ -58,7 +58,7 @@ def _check_samples_first(output: torch.Tensor, module: torch.nn.Module, name: st
             f"but received the batch's {n} samples on its first axis, its sequence axis: it "
             "runs over the samples as if they were time steps."
         )
-    if sequence_first or (output.ndim >= 2 and shape[1] == n):
+    if sequence_first or (output.ndim >= 3 and shape[1] == n):
         raise ValueError(
             f"{said} Its output is sequence-first, (sequence, samples, features), as "
             "torch.nn.LSTM, GRU, RNN, MultiheadAttention and the Transformer layers give "
