@@ -188,11 +188,11 @@ class RunFolder:
         out = self.out
         previous = _read_record(out)
         earlier = previous is None and (out / "settings.json").is_file()
+        if previous is not None:
+            self._refuse_live(previous)
         changed = other_settings(out, settings)
         if changed and not overwrite:
             refuse_other_settings(out)
-        if previous is not None:
-            self._refuse_live(previous)
         if previous is not None and previous.get("fingerprint") == self.fingerprint:
             if previous.get("state") != "complete":
                 _LOGGER.warning(
