@@ -254,3 +254,13 @@ def test_failed_run_leaves_no_folder(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError, match="training failed"):
         _pipeline.reproduce("digits", out=tmp_path / "new", quick=True, progress=False)
     assert not (tmp_path / "new").exists()
+
+
+def test_fusion_solver_recorded_and_reported(run_dir):
+    import json
+
+    settings = json.loads((run_dir / "settings.json").read_text())
+    assert settings["fusion_kernel"] == "auto" and settings["fusion_solver"] == "exact"
+    report = (run_dir / "report.md").read_text()
+    assert "CCA-sum + kernel ELM solved exactly" in report
+    assert "fusion_kernel='auto' with" in report and "(exact up to 10000)" in report
