@@ -10,14 +10,17 @@ from __future__ import annotations
 import argparse
 import os
 import re
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 __all__ = [
+    "_MAKE_DATA_FLAGS",
     "_REPRODUCE_FLAGS",
     "_STUDY_FLAGS",
     "_as_flags",
     "_check_out",
     "_check_resources",
+    "_count",
     "_discard_unused_out",
     "_fraction",
     "_positive",
@@ -49,6 +52,27 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
     return value
+
+
+def _count(text: str) -> int:
+    """argparse type: a whole number of at least 1, written plainly or as ``2e4``.
+
+    ``2.5``, ``nan`` or ``inf`` are refused as not whole; counts past 10^18 (no disk
+    holds that many of anything written) at once, before any arithmetic on them.
+    """
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if not value.is_finite() or value != value.to_integral_value():
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text}")
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
+    if value.adjusted() >= 18:
+        raise argparse.ArgumentTypeError(
+            f"{text} is beyond any disk or memory (at least 10^18); give a count below that"
+        )
+    return int(value)
 
 
 def _seed(text: str) -> int:
@@ -141,6 +165,15 @@ _STUDY_FLAGS = {
     "validation_fraction": "--validation-fraction",
     "max_epochs": "--epochs",
     "sensors=": "--sensors ",
+}
+
+
+_MAKE_DATA_FLAGS = {
+    "n_segments": "--segments",
+    "segment_length": "--segment-length",
+    "n_jobs": "--n-jobs",
+    "n_train": "--train",
+    "n_test": "--test",
 }
 
 

@@ -11,8 +11,10 @@ from collections.abc import Callable, Mapping
 
 from sklearn_ccafusion import __version__
 from sklearn_ccafusion._cli_checks import (
+    _MAKE_DATA_FLAGS,
     _REPRODUCE_FLAGS,
     _STUDY_FLAGS,
+    _count,
     _fraction,
     _positive,
     _seed,
@@ -228,31 +230,36 @@ def build_parser(
         description=handlers["make-data"].__doc__,
     )
     make.add_argument("dataset", choices=["shl", "cifar10"], help="layout to write: shl or cifar10")
-    make.add_argument("--out", required=True, help="folder to write into")
     make.add_argument(
-        "--segments", type=_positive, default=None, help="shl: segments (16310, the real count)"
+        "--out",
+        required=True,
+        help="folder to write into: new, empty, or written by make-data before (only files "
+        "its manifest records, unchanged, are replaced)",
+    )
+    make.add_argument(
+        "--segments", type=_count, default=None, help="shl: segments (16310, the real count)"
     )
     make.add_argument(
         "--segment-length",
-        type=_positive,
+        type=_count,
         default=None,
         help="shl: samples per segment (6000 = 60 s at 100 Hz; the spectrograms need 500)",
     )
     make.add_argument("--n-jobs", type=int, default=None, help="shl: writing threads (1)")
     make.add_argument(
-        "--train", type=_positive, default=None, help="cifar10: training images (50000)"
+        "--train", type=_count, default=None, help="cifar10: training images (50000)"
     )
-    make.add_argument("--test", type=_positive, default=None, help="cifar10: test images (10000)")
+    make.add_argument("--test", type=_count, default=None, help="cifar10: test images (10000)")
     make.add_argument(
         "--archive",
         action="store_true",
         help="cifar10: write cifar-10-python.tar.gz, as downloaded, instead of the folder",
     )
-    make.add_argument("--seed", type=int, default=0, help="seed of the files (0)")
+    make.add_argument("--seed", type=_seed, default=0, help="seed of the files (0)")
     make.add_argument(
         "--quiet",
         action="store_true",
         help="no progress bar (none either when stderr is not a terminal)",
     )
-    make.set_defaults(handler=handlers["make-data"])
+    make.set_defaults(handler=handlers["make-data"], flags=_MAKE_DATA_FLAGS)
     return parser

@@ -259,11 +259,12 @@ def make_data_command(args: argparse.Namespace) -> int:
             f"{flags}: not an option of make-data {args.dataset}; see ccafusion make-data -h."
         )
     out = Path(args.out)
-    _check_out(out)
+    _check_out(out, create=False)  # the writer creates it, after its checks
     start = time.perf_counter()
     if args.dataset == "shl":
         n, length = args.segments or 16_310, args.segment_length or 6000
-        print(make_data_plan("shl", out, n_segments=n, segment_length=length), flush=True)
+        plan = make_data_plan("shl", out, n_segments=n, segment_length=length, n_jobs=args.n_jobs)
+        print(plan, flush=True)
         write_shl2018_folder(
             out,
             n,

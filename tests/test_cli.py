@@ -251,3 +251,61 @@ def test_sigint_ends_with_one_line_and_resumes(tmp_path):
     assert "Traceback" not in err and "\x1b[" not in err
     assert err.strip().splitlines()[-1].endswith("ccafusion " + " ".join(argv))
     assert main([*argv, "--quiet"][:-3] + ["--out", str(out)]) == 0
+
+
+def _make_shl(out, *options):
+    return main(["make-data", "shl", "--out", str(out), "--quiet", *options])
+
+
+def test_make_data_refuses_absurd_sizes_in_the_flags_given(tmp_path, capsys):
+    start = time.perf_counter()
+    assert _make_shl(tmp_path / "shl", "--segments", "1e12") == 2
+    assert time.perf_counter() - start < 30  # refused, not started
+    err = capsys.readouterr().err
+    assert re.search(
+        r"not enough free space to write [\d.]+ TB .*--segments=1000000000000.*"
+        r"free there\. Lower --segments or --segment-length",
+        err,
+    )
+    assert not (tmp_path / "shl").exists()
+    for value, message in [
+        ("2.5", "must be a whole number, got 2.5"),
+        ("-5", "must be at least 1, got -5"),
+        ("0", "must be at least 1, got 0"),
+        ("1e30", "beyond any disk or memory"),
+        ("ten", "must be a whole number, got 'ten'"),
+    ]:
+        with pytest.raises(SystemExit) as exit_:
+            _make_shl(tmp_path / "shl", "--segments", value)
+        assert exit_.value.code == 2
+        assert message in capsys.readouterr().err
+    # checked before the plan is printed, named by its flag
+    assert _make_shl(tmp_path / "shl", "--segment-length", "8") == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "--segment-length must be at least 16" in captured.err
+
+
+def test_make_data_refuses_to_write_over_real_files(tmp_path, capsys):
+    out = tmp_path / "shl"
+    assert _make_shl(out, "--segments", "12", "--segment-length", "16") == 0
+    real = out / "train" / "Label.txt"
+    real.write_text("the challenge's labels")  # real files unzipped over the rehearsal
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert _make_shl(out, "--segments", "12", "--segment-length", "16") == 2
+    assert f"{real} is in the way" in capsys.readouterr().err
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_make_data_memory_is_checked_with_the_threads(tmp_path, capsys, monkeypatch):
+    import sklearn_ccafusion.datasets._write_guard as guard
+
+    monkeypatch.setattr(guard, "available_memory", lambda: 50 * 10**6)
+    options = ["--segments", "3000", "--segment-length", "2000", "--n-jobs", "8"]
+    assert _make_shl(tmp_path / "shl", *options) == 2
+    err = capsys.readouterr().err
+    assert re.search(
+        r"needs about [\d.]+ MB of memory while writing, 50.0 MB available\. "
+        "Lower --segment-length or --n-jobs",
+        err,
+    )
+    assert not (tmp_path / "shl").exists()

@@ -110,31 +110,78 @@ def _read_archive(archive: Path) -> dict[str, bytes]:
     return members
 
 
+class ConflictingCopiesError(ValueError):
+    """The archive and the extracted folder beside it hold different data."""
+
+
+def _folder_reader(folder: Path):
+    def read(name):
+        path = folder / name
+        return (path.read_bytes(), path) if path.is_file() else (None, path)
+
+    return read
+
+
+def _archive_reader(archive: Path, members: dict[str, bytes]):
+    def read(name):
+        content = members.get(name)
+        if content is None and name != "batches.meta":
+            raise ValueError(
+                f"{archive} holds no {_FOLDER}/{name}: the archive is incomplete. "
+                f"Download {_ARCHIVE} again from {_CIFAR_URL}."
+            )
+        return content, Path(f"{archive}:{_FOLDER}/{name}")
+
+    return read
+
+
+def _check_same_data(folder: Path, archive: Path, members: dict[str, bytes]) -> None:
+    """Raise :class:`ConflictingCopiesError` unless ``folder`` holds what ``archive`` does.
+
+    Compares every file the loader reads (the six batches and ``batches.meta``), byte
+    for byte: present in one and not the other, or of other content, is a difference.
+    """
+    names = [*_BATCHES["train"], *_BATCHES["test"], "batches.meta"]
+    for name in names:
+        path = folder / name
+        content = path.read_bytes() if path.is_file() else None
+        if content == members.get(name):
+            continue
+        if content is None or name not in members:
+            detail = f"{name} is only in the {'archive' if content is None else 'folder'}"
+        else:
+            detail = f"{name} differs ({len(content)} bytes in the folder, {len(members[name])} "
+            detail += "in the archive)"
+        folder_time = max(
+            (p.stat().st_mtime for p in folder.iterdir() if p.is_file()), default=0.0
+        )
+        newer = "archive" if archive.stat().st_mtime > folder_time else "folder"
+        raise ConflictingCopiesError(
+            f"{archive.parent} holds both {_ARCHIVE} and the extracted folder {folder}, and "
+            f"they differ ({detail}; the {newer} is the newer). Which one is meant cannot "
+            f"be told: to read the archive, delete {folder} (or extract the archive again "
+            f"over it); to read the folder, move {archive} elsewhere."
+        )
+
+
 def _open_source(data_dir: str | os.PathLike):
-    """A ``read(name) -> bytes or None`` function over the folder or the archive."""
+    """A ``read(name) -> bytes or None`` function over the folder or the archive.
+
+    The folder ``cifar-10-batches-py/`` (or ``data_dir`` itself holding the batches) is
+    read when there is no archive beside it; when ``data_dir`` holds the archive too,
+    the two must hold the same batches, or :class:`ConflictingCopiesError` says which
+    file differs and which copy to delete: an older folder never silently wins over a
+    new archive (nor the reverse).
+    """
     base = Path(data_dir).expanduser()
+    archive = base if base.is_file() else base / _ARCHIVE
     for folder in (base / _FOLDER, base):
         if (folder / "batches.meta").is_file() or (folder / "test_batch").is_file():
-
-            def read(name, folder=folder):
-                path = folder / name
-                return (path.read_bytes(), path) if path.is_file() else (None, path)
-
-            return read
-    archive = base if base.is_file() else base / _ARCHIVE
+            if archive.is_file():
+                _check_same_data(folder, archive, _read_archive(archive))
+            return _folder_reader(folder)
     if archive.is_file():
-        members = _read_archive(archive)
-
-        def read(name):
-            content = members.get(name)
-            if content is None and name != "batches.meta":
-                raise ValueError(
-                    f"{archive} holds no {_FOLDER}/{name}: the archive is incomplete. "
-                    f"Download {_ARCHIVE} again from {_CIFAR_URL}."
-                )
-            return content, Path(f"{archive}:{_FOLDER}/{name}")
-
-        return read
+        return _archive_reader(archive, _read_archive(archive))
     if not base.is_dir():
         raise _missing(base)
     raise _missing(base / _FOLDER / "data_batch_1")
@@ -197,7 +244,11 @@ def load_cifar10(data_dir, subset="train", *, return_X_y=False):
     ----------
     data_dir : str or path-like
         Folder holding ``cifar-10-batches-py/`` or the archive, that folder itself, or
-        the archive itself.
+        the archive itself. When it holds both the archive and the extracted folder,
+        the two must hold the same batches (they are compared byte for byte, which
+        reads the archive too): a newer archive beside an older folder, or any other
+        difference, raises an error naming the file that differs and the copy to
+        delete, rather than reading one of them silently.
     subset : {"train", "test"}, default="train"
         ``"train"``: the 50,000 images of ``data_batch_1`` .. ``data_batch_5``, in order;
         ``"test"``: the 10,000 of ``test_batch`` (the "validation" set of the study).
@@ -220,7 +271,8 @@ def load_cifar10(data_dir, subset="train", *, return_X_y=False):
         If a batch is missing (the message names it and where to get the data).
     ValueError
         If a file is not a CIFAR-10 python batch, or the archive is truncated or
-        damaged (the message names the file).
+        damaged (the message names the file), or ``data_dir`` holds an archive and a
+        folder that differ.
 
     Examples
     --------

@@ -21,6 +21,7 @@ import os
 import pickle
 import struct
 import tarfile
+import time
 from numbers import Integral
 from pathlib import Path
 
@@ -31,13 +32,9 @@ from sklearn.utils._param_validation import Interval, validate_params
 from tqdm.auto import tqdm
 
 from sklearn_ccafusion.datasets._cifar10 import _ARCHIVE, _BATCHES, _FOLDER, CIFAR10_CLASSES
+from sklearn_ccafusion.datasets._folder_write import FolderWrite
 from sklearn_ccafusion.datasets._synthetic import _class_counts
-from sklearn_ccafusion.datasets._write_guard import (
-    check_free_space,
-    claim_folder,
-    cleanup_on_failure,
-    write_marker,
-)
+from sklearn_ccafusion.datasets._write_guard import WritePlan, check_count
 
 __all__ = ["write_cifar10_folder"]
 
@@ -172,6 +169,31 @@ def cifar10_folder_size(n_train: int, n_test: int) -> int:
     return (n_train + n_test) * (3 * _SIDE * _SIDE + 40) + 7 * 1000
 
 
+def cifar10_write_plan(n_train: int, n_test: int) -> WritePlan:
+    """What :func:`write_cifar10_folder` takes: bytes (upper bound), peak memory.
+
+    A batch is held in memory while written: its pixels, the pickle's buffer and its
+    copy (about three times 3,072 bytes per image), its labels and file names; the
+    images are drawn 1,000 at a time (about 100 MB of intermediates).
+
+    Examples
+    --------
+    >>> plan = cifar10_write_plan(50000, 10000)
+    >>> round(plan.disk / 1e6), round(plan.memory / 1e6)  # MB
+    (187, 261)
+    """
+    n_train = check_count(n_train, "n_train")
+    n_test = check_count(n_test, "n_test")
+    largest_batch = max(-(-n_train // len(_BATCHES["train"])), n_test)
+    return WritePlan(
+        what=f"n_train={n_train}, n_test={n_test}",
+        disk=cifar10_folder_size(n_train, n_test),
+        memory=16_000 * largest_batch + 24 * (n_train + n_test) + 100_000_000,
+        disk_options="n_train or n_test",
+        memory_options="n_train (a fifth of it is held at once) or n_test",
+    )
+
+
 def _balanced_labels(rng, n: int) -> NDArray:
     n_classes = len(CIFAR10_CLASSES)
     counts = _class_counts(n, np.full(n_classes, 1.0 / n_classes))
@@ -216,10 +238,12 @@ def write_cifar10_folder(
     Parameters
     ----------
     path : str or path-like
-        Folder to write into, new, empty or written by this function before (then its
-        files are replaced): a folder holding other files is refused, so no data the
-        package did not write is ever replaced. The marker
-        ``<path>/ccafusion-make-data.json`` says the data is synthetic.
+        Folder to write into: new, empty, or written by this function or
+        :func:`write_shl2018_folder` before. The marker ``<path>/ccafusion-make-data.json``
+        says the data is synthetic and records every file written with its size and
+        SHA-256 digest, last. Only files it records, with their content unchanged, are
+        ever replaced: real CIFAR-10 files in the way (or written files changed since)
+        are refused before anything is written.
     n_train : int, default=50000
         Number of train images, over the five ``data_batch_*`` files.
     n_test : int, default=10000
@@ -227,6 +251,8 @@ def write_cifar10_folder(
     archive : bool, default=False
         Write ``<path>/cifar-10-python.tar.gz`` (the archive of the folder, as
         downloaded) instead of the folder; :func:`load_cifar10` reads it directly.
+        The other layout of an earlier write at ``path`` (the folder, when writing the
+        archive, or the reverse) is removed, so the two never disagree.
     random_state : int, RandomState instance or None, default=None
         Seed of the labels and images. Pass an int for the same files on every call.
     progress : bool, default=True
@@ -239,12 +265,19 @@ def write_cifar10_folder(
 
     Raises
     ------
+    TypeError, ValueError
+        If a size is not a whole number in range (``n_train=1e12`` is refused as a
+        float, before any work).
+    FileExistsError
+        If ``path`` holds files this function did not write, or a file it would replace
+        or remove is not the one its manifest records (the message names the file; a
+        subclass of ValueError too). Nothing is written then.
     ValueError
-        If ``path`` holds files this function did not write.
-    OSError
-        If the disk lacks the space the files need (checked before writing, with
-        :func:`cifar10_folder_size`). When the writing fails or is interrupted
-        (Ctrl-C), the files it wrote are removed.
+        If the disk lacks the space the files need or the memory the writing needs
+        (estimated first with :func:`cifar10_folder_size`; the message gives both and
+        the parameter to lower; a subclass of OSError too), or a folder on the way is
+        not writable. When the writing fails or is interrupted (Ctrl-C), the files it
+        was writing are removed.
 
     See Also
     --------
@@ -264,6 +297,25 @@ def write_cifar10_folder(
     >>> cifar.data.shape, cifar.data.dtype, sorted(set(cifar.target.tolist()))[:3]
     ((20, 3, 32, 32), dtype('uint8'), [0, 1, 2])
     """
+    plan = cifar10_write_plan(n_train, n_test)
+    names = [*_BATCHES["train"], *_BATCHES["test"], "batches.meta"]
+    in_folder = [f"{_FOLDER}/{name}" for name in names]
+    files, removes = ([_ARCHIVE], in_folder) if archive else (in_folder, [_ARCHIVE])
+    parameters = {
+        "dataset": "cifar10",
+        "n_train": int(n_train),
+        "n_test": int(n_test),
+        "archive": bool(archive),
+        "random_state": random_state if isinstance(random_state, Integral) else None,
+    }
+    base = Path(path).expanduser()
+    # an earlier write's other layout (the folder beside a new archive, or the reverse)
+    # goes: left there, it would be read instead of, or beside, the new files
+    write = FolderWrite(
+        base, "write_cifar10_folder", parameters, files, plan, removes=removes, progress=progress
+    )
+    write.check()  # before any work: nothing in the way, room on the disk and in memory
+
     rng = check_random_state(random_state)
     generator = np.random.default_rng(rng.randint(0, 2**31 - 1, size=4))
     train_target = _balanced_labels(generator, n_train)
@@ -280,42 +332,27 @@ def write_cifar10_folder(
         b"label_names": [name.encode() for name in CIFAR10_CLASSES],
         b"num_vis": 3 * _SIDE * _SIDE,
     }
-
-    base = Path(path).expanduser()
-    base_created = claim_folder(base, "write_cifar10_folder")
-    folder = base / _FOLDER
-    names = [name for name, _, _ in jobs] + ["batches.meta"]
-    targets = [base / _ARCHIVE] if archive else [folder / name for name in names]
-    check_free_space(base, cifar10_folder_size(n_train, n_test), replaced=targets)
-    created = [] if archive or folder.exists() else [folder]
-    base.mkdir(parents=True, exist_ok=True)
-    parameters = {
-        "dataset": "cifar10",
-        "n_train": int(n_train),
-        "n_test": int(n_test),
-        "archive": bool(archive),
-        "random_state": random_state if isinstance(random_state, Integral) else None,
-    }
-    with cleanup_on_failure(base, targets, created, base_created):
-        write_marker(base, "write_cifar10_folder", parameters, complete=False)
-        _write_batches(base, folder, jobs, meta, generator, archive, progress, n_train + n_test)
-        write_marker(base, "write_cifar10_folder", parameters, complete=True)
+    with write:
+        _write_batches(write, jobs, meta, generator, archive, progress, n_train + n_test)
     return base
 
 
-def _write_batches(base, folder, jobs, meta, generator, archive, progress, total):
+def _write_batches(write, jobs, meta, generator, archive, progress, total):
     """The pickled batches, as files of the folder or members of the archive."""
-    tar = tarfile.open(base / _ARCHIVE, "w:gz") if archive else None
-    if tar is None:
-        folder.mkdir(exist_ok=True)
+    if archive:
+        handle = write.open(_ARCHIVE)
+        tar = tarfile.open(fileobj=handle, mode="w:gz")
+        now = int(time.time())
 
     def put(name: str, content: bytes) -> None:
-        if tar is None:
-            (folder / name).write_bytes(content)
+        if not archive:
+            with write.open(f"{_FOLDER}/{name}") as fh:
+                fh.write(content)
             return
         info = tarfile.TarInfo(f"{_FOLDER}/{name}")
         info.size = len(content)
         info.mode = 0o644
+        info.mtime = now
         tar.addfile(info, io.BytesIO(content))
 
     try:
@@ -327,5 +364,5 @@ def _write_batches(base, folder, jobs, meta, generator, archive, progress, total
                 put(name, _pickle_like_the_original(batch))
             put("batches.meta", _pickle_like_the_original(meta))
     finally:
-        if tar is not None:
+        if archive:
             tar.close()

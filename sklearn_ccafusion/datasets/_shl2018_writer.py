@@ -27,15 +27,11 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, validate_params
 from tqdm.auto import tqdm
 
+from sklearn_ccafusion.datasets._folder_write import FolderWrite
 from sklearn_ccafusion.datasets._shl2018 import _LABEL_FILE, _ORDER_FILE, SHL2018_CLASSES
 from sklearn_ccafusion.datasets._synthetic import _CHUNK, _SHL_COUNTS, _chunk, _class_counts
 from sklearn_ccafusion.datasets._textwrite import format_rows
-from sklearn_ccafusion.datasets._write_guard import (
-    check_free_space,
-    claim_folder,
-    cleanup_on_failure,
-    write_marker,
-)
+from sklearn_ccafusion.datasets._write_guard import WritePlan, check_count
 
 __all__ = ["write_shl2018_folder"]
 
@@ -86,6 +82,41 @@ def shl2018_folder_size(n_segments: int, segment_length: int, n_signals: int) ->
     """
     line = 16 * segment_length + 1
     return n_segments * (line * (n_signals + 1) + 17)  # signals, Label.txt, train_order.txt
+
+
+def shl2018_write_plan(
+    n_segments: int, segment_length: int, n_signals: int = 9, n_jobs: int | None = None
+) -> WritePlan:
+    """What :func:`write_shl2018_folder` takes: exact bytes, peak memory (upper bound).
+
+    Each thread draws and formats a chunk of up to 256 segments: the generator's
+    intermediates (about 24 bytes per sample of a segment) and, per signal, the float32
+    samples and 16 bytes of text per number (about 16 bytes per number in all, as
+    measured with tracemalloc), for one chunk more than the threads (the one being
+    written); the labels and line order take 64 bytes per segment.
+
+    Examples
+    --------
+    >>> plan = shl2018_write_plan(16310, 6000)
+    >>> round(plan.disk / 1e9, 2), round(plan.memory / 1e9, 2)  # GB
+    (15.66, 0.52)
+    """
+    n_segments = check_count(n_segments, "n_segments")
+    segment_length = check_count(segment_length, "segment_length", 16)
+    if n_jobs == 0:
+        raise ValueError(
+            "n_jobs must be a positive number of threads or negative (-1: all cores), not 0."
+        )
+    n_chunks = -(-n_segments // _CHUNK)
+    in_flight = min(max(1, effective_n_jobs(n_jobs)), n_chunks) + 1
+    chunk_samples = min(_CHUNK, n_segments) * segment_length
+    return WritePlan(
+        what=f"n_segments={n_segments}, segment_length={segment_length}",
+        disk=shl2018_folder_size(n_segments, segment_length, n_signals),
+        memory=(24 + 16 * n_signals) * chunk_samples * in_flight + 64 * n_segments,
+        disk_options="n_segments or segment_length",
+        memory_options="segment_length or n_jobs",
+    )
 
 
 def _chronological_labels(rng, n_segments: int, mean_run_length: float) -> NDArray:
@@ -177,10 +208,12 @@ def write_shl2018_folder(
     Parameters
     ----------
     path : str or path-like
-        Folder to write into, new, empty or written by this function before (then its
-        files are replaced): a folder holding other files is refused, so no data the
-        package did not write is ever replaced. ``<path>/train/`` is created, and the
-        marker ``<path>/ccafusion-make-data.json`` says the data is synthetic.
+        Folder to write into: new, empty, or written by this function or
+        :func:`write_cifar10_folder` before. ``<path>/train/`` is created, and the marker
+        ``<path>/ccafusion-make-data.json`` says the data is synthetic and records every
+        file written with its size and SHA-256 digest, last. Only files it records, with
+        their content unchanged, are ever replaced: a real challenge file in the way (or
+        a written file changed since) is refused before anything is written.
     n_segments : int, default=16310
         Number of segments (lines of every file); 16,310 is the challenge's train set.
     segment_length : int, default=6000
@@ -210,12 +243,19 @@ def write_shl2018_folder(
 
     Raises
     ------
+    TypeError, ValueError
+        If a size is not a whole number in range (``n_segments=1e12`` is refused as a
+        float, before any work).
+    FileExistsError
+        If ``path`` holds files this function did not write, or a file it would replace
+        is not the one its manifest records (the message names the file; a subclass of
+        ValueError too). Nothing is written then.
     ValueError
-        If ``path`` holds files this function did not write.
-    OSError
-        If the disk lacks the space the files need (checked before writing, with
-        :func:`shl2018_folder_size`). When the writing fails or is interrupted
-        (Ctrl-C), the files it wrote are removed.
+        If the disk lacks the space the files need or the memory the writing needs
+        (estimated first with :func:`shl2018_folder_size`; the message gives both and
+        the parameter to lower; a subclass of OSError too), or a folder on the way is
+        not writable. When the writing fails or is interrupted (Ctrl-C), the files it
+        was writing are removed.
 
     See Also
     --------
@@ -235,25 +275,9 @@ def write_shl2018_folder(
     >>> shl.data.shape, shl.target_names[:2].tolist()
     ((30, 3, 600), ['Still', 'Walk'])
     """
+    n_segments = check_count(n_segments, "n_segments")
     names = _check_signals(signals)
-    parsed = [tuple(name.split("_")) for name in names]
-    rng = check_random_state(random_state)
-    generator = np.random.default_rng(rng.randint(0, 2**31 - 1, size=4))
-    chrono = _chronological_labels(generator, n_segments, float(mean_run_length))
-    order = generator.permutation(n_segments) + 1  # chronological position of each line
-    target = chrono[order - 1]  # class of each line, in file order
-    n_chunks = len(range(0, n_segments, _CHUNK))
-    seeds = np.random.SeedSequence(generator.integers(0, 2**31 - 1, size=4)).spawn(n_chunks)
-
-    root = Path(path).expanduser()
-    root_created = claim_folder(root, "write_shl2018_folder")
-    folder = root / "train"
-    targets = [folder / _ORDER_FILE, folder / _LABEL_FILE] + [folder / f"{n}.txt" for n in names]
-    check_free_space(
-        root, shl2018_folder_size(n_segments, segment_length, len(names)), replaced=targets
-    )
-    created = [] if folder.exists() else [folder]
-    folder.mkdir(parents=True, exist_ok=True)
+    plan = shl2018_write_plan(n_segments, segment_length, len(names), n_jobs)
     parameters = {
         "dataset": "shl2018",
         "n_segments": int(n_segments),
@@ -262,27 +286,40 @@ def write_shl2018_folder(
         "mean_run_length": float(mean_run_length),
         "random_state": random_state if isinstance(random_state, Integral) else None,
     }
-    with cleanup_on_failure(root, targets, created, root_created):
-        write_marker(root, "write_shl2018_folder", parameters, complete=False)
-        _write_files(folder, names, parsed, order, target, seeds, segment_length, n_jobs, progress)
-        write_marker(root, "write_shl2018_folder", parameters, complete=True)
+    root = Path(path).expanduser()
+    files = [f"train/{name}" for name in (_ORDER_FILE, _LABEL_FILE)]
+    files += [f"train/{name}.txt" for name in names]
+    write = FolderWrite(root, "write_shl2018_folder", parameters, files, plan, progress=progress)
+    write.check()  # before any work: nothing in the way, room on the disk and in memory
+
+    parsed = [tuple(name.split("_")) for name in names]
+    rng = check_random_state(random_state)
+    generator = np.random.default_rng(rng.randint(0, 2**31 - 1, size=4))
+    chrono = _chronological_labels(generator, n_segments, float(mean_run_length))
+    order = generator.permutation(n_segments) + 1  # chronological position of each line
+    target = chrono[order - 1]  # class of each line, in file order
+    n_chunks = len(range(0, n_segments, _CHUNK))
+    seeds = np.random.SeedSequence(generator.integers(0, 2**31 - 1, size=4)).spawn(n_chunks)
+    with write:
+        _write_files(write, names, parsed, order, target, seeds, segment_length, n_jobs, progress)
     return root
 
 
-def _write_files(folder, names, parsed, order, target, seeds, segment_length, n_jobs, progress):
+def _write_files(write, names, parsed, order, target, seeds, segment_length, n_jobs, progress):
     """The text files, chunk by chunk, in order, from worker threads."""
     n_segments = target.size
     starts = range(0, n_segments, _CHUNK)
-    (folder / _ORDER_FILE).write_bytes(format_rows(order.reshape(-1, 1)))
+    with write.open(f"train/{_ORDER_FILE}") as order_file:
+        order_file.write(format_rows(order.reshape(-1, 1)))
     label_lines = {
         label: format_rows(np.full((1, segment_length), label + 1))
         for label in range(len(SHL2018_CLASSES))
     }
-    n_workers = max(1, effective_n_jobs(n_jobs))
-    files = {name: open(folder / f"{name}.txt", "wb") for name in names}
+    n_workers = min(max(1, effective_n_jobs(n_jobs)), len(starts))
+    files = {name: write.open(f"train/{name}.txt") for name in names}
     try:
         with (
-            open(folder / _LABEL_FILE, "wb") as labels,
+            write.open(f"train/{_LABEL_FILE}") as labels,
             ThreadPoolExecutor(n_workers) as pool,
             tqdm(
                 total=n_segments, disable=not progress, unit="segment", desc="SHL 2018 files"

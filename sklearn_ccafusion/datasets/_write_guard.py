@@ -1,12 +1,15 @@
-"""What the folder writers promise: the size first, enough room, no foreign data replaced,
-nothing half-written left behind, and a marker saying the data is synthetic.
+"""What the folder writers promise: sizes checked first, in the units given, against the
+free disk space and the available memory; no data replaced that they did not write; a
+marker saying the data is synthetic.
 
 A folder written by :func:`~sklearn_ccafusion.datasets.write_shl2018_folder` or
 :func:`~sklearn_ccafusion.datasets.write_cifar10_folder` holds a marker file,
 ``ccafusion-make-data.json``, beside the data: what wrote it, with which parameters,
-whether it finished. The writers replace only folders that hold that marker (or are
-empty), and a report can tell a rehearsal on synthetic data from a run on real data
-by reading it (:func:`read_make_data_marker`).
+whether it finished, and the manifest of the files it wrote (their sizes and SHA-256
+digests). The writers replace only files that manifest records with their content
+unchanged (see :mod:`~sklearn_ccafusion.datasets._folder_write`), and a report can tell a
+rehearsal on synthetic data from a run on real data by reading the marker
+(:func:`read_make_data_marker`).
 """
 
 from __future__ import annotations
@@ -14,19 +17,23 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from dataclasses import dataclass
+from numbers import Integral
 from pathlib import Path
 
 __all__ = [
     "MAKE_DATA_MARKER",
-    "check_free_space",
-    "claim_folder",
-    "cleanup_on_failure",
+    "DataInTheWayError",
+    "NotWritableError",
+    "TooLargeError",
+    "WritePlan",
+    "available_memory",
+    "check_count",
+    "check_plan",
     "format_bytes",
+    "free_space",
     "read_make_data_marker",
     "rehearsal_note",
-    "write_marker",
 ]
 
 #: Name of the marker file the folder writers put beside the data they write.
@@ -104,88 +111,133 @@ def rehearsal_note(marker: dict, data_dir) -> str:
     )
 
 
-def claim_folder(path: Path, writer: str) -> bool:
-    """Check that ``path`` may be written; return whether it had to be created.
+class DataInTheWayError(FileExistsError, ValueError):
+    """A file the write would replace, but that the package did not write (or was changed)."""
 
-    An existing folder must be empty or hold the marker of an earlier write: data
-    the package did not write is never replaced.
+
+class TooLargeError(ValueError, OSError):
+    """The planned files do not fit on the disk, or their writing would not fit in memory."""
+
+
+class NotWritableError(ValueError, PermissionError):
+    """A folder the write needs cannot be written."""
+
+
+def check_count(value, name: str, minimum: int = 1) -> int:
+    """``value`` as an int of at least ``minimum``, or a ValueError/TypeError naming ``name``.
+
+    Accepts Python and NumPy integers only: a bool, a float (even ``1e12``), a string
+    or anything else is refused before any work, in the terms the caller used.
+
+    Examples
+    --------
+    >>> check_count(12, "n_segments")
+    12
+    >>> check_count(1e12, "n_segments")
+    Traceback (most recent call last):
+    ...
+    TypeError: n_segments must be a whole number (an int), got 1000000000000.0 (float).
     """
-    if path.exists() and not path.is_dir():
-        raise ValueError(f"{path} exists and is not a folder; {writer} writes a folder.")
-    if not path.exists():
-        return True
-    entries = [p.name for p in path.iterdir()]
-    if entries and MAKE_DATA_MARKER not in entries:
-        shown = ", ".join(sorted(entries)[:3]) + (", ..." if len(entries) > 3 else "")
-        raise ValueError(
-            f"{path} already holds files ({shown}) that {writer} did not write (no "
-            f"{MAKE_DATA_MARKER}); it replaces only its own folders. Choose a new or empty "
-            "folder."
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise TypeError(
+            f"{name} must be a whole number (an int), got {value!r} ({type(value).__name__})."
         )
-    return False
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value}.")
+    return int(value)
 
 
-def check_free_space(path: Path, needed: int, replaced: Sequence[Path] = ()) -> None:
-    """Raise before writing when the disk holding ``path`` lacks ``needed`` bytes.
-
-    ``replaced``: files the write overwrites, whose space comes back.
-    """
-    existing = path
-    while not existing.exists():
+def free_space(path: Path) -> int:
+    """Free bytes on the disk that holds ``path`` (or would, once created)."""
+    existing = Path(path).absolute()
+    while not existing.exists() and existing != existing.parent:
         existing = existing.parent
-    free = shutil.disk_usage(existing).free
-    back = sum(p.stat().st_size for p in replaced if p.is_file())
-    if needed > free + back:
-        raise OSError(
-            f"not enough free space to write {format_bytes(needed)} in {path}: "
-            f"{format_bytes(free + back)} free there. Free some space, write fewer "
-            "samples, or choose a folder on another disk."
-        )
+    return shutil.disk_usage(existing).free
 
 
-def write_marker(path: Path, writer: str, parameters: dict, *, complete: bool) -> None:
-    """Write (or rewrite) the marker of a synthetic folder written by ``writer``."""
-    from sklearn_ccafusion import __version__
+def available_memory() -> int | None:
+    """Bytes of memory available to a new allocation without swapping, if known.
 
-    content = {
-        "synthetic": True,
-        "writer": writer,
-        "package": f"sklearn-ccafusion {__version__}",
-        "parameters": parameters,
-        "complete": complete,
-        "note": "Synthetic data with a class signal, in the file layout of the real data "
-        "set, written to rehearse a run; not the real data.",
-    }
-    (path / MAKE_DATA_MARKER).write_text(json.dumps(content, indent=2) + "\n")
-
-
-@contextmanager
-def cleanup_on_failure(
-    root: Path, files: Sequence[Path], folders: Sequence[Path], root_created: bool
-) -> Iterator[None]:
-    """Remove what a write leaves when it fails or is interrupted (Ctrl-C), then re-raise.
-
-    ``files`` are every file the write creates or replaces, ``folders`` the folders it
-    creates inside ``root`` (removed when empty); ``root`` itself goes too when this
-    write created it and it is left empty.
+    Linux's ``MemAvailable`` (``/proc/meminfo``); elsewhere psutil's estimate when it is
+    installed, else the free physical pages; ``None`` when nothing tells.
     """
     try:
-        yield
-    except BaseException:
-        for file in files:
-            try:
-                os.remove(file)
-            except OSError:  # absent, or cannot be removed: nothing more to do
-                pass
-        for folder in folders:
-            try:
-                folder.rmdir()  # only when empty
-            except OSError:
-                pass
-        # the marker (written first, "complete": false) stays while anything else of an
-        # earlier write does, so the folder is still known as the package's own
-        if root.is_dir() and {p.name for p in root.iterdir()} <= {MAKE_DATA_MARKER}:
-            (root / MAKE_DATA_MARKER).unlink(missing_ok=True)
-            if root_created:
-                root.rmdir()
-        raise
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        import psutil
+
+        return int(psutil.virtual_memory().available)
+    except Exception:  # not installed, or no answer on this platform
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+@dataclass(frozen=True)
+class WritePlan:
+    """What a folder write takes, estimated before any work.
+
+    Attributes
+    ----------
+    what : str
+        The write in the caller's terms (``"n_segments=240, segment_length=6000"``).
+    disk : int
+        Bytes written (exact or an upper bound).
+    memory : int
+        Peak bytes of memory the write needs (an upper bound).
+    disk_options, memory_options : str
+        The parameters that lower ``disk`` and ``memory``, named in the errors.
+    """
+
+    what: str
+    disk: int
+    memory: int
+    disk_options: str
+    memory_options: str
+
+
+def check_plan(plan: WritePlan, path: Path, writer: str, freed: int = 0) -> None:
+    """Raise :class:`TooLargeError` before writing when ``plan`` outgrows the machine.
+
+    Parameters
+    ----------
+    plan : WritePlan
+        The estimate.
+    path : Path
+        Where the files go.
+    writer : str
+        Named in the errors.
+    freed : int, default=0
+        Bytes of earlier files of the package that the write removes first.
+
+    Examples
+    --------
+    >>> plan = WritePlan("n=10**15", 10**18, 10**6, "n", "n")
+    >>> try:
+    ...     check_plan(plan, Path("."), "writer")
+    ... except TooLargeError as error:
+    ...     print(str(error)[:62])
+    not enough free space to write 1000000.0 TB in . (writer, n=10
+    """
+    free = free_space(path) + freed
+    if plan.disk > free:
+        counted = " (counting its earlier files that the write replaces)" if freed else ""
+        raise TooLargeError(
+            f"not enough free space to write {format_bytes(plan.disk)} in {path} ({writer}, "
+            f"{plan.what}): {format_bytes(free)} free there{counted}. Lower "
+            f"{plan.disk_options}, free some space, or choose a folder on another disk."
+        )
+    memory = available_memory()
+    if memory is not None and plan.memory > memory:
+        raise TooLargeError(
+            f"{writer} ({plan.what}) needs about {format_bytes(plan.memory)} of memory "
+            f"while writing, {format_bytes(memory)} available. Lower {plan.memory_options}."
+        )
+

@@ -18,9 +18,9 @@ from numpy.typing import ArrayLike, NDArray
 from sklearn.frozen import FrozenEstimator
 
 from sklearn_ccafusion.nets._classifier._device import (
+    check_device,
     derive_seed,
     draw_seed,
-    resolve_device,
     unwrap_module,
 )
 
@@ -197,7 +197,7 @@ def fit_linear_layer_adam(
         )
     if max_epochs == 0 or len(X) == 0:
         return coef.copy(), intercept.copy(), 0
-    device = resolve_device(device)
+    device = check_device(device)
     Xt = torch.as_tensor(X, dtype=torch.float32, device=device)
     yt = torch.as_tensor(y, dtype=torch.int64, device=device)
     wt = None if weight is None else torch.as_tensor(weight, dtype=torch.float32, device=device)

@@ -6,7 +6,9 @@ of it) are kept in the cache of trained networks
 :class:`~sklearn_ccafusion.nets.NetFeatures` follows too): an ``.npz`` file read
 without pickle, named by :func:`~sklearn_ccafusion.utils._net_cache.trained_net_key`
 of the sensor's data, the seed, the recipe and the device, so a resumed run trains
-only the networks it lacks, and a damaged file is trained again with a warning.
+only the networks it lacks, and a file that is damaged or does not fit the study
+(other sample counts or classes, non-finite numbers) is trained again with a
+warning naming it.
 """
 
 from __future__ import annotations
@@ -63,6 +65,31 @@ def network_factory(
     return make_net
 
 
+def _read_network(path: Path, data: StudyData) -> NetworkFeatures:
+    """A cached network's features, checked against the study's data; else a ``ValueError``.
+
+    A file that reads but does not fit (other sample counts, other classes,
+    non-finite numbers) raises an error naming the file, so that the cache
+    trains the network again rather than the study blaming its inputs.
+    """
+    stored = read_arrays(path, _FEATURE_ARRAYS)
+    try:
+        features = NetworkFeatures(**stored, classes=data.classes)
+    except ValueError as error:
+        raise ValueError(f"{path} does not hold a network's features ({error}).") from None
+    found = (len(features.train), len(features.validation), len(features.coef))
+    expected = (len(data.y_train), len(data.y_validation), len(data.classes))
+    if found != expected:
+        raise ValueError(
+            f"{path} holds features of {found[0]} training and {found[1]} validation samples "
+            f"for {found[2]} classes; the study has {expected[0]}, {expected[1]} and "
+            f"{expected[2]}."
+        )
+    if not all(np.isfinite(getattr(features, name)).all() for name in _FEATURE_ARRAYS):
+        raise ValueError(f"{path} holds non-finite features or weights.")
+    return features
+
+
 def _fit_group(nets: list, X, y, n_jobs: int | None = None) -> list:
     """Train networks of one sensor (same architecture and recipe, different seeds).
 
@@ -110,11 +137,11 @@ def train_networks(
                     device=device,
                 )
                 paths.append(cache.path(f"{sensor}-{i}", key, ".npz"))
-                stored = cache.load(paths[i], lambda path: read_arrays(path, _FEATURE_ARRAYS))
+                stored = cache.load(paths[i], lambda path: _read_network(path, data))
                 if stored is None:
                     missing.append((i, this_seed))
                 else:
-                    found[i] = NetworkFeatures(**stored, classes=data.classes)
+                    found[i] = stored
                     bar.update()
             nets = [data.make_net(sensor, s, device) for _, s in missing]
             if progress:  # a bar per network: its name, epoch and loss

@@ -86,14 +86,32 @@ def _other_settings(out: Path, settings: dict, every: bool = True) -> bool:
     settings_path = out / "settings.json"
     if not settings_path.exists():
         return False
-    previous = json.loads(settings_path.read_text())
+    previous = _previous_settings(settings_path)
+    if previous is None:  # damaged: the run it describes is unknown
+        return True
     settings = json.loads(json.dumps(settings, default=str))
     if every:
         return previous != settings
     return any(previous.get(key) != value for key, value in settings.items())
 
 
+def _previous_settings(path: Path) -> dict | None:
+    """The settings of the run in a folder, or ``None`` when the file is damaged."""
+    try:
+        previous = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    return previous if isinstance(previous, dict) else None
+
+
 def _refuse_other_settings(out: Path) -> None:
+    settings_path = out / "settings.json"
+    if _previous_settings(settings_path) is None:
+        raise ValueError(
+            f"{settings_path} is damaged (not the JSON settings a run writes), so it cannot "
+            f"say which run {out} holds; choose another out folder, or pass overwrite=True "
+            "to replace that run."
+        )
     raise ValueError(
         f"{out} holds the results of a run with other settings ({out / 'settings.json'}); "
         "choose another out folder, or pass overwrite=True to replace them."

@@ -23,6 +23,7 @@ from sklearn_ccafusion.runs._claims import chance_levels
 from sklearn_ccafusion.runs._results import Reproduction
 from sklearn_ccafusion.runs._training import training_lines
 from sklearn_ccafusion.study import summarize_study
+from sklearn_ccafusion.utils._file_names import file_in, joined_file_names
 
 __all__ = ["key_numbers", "verdict_lines", "write_report"]
 
@@ -289,10 +290,9 @@ def _caveat_lines(caveats: list[str]) -> list[str]:
 
 
 def _fusion_figures_names(fusion: pd.DataFrame) -> list[str]:
-    return [
-        "fusion.png" if index == 0 else f"fusion_{a}_{b}.png"
-        for index, (a, b, _) in enumerate(_fusion_groups(fusion))
-    ]
+    """``fusion.png``, then ``fusion_<a>_<b>.png`` with the sensors' safe file names."""
+    stems = joined_file_names([(str(a), str(b)) for a, b, _ in _fusion_groups(fusion)])
+    return ["fusion.png" if i == 0 else f"fusion_{stem}.png" for i, stem in enumerate(stems)]
 
 
 def _fusion_figures(fusion: pd.DataFrame) -> dict[str, object]:
@@ -323,7 +323,7 @@ def write_report(reproduction: Reproduction) -> Path:
     if reproduction.fusion is not None:
         figures.update(_fusion_figures(reproduction.fusion))
     for name, figure in figures.items():
-        save_figure(figure, out / name)
+        save_figure(figure, file_in(out, name))
 
     numbers = key_numbers(reproduction.results, k)
     paper = data.reference

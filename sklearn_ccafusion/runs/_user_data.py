@@ -169,6 +169,19 @@ def _check_sensors(
     return sensors
 
 
+def _check_not_constant(name: str, train: NDArray, names: list[str]) -> None:
+    """Refuse a sensor whose training samples are all the same: nothing to learn or correlate."""
+    flat = train.reshape(len(train), -1)
+    if flat.size and np.array_equal(flat.min(axis=0), flat.max(axis=0)):
+        others = [other for other in names if other != name]
+        raise ValueError(
+            f"Sensor {name!r} has the same values in every training sample (all its "
+            f"{flat.shape[1]} features are constant): a network learns nothing from it and "
+            "its features correlate with nothing. Record it again, or leave it out"
+            + (f" (sensors={','.join(others)})." if others else ".")
+        )
+
+
 def resolved_epochs(max_epochs: int | None, quick: bool) -> int:
     """The training epochs of a user's networks: ``max_epochs``, else 30 (5 when ``quick``).
 
@@ -319,6 +332,7 @@ def load_study_file(
                 f"Network {kind!r} takes samples of {ndim} axes, but sensor "
                 f"{name!r} has samples of shape {array.shape[1:]}."
             )
+        _check_not_constant(name, array[~is_val], list(sensors))
         inputs_train[name], inputs_val[name] = _standardise(array[~is_val], array[is_val])
         modules[name] = builder(array.shape[1:], len(classes))
         settings[name] = {"module": modules[name][0].__name__, **modules[name][1]}

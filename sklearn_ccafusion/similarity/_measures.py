@@ -120,6 +120,17 @@ def linear_cka(features_1: ArrayLike, features_2: ArrayLike, debiased: bool = Fa
     return float(cross / norms) if norms > 0 else 0.0
 
 
+def mean_of_first(rho: NDArray, n_components: int | None, keep: float | int | None) -> float:
+    """SVCCA's mean of the first ``n_components`` correlations, refusing more than exist."""
+    if n_components is not None and n_components > rho.size:
+        raise ValueError(
+            f"svcca: n_components={n_components} is more than the {rho.size} canonical pairs "
+            f"of the two views (each reduced with keep={keep!r}); lower n_components or "
+            "raise keep."
+        )
+    return float(np.mean(rho if n_components is None else rho[:n_components]))
+
+
 def _unit_scaled(centred: NDArray) -> NDArray:
     """``centred`` divided by its largest absolute entry (unchanged when all zero)."""
     largest = np.max(np.abs(centred))
@@ -160,6 +171,13 @@ def svcca(
     -------
     similarity : float in [0, 1]
 
+    Raises
+    ------
+    ValueError
+        When ``n_components`` exceeds the number of canonical pairs (the
+        smaller number of directions the two views keep); the message states
+        that number.
+
     Examples
     --------
     >>> import numpy as np
@@ -168,8 +186,7 @@ def svcca(
     1.0
     """
     X, Y = _check_pair(features_1, features_2)
-    rho = _fit_cca(X, Y, keep).canonical_correlations_
-    return float(np.mean(rho if n_components is None else rho[:n_components]))
+    return mean_of_first(_fit_cca(X, Y, keep).canonical_correlations_, n_components, keep)
 
 
 @validate_params(

@@ -38,6 +38,7 @@ from scipy import linalg
 
 from sklearn_ccafusion.cca._cca import CCAProjector, warn_moments_accuracy
 from sklearn_ccafusion.cca._whitening import PCAWhitener
+from sklearn_ccafusion.similarity._measures import mean_of_first
 from sklearn_ccafusion.similarity._pair_state import (
     _as_float64,
     _check_finite,
@@ -248,9 +249,21 @@ class PairMoments:
         Returns
         -------
         similarity : float in [0, 1]
+
+        Raises
+        ------
+        ValueError
+            When ``n_components`` is not a positive int or exceeds the number of
+            canonical pairs.
         """
+        if n_components is not None and (
+            isinstance(n_components, bool)
+            or not isinstance(n_components, (int, np.integer))
+            or n_components < 1
+        ):
+            raise ValueError(f"n_components must be an int >= 1 or None, got {n_components!r}.")
         rho = self._projector(PCAWhitener(keep), "svcca").canonical_correlations_
-        return float(np.mean(rho if n_components is None else rho[:n_components]))
+        return mean_of_first(rho, n_components, keep)
 
     def pwcca(self, keep: float | int | None = None) -> float:
         """Projection-weighted CCA, as :func:`sklearn_ccafusion.similarity.pwcca`.

@@ -63,7 +63,7 @@ class _Recorder:
     def __init__(self, model: Any, layers: list[str], pooling: str, device: Any) -> None:
         import torch
 
-        from sklearn_ccafusion.nets._classifier._device import resolve_device
+        from sklearn_ccafusion.nets._classifier._device import check_device
         from sklearn_ccafusion.nets._features._layers import LayerFeatures
 
         features = LayerFeatures(model, layers, pooling=pooling, device=device)
@@ -71,7 +71,7 @@ class _Recorder:
             [*model.parameters(), *model.buffers()] if isinstance(model, torch.nn.Module) else []
         )
         current = tensors[0].device if tensors else torch.device("cpu")
-        wanted = resolve_device(device)
+        wanted = check_device(device)
         if isinstance(model, torch.nn.Module) and (
             wanted is None or torch.device(wanted) == current
         ):

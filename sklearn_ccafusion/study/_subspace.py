@@ -10,7 +10,7 @@ once, on precomputed training features, then evaluates every dimension from it
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from itertools import product
 
 import numpy as np
@@ -37,6 +37,7 @@ from sklearn_ccafusion.study._heads import HEADS, check_heads, predict_heads
 from sklearn_ccafusion.study._metrics import check_metric, score
 from sklearn_ccafusion.study._pairing import network_pairs
 from sklearn_ccafusion.utils._validation import (
+    check_count,
     check_nonempty_mapping,
     check_same_n_samples,
 )
@@ -164,6 +165,20 @@ def _as_list(value, name: str) -> list[NetworkFeatures]:
     return list(items)
 
 
+def _check_dimensions(dimensions) -> list[int] | None:
+    """The subspace dimensions as ints >= 1 (``None`` kept: the default ones)."""
+    if dimensions is None:
+        return None
+    if isinstance(dimensions, (str, bytes)) or not isinstance(dimensions, Iterable):
+        raise TypeError(
+            f"dimensions must be a list of ints (subspace dimensions), got {dimensions!r}."
+        )
+    dimensions = list(dimensions)
+    for i, n in enumerate(dimensions):
+        check_count(n, f"dimensions[{i}]")
+    return [int(n) for n in dimensions]
+
+
 def _seeds(random_state: int | None, n_tasks: int) -> list[int]:
     """Independent, reproducible seeds, one per task, whatever the number of workers."""
     sequence = np.random.SeedSequence(random_state)
@@ -216,7 +231,8 @@ def subspace_study(
     methods : sequence of str, default=all seven
         Names from :data:`sklearn_ccafusion.subspace.METHODS`.
     dimensions : sequence of int or None, default=None
-        Subspace dimensions; ``None``: :func:`default_dimensions`.
+        Subspace dimensions, ints >= 1; ``None``: :func:`default_dimensions`. A
+        dimension beyond a network's width keeps its whole layer.
     repeats : int, default=5
         Seeds of the random methods (the others run once).
     heads : sequence of {"original", "retrained"}, default=both
@@ -265,7 +281,9 @@ def subspace_study(
     ValueError
         When ``y_train`` or ``y_validation`` holds a label that is not among a
         network's ``classes`` (the fix, ``NetworkFeatures(..., classes=...)``, is
-        named).
+        named), or a dimension is below 1.
+    TypeError
+        When ``dimensions`` holds something other than ints (``2.5``, ``True``).
 
     Warns
     -----
@@ -291,6 +309,7 @@ def subspace_study(
     [['cca_highest', 2, 'original'], ['cca_highest', 6, 'original']]
     """
     networks, partners = _as_list(networks, "networks"), _as_list(partners, "partners")
+    dimensions = _check_dimensions(dimensions)
     for name, chosen in (("methods", methods), ("heads", heads), ("dimensions", dimensions)):
         if chosen is not None and len(chosen) == 0:
             raise ValueError(f"{name} is empty: the study needs at least one.")
@@ -304,8 +323,7 @@ def subspace_study(
         raise ValueError(f"Unknown method(s) {unknown}; valid methods are {sorted(METHODS)}.")
     check_metric(metric)
     check_heads(heads)
-    if repeats < 1:
-        raise ValueError(f"repeats must be at least 1, got {repeats}.")
+    repeats = check_count(repeats, "repeats")
     y_train, y_validation = np.asarray(y_train), np.asarray(y_validation)
     for network, partner in zip(networks, partners):
         check_same_n_samples(

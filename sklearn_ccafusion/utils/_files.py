@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from sklearn_ccafusion.utils._file_names import inside
+
 __all__ = [
     "atomic_write",
     "discarded_unless_used",
@@ -24,31 +26,44 @@ __all__ = [
 ]
 
 
-def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
+def atomic_write(
+    path: str | Path, write: Callable[[Path], None], *, within: str | Path | None = None
+) -> Path:
     """Call ``write(tmp)`` on a temporary file next to ``path``, then rename it.
 
     Parameters
     ----------
     path : str or Path
-        Final location.
+        Final location; missing parent folders are created.
     write : callable
         Writes the content to the temporary path it is given.
+    within : str, Path or None, default=None
+        The folder meant to hold ``path`` (a run's output folder, a cache): a
+        ``path`` that resolves outside it (through ``..`` or a link) is refused
+        before any folder is created.
 
     Returns
     -------
     path : Path
 
+    Raises
+    ------
+    ValueError
+        If ``path`` lies outside ``within``.
+
     Examples
     --------
     >>> import tempfile
     >>> from pathlib import Path
-
-import numpy as np
     >>> folder = Path(tempfile.mkdtemp())
     >>> atomic_write(folder / "a.txt", lambda tmp: tmp.write_text("whole")).read_text()
     'whole'
     """
     path = Path(path)
+    if within is not None and not inside(within, path):
+        raise ValueError(
+            f"{path} lies outside {within}, the folder meant to hold it: nothing was written."
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(handle)
@@ -64,9 +79,9 @@ import numpy as np
     return path
 
 
-def write_text(path: str | Path, text: str) -> Path:
-    """Write text atomically."""
-    return atomic_write(path, lambda tmp: tmp.write_text(text))
+def write_text(path: str | Path, text: str, *, within: str | Path | None = None) -> Path:
+    """Write text atomically (``within``: as in :func:`atomic_write`)."""
+    return atomic_write(path, lambda tmp: tmp.write_text(text), within=within)
 
 
 def remove_unused_folder(folder: str | Path, kept: frozenset[str] = frozenset()) -> bool:

@@ -12,8 +12,9 @@ how they name, write and read it is this module, written once:
   the package version. Parameters that only show or log training (``progress``,
   ``verbose``) are left out: switching a progress bar on never retrains a network.
 - :class:`NetCache` is the folder: one file per network, named
-  ``<label>-<key><suffix>``; every file is written to a temporary name and renamed
-  (a crash never leaves half a file); every file is read by a reader that runs no
+  ``<label>-<key><suffix>`` (the label as a safe file name, so a name from data
+  never leads outside the folder); every file is written to a temporary name and
+  renamed (a crash never leaves half a file); every file is read by a reader that runs no
   code (``numpy.load(allow_pickle=False)`` here for arrays,
   ``torch.load(weights_only=True)`` in :mod:`sklearn_ccafusion.nets._net_files`
   for weights); a file that cannot be read is reported by a warning naming it and
@@ -37,6 +38,7 @@ import joblib
 import numpy as np
 
 from sklearn_ccafusion import __version__
+from sklearn_ccafusion.utils._file_names import file_in, safe_file_name
 from sklearn_ccafusion.utils._files import atomic_write, save_arrays
 from sklearn_ccafusion.utils._fingerprint import fingerprint
 
@@ -179,7 +181,10 @@ class NetCache:
         Parameters
         ----------
         label : str
-            A readable name (the net's or the sensor's); the key alone identifies it.
+            A name (the net's or the sensor's), for people; the key alone identifies
+            the network. It is written as its
+            :func:`~sklearn_ccafusion.utils._file_names.safe_file_name`, so a name
+            from data (``../x``, ``/x``) never leads outside the folder.
         key : str
             Its :func:`trained_net_key`.
         suffix : str
@@ -188,8 +193,13 @@ class NetCache:
         Returns
         -------
         path : Path
+
+        Raises
+        ------
+        ValueError
+            If ``key`` or ``suffix`` would place the file outside the folder.
         """
-        return self.folder / f"{label}-{key}{suffix}"
+        return file_in(self.folder, f"{safe_file_name(label)}-{key}{suffix}")
 
     @staticmethod
     def load(path: Path, read: Callable[[Path], _T], *, stacklevel: int = 1) -> _T | None:

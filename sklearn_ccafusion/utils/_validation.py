@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from numbers import Integral
 
 import numpy as np
 from numpy.typing import NDArray
 
 __all__ = [
+    "check_count",
     "check_labels_in_classes",
     "check_nonempty_mapping",
     "check_min_samples",
@@ -157,3 +159,31 @@ def check_labels_in_classes(
             f"row of the layer in order (e.g. classes={_shown(labels)} when the network "
             "was trained on these labels: its rows follow their sorted order)."
         )
+
+
+def check_count(value, name: str, *, minimum: int = 1, maximum: int | None = None) -> int:
+    """``value`` as an int, or a ``TypeError``/``ValueError`` naming ``name``.
+
+    Counts (resamples, permutations, directions, dimensions) must be integers:
+    ``2.7`` or ``True`` would otherwise be truncated or read as 1 silently.
+
+    Examples
+    --------
+    >>> check_count(3, "n_resamples")
+    3
+    >>> check_count(2.7, "n_directions")
+    Traceback (most recent call last):
+    ...
+    TypeError: n_directions must be an int, got 2.7 (float).
+    >>> check_count(0, "n_resamples")
+    Traceback (most recent call last):
+    ...
+    ValueError: n_resamples must be at least 1, got 0.
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Integral):
+        raise TypeError(f"{name} must be an int, got {value!r} ({type(value).__name__}).")
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value}.")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be at most {maximum}, got {value}.")
+    return int(value)

@@ -227,3 +227,40 @@ def test_truncated_batch_is_named(cifar_dir, cut):
     path.write_bytes(path.read_bytes()[:cut])
     with pytest.raises(ValueError, match=r"test_batch is not a CIFAR-10 python batch"):
         load_cifar10(cifar_dir, "test")
+
+
+def _archive_of(folder, archive):
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(folder, arcname="cifar-10-batches-py")
+
+
+def test_newer_archive_beside_an_older_folder_is_not_shadowed(cifar_dir, tmp_path_factory):
+    # a new download beside the folder extracted from an older one
+    newer = tmp_path_factory.mktemp("newer") / "cifar-10-batches-py"
+    newer.mkdir()
+    for i, name in enumerate(BATCHES):
+        (newer / name).write_bytes(_pickle_like_the_original(_batch(i + 10, n=4)))
+    _archive_of(newer, cifar_dir / "cifar-10-python.tar.gz")
+    with pytest.raises(
+        ValueError,
+        match=r"differ \(data_batch_1 differs .*the archive is the "
+        r"newer.*delete .*cifar-10-batches-py",
+    ):
+        load_cifar10(cifar_dir, "train")
+
+
+def test_folder_missing_a_batch_of_the_archive_is_named(cifar_dir):
+    _archive_of(cifar_dir / "cifar-10-batches-py", cifar_dir / "cifar-10-python.tar.gz")
+    (cifar_dir / "cifar-10-batches-py" / "test_batch").unlink()
+    with pytest.raises(ValueError, match="test_batch is only in the archive"):
+        load_cifar10(cifar_dir, "test")
+
+
+def test_archive_and_its_extracted_folder_agree(cifar_dir):
+    expected = load_cifar10(cifar_dir, "test")
+    _archive_of(cifar_dir / "cifar-10-batches-py", cifar_dir / "cifar-10-python.tar.gz")
+    both = load_cifar10(cifar_dir, "test")
+    np.testing.assert_array_equal(both.data, expected.data)
+    # naming one of them explicitly reads it alone
+    alone = load_cifar10(cifar_dir / "cifar-10-batches-py", "test")
+    np.testing.assert_array_equal(alone.data, expected.data)

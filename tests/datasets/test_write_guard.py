@@ -80,7 +80,13 @@ def test_own_folder_is_rewritten(tmp_path, name):
     first = WRITERS[name](tmp_path / "d")
     before = {p.name: p.read_bytes() for p in first.rglob("*") if p.is_file()}
     again = WRITERS[name](tmp_path / "d")
-    assert {p.name: p.read_bytes() for p in again.rglob("*") if p.is_file()} == before
+    after = {p.name: p.read_bytes() for p in again.rglob("*") if p.is_file()}
+    marker = [json.loads(files.pop(MAKE_DATA_MARKER))["files"] for files in (before, after)]
+    assert after == before
+    # the same sizes and digests recorded; the stat records are the new files'
+    assert [{k: (v["size"], v["sha256"]) for k, v in m.items()} for m in marker][0] == {
+        k: (v["size"], v["sha256"]) for k, v in marker[1].items()
+    }
 
 
 @pytest.mark.parametrize("name", sorted(WRITERS))
@@ -182,3 +188,70 @@ def test_make_data_states_the_size_before_writing(tmp_path, capsys):
     )
     assert "did not write" in capsys.readouterr().err
     assert sorted(p.name for p in foreign.iterdir()) == ["notes.txt"]
+
+
+def _no_work(*args, **kwargs):
+    raise AssertionError("work began before the sizes were checked")
+
+
+GENERATORS = {"shl": (shl_writer, "_chronological_labels"), "cifar10": (cifar_writer, "_images")}
+HUGE = {
+    "shl": lambda path: write_shl2018_folder(path, 10**12, progress=False),
+    "cifar10": lambda path: write_cifar10_folder(path, 10**12, 10, progress=False),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HUGE))
+def test_absurd_size_is_refused_before_any_work(tmp_path, name, monkeypatch):
+    module, function = GENERATORS[name]
+    monkeypatch.setattr(module, function, _no_work)
+    monkeypatch.setattr(cifar_writer, "_balanced_labels", _no_work)
+    with pytest.raises(OSError, match=r"not enough free space to write [\d.]+ TB .*Lower n_"):
+        HUGE[name](tmp_path / "new")
+    assert not (tmp_path / "new").exists()
+
+
+@pytest.mark.parametrize("name", sorted(WRITERS))
+def test_not_enough_memory_is_refused_before_any_work(tmp_path, name, monkeypatch):
+    monkeypatch.setattr(guard, "available_memory", lambda: 10**5)
+    with pytest.raises(
+        ValueError,
+        match=r"needs about .* of memory while writing, 100.0 kB "
+        "available. Lower ",
+    ):
+        WRITERS[name](tmp_path / "new")
+    assert not (tmp_path / "new").exists()
+
+
+@pytest.mark.parametrize("value", [1e12, "1e12", 2.5, True, None])
+def test_sizes_must_be_whole_numbers(tmp_path, value):
+    with pytest.raises((TypeError, ValueError), match="n_segments"):
+        write_shl2018_folder(tmp_path / "x", value, progress=False)
+    with pytest.raises((TypeError, ValueError), match="n_test"):
+        write_cifar10_folder(tmp_path / "x", 10, value, progress=False)
+    assert not (tmp_path / "x").exists()
+
+
+def test_threads_are_checked_and_counted_in_the_memory(tmp_path):
+    with pytest.raises(ValueError, match="n_jobs must be a positive number"):
+        write_shl2018_folder(tmp_path / "x", 10, n_jobs=0, progress=False)
+    one = shl_writer.shl2018_write_plan(10**5, 6000, 9, n_jobs=1).memory
+    four = shl_writer.shl2018_write_plan(10**5, 6000, 9, n_jobs=4).memory
+    assert four > 2 * one  # one chunk in flight per thread, plus the one being written
+    # threads beyond the chunks to write take no memory
+    assert shl_writer.shl2018_write_plan(10, 6000, 9, n_jobs=10**6).memory < one
+
+
+def test_memory_estimate_bounds_the_measured_peak(tmp_path):
+    import tracemalloc
+
+    plan = shl_writer.shl2018_write_plan(600, 2000, 2, n_jobs=1)
+    tracemalloc.start()
+    try:
+        write_shl2018_folder(
+            tmp_path, 600, segment_length=2000, signals=("Acc_x", "Mag_z"), progress=False
+        )
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < plan.memory < 6 * peak  # an upper bound, of the right order

@@ -368,3 +368,13 @@ def test_ctrl_c_stops_training_instead_of_keeping_a_half_trained_net():
     with pytest.raises(KeyboardInterrupt):
         net.fit(X, np.arange(40) % 10)
     assert len(net.history) == 2
+
+
+@pytest.mark.parametrize("rows", ["X", "y"])
+def test_no_samples_is_named_not_blamed_on_the_classes(rows):
+    X = np.zeros((0 if rows == "X" else 4, 64), dtype=np.float32)
+    y = np.zeros(0 if rows == "y" else 4, dtype=np.int64)
+    for method in ("fit", "partial_fit"):
+        with pytest.raises(ValueError, match=f"got no samples: {rows} has 0 rows") as error:
+            getattr(make_mlp(max_epochs=1), method)(X, y)
+        assert "n_classes" not in str(error.value)

@@ -275,3 +275,32 @@ class TestPersistence:
         net = SensorNetClassifier(MLPNet, module__n_features=4, module__n_classes=2)
         feats = NetFeatures([("x", net)]).set_params(x__module__hidden=3)
         assert feats.named_nets.x.module__hidden == 3
+
+
+class TestNamesAsFiles:
+    @pytest.mark.parametrize("names", [("../../x", "/abs/y"), ("Left", "left"), ("CON", "..")])
+    def test_nets_named_anything_are_saved_inside_the_folder(
+        self, names, digits_halves, tmp_path
+    ):
+        X, y = digits_halves
+        nets = [(names[0], _half_net(max_epochs=1)), (names[1], _half_net(max_epochs=1))]
+        inputs = {names[0]: slice(0, 32), names[1]: slice(32, 64)}
+        feats = NetFeatures(nets, inputs=inputs).fit(X[:200], y[:200])
+        folder = tmp_path / "run" / "nets"
+        feats.save(folder)
+        written = [p for p in tmp_path.rglob("*") if p.is_file()]
+        assert len(written) == 3 and all(p.parent == folder for p in written)
+        assert len({p.name.casefold() for p in written}) == 3  # apart on any file system
+        loaded = NetFeatures.load(folder, nets=nets)
+        assert [name for name, _ in loaded.nets_] == list(names)
+        assert_array_equal(loaded.transform(X[:20]), feats.transform(X[:20]))
+
+    def test_a_manifest_naming_a_file_outside_is_refused(self, two_sensor, tmp_path):
+        import json
+
+        two_sensor.save(tmp_path / "nets")
+        manifest = json.loads((tmp_path / "nets" / "manifest.json").read_text())
+        manifest["files"]["left"] = "../../elsewhere.pt"
+        (tmp_path / "nets" / "manifest.json").write_text(json.dumps(manifest))
+        with pytest.raises(ValueError, match="'../../elsewhere.pt' is not a file name in"):
+            NetFeatures.load(tmp_path / "nets", nets=two_sensor.nets)

@@ -25,6 +25,7 @@ from sklearn_ccafusion.nets import (
     fit_jointly,
     joint_training_obstacle,
 )
+from sklearn_ccafusion.nets._joint._joint import fit_on_workers
 from tests.nets._helpers import make_mlp, requires_cuda
 
 ATOL = 1e-10  # float64: reassociation only
@@ -259,6 +260,29 @@ def test_bad_arguments(small_digits):
     with pytest.raises(ValueError, match="same net object twice"):
         fit_jointly([net, net], X, y)
     assert fit_jointly([], X, y) == []
+
+
+@pytest.mark.parametrize(
+    "nets, match",
+    [
+        ([object()], r"estimators with a fit method .*nets\[0\] is a object"),
+        ([None, None], r"nets\[0\] is a NoneType; nets\[1\] is a NoneType"),
+        (5, "must be a list of networks .*got int"),
+        ("net", "got one str; wrap a single net in a list"),
+    ],
+)
+def test_nets_that_are_not_estimators_are_named(small_digits, nets, match):
+    X, y = small_digits
+    with pytest.raises(TypeError, match=match):
+        fit_jointly(nets, X, y)
+    with pytest.raises(TypeError, match=match):
+        fit_on_workers(nets, X, y)
+
+
+def test_a_single_net_must_be_wrapped_in_a_list(small_digits):
+    X, y = small_digits
+    with pytest.raises(TypeError, match="got one SensorNetClassifier; wrap a single net"):
+        fit_jointly(_mlp(0), X, y)
 
 
 @pytest.mark.slow  # each worker process imports torch

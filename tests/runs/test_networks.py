@@ -92,3 +92,43 @@ def test_damaged_entry_is_trained_again_with_a_warning_naming_it(data, tmp_path,
         warnings.simplefilter("error")  # the file was replaced
         _train(data, tmp_path)
     assert len(counted) == 5
+
+
+def test_sensor_names_from_data_stay_inside_the_cache(data, tmp_path):
+    renamed = {"a": "../../planted", "b": "/any/dir/x"}
+    hostile = data.with_changes(
+        inputs_train={renamed[s]: a for s, a in data.inputs_train.items()},
+        inputs_validation={renamed[s]: a for s, a in data.inputs_validation.items()},
+        make_net=lambda sensor, seed, device: data.make_net("a", seed, device),
+    )
+    cache = tmp_path / "run" / "out" / "cache"
+    networks = _train(hostile, cache)
+    assert sorted(networks) == sorted(renamed.values())  # the names themselves, as given
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert len(written) == 4 and all(p.parent == cache for p in written)
+    assert sorted(p.name.split("-")[0] for p in written) == ["any_dir_x"] * 2 + ["planted"] * 2
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda a: a.update(train=a["train"][:-1]),  # other sample counts
+        lambda a: a.update(coef=a["coef"][:-1], intercept=a["intercept"][:-1]),  # other classes
+        lambda a: a.update(coef=a["coef"][:, :-1]),  # inconsistent widths
+        lambda a: a["validation"].__setitem__((0, 0), np.nan),
+        lambda a: a.update(train=np.full(a["train"].shape, "x")),
+    ],
+)
+def test_a_cache_file_that_reads_but_does_not_fit_is_named_and_trained_again(
+    data, tmp_path, counted, damage
+):
+    first = _train(data, tmp_path)
+    damaged = sorted(tmp_path.glob("a-0-*.npz"))[0]
+    with np.load(damaged) as stored:
+        arrays = {name: stored[name] for name in stored.files}
+    damage(arrays)
+    np.savez(damaged, **arrays)
+    with pytest.warns(UserWarning, match=rf"{damaged.name}.*trained again"):
+        again = _train(data, tmp_path)
+    assert len(counted) == 5  # only the damaged one
+    _assert_same(first, again, **FLOAT32_TRAINING)

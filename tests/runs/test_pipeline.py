@@ -256,6 +256,24 @@ def test_failed_run_leaves_no_folder(tmp_path, monkeypatch):
     assert not (tmp_path / "new").exists()
 
 
+@pytest.mark.parametrize("content", ['{"dataset": "dig', "", "[1, 2]", "\udcff"])
+def test_a_damaged_settings_file_is_named(tmp_path, monkeypatch, capsys, content):
+    from sklearn_ccafusion.runs import _pipeline
+
+    def no_loading(*args, **kwargs):
+        raise AssertionError("the data was loaded")
+
+    monkeypatch.setattr(_pipeline, "prepare", no_loading)
+    settings = tmp_path / "settings.json"
+    settings.write_bytes(content.encode("utf-8", "surrogateescape"))
+    with pytest.raises(ValueError, match=rf"{settings} is damaged .*overwrite=True"):
+        _pipeline.reproduce("digits", out=tmp_path, quick=True, pairs=1, repeats=1)
+    assert main([*QUICK, "--out", str(tmp_path)]) == 2
+    assert "settings.json is damaged" in capsys.readouterr().err
+    with pytest.raises(AssertionError, match="loaded"):  # replaced on request
+        _pipeline.reproduce("digits", out=tmp_path, quick=True, pairs=1, repeats=1, overwrite=True)
+
+
 def test_fusion_solver_recorded_and_reported(run_dir):
     import json
 

@@ -9,7 +9,7 @@ import pytest
 from sklearn_ccafusion.runs import DATASETS, DataOptions, StudyData
 from sklearn_ccafusion.runs._networks import network_factory
 from sklearn_ccafusion.runs._recipes import training_recipe
-from sklearn_ccafusion.runs._report import _fusion_band_lines
+from sklearn_ccafusion.runs._report import _fusion_band_lines, _fusion_figures_names
 from sklearn_ccafusion.runs._training import NOT_TRAINED, training_lines, training_settings
 
 
@@ -137,3 +137,14 @@ def test_an_estimator_of_another_kind_is_stated_in_its_own_words():
     assert set(settings["a"]) == {"network"} and "max_iter=9" in settings["a"]["network"]
     lines = training_lines(settings, {})
     assert not any(line.startswith("- training (") for line in lines)
+
+
+def test_fusion_figures_have_one_file_each_inside_the_folder():
+    pairs = [("acc", "gyr"), ("a_b", "c"), ("a", "b_c"), ("../../x", "/y"), ("Acc", "gyr")]
+    fusion = pd.DataFrame(
+        [{"view_1": a, "view_2": b, "method": "m", "value": 0.5} for a, b in pairs]
+    )
+    names = _fusion_figures_names(fusion)
+    assert names[0] == "fusion.png" and names[1].startswith("fusion_a_b_c-")
+    assert len({name.casefold() for name in names}) == len(pairs)
+    assert all("/" not in name and ".." not in name for name in names)

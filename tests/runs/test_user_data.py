@@ -163,3 +163,17 @@ def test_study_data_checks_its_labels():
             make_net=None,
             net_settings={},
         )
+
+
+@pytest.mark.parametrize("constant", [np.zeros((240, 16)), np.full((240, 3, 32), 7.0, np.float32)])
+def test_a_constant_sensor_is_named_before_any_training(tmp_path, monkeypatch, constant):
+    def no_training(*args, **kwargs):
+        raise AssertionError("a network was trained")
+
+    monkeypatch.setattr(_networks, "_fit_group", no_training)
+    arrays = {**_recordings(), "table": constant}
+    with pytest.raises(ValueError, match=r"Sensor 'table' has the same values in every training "
+                       r"sample .*leave it out \(sensors=image,watch\)"):
+        load_study_file(_save(tmp_path, **arrays))
+    arrays["table"] = np.where(np.arange(240) % 7 == 0, 1.0, 0.0)[:, None] * np.ones(16)
+    load_study_file(_save(tmp_path, **arrays))  # varies: a sensor like any other

@@ -51,6 +51,17 @@ def test_svcca_equals_svd_then_cca(pair):
     assert svcca(X, Y, n_components=3) == pytest.approx(rho[:3].mean(), abs=1e-10)
 
 
+def test_svcca_refuses_more_components_than_pairs():
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(50, 5)), rng.normal(size=(50, 7))
+    everything = svcca(X, Y, keep=5)
+    assert svcca(X, Y, keep=5, n_components=5) == everything
+    with pytest.raises(ValueError, match="n_components=50 is more than the 5 canonical pairs"):
+        svcca(X, Y, keep=5, n_components=50)
+    with pytest.raises(ValueError, match="n_components=6 is more than the 5 canonical pairs"):
+        svcca(X, Y, keep=5, n_components=6)
+
+
 def test_pwcca_equals_projection_weighted_mean(pair):
     X, Y = pair
     rho, variates = _qr_cca(X, Y)

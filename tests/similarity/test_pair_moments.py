@@ -147,6 +147,21 @@ def test_clear_errors():
         moments.merge(X)
 
 
+@pytest.mark.parametrize(
+    "n_components, match",
+    [
+        (50, "n_components=50 is more than the 5 canonical pairs"),
+        (2.5, "int >= 1"),
+        (0, "int >= 1"),
+    ],
+)
+def test_svcca_components_are_checked_as_in_memory(n_components, match):
+    X, Y = _pair(n=60)
+    moments = PairMoments().update(X, Y)
+    with pytest.raises(ValueError, match=match):
+        moments.svcca(keep=5, n_components=n_components)
+
+
 def _ill_conditioned(n=4000, seed=0):
     rng = np.random.default_rng(seed)
     base = rng.normal(size=(n, 4))

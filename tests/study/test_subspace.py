@@ -171,3 +171,28 @@ class TestBadInput:
         (a, b), y_train, y_val = nets
         with pytest.raises(ValueError, match="2 \\* n_pairs"):
             cross_sensor_study({"x": [a], "y": [a, b]}, y_train, y_val, n_pairs=1)
+
+    @pytest.mark.parametrize(
+        "dimensions, error, match",
+        [
+            ([2.5], TypeError, r"dimensions\[0\] must be an int, got 2.5"),
+            ([2, True], TypeError, r"dimensions\[1\] must be an int, got True"),
+            ([3, 0], ValueError, r"dimensions\[1\] must be at least 1, got 0"),
+            (3, TypeError, "dimensions must be a list of ints"),
+            ("12", TypeError, "dimensions must be a list of ints"),
+        ],
+    )
+    def test_dimensions_are_positive_ints(self, nets, dimensions, error, match):
+        (net, partner), y_train, y_val = nets
+        with pytest.raises(error, match=match):
+            subspace_study(net, partner, y_train, y_val, dimensions=dimensions, progress=False)
+
+    def test_integer_dimensions_of_any_int_type(self, nets):
+        (net, partner), y_train, y_val = nets
+        study = {"methods": ["cca_highest"], "heads": ["original"], "progress": False}
+        study["random_state"] = 0
+        numpy_ints = subspace_study(
+            net, partner, y_train, y_val, dimensions=np.array([2, 5]), **study
+        )
+        plain = subspace_study(net, partner, y_train, y_val, dimensions=[2, 5], **study)
+        pd.testing.assert_frame_equal(numpy_ints, plain)

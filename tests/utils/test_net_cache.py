@@ -119,3 +119,20 @@ def test_a_failed_write_leaves_the_old_file(tmp_path):
         cache.save(path, crash)
     assert_array_equal(read_arrays(path, ("coef",))["coef"], X)
     assert [p.name for p in tmp_path.iterdir()] == [path.name]
+
+
+@pytest.mark.parametrize("label", ["../../planted", "/any/dir/x", "a/../../b", "..", "", "x\0y"])
+def test_a_label_from_data_never_leads_outside_the_folder(tmp_path, label):
+    cache = NetCache(tmp_path / "cache")
+    path = cache.path(label, "0123abcd", ".npz")
+    assert path.parent == tmp_path / "cache"
+    cache.save_arrays(path, coef=np.eye(2))
+    assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == [path.name]
+    assert cache.load(path, lambda p: read_arrays(p, ("coef",)))["coef"].shape == (2, 2)
+
+
+def test_readable_labels_keep_their_file_names(tmp_path):
+    # a cache written before labels were mapped is still found
+    assert NetCache(tmp_path).path("acc-0", "0123abcd", ".npz") == tmp_path / "acc-0-0123abcd.npz"
+    with pytest.raises(ValueError, match="not a file name in"):
+        NetCache(tmp_path).path("acc", "../../x", ".npz")

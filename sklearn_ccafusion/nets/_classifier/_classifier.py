@@ -17,11 +17,13 @@ from numpy.typing import ArrayLike, NDArray
 from skorch import NeuralNetClassifier
 from skorch.dataset import unpack_data
 
+from sklearn_ccafusion.nets._classifier._data import n_rows
 from sklearn_ccafusion.nets._classifier._data_hooks import TensorDataHooks
 from sklearn_ccafusion.nets._classifier._device import (
     SEED_INIT,
     SEED_TRAIN,
     autocast,
+    check_device,
     derive_seed,
     draw_seed,
     float_dtype,
@@ -76,7 +78,9 @@ class SensorNetClassifier(TensorDataHooks, NeuralNetClassifier):
     device : str, torch.device or None, default="cpu"
         Compute device; ``"auto"`` is resolved to ``"cuda"`` when CUDA is present
         (else ``"cpu"``) when the net is constructed. ``None`` leaves placement to
-        the caller (Accelerate).
+        the caller (Accelerate). Checked when ``fit`` starts: a device this
+        machine lacks (``"cuda"`` without CUDA, ``"cuda:7"`` beyond its GPUs,
+        ``"mps"``) raises a ``ValueError`` listing the available ones.
     class_weight : None, "balanced", dict or array-like of shape (n_classes,), default=None
         Weights of the classes in the (mean) cross-entropy, in ``classes_``
         order. ``"balanced"`` is ``n_samples / (n_classes * counts)`` of the ``y``
@@ -315,6 +319,7 @@ class SensorNetClassifier(TensorDataHooks, NeuralNetClassifier):
         -------
         self : SensorNetClassifier
         """
+        check_device(self.device)
         if not self.warm_start or not self.initialized_:
             self.__dict__.pop("classes_inferred_", None)
             self._compute_class_weight(y)
@@ -344,6 +349,7 @@ class SensorNetClassifier(TensorDataHooks, NeuralNetClassifier):
         -------
         self : SensorNetClassifier
         """
+        check_device(self.device)
         if not self.initialized_:
             self._compute_class_weight(y)
             self.initialize()
@@ -394,7 +400,19 @@ class SensorNetClassifier(TensorDataHooks, NeuralNetClassifier):
             Inputs of the module.
         y : array-like of shape (n_samples,) or None, default=None
             Labels.
+
+        Raises
+        ------
+        ValueError
+            When ``X`` or ``y`` has no rows.
         """
+        for name, data in (("X", X), ("y", y)):
+            if n_rows(data) == 0:
+                raise ValueError(
+                    f"{type(self).__name__} got no samples: {name} has 0 rows. Training "
+                    "needs samples of at least one class; check the selection or split that "
+                    "produced the data."
+                )
         known = self.__dict__.get("classes_inferred_")
         super().check_data(X, y)
         if known is not None:

@@ -17,7 +17,14 @@ import torch
 from torch import Tensor
 from torch.utils.data import Dataset, Subset
 
-__all__ = ["ArrayDataset", "TensorBatches", "as_float_tensor", "first_sample", "tensors_of"]
+__all__ = [
+    "ArrayDataset",
+    "TensorBatches",
+    "as_float_tensor",
+    "first_sample",
+    "n_rows",
+    "tensors_of",
+]
 
 
 def _check_finite(tensor: Tensor) -> None:
@@ -240,3 +247,22 @@ class TensorBatches:
                 xb = self.X.index_select(0, idx)
                 yb = None if self.y is None else self.y.index_select(0, idx)
             yield xb, yb
+
+
+def n_rows(data: Any) -> int | None:
+    """Rows of an input (the shortest entry of a dict of them); ``None``: unknown.
+
+    Examples
+    --------
+    >>> n_rows(np.zeros((0, 3))), n_rows({"a": np.zeros((4, 2))}), n_rows(None)
+    (0, 4, None)
+    """
+    if data is None:
+        return None
+    if isinstance(data, dict):
+        counts = [n for n in map(n_rows, data.values()) if n is not None]
+        return min(counts) if counts else None
+    try:
+        return len(data)
+    except TypeError:  # an iterable dataset, a 0-d array: no length to check
+        return None

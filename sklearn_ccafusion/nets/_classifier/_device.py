@@ -23,6 +23,8 @@ __all__ = [
     "SEED_SHUFFLE",
     "SEED_TRAIN",
     "autocast",
+    "available_devices",
+    "check_device",
     "derive_seed",
     "device_type",
     "draw_seed",
@@ -51,6 +53,102 @@ def resolve_device(device: str | torch.device | None) -> str | torch.device | No
     """
     if isinstance(device, str) and device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
+    return device
+
+
+def available_devices() -> list[str]:
+    """The devices torch can use here: ``"cpu"``, each CUDA device, ``"mps"``.
+
+    Examples
+    --------
+    >>> available_devices()[0]
+    'cpu'
+    """
+    devices = ["cpu"]
+    if torch.cuda.is_available():
+        devices += ["cuda", *(f"cuda:{i}" for i in range(torch.cuda.device_count()))]
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        devices.append("mps")
+    return devices
+
+
+def check_device(device: str | torch.device | None) -> str | torch.device | None:
+    """``device`` resolved (``"auto"``), or a ``ValueError`` naming what is available.
+
+    Called when work starts (``fit``), so that a net built for CUDA still
+    clones and pickles on a machine without it.
+
+    Parameters
+    ----------
+    device : str, torch.device or None
+        ``"cpu"``, ``"cuda"``, ``"cuda:<index>"``, ``"mps"``, ``"auto"`` or
+        ``None`` (where the parameters are).
+
+    Returns
+    -------
+    device : str, torch.device or None
+        As :func:`resolve_device` gives it.
+
+    Raises
+    ------
+    ValueError
+        When ``device`` is no device name, or names a device this machine
+        lacks (CUDA without a CUDA build or GPU, a CUDA index beyond the GPUs
+        present, MPS off Apple silicon); the message lists the available ones.
+    TypeError
+        When ``device`` is neither a string, a ``torch.device`` nor ``None``.
+
+    Examples
+    --------
+    >>> check_device("cpu")
+    'cpu'
+    >>> check_device("gpu")
+    Traceback (most recent call last):
+    ...
+    ValueError: device='gpu' is not a device name ...
+    """
+    device = resolve_device(device)
+    if device is None:
+        return None
+    if not isinstance(device, (str, torch.device)):
+        raise TypeError(
+            f"device must be a string such as 'cpu' or 'cuda', a torch.device or None, got "
+            f"{type(device).__name__}."
+        )
+    available = available_devices()
+    try:
+        parsed = torch.device(device)
+    except (RuntimeError, ValueError):
+        raise ValueError(
+            f"device={device!r} is not a device name (e.g. 'cpu', 'cuda', 'cuda:0', 'mps', "
+            f"'auto'); the devices available here are {available}."
+        ) from None
+    if parsed.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError(
+                f"device={device!r}, but CUDA is not available here (torch "
+                f"{torch.__version__} sees no CUDA device); the devices available here are "
+                f"{available} (device='auto' picks CUDA when present)."
+            )
+        if parsed.index is not None and parsed.index >= torch.cuda.device_count():
+            raise ValueError(
+                f"device={device!r}, but this machine has {torch.cuda.device_count()} CUDA "
+                f"device(s); the devices available here are {available}."
+            )
+    elif parsed.type == "mps" and "mps" not in available:
+        raise ValueError(
+            f"device={device!r}, but MPS (Apple silicon) is not available here; the devices "
+            f"available here are {available}."
+        )
+    elif parsed.type not in ("cpu", "cuda", "mps", "meta"):
+        module = getattr(torch, parsed.type, None)
+        is_available = getattr(module, "is_available", None)
+        if not callable(is_available) or not is_available():
+            raise ValueError(
+                f"device={device!r} ({parsed.type}) is not available here; the devices "
+                f"available here are {available}."
+            )
     return device
 
 

@@ -1,8 +1,11 @@
 """The folder of a saved ``NetFeatures``: a JSON manifest and one weights file per net.
 
 ``manifest.json`` holds the names, view sizes, inputs and each net's parameters as
-plain data (classes and functions by name, for checking only); ``<name>.pt`` holds
-the net's learned state, read with ``torch.load(weights_only=True)``
+plain data (classes and functions by name, for checking only), and each net's file
+name; ``<file>.pt`` holds the net's learned state (``<file>`` is the net's name
+when that is a readable file name, else a slug of it and a short hash:
+:func:`~sklearn_ccafusion.utils._file_names.safe_file_names`, so no name leads
+outside the folder), read with ``torch.load(weights_only=True)``
 (:mod:`sklearn_ccafusion.nets._net_files`). Loading restores the weights into clones
 of nets the caller
 constructs, so nothing in the folder selects or runs code. Folders of the first
@@ -26,6 +29,7 @@ from sklearn_ccafusion.nets._net_files import (
     unwrap_frozen,
     write_net_file,
 )
+from sklearn_ccafusion.utils._file_names import file_in, safe_file_names
 from sklearn_ccafusion.utils._files import write_text
 
 __all__ = ["MANIFEST", "load_nets", "read_manifest", "save_nets"]
@@ -60,17 +64,19 @@ def _from_json(selection: Any) -> Any:
 def save_nets(features: Any, directory: str | Path, inputs: dict[str, Any]) -> Path:
     """Write a fitted ``NetFeatures``'s nets and manifest, with each net's input selection."""
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
     names = [name for name, _ in features.nets_]
+    files = {name: f"{stem}.pt" for name, stem in safe_file_names(names).items()}
+    directory.mkdir(parents=True, exist_ok=True)
     described = {}
     for name, net in features.nets_:
-        write_net_file(directory / f"{name}.pt", net)
+        write_net_file(file_in(directory, files[name]), net)
         net = unwrap_frozen(net)
         described[name] = {"class": qualified_name(type(net)), "params": describe_params(net)}
     manifest = {
         "format": _FORMAT,
         "version": _VERSION,
         "names": names,
+        "files": files,
         "view_sizes": list(features.view_sizes_),
         "n_features_in": getattr(features, "n_features_in_", None),
         "inputs": {name: _jsonable(selection) for name, selection in inputs.items()},
@@ -135,11 +141,17 @@ def load_nets(directory: str | Path, nets: Any) -> tuple[list[tuple[str, Any]], 
     manifest = read_manifest(directory)
     names = [str(name) for name in manifest.get("names", [])]
     templates = _templates(nets, names, directory)
+    files = manifest.get("files")
+    if not isinstance(files, dict):  # written before file names were recorded: <name>.pt
+        files = {name: f"{name}.pt" for name in names}
     loaded = []
     for name in names:
-        path = directory / f"{name}.pt"
+        file_name = files.get(name)
+        if not isinstance(file_name, str):
+            raise ValueError(f"{directory / MANIFEST} names no file for the net {name!r}.")
+        path = file_in(directory, file_name)
         if not path.is_file():
-            if (directory / f"{name}.pkl").is_file():
+            if path.with_suffix(".pkl").is_file():
                 raise ValueError(_OLD_FORMAT.format(where=directory))
             raise FileNotFoundError(f"{path} is missing: {directory} is incomplete.")
         template = unwrap_frozen(templates[name])

@@ -20,7 +20,7 @@ from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
 
 from sklearn_ccafusion.nets._classifier._data import as_float_tensor
-from sklearn_ccafusion.nets._classifier._device import autocast, resolve_device, unwrap_module
+from sklearn_ccafusion.nets._classifier._device import autocast, check_device, unwrap_module
 
 __all__ = ["LayerFeatures", "layer_activations"]
 
@@ -160,7 +160,7 @@ class LayerFeatures(TransformerMixin, BaseEstimator):
         if isinstance(net, torch.nn.Module):
             params = list(net.parameters())
             current = params[0].device if params else torch.device("cpu")
-            device = torch.device(resolve_device(self.device) or current)
+            device = torch.device(check_device(self.device) or current)
             return copy.deepcopy(net).to(device).eval(), device, None
         if isinstance(net, NeuralNet):
             if not getattr(net, "initialized_", False) or not hasattr(net, "_prepare_input"):
@@ -169,7 +169,7 @@ class LayerFeatures(TransformerMixin, BaseEstimator):
                     "SensorNetClassifier (clone() unfits a network); fit it first, and wrap "
                     "a fitted one in sklearn.frozen.FrozenEstimator to keep it through clone()."
                 )
-            device = resolve_device(self.device)
+            device = check_device(self.device)
             if device is not None and torch.device(device) != torch.device(net.device):
                 raise ValueError(
                     f"device={device!r} differs from the network's device {net.device!r}; "

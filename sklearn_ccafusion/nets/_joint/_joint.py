@@ -127,6 +127,33 @@ def _groups(keys: list, max_group_size: int | None) -> list[list[int]]:
     return sorted(groups)
 
 
+def _check_nets(nets: Any) -> list:
+    """The nets as a list, each an estimator with a ``fit`` method."""
+    if callable(getattr(nets, "fit", None)) or isinstance(nets, (str, bytes)):
+        raise TypeError(
+            f"nets must be a list of networks, got one {type(nets).__name__}; wrap a single "
+            "net in a list."
+        )
+    try:
+        nets = list(nets)
+    except TypeError:
+        raise TypeError(
+            f"nets must be a list of networks (SensorNetClassifier instances), got "
+            f"{type(nets).__name__}."
+        ) from None
+    bad = [
+        f"nets[{i}] is a {type(net).__name__}"
+        for i, net in enumerate(nets)
+        if not callable(getattr(net, "fit", None))
+    ]
+    if bad:
+        raise TypeError(
+            "nets must hold estimators with a fit method (SensorNetClassifier instances): "
+            f"{'; '.join(bad[:5])}."
+        )
+    return nets
+
+
 def _fit_group(nets: list, inputs: list, y: Any, vectorize: bool | str, progress: bool) -> list:
     """Train one group jointly (falling back to one ``fit`` each); return the nets."""
     # nets asking for their own progress bar get the group's bar instead
@@ -208,6 +235,14 @@ def fit_jointly(
     nets : list
         The given nets, fitted, in order.
 
+    Raises
+    ------
+    TypeError
+        When ``nets`` is not a list of estimators with a ``fit`` method (a
+        single net must be wrapped in a list).
+    ValueError
+        When ``nets`` lists one net twice, or ``X`` is a list of another length.
+
     Notes
     -----
     A net trains alone, with its own ``fit``, when it cannot join a group
@@ -251,7 +286,7 @@ def fit_jointly(
     >>> nets[0].transform(X[:2] / 16).shape
     (2, 32)
     """
-    nets = list(nets)
+    nets = _check_nets(nets)
     if len({id(net) for net in nets}) < len(nets):
         raise ValueError(
             "fit_jointly got the same net object twice; pass distinct nets (clone them)."
@@ -309,7 +344,7 @@ def fit_on_workers(nets: Sequence[Any], X: Any, y: Any, *, n_jobs: int | None = 
     nets : list
         The given nets, fitted, in order.
     """
-    nets = list(nets)
+    nets = _check_nets(nets)
     alone = all(_trains_alone_on_cpu(net) for net in nets)
     workers = min(joblib.effective_n_jobs(n_jobs), len(nets)) if alone else 1
     if workers <= 1:
