@@ -14,7 +14,7 @@ Usage::
 
     python benchmarks/peak_memory.py --json out.json -- python -m sklearn_ccafusion study ...
 
-Prints ``wall_s``, ``peak_tree_rss_gb``, ``peak_tree_pss_gb``, ``peak_single_rss_gb`` and
+Prints ``wall_s``, ``cpu_s``, ``peak_tree_rss_gb``, ``peak_tree_pss_gb``, ``peak_single_rss_gb`` and
 the most processes seen at once, and writes them as JSON with ``--json``.
 """
 
@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -93,6 +94,13 @@ def main(argv: list[str] | None = None) -> int:
         "command": command,
         "returncode": process.returncode,
         "wall_s": round(time.perf_counter() - start, 1),
+        # user + system CPU seconds of the tree (waited-for descendants included): the
+        # measure of work that other processes sharing the cores do not inflate
+        "cpu_s": round(
+            resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
+            + resource.getrusage(resource.RUSAGE_CHILDREN).ru_stime,
+            1,
+        ),
         "peak_tree_rss_gb": round(peak / 1e9, 2),
         "peak_tree_pss_gb": round(peak_pss / 1e9, 2),
         "peak_single_rss_gb": round(single / 1e9, 2),
