@@ -102,14 +102,14 @@ def _run_out(args: argparse.Namespace) -> str:
 
 
 def _discard_unused_out(out: Path, existed: bool) -> None:
-    """Remove ``out`` if this run created it and wrote nothing in it but its settings.
+    """Remove ``out`` if this run created it and wrote nothing in it but its settings and record.
 
     A run that fails before any result leaves nothing behind; anything computed
     (a cached network, a finished task) keeps the folder, for resuming.
     """
     from sklearn_ccafusion.utils._files import remove_unused_folder
 
-    if existed or not remove_unused_folder(out, kept=frozenset({"settings.json"})):
+    if existed or not remove_unused_folder(out, kept=frozenset({"settings.json", "run.json"})):
         return
     parent = out.parent  # the default ccafusion-out/, when this run made it and it is empty
     if parent.name == "ccafusion-out" and not any(parent.iterdir()):

@@ -76,7 +76,7 @@ def _add_run_arguments(parser: argparse.ArgumentParser, what: str) -> None:
     parser.add_argument(
         "--overwrite",
         action="store_true",
-        help="replace another run's results in --out (and drop its cache)",
+        help="replace a run of other settings in --out: its outputs and cache (other files stay)",
     )
     parser.add_argument(
         "--fusion-kernel",

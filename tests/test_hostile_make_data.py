@@ -537,3 +537,16 @@ def test_interrupted_write_restores_the_folder(tmp_path, monkeypatch):
     assert list(manifest["files"]) == ["train/Gyr_y.txt"] and not manifest["complete"]
     shl(root)
     shutil.rmtree(root / "train")
+
+
+def test_unreadable_recorded_file(tmp_path, monkeypatch):
+    root = _then(own_shl, _touch)(tmp_path)  # its stat changed: it must be read again
+    before = snapshot(tmp_path)
+
+    def refuse(path, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(folder_write, "open", refuse, raising=False)
+    with pytest.raises(FileExistsError, match="Acc_x.txt is in the way: it cannot be read"):
+        shl(root)
+    assert snapshot(tmp_path) == before

@@ -21,6 +21,8 @@ import numpy as np
 from sklearn.utils import Bunch
 from sklearn.utils._param_validation import StrOptions, validate_params
 
+from sklearn_ccafusion.utils._labels import as_class_labels
+
 __all__ = ["CIFAR10_CLASSES", "load_cifar10"]
 
 #: The ten CIFAR-10 class names; label ``i`` is ``CIFAR10_CLASSES[i]``.
@@ -207,7 +209,10 @@ def _read_batch(read, name: str) -> tuple[np.ndarray, np.ndarray]:
     if data is None or labels is None:
         raise ValueError(f"{path} is not a CIFAR-10 python batch: it lacks 'data' or 'labels'.")
     data = np.asarray(data)
-    labels = np.asarray(labels, dtype=np.int64)
+    try:  # never truncated: 3.7 is not a class index
+        labels = as_class_labels(labels, name=f"{path}: 'labels'")
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{error} CIFAR-10 labels are class indices in 0..9.") from error
     if data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != 3 * 32 * 32:
         raise ValueError(
             f"{path}: 'data' must be a uint8 array of shape (n_images, 3072), got "
@@ -215,6 +220,7 @@ def _read_batch(read, name: str) -> tuple[np.ndarray, np.ndarray]:
         )
     if (
         labels.shape != (data.shape[0],)
+        or labels.dtype != np.int64
         or labels.min(initial=0) < 0
         or labels.max(initial=0) >= len(CIFAR10_CLASSES)
     ):

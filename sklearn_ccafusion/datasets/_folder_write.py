@@ -250,10 +250,15 @@ class FolderWrite:
         ) as bar:
             for path, entry in to_read:
                 digest = hashlib.sha256()
-                with open(path, "rb") as fh:
-                    while block := fh.read(_BLOCK):
-                        digest.update(block)
-                        bar.update(len(block))
+                try:
+                    with open(path, "rb") as fh:
+                        while block := fh.read(_BLOCK):
+                            digest.update(block)
+                            bar.update(len(block))
+                except OSError as error:
+                    reason = f"it cannot be read to check its content ({error.strerror or error})"
+                    changed.append((path, reason))
+                    continue
                 if digest.hexdigest() != entry.get("sha256"):
                     changed.append(
                         (
@@ -286,9 +291,22 @@ class FolderWrite:
     def __enter__(self) -> FolderWrite:
         if not self._checked:
             self.check()
+        self._files = {
+            name: entry
+            for name, entry in self._earlier["files"].items()
+            if name not in self.writes and name not in self.removes
+        }
+        try:
+            self._start()
+        except BaseException:
+            self._clean_up()
+            raise
+        return self
+
+    def _start(self) -> None:
+        """Create the folders, remove the earlier files replaced, mark the write begun."""
         root = self.root
-        missing = [root, *root.parents]
-        for folder in reversed(missing):
+        for folder in [*reversed(root.parents), root]:
             if not folder.exists():
                 folder.mkdir()
                 self._created.append(folder)
@@ -297,16 +315,11 @@ class FolderWrite:
                 if root in folder.parents and not folder.exists():
                     folder.mkdir()
                     self._created.append(folder)
-        kept = {
-            name: entry
-            for name, entry in self._earlier["files"].items()
-            if name not in self.writes and name not in self.removes
-        }
-        self._files = kept
-        self._marker(partial=[_partial_name(r) for r in self.writes], complete=False)
+        # removed before the marker forgets them: a write killed in between leaves
+        # records of absent files, never files without a record
         for relative in self._own_existing():
             (root / relative).unlink()
-        return self
+        self._marker(partial=[_partial_name(r) for r in self.writes], complete=False)
 
     def open(self, relative: str) -> _HashingFile:
         """The file ``relative`` (one of ``writes``), open for writing, hashed."""
@@ -319,16 +332,37 @@ class FolderWrite:
     def __exit__(self, kind, error, traceback) -> None:
         for handle in self._open.values():
             handle.close()
-        if kind is None:
-            self._finish()
+        if kind is not None:
+            self._clean_up()
             return
+        try:
+            self._finish()
+        except BaseException:
+            self._clean_up()
+            raise
+
+    def _clean_up(self) -> None:
+        """After a failure: temporary files and created folders removed, marker updated.
+
+        The marker stays (incomplete, with the records of the files still there) while
+        the folder holds anything else, so that the folder is still known as written by
+        the package; it goes, with the folders this write created, when nothing is left.
+        """
+        root = self.root
         for relative in self.writes:
-            (self.root / _partial_name(relative)).unlink(missing_ok=True)
-        self._files = {n: e for n, e in self._files.items() if (self.root / n).is_file()}
-        if self._files:
-            self._marker(partial=[], complete=False)
-        else:
-            (self.root / MAKE_DATA_MARKER).unlink(missing_ok=True)
+            (root / _partial_name(relative)).unlink(missing_ok=True)
+        if not root.is_dir():
+            return
+        self._files = {n: e for n, e in self._files.items() if (root / n).is_file()}
+        marker = root / MAKE_DATA_MARKER
+        others = [p for p in root.iterdir() if p.name != MAKE_DATA_MARKER]
+        try:
+            if self._files or any(p not in self._created for p in others):
+                self._marker(partial=[], complete=False)
+            else:
+                marker.unlink(missing_ok=True)
+        except OSError:  # the disk is full, say: the marker of the start stays, as valid
+            pass
         for folder in reversed(self._created):
             try:
                 folder.rmdir()  # only when empty

@@ -4,7 +4,9 @@ Windows of one recording, or of one subject, are not independent: a random split
 puts near-copies of validation windows into training and overstates every score.
 :func:`train_validation_split` assigns whole groups to the validation side until
 it holds about ``validation_fraction`` of the samples, with the class proportions
-of the whole data as far as whole groups allow.
+of the whole data as far as whole groups allow. Every class gets at least one
+sample on each side (the networks learn every class, every class is scored), or
+the split names the classes that cannot and why, before any work.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from sklearn.utils import check_random_state
+
+from sklearn_ccafusion.utils._labels import as_class_labels
 
 __all__ = ["train_validation_split"]
 
@@ -32,17 +36,17 @@ def _check_inputs(y: Any, groups: Any, validation_fraction: Any) -> tuple[NDArra
             f"validation_fraction must be a number strictly between 0 and 1 (the share of "
             f"samples for validation), got {validation_fraction!r}."
         )
-    y = np.asarray(y)
-    if y.ndim != 1:
-        raise ValueError(f"y must be 1-D labels, one per sample, got shape {y.shape}.")
+    if np.ndim(y) != 1:
+        raise ValueError(f"y must be 1-D labels, one per sample, got shape {np.shape(y)}.")
+    y = as_class_labels(y, name="y")
     if len(y) < 2:
         raise ValueError(f"A train/validation split needs at least 2 samples, got {len(y)}.")
     if groups is not None:
-        groups = np.asarray(groups)
-        if groups.shape != y.shape:
+        if np.shape(groups) != y.shape:
             raise ValueError(
-                f"groups must have one entry per sample, shape {y.shape}, got {groups.shape}."
+                f"groups must have one entry per sample, shape {y.shape}, got {np.shape(groups)}."
             )
+        groups = as_class_labels(groups, name="groups", what="group ids")
     return y, groups
 
 
@@ -54,6 +58,32 @@ def _check_single_samples(names: NDArray, counts: NDArray) -> None:
             f"Label(s) {shown} have a single sample; a train/validation split cannot put "
             "a class on both sides with one sample. Drop those samples or merge the label "
             "with another."
+        )
+
+
+def _stratified(codes: NDArray, counts: NDArray, fraction: float, rng: Any) -> NDArray:
+    """Per class, ``round(fraction * count)`` samples to validation, kept in 1..count - 1."""
+    validation = np.zeros(len(codes), dtype=bool)
+    for k, count in enumerate(counts):
+        members = np.flatnonzero(codes == k)
+        n_val = min(max(int(np.floor(fraction * count + 0.5)), 1), count - 1)
+        validation[rng.choice(members, n_val, replace=False)] = True
+    return validation
+
+
+def _warn_raised_share(names: NDArray, counts: NDArray, fraction: float, n_val: int) -> None:
+    """Say when classes too small for the fraction got one validation sample each."""
+    raised = np.floor(fraction * counts + 0.5) < 1
+    if raised.any():
+        shown = ", ".join(repr(v) for v in names[raised][:10].tolist())
+        more = f" and {int(raised.sum()) - 10} more" if raised.sum() > 10 else ""
+        warnings.warn(
+            f"{int(raised.sum())} of {len(names)} classes ({shown}{more}) have too few samples "
+            f"(fewest: {int(counts.min())}) for validation_fraction={fraction} to give them a "
+            f"validation sample; each got one, so validation holds {n_val} of "
+            f"{int(counts.sum())} samples ({n_val / counts.sum():.0%}).",
+            UserWarning,
+            stacklevel=3,
         )
 
 
@@ -72,31 +102,70 @@ def _greedy(counts: NDArray, target: NDArray, order: NDArray, totals: NDArray) -
     return taken
 
 
+def _cover(counts: NDArray, taken: NDArray, target: NDArray, totals: NDArray, rng: Any) -> None:
+    """Add groups to validation (in place) until every class has a validation sample.
+
+    Each class without one gets the group, among those holding it, that brings the
+    counts closest to ``target`` without taking any class's last training sample;
+    a class may stay without one when no such group is left.
+    """
+    current = counts[taken].sum(axis=0)
+    for k in rng.permutation(counts.shape[1]):
+        if current[k] > 0:
+            continue
+        proposals = current + counts
+        allowed = (
+            ~taken & (counts[:, k] > 0) & ~np.any((proposals >= totals) & (counts > 0), axis=1)
+        )
+        candidates = np.flatnonzero(allowed)
+        if not len(candidates):
+            continue
+        costs = np.abs(proposals[candidates] - target).sum(axis=1)
+        g = candidates[np.argmin(costs)]
+        taken[g] = True
+        current = proposals[g]
+
+
 def _split_groups(
     codes: NDArray, group_codes: NDArray, n_groups: int, fraction: float, rng: Any
 ) -> NDArray:
-    """Boolean mask over groups: which go to validation."""
+    """Boolean mask over groups (which go to validation), every class on both sides if it can."""
     n_classes = int(codes.max()) + 1
     counts = np.zeros((n_groups, n_classes))
     np.add.at(counts, (group_codes, codes), 1)
     totals = counts.sum(axis=0)
     target = fraction * totals
-    best, best_cost = None, np.inf
+    best, best_cost = None, (np.inf, np.inf)
     for _ in range(max(1, min(_MAX_PASSES, _WORK // n_groups))):
         taken = _greedy(counts, target, rng.permutation(n_groups), totals)
-        cost = np.abs(counts[taken].sum(axis=0) - target).sum()
+        _cover(counts, taken, target, totals, rng)
+        uncovered = int(np.sum(counts[taken].sum(axis=0) == 0))
+        cost = (uncovered, np.abs(counts[taken].sum(axis=0) - target).sum())
         if cost < best_cost:
             best, best_cost = taken, cost
-    if not best.any():
-        # whole groups are too large for the fraction: the group closest to it
-        sizes = counts.sum(axis=1)
-        whole_class = np.any((counts >= totals) & (counts > 0), axis=1)
-        candidates = np.flatnonzero(~whole_class)
-        if not len(candidates):
-            candidates = np.arange(n_groups)
-        gaps = np.abs(sizes[candidates] - fraction * sizes.sum())
-        best[candidates[np.argmin(gaps + rng.random(len(candidates)) * 1e-9)]] = True
     return best
+
+
+def _refuse_uncovered(
+    names: NDArray, codes: NDArray, group_names: NDArray, group_codes: NDArray, missing: NDArray
+) -> None:
+    """Say, in classes and groups, why some classes cannot be on both sides."""
+    lines = []
+    for k in np.flatnonzero(missing)[:10]:
+        holders = np.unique(group_codes[codes == k])
+        shown = ", ".join(repr(v) for v in group_names[holders][:3].tolist())
+        more = ", ..." if len(holders) > 3 else ""
+        lines.append(
+            f"class {names[k].item()!r}: {int(np.sum(codes == k))} samples in {len(holders)} "
+            f"group{'s' if len(holders) > 1 else ''} ({shown}{more})"
+        )
+    raise ValueError(
+        f"{int(missing.sum())} class(es) cannot have samples on both sides of a split that keeps "
+        f"each of the {len(group_names)} groups whole: {'; '.join(lines)}. A class needs "
+        "samples in at least two groups, and groups that can go to validation without taking "
+        "another class's last training samples; give finer groups (one per recording rather "
+        "than per subject), more data, or drop those classes."
+    )
 
 
 def train_validation_split(
@@ -113,17 +182,23 @@ def train_validation_split(
     closest to ``validation_fraction`` of its total: class proportions are kept as
     far as whole groups allow. Without ``groups``, each class is split on its own
     (stratified): ``round(validation_fraction * count)`` random samples of it go to
-    validation. Both sides are never empty, and no class loses its last training
-    sample to validation; a class may still be missing from validation when its
-    groups are too few (a warning names it).
+    validation, at least one and never all.
+
+    Every class has at least one sample on each side: the training side, so that
+    the networks learn it, and the validation side, so that it is scored. A class
+    too small for the fraction gets one validation sample all the same (a warning
+    says how far the validation share then grows); a split that cannot give every
+    class both sides (a class with one sample, or held by one group) is refused
+    with the classes and groups named.
 
     Parameters
     ----------
     y : array-like of shape (n_samples,)
-        Class labels, any type.
+        Class labels: integers of any width, floats that are whole numbers,
+        strings, bytes, booleans, dates or durations.
     groups : array-like of shape (n_samples,) or None, default=None
-        Group of each sample (subject, recording), any type; ``None``: every
-        sample is its own group.
+        Group of each sample (subject, recording), of the same types; ``None``:
+        every sample is its own group.
     validation_fraction : float, default=0.2
         Target share of samples on the validation side, in (0, 1).
     random_state : int, RandomState instance or None, default=None
@@ -141,8 +216,13 @@ def train_validation_split(
     ValueError
         If ``validation_fraction`` is not in (0, 1), if a label has a single
         sample (it cannot be on both sides; drop or merge it), if ``groups`` does
-        not match ``y``, or if one group holds every sample (nothing could be held
-        out without splitting it).
+        not match ``y``, if one group holds every sample (nothing could be held
+        out without splitting it), if whole groups cannot give every class a
+        sample on both sides (the classes and their groups are named), or if the
+        labels or groups are missing (NaN, None) or not class labels (continuous
+        or complex numbers).
+    TypeError
+        If the labels or groups mix types or hold other objects.
 
     See Also
     --------
@@ -163,16 +243,9 @@ def train_validation_split(
     rng = check_random_state(random_state)
     names, codes, counts = np.unique(y, return_inverse=True, return_counts=True)
     _check_single_samples(names, counts)
-    n = len(y)
     if groups is None:
-        validation = np.zeros(n, dtype=bool)
-        for k, count in enumerate(counts):
-            members = np.flatnonzero(codes == k)
-            n_val = min(int(np.floor(fraction * count + 0.5)), count - 1)
-            validation[rng.choice(members, n_val, replace=False)] = True
-        if not validation.any():
-            # every class rounds to 0: one sample of the largest class
-            validation[rng.choice(np.flatnonzero(codes == np.argmax(counts)))] = True
+        validation = _stratified(codes, counts, fraction, rng)
+        _warn_raised_share(names, counts, fraction, int(validation.sum()))
     else:
         group_names, group_codes = np.unique(groups, return_inverse=True)
         if len(group_names) < 2:
@@ -183,14 +256,7 @@ def train_validation_split(
             )
         taken = _split_groups(codes, group_codes, len(group_names), fraction, rng)
         validation = taken[group_codes]
-    missing = names[np.bincount(codes[validation], minlength=len(names)) == 0]
-    if len(missing):
-        shown = ", ".join(repr(v) for v in missing[:10].tolist())
-        warnings.warn(
-            f"Label(s) {shown} have no validation sample: too few samples or groups for "
-            f"validation_fraction={fraction}. Scores per class are undefined for them; a "
-            "larger fraction (or finer groups) gives them some.",
-            UserWarning,
-            stacklevel=2,
-        )
+        missing = np.bincount(codes[validation], minlength=len(names)) == 0
+        if missing.any():
+            _refuse_uncovered(names, codes, group_names, group_codes, missing)
     return np.flatnonzero(~validation), np.flatnonzero(validation)

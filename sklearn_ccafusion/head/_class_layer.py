@@ -247,8 +247,14 @@ class ClassLayerClassifier(ClassifierMixin, BaseEstimator):
                 f"classes must name each of the layer's rows once; {labels[counts > 1].tolist()} "
                 "appear more than once. Pass the layer's labels in row order, without repeats."
             )
-        if not (np.all(np.isfinite(coef)) and np.all(np.isfinite(intercept))):
-            raise ValueError("The layer's coef and intercept must be finite (no NaN or inf).")
+        for part, values in (("coef", coef), ("intercept", intercept)):
+            bad = np.flatnonzero(~np.isfinite(values).reshape(n_classes, -1).all(axis=1))
+            if bad.size:
+                raise ValueError(
+                    f"The layer's {part} must be finite: it holds NaN or infinite values in "
+                    f"the rows of classes {classes[bad].tolist()[:10]} (a diverged or damaged "
+                    "layer)."
+                )
         return coef, intercept, classes
 
     def _class_weights(self, y_index: NDArray, n_classes: int) -> NDArray:

@@ -17,10 +17,35 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sklearn_ccafusion.study._cache import fingerprint
+from sklearn_ccafusion.utils._labels import as_class_labels, check_same_label_kind
 
 __all__ = ["StudyData"]
 
 _METRICS = ("accuracy", "f1_macro")
+
+
+def _check_both_sides(y_train: NDArray, y_validation: NDArray, classes: NDArray) -> None:
+    """Every class has a training sample (to learn it) and a validation one (to score it)."""
+
+    def per_class(y: NDArray) -> NDArray:
+        found = dict(zip(*(part.tolist() for part in np.unique(y, return_counts=True))))
+        return np.array([found.get(c, 0) for c in classes.tolist()])
+
+    n_train, n_validation = per_class(y_train), per_class(y_validation)
+    lacking = (n_train == 0) | (n_validation == 0)
+    if lacking.any():
+        shown = ", ".join(
+            f"{c!r} ({t} training, {v} validation)"
+            for c, t, v in zip(
+                classes[lacking].tolist()[:10], n_train[lacking][:10], n_validation[lacking][:10]
+            )
+        )
+        raise ValueError(
+            f"{int(lacking.sum())} of {len(classes)} classes lack samples on one side of the "
+            f"split: {shown}. Every class needs at least one training sample (the networks "
+            "learn it) and one validation sample (it is scored); give those classes more "
+            "samples, another split, or drop them."
+        )
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
@@ -39,9 +64,15 @@ class StudyData:
         Network inputs of each sensor (same samples, same order for every sensor):
         ``(n, features)``, ``(n, channels, time)`` or ``(n, channels, height, width)``.
     y_train, y_validation : ndarray of shape (n_train,) and (n_validation,)
-        Labels, of any type.
+        Labels, of any type a class can be (integers of any width, floats that
+        are whole numbers, strings, bytes, booleans, dates, durations); stored
+        in one form, the class names unchanged: ``int64`` (whole floats as
+        integers), ``bool``, or ``str`` (bytes decoded, dates in ISO form,
+        durations as text). Missing, continuous or complex labels are refused.
     classes : ndarray of shape (n_classes,)
-        The labels in the order of the networks' outputs.
+        The labels in the order of the networks' outputs, distinct, in the same
+        form. When the data set trains its networks (``make_net`` given), every
+        class needs at least one training and one validation sample.
     metric : {"accuracy", "f1_macro"}
         Score of the study.
     make_net : callable
@@ -104,7 +135,12 @@ class StudyData:
                 f"{sorted(self.inputs_train)} and {sorted(self.inputs_validation)}."
             )
         for name in ("y_train", "y_validation", "classes"):
-            object.__setattr__(self, name, np.asarray(getattr(self, name)))
+            object.__setattr__(self, name, as_class_labels(getattr(self, name), name=name))
+        check_same_label_kind(
+            y_train=self.y_train, y_validation=self.y_validation, classes=self.classes
+        )
+        if len(np.unique(self.classes)) != len(self.classes):
+            raise ValueError(f"classes must be distinct labels, got {self.classes.tolist()[:20]}.")
         if isinstance(self.notes, str):
             raise TypeError("notes must be a sequence of sentences, not one string.")
         object.__setattr__(self, "notes", tuple(self.notes))
@@ -123,6 +159,8 @@ class StudyData:
             raise ValueError(
                 f"Labels {unknown.tolist()[:5]} are not among classes {self.classes.tolist()}."
             )
+        if self.make_net is not None:
+            _check_both_sides(self.y_train, self.y_validation, self.classes)
 
     def with_changes(self, **changes: Any) -> StudyData:
         """A copy with some fields replaced (the value itself never changes).

@@ -36,6 +36,7 @@ from sklearn_ccafusion.runs._data import StudyData
 from sklearn_ccafusion.runs._features_writer import PARTS as _PARTS
 from sklearn_ccafusion.runs._features_writer import write_features_file
 from sklearn_ccafusion.study import NetworkFeatures
+from sklearn_ccafusion.utils._labels import as_class_labels
 
 __all__ = ["load_features_file", "read_features_file", "write_features_file"]
 
@@ -79,19 +80,10 @@ def _labels(arrays: dict[str, NDArray], problems: list[str]) -> tuple[NDArray, .
         if key not in arrays:
             problems.append(f"no array {key!r} (one label per {key[2:]} sample)")
             continue
-        y = arrays[key]
-        if y.ndim != 1 or len(y) == 0:
-            problems.append(f"{key} must be one label per sample, shape (n,), got {y.shape}")
-        elif y.dtype.kind not in "biufUS":
-            problems.append(f"{key} holds {y.dtype} values, not numbers or strings")
-        elif y.dtype.kind == "f" and not np.isfinite(y).all():
-            problems.append(f"{key} holds NaN or infinite labels")
-        elif y.dtype.kind == "f" and not np.array_equal(y, np.round(y)):
-            problems.append(
-                f"{key} holds non-integer numbers: class labels are integers or strings"
-            )
-        else:
-            found.append(y)
+        try:
+            found.append(as_class_labels(arrays[key], name=key))
+        except (TypeError, ValueError) as error:
+            problems.append(str(error).rstrip("."))
     if len(found) < 2:
         return None
     y_train, y_validation = found
@@ -102,7 +94,11 @@ def _labels(arrays: dict[str, NDArray], problems: list[str]) -> tuple[NDArray, .
         )
         return None
     if "classes" in arrays:
-        classes = arrays["classes"]
+        try:
+            classes = as_class_labels(arrays["classes"], name="classes")
+        except (TypeError, ValueError) as error:
+            problems.append(str(error).rstrip("."))
+            return None
         if classes.ndim != 1 or len(np.unique(classes)) != len(classes) or len(classes) < 2:
             problems.append(
                 f"classes must hold at least two distinct labels, shape (n_classes,), got "
@@ -170,6 +166,11 @@ def _check_network(
         )
     if not problems and train.shape[1] == 0:
         problems.append(f"{prefix} has features of width 0")
+    elif not problems and np.array_equal(train.min(axis=0), train.max(axis=0)):
+        problems.append(
+            f"{prefix}.train is the same for every training sample (all its "
+            f"{train.shape[1]} features are constant): it correlates with nothing"
+        )
     return problems
 
 
@@ -227,7 +228,7 @@ def read_features_file(path: str | Path) -> dict[str, Any]:
     >>> path = os.path.join(tempfile.mkdtemp(), "features.npz")
     >>> np.savez(path, y_train=[0, 1, 0, 1], y_validation=[1, 0],
     ...          **{f"acc.{k}.{part}": a for k in range(2) for part, a in
-    ...             [("train", np.ones((4, 3))), ("validation", np.ones((2, 3))),
+    ...             [("train", np.eye(4, 3)), ("validation", np.ones((2, 3))),
     ...              ("coef", np.ones((2, 3))), ("intercept", np.zeros(2))]})
     >>> contents = read_features_file(path)
     >>> contents["pairs"], contents["classes"].tolist(), contents["networks"]["acc"][1].n_features

@@ -159,17 +159,7 @@ def train_networks(
                 else []
             )
             for (i, _), net in zip(missing, fitted):
-                features = NetworkFeatures.from_net(
-                    net,
-                    data.inputs_train[sensor],
-                    data.inputs_validation[sensor],
-                    classes=data.classes,
-                )
-                if not all(np.isfinite(a).all() for a in (features.train, features.coef)):
-                    raise ValueError(
-                        f"Network {i} of sensor {sensor!r} diverged (non-finite features or "
-                        "weights); nothing was cached for it. Check the inputs' scale."
-                    )
+                features = _finite_features(net, data, sensor, i)
                 cache.save_arrays(
                     paths[i], **{name: getattr(features, name) for name in _FEATURE_ARRAYS}
                 )
@@ -177,3 +167,23 @@ def train_networks(
                 bar.update()
             networks[sensor] = [found[i] for i in range(2 * pairs)]
     return networks
+
+
+def _finite_features(net, data: StudyData, sensor: str, index: int) -> NetworkFeatures:
+    """A trained network's features, or an error naming what diverged (layer or features)."""
+    name = f"Network {index} of sensor {sensor!r}"
+    advice = "nothing was cached for it. Check the inputs' scale."
+    for part, values in (("coef", net.class_components_), ("intercept", net.class_bias_)):
+        if not np.isfinite(values).all():
+            raise ValueError(
+                f"{name} diverged: its classification layer's {part} holds NaN or infinite "
+                f"values; {advice}"
+            )
+    try:
+        return NetworkFeatures.from_net(
+            net, data.inputs_train[sensor], data.inputs_validation[sensor], classes=data.classes
+        )
+    except ValueError as error:
+        finite = "NaN" not in str(error) and "infinity" not in str(error)
+        state = "" if finite else " diverged: its features hold NaN or infinite values"
+        raise ValueError(f"{name}{state} ({error}); {advice}") from error

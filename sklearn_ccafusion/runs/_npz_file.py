@@ -106,6 +106,10 @@ def _header(
             ) from None
         header_end = handle.tell()
     shape, _, dtype = header
+    if any(size < 0 for size in shape):
+        raise ValueError(
+            f"{path}: the header of the array {name!r} is damaged (shape {tuple(shape)})."
+        )
     if dtype.hasobject:
         raise ValueError(
             f"{path} holds an object array {name!r}, which is read only through pickle (it "

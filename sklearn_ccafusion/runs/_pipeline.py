@@ -10,8 +10,6 @@ figures and a report. :func:`reproduce` runs it on one of the paper's data sets.
 
 from __future__ import annotations
 
-import json
-import shutil
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -21,7 +19,7 @@ import pandas as pd
 
 from sklearn_ccafusion import __version__
 from sklearn_ccafusion.runs._bands import bootstrap_bands, claim_evidence, fusion_groups
-from sklearn_ccafusion.runs._cache import write_csv, write_text
+from sklearn_ccafusion.runs._cache import write_csv
 from sklearn_ccafusion.runs._caveats import current_caveats, records_caveats
 from sklearn_ccafusion.runs._claims import Rules, judge_claims
 from sklearn_ccafusion.runs._data import StudyData
@@ -29,8 +27,15 @@ from sklearn_ccafusion.runs._features_file import write_features_file
 from sklearn_ccafusion.runs._given_networks import given_networks
 from sklearn_ccafusion.runs._networks import train_networks
 from sklearn_ccafusion.runs._paper import DataOptions, prepare
-from sklearn_ccafusion.runs._report import write_report
+from sklearn_ccafusion.runs._report import report_file_names, write_report
 from sklearn_ccafusion.runs._results import Reproduction
+from sklearn_ccafusion.runs._run_folder import (
+    RECORD,
+    RunFolder,
+    other_settings,
+    refuse_other_settings,
+    run_fingerprint,
+)
 from sklearn_ccafusion.runs._scale import plan_scale, worker_failures_named
 from sklearn_ccafusion.runs._seeds import stream_seed
 from sklearn_ccafusion.runs._training import training_settings
@@ -42,6 +47,7 @@ from sklearn_ccafusion.study import (
 )
 from sklearn_ccafusion.study._pairing import network_pairs
 from sklearn_ccafusion.utils._files import discarded_unless_used
+from sklearn_ccafusion.utils._workers import workers_end_with_parent
 
 __all__ = ["reproduce", "run_study"]
 
@@ -79,54 +85,6 @@ def _fusion(
         )
         frames.append(frame.assign(view_1=view_1, view_2=view_2, pair=i))
     return pd.concat(frames, ignore_index=True)
-
-
-def _other_settings(out: Path, settings: dict, every: bool = True) -> bool:
-    """Whether ``out`` holds a run whose settings differ (``every=False``: on these keys)."""
-    settings_path = out / "settings.json"
-    if not settings_path.exists():
-        return False
-    previous = _previous_settings(settings_path)
-    if previous is None:  # damaged: the run it describes is unknown
-        return True
-    settings = json.loads(json.dumps(settings, default=str))
-    if every:
-        return previous != settings
-    return any(previous.get(key) != value for key, value in settings.items())
-
-
-def _previous_settings(path: Path) -> dict | None:
-    """The settings of the run in a folder, or ``None`` when the file is damaged."""
-    try:
-        previous = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        return None
-    return previous if isinstance(previous, dict) else None
-
-
-def _refuse_other_settings(out: Path) -> None:
-    settings_path = out / "settings.json"
-    if _previous_settings(settings_path) is None:
-        raise ValueError(
-            f"{settings_path} is damaged (not the JSON settings a run writes), so it cannot "
-            f"say which run {out} holds; choose another out folder, or pass overwrite=True "
-            "to replace that run."
-        )
-    raise ValueError(
-        f"{out} holds the results of a run with other settings ({out / 'settings.json'}); "
-        "choose another out folder, or pass overwrite=True to replace them."
-    )
-
-
-def _prepare_out(out: Path, settings: dict, overwrite: bool) -> None:
-    """Refuse to mix the results of runs with different settings in one folder."""
-    settings_path = out / "settings.json"
-    if _other_settings(out, settings):
-        if not overwrite:
-            _refuse_other_settings(out)
-        shutil.rmtree(out / "cache", ignore_errors=True)
-    out.mkdir(parents=True, exist_ok=True)
-    write_text(settings_path, json.dumps(settings, indent=2, default=str))
 
 
 def _quick_notes(quick: bool, pairs: int | None, repeats: int | None) -> tuple[str, ...]:
@@ -174,7 +132,11 @@ def run_study(
     Each stage caches its tasks under ``out/cache`` as they finish, keyed by a
     fingerprint of what determines them (the data's content included), so a run
     killed at any point resumes without redoing finished work, and its final
-    files are byte-identical to an uninterrupted run's.
+    files are byte-identical to an uninterrupted run's. ``out/run.json`` says
+    whether the run is ``"incomplete"`` or ``"complete"``; the outputs of an
+    earlier run of other inputs in ``out`` are removed before the first output
+    is written (its caches are kept), so the folder never mixes two runs. Joblib
+    workers started by the run end with it, even when it is killed.
 
     Parameters
     ----------
@@ -198,7 +160,9 @@ def run_study(
     progress : bool, default=True
         Progress bars.
     overwrite : bool, default=False
-        Replace the results (and drop the cache) of a run with other settings in ``out``.
+        Replace a run with other settings in ``out``: every output it wrote and
+        its ``cache`` folder are removed (other files in ``out`` are kept).
+        Without it such a folder is refused.
     reg : float in [0, 1], default=0.0
         Shrinkage of each view's covariance in every CCA of the studies (see
         :class:`~sklearn_ccafusion.CCAProjector`); a small value (0.1) keeps the
@@ -274,11 +238,13 @@ def run_study(
         "fusion_solver": solver,
         "version": __version__,
     }
+    folder = RunFolder(out, run_fingerprint(settings, data, networks))
     with (
-        discarded_unless_used(out, kept=frozenset({"settings.json"})),
+        workers_end_with_parent(),
+        discarded_unless_used(out, kept=frozenset({"settings.json", RECORD})),
         worker_failures_named(estimate),
     ):
-        _prepare_out(out, settings, overwrite)
+        folder.start(settings, overwrite=overwrite)
         cache = TaskCache(out / "cache" / "tasks")
         timings: dict[str, float] = {}
         if data.load_seconds is not None:
@@ -291,7 +257,7 @@ def run_study(
             networks = train_networks(data, pairs, seed, device, out / "cache", progress, n_jobs)
             timings["networks"] = time.perf_counter() - start
         write_features_file(
-            out / "features.npz",
+            folder.output("features.npz"),
             networks,
             data.y_train,
             data.y_validation,
@@ -324,7 +290,7 @@ def run_study(
             for s_index, sensor in enumerate(data.sensors)
         ]
         results = pd.concat(frames, ignore_index=True)
-        write_csv(out / "results.csv", results)
+        write_csv(folder.output("results.csv"), results)
         timings["subspace study"] = time.perf_counter() - start
 
         cross = None
@@ -338,21 +304,21 @@ def run_study(
                 random_state=stream_seed(seed, "cross-sensor study"),
                 **common,
             )
-            write_csv(out / "cross_sensor.csv", cross)
+            write_csv(folder.output("cross_sensor.csv"), cross)
             timings["cross-sensor study"] = time.perf_counter() - start
 
         start = time.perf_counter()
         fusion = _fusion(
             data, networks, pairs, cache, progress, n_jobs=n_jobs, reg=reg, kelm_solver=solver
         )
-        write_csv(out / "fusion.csv", fusion)
+        write_csv(folder.output("fusion.csv"), fusion)
         timings["fusion study"] = time.perf_counter() - start
 
         start = time.perf_counter()
         evidence, alignment = claim_evidence(data, networks, pairs, cache, reg=reg, seed=seed)
-        write_csv(out / "alignment.csv", alignment)
+        write_csv(folder.output("alignment.csv"), alignment)
         bands = bootstrap_bands(data, evidence, seed=seed)
-        write_csv(out / "bands.csv", bands)
+        write_csv(folder.output("bands.csv"), bands)
         claims = judge_claims(
             data.y_validation,
             data.classes,
@@ -362,7 +328,7 @@ def run_study(
             quick=quick,
             rules=Rules(seed=seed),
         )
-        write_csv(out / "claims.csv", claims)
+        write_csv(folder.output("claims.csv"), claims)
         timings["claims"] = time.perf_counter() - start
 
         reproduction = Reproduction(
@@ -383,10 +349,10 @@ def run_study(
             training=training,
         )
         start = time.perf_counter()
+        folder.output(*report_file_names(reproduction))
         write_report(reproduction)
-        return reproduction.with_changes(
-            timings={**timings, "report": time.perf_counter() - start}
-        )
+        folder.complete()
+        return reproduction.with_changes(timings={**timings, "report": time.perf_counter() - start})
 
 
 def reproduce(
@@ -437,7 +403,7 @@ def reproduce(
     progress : bool, default=True
         Progress bars.
     overwrite : bool, default=False
-        Replace the results of a run with other settings in ``out``.
+        Replace a run with other settings in ``out`` (:func:`run_study`).
     reg : float in [0, 1], default=0.0
         Shrinkage of the CCA covariances (:func:`run_study`).
     fusion_kernel : {"auto", "exact", "nystroem"}, default="auto"
@@ -469,10 +435,11 @@ def reproduce(
         "fusion_kernel": fusion_kernel,
         "version": __version__,
     }
-    if not overwrite and _other_settings(Path(out), known, every=False):
-        _refuse_other_settings(Path(out))
+    if not overwrite and other_settings(Path(out), known, every=False):
+        refuse_other_settings(Path(out))
     options = DataOptions(data_dir, quick, seed, n_jobs, validation)
-    data = prepare(dataset, options)
+    with workers_end_with_parent():
+        data = prepare(dataset, options)
     return run_study(
         data,
         out=out,

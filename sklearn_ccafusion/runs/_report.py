@@ -25,7 +25,7 @@ from sklearn_ccafusion.runs._training import training_lines
 from sklearn_ccafusion.study import summarize_study
 from sklearn_ccafusion.utils._file_names import file_in, joined_file_names
 
-__all__ = ["key_numbers", "verdict_lines", "write_report"]
+__all__ = ["key_numbers", "report_file_names", "verdict_lines", "write_report"]
 
 #: How every note of a ``make-data`` rehearsal folder begins (it opens the report).
 REHEARSAL = "REHEARSAL"
@@ -301,6 +301,27 @@ def _fusion_figures(fusion: pd.DataFrame) -> dict[str, object]:
         name: plot_fusion(part.drop(columns=["view_1", "view_2"], errors="ignore"))
         for name, (_, _, part) in zip(names, _fusion_groups(fusion))
     }
+
+
+def report_file_names(reproduction: Reproduction) -> list[str]:
+    """The files :func:`write_report` writes: the figures, then ``report.md``.
+
+    Parameters
+    ----------
+    reproduction : Reproduction
+        A run.
+
+    Returns
+    -------
+    names : list of str
+        File names in the run's folder.
+    """
+    names = ["figure4_subspace.png"]
+    if reproduction.cross_sensor is not None:
+        names.append("figure5_cross_sensor.png")
+    if reproduction.fusion is not None:
+        names += _fusion_figures_names(reproduction.fusion)
+    return [*names, "report.md"]
 
 
 def write_report(reproduction: Reproduction) -> Path:

@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 from sklearn_ccafusion.runs._cache import read_npz
 from sklearn_ccafusion.runs._data import StudyData
 from sklearn_ccafusion.runs._networks import network_factory
+from sklearn_ccafusion.utils._labels import as_class_labels
 
 __all__ = ["NETS", "load_study_file", "resolved_epochs"]
 
@@ -147,6 +148,11 @@ def _check_sensors(
     if not sensors:
         raise ValueError(f"{path} holds no sensor array besides {sorted(arrays)}.")
     for name, array in sensors.items():
+        if not name.strip():
+            raise ValueError(
+                f"{path} holds a sensor array named {name!r}: give every sensor a name "
+                "(the report, the tables and the figures show it)."
+            )
         if array.ndim not in (2, 3, 4):
             raise ValueError(
                 f"Sensor {name!r} has shape {array.shape}: a sensor array is (n, features), "
@@ -159,14 +165,72 @@ def _check_sensors(
             )
         if array.dtype.kind not in "biuf":
             raise ValueError(f"Sensor {name!r} is of type {array.dtype}, not numbers.")
+        if 0 in array.shape[1:]:
+            raise ValueError(
+                f"Sensor {name!r} has shape {array.shape}: no values per sample; remove it "
+                "or give it at least one feature (channel, time step, pixel)."
+            )
         if not np.isfinite(array).all():
             bad = int((~np.isfinite(array)).reshape(n, -1).any(axis=1).sum())
             raise ValueError(
                 f"Sensor {name!r} holds NaN or infinite values in {bad} samples; remove or "
                 "impute them before the study."
             )
+        _check_float32_range(name, array)
         _warn_time_major(name, array)
     return sensors
+
+
+def _labels(arrays: dict[str, NDArray], name: str, path: Path) -> NDArray:
+    """The file's labels, groups or split entries in one form (a bad value: ValueError)."""
+    what = {"y": "labels", "groups": "group ids", "split": "entries"}[name]
+    try:
+        return as_class_labels(arrays[name], name=name, what=what)
+    except TypeError as error:  # a value of the file, not an argument of the call
+        raise ValueError(f"{path}: {error}") from None
+
+
+def _split(
+    arrays: dict[str, NDArray], y: NDArray, validation_fraction: float, seed: int
+) -> tuple[NDArray, str]:
+    """Which samples are for validation (the file's ``split`` or a seeded one), and how."""
+    if "split" in arrays:
+        split = arrays["split"]
+        unknown = sorted(set(split.tolist()) - {"train", "validation"})
+        if unknown:
+            raise ValueError(f"split may hold only 'train' and 'validation', found {unknown}.")
+        is_val = split == "validation"
+        if is_val.all() or not is_val.any():
+            raise ValueError("The split leaves the training or the validation side empty.")
+        return is_val, "the file's split"
+    from sklearn_ccafusion.datasets import train_validation_split
+
+    _, validation_rows = train_validation_split(
+        y, arrays.get("groups"), validation_fraction=validation_fraction, random_state=seed
+    )
+    is_val = np.zeros(len(y), dtype=bool)
+    is_val[validation_rows] = True
+    how = (
+        f"a seeded split of the groups ({validation_fraction:.0%} asked for validation"
+        if "groups" in arrays
+        else f"a seeded stratified split ({validation_fraction:.0%} asked for validation"
+    )
+    share = is_val.mean()
+    if abs(share - validation_fraction) > 0.05:
+        how += f", {share:.0%} given: every class keeps a sample on each side"
+    return is_val, how + ")"
+
+
+def _check_float32_range(name: str, array: NDArray) -> None:
+    """Refuse values that float32, the networks' type, would turn into infinities."""
+    if array.dtype.kind == "f" and array.size:
+        largest = float(np.max(np.abs(array)))
+        if largest > float(np.finfo(np.float32).max):
+            raise ValueError(
+                f"Sensor {name!r} holds values up to {largest:.3g}, beyond float32's range "
+                f"(the networks' type, up to {np.finfo(np.float32).max:.3g}); rescale it "
+                "(e.g. to other units) before the study."
+            )
 
 
 def _check_not_constant(name: str, train: NDArray, names: list[str]) -> None:
@@ -252,14 +316,7 @@ def load_study_file(
     arrays = _read(path)
     if "y" not in arrays:
         raise ValueError(f"{path} has no array 'y' (one label per sample); found {sorted(arrays)}.")
-    y = arrays["y"]
-    if y.ndim != 1:
-        raise ValueError(f"y must be one label per sample, shape (n,), got {y.shape}.")
-    if y.dtype.kind == "f" and np.isnan(y).any():
-        raise ValueError(
-            f"y holds NaN labels in {int(np.isnan(y).sum())} of its {len(y)} samples: give "
-            "those samples a label or remove them (from every array) before the study."
-        )
+    y = _labels(arrays, "y", path)
     n = len(y)
     sensors = _check_sensors(arrays, n, path, sensors)
     classes, counts = np.unique(y, return_counts=True)
@@ -276,34 +333,9 @@ def load_study_file(
             raise ValueError(
                 f"{name} must have one entry per sample, shape ({n},), got {arrays[name].shape}."
             )
-    if "split" in arrays:
-        split = arrays["split"].astype(str)
-        unknown = sorted(set(split.tolist()) - {"train", "validation"})
-        if unknown:
-            raise ValueError(f"split may hold only 'train' and 'validation', found {unknown}.")
-        is_val = split == "validation"
-        how = "the file's split"
-    else:
-        from sklearn_ccafusion.datasets import train_validation_split
-
-        _, validation_rows = train_validation_split(
-            y, arrays.get("groups"), validation_fraction=validation_fraction, random_state=seed
-        )
-        is_val = np.zeros(n, dtype=bool)
-        is_val[validation_rows] = True
-        how = (
-            f"a seeded split of the groups ({validation_fraction:.0%} for validation)"
-            if "groups" in arrays
-            else f"a seeded stratified split ({validation_fraction:.0%} for validation)"
-        )
-    if is_val.all() or not is_val.any():
-        raise ValueError("The split leaves the training or the validation side empty.")
-    missing = np.setdiff1d(classes, y[~is_val])
-    if missing.size:
-        raise ValueError(
-            f"Classes {missing.tolist()[:5]} have no training sample after the split; give "
-            "more groups, another validation_fraction, or a split array."
-        )
+        if name in arrays:
+            arrays[name] = _labels(arrays, name, path)
+    is_val, how = _split(arrays, y, validation_fraction, seed)
     choices = net if isinstance(net, dict) else dict.fromkeys(sensors, net)
     strangers = sorted(set(choices) - set(sensors))
     if strangers:

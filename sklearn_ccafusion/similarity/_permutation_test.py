@@ -25,6 +25,7 @@ from numpy.typing import ArrayLike, NDArray
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_array
+from tqdm.auto import tqdm
 
 from sklearn_ccafusion.cca._cca import CCAProjector
 from sklearn_ccafusion.cca._whitening import PCAWhitener
@@ -35,6 +36,8 @@ __all__ = ["permutation_test"]
 
 _TINY = 1e-300  # floor of 1 - r^2 in Wilks' lambda: r = 1 gives a large finite value
 _CHUNK_BYTES = 64 * 2**20  # memory of one batch of permuted views
+# Most permutations permutation_test runs: its smallest p-value is then about 1e-6.
+_MAX_PERMUTATIONS = 1_000_000
 
 
 def _statistics(correlations: NDArray, statistic: str) -> NDArray:
@@ -65,6 +68,7 @@ def _canonical_variates(X: NDArray, sizes, whitener, reg) -> tuple[NDArray, NDAr
         "whitener": [PCAWhitener, None],
         "reg": [Interval(Real, 0, 1, closed="both"), "array-like"],
         "random_state": ["random_state"],
+        "progress": ["boolean"],
     },
     prefer_skip_nested_validation=True,
 )
@@ -78,6 +82,7 @@ def permutation_test(
     whitener: PCAWhitener | None = None,
     reg: float | tuple[float, float] = 0.0,
     random_state: int | np.random.RandomState | None = None,
+    progress: bool = True,
 ) -> pd.DataFrame:
     """Permutation p-value of each canonical correlation between two stacked views.
 
@@ -101,8 +106,9 @@ def permutation_test(
         the extra column); views of different widths given as a bare array
         need explicit ``view_sizes``.
     n_permutations : int, default=999
-        Number of random permutations; the smallest attainable p-value is
-        ``1 / (n_permutations + 1)``.
+        Number of random permutations, at most 1,000,000; the smallest attainable p-value is
+        ``1 / (n_permutations + 1)``. They run in batches of at most 64 MiB of
+        permuted data (the p-values do not depend on the batches).
     n_components : int or None, default=None
         Test the first ``n_components`` correlations; ``None``: all of them.
     statistic : {"wilks", "roy"}, default="wilks"
@@ -117,6 +123,10 @@ def permutation_test(
         the test stays exact for the regularised correlations).
     random_state : int, RandomState instance or None, default=None
         Seed of the permutations. Pass an int for reproducible results.
+    progress : bool, default=True
+        Show a progress bar over the batches of permutations when there is
+        more than one (a long run: its time grows with ``n_permutations`` times
+        the number of samples).
 
     Returns
     -------
@@ -125,6 +135,17 @@ def permutation_test(
         ``correlation`` (observed), ``statistic`` (observed, at that step),
         ``p_value`` (of that step) and ``p_value_fwer`` (familywise). The
         p-values are ``(1 + #{permuted >= observed}) / (1 + n_permutations)``.
+
+    Raises
+    ------
+    TypeError
+        When ``n_permutations`` is a bool.
+    ValueError
+        When ``n_permutations`` is above 1,000,000, or
+        ``n_components`` above the number of canonical pairs.
+    sklearn.utils._param_validation.InvalidParameterError
+        (a ``ValueError``) When a parameter has the wrong type or range, such
+        as ``n_permutations=2.7`` or ``0``.
 
     See Also
     --------
@@ -147,6 +168,15 @@ def permutation_test(
     >>> bool(result["p_value"].iloc[1] > 0.05)
     True
     """
+    if isinstance(n_permutations, (bool, np.bool_)):
+        raise TypeError(f"n_permutations must be an int, got {n_permutations!r}.")
+    if n_permutations > _MAX_PERMUTATIONS:
+        raise ValueError(
+            f"n_permutations={n_permutations} is above the cap of {_MAX_PERMUTATIONS:,} "
+            f"permutations: the smallest p-value is already 1 / {_MAX_PERMUTATIONS + 1:,} "
+            "there, and the time grows with n_permutations (each permutation shuffles "
+            "every sample); use at most 1,000,000."
+        )
     names = getattr(X, "columns", None)
     X = check_array(X, dtype=[np.float64, np.float32], input_name="X")
     check_min_samples(X.shape[0], 3, "permutation_test")
@@ -172,6 +202,8 @@ def permutation_test(
     n = X.shape[0]
     chunk = max(1, min(n_permutations, _CHUNK_BYTES // (8 * n * B.shape[1])))
     done = 0
+    n_chunks = -(-n_permutations // chunk)
+    bar = tqdm(total=n_permutations, desc="permutations", disable=not progress or n_chunks < 2)
     while done < n_permutations:
         size = min(chunk, n_permutations - done)
         order = np.argsort(rng.random_sample((size, n)), axis=1)
@@ -184,6 +216,8 @@ def permutation_test(
                 _statistics(reduced, statistic) >= observed_stats[k] - tolerance
             )
         done += size
+        bar.update(size)
+    bar.close()
     p_values = (1.0 + exceed) / (1.0 + n_permutations)
     return pd.DataFrame(
         {

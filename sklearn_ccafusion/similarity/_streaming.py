@@ -83,15 +83,22 @@ class _Recorder:
         self.pooling = pooling
         self.captured: dict[str, Any] = {}
         self._handles: list = []
+        self.n_batch = 0  # samples of the batch being run
 
     def __enter__(self) -> _Recorder:
-        from sklearn_ccafusion.nets._features._layers import _as_tensor_output, _pool
+        from sklearn_ccafusion.nets._features._layers import (
+            _as_tensor_output,
+            _check_samples_first,
+            _pool,
+        )
 
         submodules = dict(self.module.named_modules())
 
         def recorder(name):
-            def hook(_module, _inputs, output):
-                self.captured[name] = _pool(_as_tensor_output(output, name), self.pooling)
+            def hook(hooked, _inputs, output):
+                output = _as_tensor_output(output, name)
+                _check_samples_first(output, hooked, name, self.n_batch)
+                self.captured[name] = _pool(output, self.pooling, hooked)
 
             return hook
 
@@ -122,6 +129,7 @@ class _Recorder:
             )
             if x.is_floating_point() and x.dtype == torch.float64:
                 x = x.float()
+        self.n_batch = len(x)
         with torch.no_grad(), autocast(amp, self.device):
             self.module(x)
         missing = [name for name in self.layers if name not in self.captured]

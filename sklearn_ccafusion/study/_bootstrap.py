@@ -18,15 +18,22 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import column_or_1d
+from tqdm.auto import tqdm
 
 from sklearn_ccafusion.cca._subspace import SubspaceProjector
 from sklearn_ccafusion.cca._whitening import PCAWhitener
 from sklearn_ccafusion.study._features import NetworkFeatures
 from sklearn_ccafusion.study._heads import check_heads, predict_heads
 from sklearn_ccafusion.study._metrics import check_metric, score
-from sklearn_ccafusion.utils._validation import check_nonempty_mapping
+from sklearn_ccafusion.utils._validation import check_count, check_nonempty_mapping
 
 __all__ = ["bootstrap_scores", "headline_predictions"]
+
+# Most resamples bootstrap_scores draws: one float64 score per resample and classifier
+# is kept (80 MB each at the cap); bands from more resamples change by less than their
+# own Monte Carlo error.
+_MAX_RESAMPLES = 10_000_000
+_BATCH_BYTES = 64 * 2**20  # row indices of one batch of resamples
 
 def _resampled_scores(y_true: NDArray, predicted: NDArray, rows_of: NDArray, metric: str):
     """The metric on each resample of rows, from per-class counts (no per-resample call).
@@ -139,7 +146,8 @@ def bootstrap_scores(
     metric: str = "accuracy",
     n_resamples: int = 1000,
     confidence: float = 0.95,
-    random_state: int | None = None,
+    random_state: int | np.random.RandomState | None = None,
+    progress: bool = True,
 ) -> pd.DataFrame:
     """Percentile bootstrap bands of classifiers' scores on one validation set.
 
@@ -159,12 +167,17 @@ def bootstrap_scores(
         (``"logit_average"`` for the fusion study's equivalence claim).
     metric : {"accuracy", "f1_macro"}, default="accuracy"
     n_resamples : int, default=1000
-        Bootstrap resamples.
+        Bootstrap resamples, at most 10,000,000. They are drawn and
+        scored in batches of at most 64 MiB of row indices, so memory does not
+        grow with ``n_resamples`` beyond one score per resample (the bands equal
+        those of all resamples drawn at once, for the same ``random_state``).
     confidence : float in (0, 1), default=0.95
         Coverage of the band (percentiles ``(1 - confidence) / 2`` and
         ``(1 + confidence) / 2``).
-    random_state : int or None, default=None
+    random_state : int, RandomState instance or None, default=None
         Seed of the resamples.
+    progress : bool, default=True
+        Show a progress bar over the batches when there is more than one.
 
     Returns
     -------
@@ -173,6 +186,15 @@ def bootstrap_scores(
         or ``"agreement"`` with ``reference``), ``value`` (on all rows),
         ``low``, ``high``, ``std`` (bootstrap standard error), ``n_resamples``
         and ``confidence``.
+
+    Raises
+    ------
+    TypeError
+        When ``n_resamples`` is not an int (``2.7``, ``True``).
+    ValueError
+        When ``n_resamples`` is below 1 or above 10,000,000,
+        ``confidence`` is outside (0, 1), or the predictions do not match the
+        labels.
 
     References
     ----------
@@ -193,8 +215,7 @@ def bootstrap_scores(
     check_metric(metric)
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be in (0, 1), got {confidence}.")
-    if n_resamples < 1:
-        raise ValueError(f"n_resamples must be at least 1, got {n_resamples}.")
+    n_resamples = check_count(n_resamples, "n_resamples", maximum=_MAX_RESAMPLES)
     check_nonempty_mapping(predictions, "predictions", "classifier name to its predictions")
     y_true = column_or_1d(y_true)
     predicted = {name: column_or_1d(p) for name, p in predictions.items()}
@@ -207,28 +228,69 @@ def bootstrap_scores(
         raise ValueError(
             f"reference {reference!r} is not one of the predictions {list(predicted)}."
         )
-    rng = check_random_state(random_state)
-    rows_of = rng.randint(0, y_true.size, size=(n_resamples, y_true.size))
+    if y_true.size == 0:
+        raise ValueError("y_true is empty: the bands need at least one validation row.")
+    values = {}  # on all rows, first: a bad label is named before any resampling
+    for name, p in predicted.items():
+        values[name, metric] = score(metric, y_true, p)
+        if reference is not None and name != reference:
+            values[name, "agreement"] = np.mean(p == predicted[reference])
+    samples = _resample(y_true, predicted, reference, metric, n_resamples, random_state, progress)
     quantiles = [(1 - confidence) / 2, (1 + confidence) / 2]
     out = []
-
-    def band(name: str, measure: str, value: float, samples: NDArray) -> dict:
-        low, high = np.quantile(samples, quantiles)
-        return {
-            "name": name,
-            "measure": measure,
-            "value": float(value),
-            "low": float(low),
-            "high": float(high),
-            "std": float(np.std(samples, ddof=1)) if samples.size > 1 else 0.0,
-            "n_resamples": n_resamples,
-            "confidence": confidence,
-        }
-
-    for name, p in predicted.items():
-        samples = _resampled_scores(y_true, p, rows_of, metric)
-        out.append(band(name, metric, score(metric, y_true, p), samples))
-        if reference is not None and name != reference:
-            same = (p == predicted[reference]).astype(np.float64)
-            out.append(band(name, "agreement", same.mean(), same[rows_of].mean(axis=1)))
+    for (name, measure), value in values.items():
+        resampled = samples[name, measure]
+        low, high = np.quantile(resampled, quantiles)
+        out.append(
+            {
+                "name": name,
+                "measure": measure,
+                "value": float(value),
+                "low": float(low),
+                "high": float(high),
+                "std": float(np.std(resampled, ddof=1)) if resampled.size > 1 else 0.0,
+                "n_resamples": n_resamples,
+                "confidence": confidence,
+            }
+        )
     return pd.DataFrame(out)
+
+
+def _resample(
+    y_true: NDArray,
+    predicted: dict[str, NDArray],
+    reference: str | None,
+    metric: str,
+    n_resamples: int,
+    random_state: int | np.random.RandomState | None,
+    progress: bool,
+) -> dict[tuple[str, str], NDArray]:
+    """Each classifier's metric (and agreement) on every resample, drawn in batches.
+
+    ``RandomState.randint`` draws its values one after another, so batches of
+    rows give the same resamples as one ``(n_resamples, n)`` draw.
+    """
+    rng = check_random_state(random_state)
+    n = y_true.size
+    batch = max(1, min(n_resamples, _BATCH_BYTES // (8 * n)))
+    keys = []
+    for name in predicted:
+        keys.append((name, metric))
+        if reference is not None and name != reference:
+            keys.append((name, "agreement"))
+    samples = {key: np.empty(n_resamples) for key in keys}
+    same = {
+        name: (p == predicted[reference]).astype(np.float64)
+        for name, p in predicted.items()
+        if reference is not None and name != reference
+    }
+    starts = range(0, n_resamples, batch)
+    bar = tqdm(starts, desc="bootstrap", unit="batch", disable=not progress or len(starts) < 2)
+    for start in bar:
+        stop = min(start + batch, n_resamples)
+        rows_of = rng.randint(0, n, size=(stop - start, n))
+        for name, p in predicted.items():
+            samples[name, metric][start:stop] = _resampled_scores(y_true, p, rows_of, metric)
+            if name in same:
+                samples[name, "agreement"][start:stop] = same[name][rows_of].mean(axis=1)
+    return samples

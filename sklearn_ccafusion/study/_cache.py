@@ -1,29 +1,34 @@
-"""Per-task results on disk, keyed by a fingerprint of everything that determines them.
+"""Per-task results on disk, keyed by everything that determines them, checked when read.
 
 A study is a map over independent tasks. :class:`TaskCache` stores each finished
-task's rows as a JSON file named by a hash of the task's description (method,
-seed, dimensions, parameters) and of the content of its input arrays, so a run
-killed at any point resumes without redoing finished tasks, and a change of data
-or parameters can never be answered by a stale result. JSON holds data only:
-reading a cache runs no code, and Python floats round-trip exactly through it,
-so resumed results are bit-identical to uninterrupted ones.
+task's rows as a JSON file named by a hash of the task's key (a
+:func:`fingerprint` of its method, seed, parameters and input arrays), so a run
+killed at any point resumes without redoing finished tasks. Each file holds its
+key, the identity of the code that computed it
+(:func:`~sklearn_ccafusion.utils._code_identity.code_identity`) and a checksum of
+its content; a file whose key, code or checksum is not the expected one is
+computed again, never used. JSON holds data only: reading a cache runs no code,
+and the rows keep their types (:mod:`sklearn_ccafusion.study._task_rows`), so
+resumed results are bit-identical to uninterrupted ones.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
+from sklearn_ccafusion.study._task_rows import decode_rows, encode_rows
+from sklearn_ccafusion.utils._code_identity import code_identity
 from sklearn_ccafusion.utils._files import atomic_write
 from sklearn_ccafusion.utils._fingerprint import fingerprint
 
 __all__ = ["TaskCache", "fingerprint", "load_or_compute", "network_key"]
 
-_FORMAT = 1
+_FORMAT = 2
 
 
 def network_key(network: Any) -> str:
@@ -43,15 +48,23 @@ def network_key(network: Any) -> str:
     )
 
 
-def _plain(value: Any) -> Any:
-    """numpy scalars to the Python values JSON writes exactly."""
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
+def _checksum(key: str, code: str, rows_text: str) -> str:
+    """The digest of what a task file claims: its key, its code and its rows."""
+    text = json.dumps([key, code, rows_text])
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def _check_key(key: Any) -> str:
+    if type(key) is not str:
+        raise TypeError(
+            f"A TaskCache key must be a str (a fingerprint of the task), got "
+            f"{type(key).__name__}."
+        )
+    return key
 
 
 class TaskCache:
-    """A folder of finished study tasks, one JSON file per task.
+    """A folder of finished study tasks, one JSON file per task, checked when read.
 
     Pass one to :func:`~sklearn_ccafusion.study.subspace_study`,
     :func:`~sklearn_ccafusion.study.cross_sensor_study` or
@@ -67,9 +80,16 @@ class TaskCache:
     Notes
     -----
     A task's key hashes the content of its input arrays and every parameter
-    that changes its result, so a cache never answers for other data. Files
-    that cannot be read (truncated, edited, another format) are ignored and
-    recomputed. The files are JSON: loading them runs no code.
+    that changes its result (estimators by their class and all their
+    parameters), so a cache never answers for other data or settings. The file
+    is named by a hash of the key (any key gives a plain file name inside
+    ``folder``) and holds the key, the identity of the code that wrote it and a
+    checksum of its content. A file written by other code (another version, an
+    edited source file, another NumPy, scikit-learn or PyTorch) is recomputed and
+    replaced; a file that cannot be read, claims another key or fails its
+    checksum (truncated, edited, an earlier format) is recomputed and replaced
+    with a warning naming it. The checksum finds damage and edits, not a forger
+    who rewrites it too: a cache holds numbers only, and loading one runs no code.
 
     Examples
     --------
@@ -90,7 +110,7 @@ class TaskCache:
         return f"TaskCache({str(self.folder)!r})"
 
     def path(self, key: str) -> Path:
-        """The file of a task.
+        """The file of a task: ``task-<hash of the key>.json`` inside the folder.
 
         Parameters
         ----------
@@ -100,11 +120,23 @@ class TaskCache:
         Returns
         -------
         path : Path
+
+        Raises
+        ------
+        TypeError
+            If ``key`` is not a str.
         """
-        return self.folder / f"task-{key}.json"
+        return self.folder / f"task-{fingerprint('task file', _check_key(key))}.json"
+
+    def _damaged(self, path: Path, why: str) -> None:
+        warnings.warn(
+            f"Cached task {path} {why}; it is computed again and the file replaced.",
+            UserWarning,
+            stacklevel=4,
+        )
 
     def load(self, key: str) -> list[dict] | None:
-        """The rows of a finished task, or None when it is not (readably) cached.
+        """The rows of a finished task, or None when it is to be computed.
 
         Parameters
         ----------
@@ -114,37 +146,79 @@ class TaskCache:
         Returns
         -------
         rows : list of dict or None
+            ``None`` when the file is missing, was written by other code, or is
+            damaged (then a warning names it).
         """
         path = self.path(key)
         try:
-            stored = json.loads(path.read_text())
-        except (OSError, ValueError):
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as error:
+            self._damaged(path, f"cannot be read ({error})")
+            return None
+        try:
+            stored = json.loads(text)
+        except (ValueError, RecursionError):
+            self._damaged(path, "is not JSON (truncated or edited)")
             return None
         if not isinstance(stored, dict) or stored.get("format") != _FORMAT:
+            self._damaged(path, "is not a task file of this version's format")
             return None
-        rows = stored.get("rows")
-        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        rows_text, code = stored.get("rows"), stored.get("code")
+        if stored.get("key") != key:
+            self._damaged(path, "holds another task's key")
             return None
-        return rows
+        if not isinstance(rows_text, str) or not isinstance(code, str) or stored.get(
+            "checksum"
+        ) != _checksum(key, code, rows_text):
+            self._damaged(path, "fails its checksum (its content was changed)")
+            return None
+        if code != code_identity():
+            return None  # computed by other code: recomputed and replaced, quietly
+        try:
+            return decode_rows(json.loads(rows_text))
+        except (ValueError, RecursionError) as error:
+            self._damaged(path, f"holds unreadable rows ({error})")
+            return None
 
-    def save(self, key: str, rows: list[Mapping]) -> Path:
-        """Store a finished task's rows atomically.
+    def save(self, key: str, rows: Sequence[Mapping]) -> Path:
+        """Store a finished task's rows atomically, with its key, code and checksum.
 
         Parameters
         ----------
         key : str
             The task's key (a :func:`fingerprint` of its inputs and parameters).
-        rows : list of mappings
-            The task's result rows (numpy scalars are stored as plain values).
+        rows : sequence of mappings
+            The task's result rows: None, booleans, numbers, strings, bytes,
+            NumPy scalars and arrays (of numbers, strings, dates) and lists,
+            tuples and dicts of them; :meth:`load` gives them back with their
+            types.
 
         Returns
         -------
         path : Path
             The file written.
+
+        Raises
+        ------
+        TypeError
+            If ``key`` is not a str, or naming the row and column of a value that
+            cannot be stored.
         """
-        plain = [{name: _plain(value) for name, value in row.items()} for row in rows]
-        text = json.dumps({"format": _FORMAT, "rows": plain})
-        return atomic_write(self.path(key), lambda tmp: tmp.write_text(text))
+        path = self.path(key)
+        rows_text = json.dumps(encode_rows(rows), allow_nan=False)
+        code = code_identity()
+        text = json.dumps(
+            {
+                "format": _FORMAT,
+                "key": key,
+                "code": code,
+                "checksum": _checksum(key, code, rows_text),
+                "rows": rows_text,
+            }
+        )
+        return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
     def load_or_compute(
         self, key: str, compute: Callable[[], list[Mapping]]

@@ -27,7 +27,6 @@ from sklearn.utils.validation import check_array, column_or_1d
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
-from sklearn_ccafusion import __version__
 from sklearn_ccafusion.cca._cca import CCAProjector
 from sklearn_ccafusion.cca._cca_whitening import SPURIOUS_MESSAGE
 from sklearn_ccafusion.cca._whitening import PCAWhitener
@@ -149,6 +148,45 @@ def _sweep(n_components, n_max: int, n_classes: int) -> list[int]:
         else:
             raise ValueError(f"n_components must hold ints >= 1 or None, got {n!r}.")
     return sorted(counts)
+
+
+def _task_keys(tasks: list[tuple], cache: TaskCache | None, inputs: tuple) -> list[str | None]:
+    """Each fit's cache key: its inputs, fusion and classifier (class and all parameters).
+
+    A task whose classifier or whitener cannot be fingerprinted (a lambda among its
+    parameters, a frozen fitted model) is not cached, with a warning saying why.
+    """
+    keys: list[str | None] = [None] * len(tasks)
+    if cache is None:
+        return keys
+    try:
+        data_key = fingerprint(*inputs)
+    except TypeError as error:
+        warnings.warn(f"fusion_study caches no fit: {error}", UserWarning, stacklevel=3)
+        return keys
+    refused = set()
+    for position, (method, fusion, clf, n) in enumerate(tasks):
+        try:
+            keys[position] = fingerprint(
+                {"task": "fusion", "method": method, "fusion": fusion, "n_components": n},
+                clf,
+                data_key,
+            )
+        except TypeError as error:
+            if method not in refused:
+                refused.add(method)
+                warnings.warn(
+                    f"fusion_study does not cache the fits of {method!r}: {error}",
+                    UserWarning,
+                    stacklevel=3,
+                )
+    return keys
+
+
+def _positions(predictions: ArrayLike, classes: NDArray) -> NDArray:
+    """The position in ``classes`` of each predicted label."""
+    lookup = {label: i for i, label in enumerate(classes.tolist())}
+    return np.asarray([lookup[label] for label in np.asarray(predictions).tolist()], np.intp)
 
 
 def _fit_predict(
@@ -374,23 +412,7 @@ def fusion_study(
     sweep = _sweep(n_components, n_max, n_classes)
     tasks = [(method, fusion, clf, n) for method, (fusion, clf) in fusions.items() for n in sweep]
     cache = as_cache(cache)
-    keys = [None] * len(tasks)
-    if cache is not None:
-        data_key = fingerprint(X_train, y_train, X_val, classes, repr(whitener), reg)
-        keys = [
-            fingerprint(
-                {
-                    "task": "fusion",
-                    "version": __version__,
-                    "method": method,
-                    "fusion": fusion,
-                    "classifier": repr(clf),
-                    "n_components": n,
-                },
-                data_key,
-            )
-            for method, fusion, clf, n in tasks
-        ]
+    keys = _task_keys(tasks, cache, (X_train, y_train, X_val, classes, whitener, reg))
     n_threads = 1 if effective_n_jobs(n_jobs) > 1 else None
 
     def fit_predict(todo: list[int]):
@@ -415,13 +437,21 @@ def fusion_study(
             desc=progress if isinstance(progress, str) else "fusion study",
             unit="task",
         ):
-            yield position, [{"predictions": np.asarray(pred).tolist()}]
+            # stored as positions in ``classes``: integers, whatever the labels' type
+            yield position, [{"positions": _positions(pred, classes)}]
 
-    for position, task_rows in load_or_compute(
-        cache, keys, fit_predict, accept=lambda stored: bool(stored) and "predictions" in stored[0]
-    ):
+    def usable(stored: list[dict]) -> bool:
+        positions = stored[0].get("positions") if len(stored) == 1 else None
+        return (
+            isinstance(positions, np.ndarray)
+            and positions.dtype == np.intp
+            and positions.shape == (len(y_val),)
+            and bool(np.all((positions >= 0) & (positions < n_classes)))
+        )
+
+    for position, task_rows in load_or_compute(cache, keys, fit_predict, accept=usable):
         method, _, _, n = tasks[position]
-        predictions[(method, n)] = np.asarray(task_rows[0]["predictions"], dtype=classes.dtype)
+        predictions[(method, n)] = classes[task_rows[0]["positions"]]
 
     for key, pred in predictions.items():
         method, n = key if isinstance(key, tuple) else (key, None)

@@ -23,6 +23,7 @@ from sklearn_ccafusion.similarity._streaming import (
     stream_layer_moments,
     warn_map_accuracy,
 )
+from sklearn_ccafusion.study._layer_checks import check_n_directions
 
 __all__ = ["SIMILARITY_MEASURES"]
 
@@ -72,12 +73,9 @@ def _streamed_study(
     """The similarity and correlation maps of :func:`layer_study`, streamed over a loader."""
     model_1, names_1 = _model_and_layers(layers_1, "layers_1")
     model_2, names_2 = _model_and_layers(layers_2, "layers_2")
-    if n_directions is not None:
-        k = int(n_directions)
-        if k < 1:
-            raise ValueError(f"n_directions must be at least 1, got {n_directions}.")
-    else:
-        k = None if y_train is None else np.unique(column_or_1d(y_train)).size
+    k = check_n_directions(
+        n_directions, None if y_train is None else np.unique(column_or_1d(y_train))
+    )
     moments = stream_layer_moments(
         model_1,
         model_2,

@@ -25,7 +25,7 @@ from numpy.typing import ArrayLike, NDArray
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import Bunch
-from sklearn.utils.validation import check_array, column_or_1d
+from sklearn.utils.validation import column_or_1d
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
@@ -39,6 +39,14 @@ from sklearn_ccafusion.similarity._measures import (
     svcca,
 )
 from sklearn_ccafusion.study._features import NetworkFeatures
+from sklearn_ccafusion.study._layer_checks import (
+    check_class_layer,
+    check_layer_labels,
+    check_layers,
+    check_methods,
+    check_n_directions,
+    resolve_pairs,
+)
 from sklearn_ccafusion.study._layer_maps import (
     _ALIGNMENT_COLUMNS,
     SIMILARITY_MEASURES,
@@ -49,53 +57,6 @@ from sklearn_ccafusion.study._metrics import score as metric_score
 from sklearn_ccafusion.study._subspace import subspace_study
 
 __all__ = ["SIMILARITY_MEASURES", "layer_study"]
-
-
-def _check_layers(layers: Mapping, name: str, n_train: int, n_validation: int) -> dict:
-    if not isinstance(layers, Mapping) or not layers:
-        raise TypeError(
-            f"{name} must be a non-empty mapping of layer name to (train, validation) "
-            f"activations, got {type(layers).__name__}."
-        )
-    checked = {}
-    for layer, value in layers.items():
-        if not isinstance(value, (tuple, list)) or len(value) != 2:
-            raise ValueError(
-                f"{name}[{layer!r}] must be a pair (train activations, validation activations)."
-            )
-        train = check_array(value[0], dtype=[np.float64, np.float32], input_name=f"{layer} train")
-        val = check_array(value[1], dtype=[np.float64, np.float32], input_name=f"{layer} val")
-        if train.shape[0] != n_train or val.shape[0] != n_validation:
-            raise ValueError(
-                f"{name}[{layer!r}] has {train.shape[0]} train and {val.shape[0]} validation "
-                f"rows, but y_train has {n_train} and y_validation {n_validation}."
-            )
-        if train.shape[1] != val.shape[1]:
-            raise ValueError(
-                f"{name}[{layer!r}]: train and validation activations have {train.shape[1]} "
-                f"and {val.shape[1]} features."
-            )
-        checked[str(layer)] = (train, val)
-    return checked
-
-
-def _resolve_pairs(pairs, names_1: list[str], names_2: list[str]) -> list[tuple[str, str]]:
-    if pairs is None:
-        if len(names_1) != len(names_2):
-            raise ValueError(
-                f"The networks have {len(names_1)} and {len(names_2)} layers; pass pairs=[(layer "
-                "of network 1, layer of network 2), ...] to say which layers to probe together."
-            )
-        return list(zip(names_1, names_2))
-    resolved = []
-    for pair in pairs:
-        first, second = pair
-        if first not in names_1 or second not in names_2:
-            raise ValueError(
-                f"Unknown layer pair {pair!r}; network 1 has {names_1}, network 2 has {names_2}."
-            )
-        resolved.append((first, second))
-    return resolved
 
 
 def _map_rows(X1: NDArray, X2: NDArray, n_top: int, whitener, keep) -> tuple[list, NDArray]:
@@ -287,6 +248,19 @@ def layer_study(
           (``source="probe"``) and, at the last pair, the network's own
           (``source="network"``); ``K'`` is the number of classes.
 
+    Raises
+    ------
+    ValueError
+        Before any layer is measured: when ``y_train`` holds a single class,
+        ``n_directions`` is below 1, a pair names an unknown layer, is not a
+        pair of names or is listed twice, a method is unknown, or
+        ``class_layer`` has another number of rows than ``y_train`` has
+        classes, another width than the last pair's layer of network 1, or a
+        non-finite intercept.
+    TypeError
+        When ``n_directions`` is not an int (``2.7``), ``pairs`` is not a list
+        of pairs, or ``class_layer`` is not a ``(coef, intercept)`` pair.
+
     See Also
     --------
     sklearn_ccafusion.nets.LayerFeatures : Activations of any named layers.
@@ -311,6 +285,7 @@ def layer_study(
     True
     """
     if loader is not None:
+        check_n_directions(n_directions, None)
         return _streamed_study(
             layers_1,
             layers_2,
@@ -326,15 +301,16 @@ def layer_study(
             inputs=loader_inputs,
         )
     y_train, y_validation = column_or_1d(y_train), column_or_1d(y_validation)
-    layers_1 = _check_layers(layers_1, "layers_1", len(y_train), len(y_validation))
-    layers_2 = _check_layers(layers_2, "layers_2", len(y_train), len(y_validation))
+    layers_1 = check_layers(layers_1, "layers_1", len(y_train), len(y_validation))
+    layers_2 = check_layers(layers_2, "layers_2", len(y_train), len(y_validation))
     names_1, names_2 = list(layers_1), list(layers_2)
-    pairs = _resolve_pairs(pairs, names_1, names_2)
-    classes = np.unique(y_train)
-    k = classes.size if n_directions is None else int(n_directions)
-    if k < 1:
-        raise ValueError(f"n_directions must be at least 1, got {n_directions}.")
+    pairs = resolve_pairs(pairs, names_1, names_2)
+    classes = check_layer_labels(y_train)
+    k = check_n_directions(n_directions, classes)
+    methods = check_methods(methods)
     check_metric(metric)
+    last = pairs[-1][0]
+    own = check_class_layer(class_layer, classes, last, layers_1[last][0].shape[1])
     head_params = dict(head_params or {})
     depth_1 = {name: i + 1 for i, name in enumerate(names_1)}
     depth_2 = {name: i + 1 for i, name in enumerate(names_2)}
@@ -382,7 +358,7 @@ def layer_study(
                 k,
                 y_train,
                 y_validation,
-                methods=list(methods),
+                methods=methods,
                 metric=metric,
                 head_params=head_params,
                 whitener=whitener,
@@ -394,13 +370,7 @@ def layer_study(
             alignment += _alignment_rows(
                 train, partner_train, full.coef_, keep, {**align_base, "source": "probe"}
             )
-        if class_layer is not None and (a, b) == pairs[-1]:
-            own = check_array(class_layer[0], dtype=np.float64, input_name="class_layer coef")
-            if own.shape[1] != width:
-                raise ValueError(
-                    f"class_layer reads {own.shape[1]} features but the last layer {a!r} "
-                    f"has {width}; the last pair must be network 1's penultimate layer."
-                )
+        if own is not None and (a, b) == pairs[-1]:
             with threadpool_limits(1):
                 alignment += _alignment_rows(
                     train, partner_train, own, keep, {**align_base, "source": "network"}

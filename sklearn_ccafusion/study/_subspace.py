@@ -20,7 +20,6 @@ from numpy.typing import ArrayLike, NDArray
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
-from sklearn_ccafusion import __version__
 from sklearn_ccafusion.cca._cca_whitening import SPURIOUS_MESSAGE
 from sklearn_ccafusion.cca._subspace import METHODS, SubspaceProjector
 from sklearn_ccafusion.cca._whitening import PCAWhitener
@@ -352,27 +351,36 @@ def subspace_study(
     cache = as_cache(cache)
     keys = [None] * len(tasks)
     if cache is not None:
-        labels_key = fingerprint(y_train, y_validation)
+        try:
+            common = fingerprint(
+                y_train,
+                y_validation,
+                {
+                    "heads": list(heads),
+                    "metric": metric,
+                    "head_params": dict(head_params or {}),
+                    "whitener": whitener,
+                    "reg": reg,
+                },
+            )
+        except TypeError as error:
+            warnings.warn(f"subspace_study caches no task: {error}", UserWarning, stacklevel=2)
+            cache = None
+    if cache is not None:
         net_keys = {id(n): network_key(n) for n in [*networks, *partners]}
         keys = [
             fingerprint(
                 {
                     "task": "subspace",
-                    "version": __version__,
                     "pair": index,
                     "method": method,
                     "repeat": repeat,
                     "seed": seed,
                     "dimensions": task_dimensions[index],
-                    "heads": list(heads),
-                    "metric": metric,
-                    "head_params": dict(head_params or {}),
-                    "whitener": repr(whitener),
-                    "reg": reg,
                 },
                 net_keys[id(networks[index])],
                 net_keys[id(partners[index])],
-                labels_key,
+                common,
             )
             for (index, method, repeat), seed in zip(tasks, seeds)
         ]

@@ -49,7 +49,7 @@ def atomic_write(
     Raises
     ------
     ValueError
-        If ``path`` lies outside ``within``.
+        If ``path`` lies outside ``within``, or is a folder.
 
     Examples
     --------
@@ -64,6 +64,8 @@ def atomic_write(
         raise ValueError(
             f"{path} lies outside {within}, the folder meant to hold it: nothing was written."
         )
+    if path.is_dir():
+        raise ValueError(f"{path} is a folder, not a file: move it away, then run again.")
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(handle)

@@ -8,17 +8,20 @@ trained net's weights, which its ``transform`` needs). What they store differs;
 how they name, write and read it is this module, written once:
 
 - :func:`trained_net_key` is the key of a trained network: the content of the data
-  it learns from, its seed, its recipe (the network's parameters), the device and
-  the package version. Parameters that only show or log training (``progress``,
-  ``verbose``) are left out: switching a progress bar on never retrains a network.
+  it learns from, its seed, its recipe (the network's parameters), the device, the
+  package version and the identity of its code. Parameters that only show or log
+  training (``progress``, ``verbose``) are left out: switching a progress bar on
+  never retrains a network.
 - :class:`NetCache` is the folder: one file per network, named
   ``<label>-<key><suffix>`` (the label as a safe file name, so a name from data
   never leads outside the folder); every file is written to a temporary name and
-  renamed (a crash never leaves half a file); every file is read by a reader that runs no
-  code (``numpy.load(allow_pickle=False)`` here for arrays,
+  renamed (a crash never leaves half a file); every file is read by a reader that
+  runs no code (``numpy.load(allow_pickle=False)`` here for arrays,
   ``torch.load(weights_only=True)`` in :mod:`sklearn_ccafusion.nets._net_files`
-  for weights); a file that cannot be read is reported by a warning naming it and
-  computed again, never an error and never a stale answer.
+  for weights). Beside each file, ``<file>.check.json`` records its name (which
+  holds its key) and a digest of its bytes, checked before it is read: a file that
+  is missing its checksum, fails it or cannot be read is reported by a warning
+  naming it and computed again, never an error and never a stale answer.
 
 Both callers share this helper rather than one training through the other: the
 study trains a sensor's networks together and keeps only their features, a
@@ -28,21 +31,35 @@ through the other would change how (and so which) networks are trained.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import warnings
 import zipfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
-import joblib
 import numpy as np
 
 from sklearn_ccafusion import __version__
+from sklearn_ccafusion.utils._code_identity import code_identity
 from sklearn_ccafusion.utils._file_names import file_in, safe_file_name
 from sklearn_ccafusion.utils._files import atomic_write, save_arrays
 from sklearn_ccafusion.utils._fingerprint import fingerprint
 
-__all__ = ["NOT_DETERMINING", "NetCache", "read_arrays", "trained_net_key"]
+__all__ = [
+    "CHECK_SUFFIX",
+    "NOT_DETERMINING",
+    "NetCache",
+    "check_file",
+    "check_path",
+    "read_arrays",
+    "trained_net_key",
+    "write_check",
+]
+
+#: The checksum file of a cached network ``<file>`` is ``<file>.check.json``.
+CHECK_SUFFIX = ".check.json"
 
 #: Parameters that show or log training without changing what it learns.
 NOT_DETERMINING = frozenset({"progress", "verbose"})
@@ -50,27 +67,9 @@ NOT_DETERMINING = frozenset({"progress", "verbose"})
 _T = TypeVar("_T")
 
 
-def _canonical(value: Any) -> Any:
-    """``value`` as data a fingerprint reads the same in every process.
-
-    Classes and functions become their qualified names, estimators their class and
-    parameters, other objects their class and a hash of their pickled state (never
-    their ``repr``, which may hold a memory address).
-    """
-    if value is None or isinstance(value, (bool, int, float, str, np.ndarray)):
-        return value
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, Mapping):
-        return {str(k): _canonical(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_canonical(v) for v in value]
-    if isinstance(value, type) or (callable(value) and hasattr(value, "__qualname__")):
-        return {"code": f"{getattr(value, '__module__', '?')}.{value.__qualname__}"}
-    kind = f"{type(value).__module__}.{type(value).__qualname__}"
-    if hasattr(value, "get_params"):
-        return {"object": kind, "params": _canonical(value.get_params(deep=False))}
-    return {"object": kind, "state": joblib.hash(value)}
+def _seed(seed: Any) -> Any:
+    """A NumPy integer seed as the Python int it seeds the same generators with."""
+    return int(seed) if isinstance(seed, np.integer) else seed
 
 
 def trained_net_key(data: Any, *, seed: Any, recipe: Mapping[str, Any], device: Any) -> str:
@@ -85,7 +84,9 @@ def trained_net_key(data: Any, *, seed: Any, recipe: Mapping[str, Any], device: 
         The network's seed (``random_state``).
     recipe : mapping of str to object
         Everything else that decides the trained network: its class and
-        architecture, the training parameters. Entries named in
+        architecture, the training parameters (estimators and objects with
+        ``get_params`` by their class and parameters, classes and functions by
+        their qualified names, see :func:`fingerprint`). Entries named in
         :data:`NOT_DETERMINING` (``progress``, ``verbose``) are ignored.
     device : str or object
         The device it trains on (results differ between devices).
@@ -93,7 +94,15 @@ def trained_net_key(data: Any, *, seed: Any, recipe: Mapping[str, Any], device: 
     Returns
     -------
     key : str
-        32 hexadecimal characters; the package version is part of it.
+        32 hexadecimal characters; the package version and the identity of its
+        code (:func:`~sklearn_ccafusion.utils._code_identity.code_identity`) are
+        part of it.
+
+    Raises
+    ------
+    TypeError
+        If a value of the recipe cannot be fingerprinted faithfully (a lambda, an
+        object without ``get_params``): the caller trains without caching.
 
     Examples
     --------
@@ -110,10 +119,11 @@ def trained_net_key(data: Any, *, seed: Any, recipe: Mapping[str, Any], device: 
     return fingerprint(
         data,
         {
-            "seed": _canonical(seed),
-            "recipe": _canonical(determining),
+            "seed": _seed(seed),
+            "recipe": determining,
             "device": str(device),
             "version": __version__,
+            "code": code_identity(),
         },
     )
 
@@ -219,13 +229,15 @@ class NetCache:
         Returns
         -------
         content : object or None
-            ``None`` when the file is missing, or cannot be used: then a warning
-            names the file, and the caller computes the network again and
+            ``None`` when the file is missing, or cannot be used (its checksum
+            file is missing or disagrees with it, or ``read`` refuses it): then a
+            warning names the file, and the caller computes the network again and
             replaces the file.
         """
         if not path.exists():
             return None
         try:
+            check_file(path)
             return read(path)
         except (ValueError, TypeError, OSError) as error:
             message = str(error) if str(path) in str(error) else f"{path}: {error}"
@@ -247,13 +259,14 @@ class NetCache:
         write : callable
             ``write(path)`` writes the whole file; it is called once, on a
             temporary name, which is then renamed to ``path``: a crash leaves the
-            old file or none, never half of one.
+            old file or none, never half of one. Its checksum file follows.
 
         Returns
         -------
         path : Path
         """
-        return atomic_write(path, write)
+        atomic_write(path, write)
+        return write_check(path)
 
     @staticmethod
     def save_arrays(path: Path, **arrays: np.ndarray) -> Path:
@@ -270,4 +283,66 @@ class NetCache:
         -------
         path : Path
         """
-        return save_arrays(path, **arrays)
+        save_arrays(path, **arrays)
+        return write_check(path)
+
+
+def check_path(path: Path) -> Path:
+    """The checksum file of a cached file: ``<name>.check.json`` beside it."""
+    return path.with_name(f"{path.name}{CHECK_SUFFIX}")
+
+
+def _file_digest(path: Path) -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_check(path: Path) -> Path:
+    """Write the checksum file of ``path``: its name (which holds its key) and digest.
+
+    Parameters
+    ----------
+    path : Path
+        A cached file, written whole.
+
+    Returns
+    -------
+    path : Path
+        The cached file.
+    """
+    record = {"format": 1, "file": path.name, "blake2b": _file_digest(path)}
+    atomic_write(check_path(path), lambda tmp: tmp.write_text(json.dumps(record)))
+    return path
+
+
+def check_file(path: Path) -> None:
+    """Check a cached file against its checksum file.
+
+    Parameters
+    ----------
+    path : Path
+        A cached file.
+
+    Raises
+    ------
+    ValueError
+        Naming the file, when its checksum file is missing, damaged, written for
+        another file, or disagrees with its content.
+    """
+    try:
+        record = json.loads(check_path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ValueError(
+            f"{path} has no checksum file (written by an earlier version, or interrupted)."
+        ) from None
+    except (OSError, ValueError) as error:
+        raise ValueError(f"{path}'s checksum file cannot be read ({error}).") from None
+    if not isinstance(record, dict) or record.get("format") != 1:
+        raise ValueError(f"{path}'s checksum file is not in this version's format.")
+    if record.get("file") != path.name:
+        raise ValueError(f"{path}'s checksum file was written for another file.")
+    if record.get("blake2b") != _file_digest(path):
+        raise ValueError(f"{path} fails its checksum (its content was changed).")

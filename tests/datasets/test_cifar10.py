@@ -118,6 +118,21 @@ class _Evil:
             pickle.dumps({b"data": np.zeros((2, 3072), np.uint8), b"labels": [1, 12]}, protocol=2),
             "class index in 0..9",
         ),
+        (  # never truncated to 3
+            pickle.dumps({b"data": np.zeros((2, 3072), np.uint8), b"labels": [3.7, 1]}, protocol=2),
+            r"'labels' holds labels that are not whole numbers: 1 of its 2 \(e.g. 3.7, at",
+        ),
+        (
+            pickle.dumps(
+                {b"data": np.zeros((2, 3072), np.uint8), b"labels": np.array([1.0, np.nan])},
+                protocol=2,
+            ),
+            r"'labels' has missing labels \(NaN, None or NaT\): 1 of its 2, at position 1",
+        ),
+        (
+            pickle.dumps({b"data": np.zeros((2, 3072), np.uint8), b"labels": ["cat", "dog"]}),
+            "class index in 0..9",
+        ),
     ],
 )
 def test_bad_batches(cifar_dir, content, message):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 
 import pytest
 
@@ -195,3 +196,57 @@ def test_folder_on_the_way_that_is_a_file(tmp_path):
     (tmp_path / MAKE_DATA_MARKER).write_text(json.dumps({"files": {}}))
     with pytest.raises(FileExistsError, match="train is in the way: a folder is written"):
         write.check()
+
+
+def test_failed_rewrite_keeps_a_folder_with_other_files_known(tmp_path, monkeypatch):
+    root = _shl(tmp_path)
+    (root / "notes.txt").write_text("mine")
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("sklearn_ccafusion.datasets._shl2018_writer._chunk_text", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        _shl(root)  # every earlier file was being replaced
+    monkeypatch.undo()
+    manifest = json.loads((root / MAKE_DATA_MARKER).read_text())
+    assert manifest["files"] == {} and manifest["complete"] is False
+    assert (root / "notes.txt").read_text() == "mine"
+    _shl(root)  # still the package's folder: the next write goes ahead
+
+
+def test_interrupted_while_starting(tmp_path, monkeypatch):
+    root = _shl(tmp_path)
+    real = FolderWrite._marker
+    calls = {"n": 0}
+
+    def first_fails(self, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise KeyboardInterrupt
+        return real(self, **kwargs)
+
+    monkeypatch.setattr(FolderWrite, "_marker", first_fails)
+    with pytest.raises(KeyboardInterrupt):
+        _shl(root, signals="Acc_x")
+    monkeypatch.undo()
+    assert sorted(p.name for p in (root / "train").iterdir()) == ["Gyr_y.txt"]
+    _shl(root)
+    assert json.loads((root / MAKE_DATA_MARKER).read_text())["complete"] is True
+
+
+def test_failure_while_recording_cleans_up(tmp_path, monkeypatch):
+    root = _shl(tmp_path)
+    real = folder_write.os.replace
+
+    def full_disk(src, dst):
+        if str(dst).endswith(MAKE_DATA_MARKER) and "sha256" in Path(src).read_text():
+            raise OSError(28, "No space left on device")
+        return real(src, dst)
+
+    monkeypatch.setattr(folder_write.os, "replace", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        _shl(root)
+    monkeypatch.undo()
+    assert not list(root.rglob("*.ccafusion-partial"))
+    _shl(root)

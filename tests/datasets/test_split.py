@@ -62,12 +62,24 @@ def test_without_groups_each_class_is_split_by_rounding():
 
 
 def test_no_class_loses_its_last_training_sample():
-    # one group holds all of class 2: taking it would leave training without class 2
+    # one group holds all of class 2: taking it would leave training without class 2, and
+    # keeping it leaves validation without it: refused, the class and its group named
     y = np.array([0, 1] * 20 + [2, 2])
     groups = np.concatenate([np.repeat(np.arange(4), 10), [9, 9]])
-    with pytest.warns(UserWarning, match=r"Label\(s\) 2 have no validation sample"):
-        train, val = train_validation_split(y, groups, validation_fraction=0.3, random_state=0)
-    assert set(y[train]) == {0, 1, 2}
+    with pytest.raises(
+        ValueError, match=r"1 class\(es\) cannot .* class 2: 2 samples in 1 group \(9\)"
+    ):
+        train_validation_split(y, groups, validation_fraction=0.3, random_state=0)
+
+
+def test_every_class_is_on_both_sides_with_groups():
+    # class 2 lives in two groups only; the greedy pass alone would rarely hold one out
+    y = np.array([0, 1] * 40 + [2, 2, 2, 2])
+    groups = np.concatenate([np.repeat(np.arange(8), 10), [8, 8, 9, 9]])
+    for seed in range(10):
+        train, val = train_validation_split(y, groups, validation_fraction=0.2, random_state=seed)
+        assert set(y[train]) == set(y[val]) == {0, 1, 2}
+        assert set(groups[train]).isdisjoint(groups[val])
 
 
 def test_validation_is_never_empty():
@@ -76,12 +88,21 @@ def test_validation_is_never_empty():
     groups = np.repeat(np.arange(10), 10)
     train, val = train_validation_split(y, groups, validation_fraction=0.02, random_state=0)
     assert len(val) == 10 and len(train) == 90
-    with pytest.warns(UserWarning, match=r"have no validation sample: .*fraction=0.05"):
+    with pytest.warns(UserWarning, match=r"2 of 2 classes .* validation holds 2 of 6 samples"):
         _, val = train_validation_split(np.arange(6) % 2, validation_fraction=0.05)
-    assert len(val) == 1
+    assert len(val) == 2
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # every class has a validation sample: no warning
         train_validation_split(np.arange(20) % 2, validation_fraction=0.2, random_state=0)
+
+
+def test_small_classes_each_keep_one_sample_per_side():
+    # 60 classes of 2 samples: round(0.2 * 2) = 0 would leave them unscored
+    y = np.repeat(np.arange(60), 2)
+    with pytest.warns(UserWarning, match=r"60 of 60 classes .* 60 of 120 samples \(50%\)"):
+        train, val = train_validation_split(y, validation_fraction=0.2, random_state=0)
+    assert_array_equal(np.bincount(y[val]), np.ones(60))
+    assert_array_equal(np.bincount(y[train]), np.ones(60))
 
 
 @pytest.mark.parametrize("fraction", [0, 1, 1.5, -0.1, "0.2", True, None])

@@ -125,6 +125,20 @@ class TestBadInput:
         with pytest.raises(ValueError, match="finite"):
             ClassLayerClassifier(W, b).fit(X)
 
+    @pytest.mark.parametrize("retrain", [False, True])
+    def test_nan_intercept_is_named_not_the_features(self, problem, retrain):
+        X, y, W, b = problem
+        b = b.astype(np.float64).copy()
+        b[2] = np.nan
+        layer = ClassLayerClassifier(W, b, classes=["a", "b", "c", "d"], retrain=retrain)
+        match = r"layer's intercept must be finite: .* classes \['c'\]"
+        with pytest.raises(ValueError, match=match):
+            layer.fit(X, np.array(list("abcd"))[y])
+        W = W.copy()
+        W[3, 1] = np.inf
+        with pytest.raises(ValueError, match=r"layer's coef must be finite: .* classes \[3\]"):
+            ClassLayerClassifier(W, np.zeros(len(W))).fit(X)
+
     def test_retrain_needs_y(self, problem):
         X, _, W, b = problem
         with pytest.raises(ValueError, match="requires y"):

@@ -244,3 +244,81 @@ def test_matches_torchvision_feature_extractor():
         np.testing.assert_allclose(
             got[name], expected[name].reshape(4, -1).numpy(), rtol=1e-5, atol=1e-5
         )
+
+
+class _BatchMean(nn.Module):
+    """A layer that averages over the batch: one row whatever the number of samples."""
+
+    def __init__(self):
+        super().__init__()
+        self.linear = nn.Linear(4, 3)
+        self.pool = nn.Identity()
+
+    def forward(self, x):
+        return self.pool(self.linear(x).mean(dim=0, keepdim=True))
+
+
+class _Recurrent(nn.Module):
+    """Inputs ``(n, sequence, 4)``; an LSTM, sequence-first unless ``batch_first``."""
+
+    def __init__(self, batch_first):
+        super().__init__()
+        self.batch_first = batch_first
+        self.lstm = nn.LSTM(4, 5, batch_first=batch_first)
+        self.head = nn.Linear(5, 2)
+
+    def forward(self, x):
+        out, _ = self.lstm(x if self.batch_first else x.transpose(0, 1))
+        return self.head(out[:, -1] if self.batch_first else out[-1])
+
+
+SEQUENCES = np.random.default_rng(0).normal(size=(10, 7, 4)).astype(np.float32)
+
+
+def test_a_layer_that_reduces_over_the_batch_is_refused():
+    X = np.random.default_rng(0).normal(size=(10, 4)).astype(np.float32)
+    features = LayerFeatures(_BatchMean(), ["pool"])
+    with pytest.raises(ValueError, match=r"'pool' \(Identity\) returned a tensor of shape "
+                                         r"\(1, 3\) for a batch of 2 sample\(s\)") as error:
+        features.fit(X)
+    assert "reduces over the batch" in str(error.value)
+    assert LayerFeatures(_BatchMean(), ["linear"]).fit_transform(X).shape == (10, 3)
+
+
+def test_the_first_axis_is_checked_on_every_batch():
+    # one row per batch whatever its size: fit's two samples pass only when n is 1
+    X = np.random.default_rng(0).normal(size=(9, 4)).astype(np.float32)
+    features = LayerFeatures(_BatchMean(), ["pool"], batch_size=1).fit(X[:1])
+    assert features.transform(X).shape == (9, 3)  # one sample a batch: one row each
+    with pytest.raises(ValueError, match=r"shape \(1, 3\) for a batch of 4 sample"):
+        features.set_params(batch_size=4).transform(X)
+
+
+@pytest.mark.parametrize("pooling", ["avg", "flatten"])
+def test_a_sequence_first_lstm_gets_the_batch_first_advice(pooling):
+    features = LayerFeatures(_Recurrent(batch_first=False), ["lstm"], pooling=pooling)
+    with pytest.raises(ValueError, match=r"'lstm' \(LSTM\) returned a tensor of shape "
+                                         r"\(7, 2, 5\) .*sequence-first.*batch_first=True"):
+        features.fit(SEQUENCES)
+
+
+def test_samples_fed_to_a_sequence_first_lstm_are_named():
+    class SamplesAsSteps(_Recurrent):
+        def forward(self, x):
+            out, _ = self.lstm(x)  # (n, sequence, 4) read as (sequence, batch, 4)
+            return self.head(out[-1])
+
+    features = LayerFeatures(SamplesAsSteps(batch_first=False), ["lstm"])
+    with pytest.raises(ValueError, match="runs over the samples as if they were time steps"):
+        features.fit(SEQUENCES)
+
+
+def test_a_batch_first_lstm_is_pooled_over_its_steps():
+    torch.manual_seed(0)
+    module = _Recurrent(batch_first=True)
+    with torch.no_grad():
+        outputs, _ = module.lstm(torch.from_numpy(SEQUENCES))  # (10, 7, 5)
+    avg = LayerFeatures(module, ["lstm"]).fit_transform(SEQUENCES)
+    np.testing.assert_allclose(avg, outputs.mean(dim=1).numpy(), rtol=1e-6, atol=1e-7)
+    flat = LayerFeatures(module, ["lstm"], pooling="flatten").fit_transform(SEQUENCES)
+    np.testing.assert_allclose(flat, outputs.reshape(10, 35).numpy(), rtol=1e-6, atol=1e-7)

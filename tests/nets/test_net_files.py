@@ -14,6 +14,7 @@ from sklearn.base import clone
 
 from sklearn_ccafusion.nets import NetFeatures
 from sklearn_ccafusion.nets._net_files import read_net_file, restore_net, write_net_file
+from sklearn_ccafusion.utils._net_cache import write_check
 from tests.nets._helpers import make_mlp
 
 
@@ -85,6 +86,10 @@ def test_planted_cache_entry_runs_nothing_and_is_retrained(small, tmp_path, kind
     _plant(entry, marker, kind)
     # an old-style pickle beside it, under the name the first format used
     _plant(entry.with_suffix(".pkl"), marker, "pickle")
+    with pytest.warns(UserWarning, match="fails its checksum"):
+        clone(feats).fit(X, y)
+    _plant(entry, marker, kind)
+    write_check(entry)  # a planter who rewrites the checksum too: the reader refuses it
     with pytest.warns(UserWarning, match="cannot be read as a fitted network"):
         again = clone(feats).fit(X, y)
     assert not marker.exists()

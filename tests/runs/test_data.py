@@ -54,3 +54,53 @@ def test_labels_become_arrays_and_are_checked():
     # a changed copy is checked as a new value
     with pytest.raises(ValueError, match="metric"):
         data.with_changes(metric="auc")
+
+
+def test_labels_of_any_type_are_put_in_one_form_with_their_names():
+    data = StudyData(
+        **_fields(
+            y_train=np.array([b"x", b"y", b"x", b"y"]),
+            y_validation=np.array([b"x", b"y"]),
+            classes=np.array([b"x", b"y"]),
+        )
+    )
+    assert data.classes.tolist() == ["x", "y"] and data.y_train.dtype.kind == "U"
+    data = StudyData(
+        **_fields(
+            y_train=np.array([0.0, 1.0, 0.0, 1.0], np.float16),
+            y_validation=np.array([0, 1], np.uint8),
+            classes=np.arange(2),
+        )
+    )
+    assert data.y_train.dtype == data.y_validation.dtype == np.int64
+    dates = np.array(["2021-01-01", "2021-01-02"], dtype="datetime64[D]")
+    data = StudyData(**_fields(y_train=dates[[0, 1, 0, 1]], y_validation=dates, classes=dates))
+    assert data.classes.tolist() == ["2021-01-01", "2021-01-02"]
+
+
+@pytest.mark.parametrize(
+    "changes, error, match",
+    [
+        ({"y_train": [0.5, 1.0, 0.5, 1.0]}, ValueError, "y_train holds labels that are not whole"),
+        ({"y_validation": ["x", None]}, ValueError, "y_validation has missing labels"),
+        ({"classes": np.array([1j, 2j])}, TypeError, "classes holds complex numbers"),
+        ({"y_train": [1, 2, 1, 2], "classes": [1, 2]}, TypeError, "y_train holds int64 labels"),
+        ({"classes": ["x", "y", "x"]}, ValueError, "classes must be distinct"),
+    ],
+)
+def test_labels_that_cannot_be_classes_are_named(changes, error, match):
+    with pytest.raises(error, match=match):
+        StudyData(**_fields(**changes))
+
+
+def test_a_data_set_that_trains_needs_every_class_on_both_sides():
+    def make_net(sensor, seed, device):  # pragma: no cover - never called
+        raise AssertionError
+
+    StudyData(**_fields(make_net=make_net))
+    with pytest.raises(ValueError, match=r"1 of 3 classes lack .*'z' \(1 training, 0 validation\)"):
+        StudyData(
+            **_fields(make_net=make_net, y_train=["x", "y", "z", "y"], classes=["x", "y", "z"])
+        )
+    # given networks (make_net=None): a class absent from the labels is allowed
+    StudyData(**_fields(classes=["x", "y", "z"]))

@@ -6,11 +6,13 @@ import warnings
 
 import numpy as np
 import pytest
+import torch
 from numpy.testing import assert_allclose, assert_array_equal
 
 from sklearn_ccafusion.nets import MLPNet
 from sklearn_ccafusion.runs import StudyData, _networks
 from sklearn_ccafusion.runs._networks import network_factory, train_networks
+from sklearn_ccafusion.utils._net_cache import write_check
 from tests.nets._helpers import FLOAT32_TRAINING
 
 _ARRAYS = ("train", "validation", "coef", "intercept")
@@ -105,7 +107,8 @@ def test_sensor_names_from_data_stay_inside_the_cache(data, tmp_path):
     networks = _train(hostile, cache)
     assert sorted(networks) == sorted(renamed.values())  # the names themselves, as given
     written = [p for p in tmp_path.rglob("*") if p.is_file()]
-    assert len(written) == 4 and all(p.parent == cache for p in written)
+    assert len(written) == 8 and all(p.parent == cache for p in written)  # files and checksums
+    written = [p for p in written if p.suffix == ".npz"]
     assert sorted(p.name.split("-")[0] for p in written) == ["any_dir_x"] * 2 + ["planted"] * 2
 
 
@@ -128,7 +131,27 @@ def test_a_cache_file_that_reads_but_does_not_fit_is_named_and_trained_again(
         arrays = {name: stored[name] for name in stored.files}
     damage(arrays)
     np.savez(damaged, **arrays)
+    write_check(damaged)  # a whole file as written: only its content does not fit
     with pytest.warns(UserWarning, match=rf"{damaged.name}.*trained again"):
         again = _train(data, tmp_path)
     assert len(counted) == 5  # only the damaged one
     _assert_same(first, again, **FLOAT32_TRAINING)
+
+
+@pytest.mark.parametrize("part", ["intercept", "coef"])
+def test_a_diverged_layer_is_named_and_nothing_is_cached(data, tmp_path, monkeypatch, part):
+    real_fit_group = _networks._fit_group
+
+    def diverging_fit_group(nets, X, y, n_jobs=None):
+        fitted = real_fit_group(nets, X, y, n_jobs=n_jobs)
+        layer = fitted[0].module_.classifier
+        with torch.no_grad():
+            (layer.bias if part == "intercept" else layer.weight)[1] = float("nan")
+        return fitted
+
+    monkeypatch.setattr(_networks, "_fit_group", diverging_fit_group)
+    match = f"Network 0 of sensor 'a' diverged: its classification layer's {part} holds NaN"
+    with pytest.raises(ValueError, match=match) as error:
+        _train(data, tmp_path)
+    assert "features" not in str(error.value)
+    assert not list(tmp_path.rglob("*.npz"))

@@ -143,7 +143,7 @@ def test_damaged_cache_files_are_recomputed(run_dir, tmp_path, capsys):
     assert main([*QUICK, "--out", str(tmp_path)]) == 0
     caveats = capsys.readouterr().out.split("Caveats")[1]
     for path in damaged:  # a damaged network is named in the run's caveats
-        assert path.suffix != ".npz" or f"{path.name} is not a readable" in caveats
+        assert path.suffix != ".npz" or f"{path.name} fails its checksum" in caveats
     assert "trained again" in caveats
     for name in ("results.csv", "fusion.csv"):
         assert (tmp_path / name).read_bytes() == (run_dir / name).read_bytes(), name

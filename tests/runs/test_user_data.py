@@ -108,6 +108,11 @@ def _error(tmp_path, capsys, **arrays):
         (lambda a: a.update(table=a["table"][:, :, None, None, None]), "a sensor array is"),
         (lambda a: a["table"].__setitem__((3, 2), np.nan), "NaN or infinite"),
         (lambda a: a["table"].__setitem__((3, 2), np.inf), "NaN or infinite"),
+        (lambda a: a.update(table=a["table"][:, :0]), "shape (240, 0): no values per sample"),
+        (lambda a: a.update({"": a.pop("table")}), "sensor array named '': give every sensor"),
+        (lambda a: a.update({"  ": a.pop("table")}), "sensor array named '  '"),
+        (lambda a: a.update(watch=a["watch"][:, :, :0]), "'watch' has shape (240, 3, 0)"),
+        (lambda a: a["table"].__setitem__((3, 2), 1e300), "1e+300, beyond float32's range"),
         (lambda a: a.update(y=np.where(np.arange(240) == 0, "rare", a["y"])), "single sample"),
         (lambda a: a.update(groups=np.zeros(240)), "one group"),
         (lambda a: a.update(split=np.full(240, "test")), "only 'train' and 'validation'"),
@@ -165,6 +170,69 @@ def test_study_data_checks_its_labels():
         )
 
 
+@pytest.mark.parametrize(
+    "labels, names",
+    [
+        (np.array([b"sit", b"walk", b"run"]), ["run", "sit", "walk"]),
+        (np.array(["2021-03-01", "2021-03-02", "2021-03-03"], "datetime64[D]"), None),
+        (np.array([1, 2, 3], "timedelta64[m]"), ["1 minutes", "2 minutes", "3 minutes"]),
+        (np.array([0.0, 1.0, 2.0], np.float16), [0, 1, 2]),
+        (np.array([7, 8, 9], np.uint16), [7, 8, 9]),
+    ],
+)
+def test_labels_of_any_type_are_read_with_their_names(tmp_path, labels, names):
+    arrays = _recordings(n=60)
+    codes = np.searchsorted(np.unique(arrays["y"]), arrays["y"])
+    data = load_study_file(_save(tmp_path, y=labels[codes], table=arrays["table"]))
+    expected = names or ["2021-03-01", "2021-03-02", "2021-03-03"]
+    assert sorted(data.classes.tolist()) == expected
+    assert data.y_train.dtype.kind in "iU" and set(data.y_validation.tolist()) == set(expected)
+
+
+@pytest.mark.parametrize(
+    "y, match",
+    [
+        (np.arange(60) % 3 + 0.5, "y holds labels that are not whole numbers: 60 of its 60"),
+        (np.where(np.arange(60) == 4, np.nan, np.arange(60) % 3), "1 of its 60, at position 4"),
+        (np.arange(60) % 3 + 1j, "y holds complex numbers"),
+    ],
+)
+def test_labels_that_cannot_be_classes_stop_before_any_work(tmp_path, capsys, y, match):
+    table = _recordings(n=60)["table"]
+    assert match in _error(tmp_path, capsys, y=y, table=table)
+    assert not (tmp_path / "out").exists()
+
+
+def test_small_classes_keep_a_sample_on_each_side(tmp_path):
+    # 60 classes of 2 samples: a 0.2 share would have kept 1 validation sample in all
+    rng = np.random.default_rng(0)
+    path = _save(tmp_path, y=np.repeat(np.arange(60), 2), table=rng.normal(size=(120, 4)))
+    with pytest.warns(UserWarning, match="60 of 60 classes"):
+        data = load_study_file(path)
+    assert_sides = [
+        np.bincount(y, minlength=60).tolist() for y in (data.y_train, data.y_validation)
+    ]
+    assert assert_sides == [[1] * 60, [1] * 60]
+    assert "(20% asked for validation, 50% given: every class keeps a sample" in data.notes[0]
+
+
+def test_groups_that_cannot_hold_a_class_out_are_named_before_training(tmp_path, capsys):
+    arrays = _recordings(n=240)
+    arrays["y"][arrays["groups"] == 5] = "jump"  # 'jump' only in subject 5
+    message = _error(tmp_path, capsys, **arrays)
+    assert "class 'jump': 20 samples in 1 group (5)" in message
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_split_array_must_give_every_class_both_sides(tmp_path, capsys):
+    arrays = _recordings(n=60)
+    arrays["split"] = np.where(arrays["y"] == "run", "train", "validation")
+    arrays["split"][:6] = "train"
+    message = _error(tmp_path, capsys, **arrays)
+    assert "'run' (" in message and "0 validation)" in message
+    assert not (tmp_path / "out").exists()
+
+
 @pytest.mark.parametrize("constant", [np.zeros((240, 16)), np.full((240, 3, 32), 7.0, np.float32)])
 def test_a_constant_sensor_is_named_before_any_training(tmp_path, monkeypatch, constant):
     def no_training(*args, **kwargs):
@@ -172,8 +240,11 @@ def test_a_constant_sensor_is_named_before_any_training(tmp_path, monkeypatch, c
 
     monkeypatch.setattr(_networks, "_fit_group", no_training)
     arrays = {**_recordings(), "table": constant}
-    with pytest.raises(ValueError, match=r"Sensor 'table' has the same values in every training "
-                       r"sample .*leave it out \(sensors=image,watch\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"Sensor 'table' has the same values in every training "
+        r"sample .*leave it out \(sensors=image,watch\)",
+    ):
         load_study_file(_save(tmp_path, **arrays))
     arrays["table"] = np.where(np.arange(240) % 7 == 0, 1.0, 0.0)[:, None] * np.ones(16)
     load_study_file(_save(tmp_path, **arrays))  # varies: a sensor like any other

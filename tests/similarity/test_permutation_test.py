@@ -117,3 +117,33 @@ def test_views_from_column_names_and_bad_inputs():
         permutation_test(X, view_sizes=(5, 3))
     with pytest.raises(ValueError, match="statistic"):
         permutation_test(X, statistic="pillai")
+
+
+@pytest.mark.parametrize(
+    "n_permutations, error, match",
+    [
+        (10**9, ValueError, "n_permutations=1000000000 is above the cap of 1,000,000"),
+        (1_000_001, ValueError, "above the cap of 1,000,000"),
+        (2.7, ValueError, "'n_permutations' parameter"),
+        (0, ValueError, "'n_permutations' parameter"),
+        (True, TypeError, "n_permutations must be an int, got True"),
+    ],
+)
+def test_n_permutations_is_a_capped_count(n_permutations, error, match):
+    with pytest.raises(error, match=match):
+        permutation_test(_views(40, [1.0]), view_sizes=(5, 4), n_permutations=n_permutations)
+
+
+def test_long_runs_show_progress_that_can_be_switched_off(monkeypatch, capsys):
+    X = _views(60, [0.5])
+    quiet = permutation_test(X, (5, 4), n_permutations=40, random_state=0, progress=True)
+    assert "permutations" not in capsys.readouterr().err  # one batch: nothing to follow
+    monkeypatch.setattr(
+        "sklearn_ccafusion.similarity._permutation_test._CHUNK_BYTES", 8 * 60 * 4 * 7
+    )
+    shown = permutation_test(X, (5, 4), n_permutations=40, random_state=0, progress=True)
+    assert "permutations" in capsys.readouterr().err
+    hidden = permutation_test(X, (5, 4), n_permutations=40, random_state=0, progress=False)
+    assert capsys.readouterr().err == ""
+    pd.testing.assert_frame_equal(shown, quiet)
+    pd.testing.assert_frame_equal(hidden, quiet)

@@ -138,3 +138,20 @@ def test_half_precision_outputs_are_read_as_float32():
     values = dict(zip(table["measure"], table["value"]))
     assert values["cka_debiased"] == pytest.approx(linear_cka(hidden, out, debiased=True), abs=1e-8)
     assert values["svcca"] == pytest.approx(svcca(hidden, out), abs=1e-8)
+
+
+def test_a_sequence_first_layer_is_refused_while_streaming():
+    class SequenceFirst(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm = nn.LSTM(4, 3)
+            self.fc = nn.Linear(3, 2)
+
+        def forward(self, x):  # (n, sequence, 4) -> (sequence, n, 4), as torch expects
+            out, _ = self.lstm(x.transpose(0, 1))
+            return self.fc(out[-1])
+
+    batches = [torch.randn(n, 6, 4) for n in (5, 5)]
+    with pytest.raises(ValueError, match=r"'lstm' \(LSTM\) returned a tensor of shape "
+                                         r"\(6, 5, 3\) .*batch_first=True"):
+        stream_layer_similarity(SequenceFirst(), None, batches, ["lstm", "fc"], progress=False)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
+from sklearn.metrics import f1_score
 
 from sklearn_ccafusion.study import (
     NetworkFeatures,
@@ -11,6 +13,7 @@ from sklearn_ccafusion.study import (
     headline_predictions,
     subspace_study,
 )
+from sklearn_ccafusion.study import _bootstrap as bootstrap_module
 
 
 def test_bands_cover_the_true_accuracy():
@@ -96,3 +99,59 @@ def test_resampled_macro_f1_equals_scikit_learn():
     np.testing.assert_allclose(
         _resampled_scores(y, predicted, rows, "f1_macro"), expected, atol=1e-12
     )
+
+
+class _RecordingState(np.random.RandomState):
+    """A RandomState that records the shape of every ``randint`` draw."""
+
+    def __init__(self, seed):
+        super().__init__(seed)
+        self.shapes = []
+
+    def randint(self, *args, size=None, **kwargs):
+        self.shapes.append(size)
+        return super().randint(*args, size=size, **kwargs)
+
+
+@pytest.mark.parametrize("metric", ["accuracy", "f1_macro"])
+def test_batches_give_the_bands_of_one_draw_with_bounded_memory(monkeypatch, metric):
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 3, 50)
+    predictions = {"a": np.where(rng.random(50) < 0.8, y, 0), "b": rng.integers(0, 3, 50)}
+    params = {"reference": "a", "metric": metric, "n_resamples": 101, "progress": False}
+    whole = bootstrap_scores(y, predictions, random_state=_RecordingState(7), **params)
+    # an independent reference: every resample drawn at once, scored one by one
+    rows_of = np.random.RandomState(7).randint(0, 50, size=(101, 50))
+
+    def scored(p):
+        if metric == "accuracy":
+            return [np.mean(p[rows] == y[rows]) for rows in rows_of]
+        return [f1_score(y[rows], p[rows], average="macro", zero_division=0) for rows in rows_of]
+
+    for name, p in predictions.items():
+        low, high = np.quantile(scored(p), [0.025, 0.975])
+        row = whole[(whole["name"] == name) & (whole["measure"] == metric)].iloc[0]
+        assert row["low"] == pytest.approx(low, abs=1e-12)
+        assert row["high"] == pytest.approx(high, abs=1e-12)
+
+    monkeypatch.setattr(bootstrap_module, "_BATCH_BYTES", 8 * 50 * 7)  # 7 resamples a batch
+    state = _RecordingState(7)
+    batched = bootstrap_scores(y, predictions, random_state=state, **params)
+    pd.testing.assert_frame_equal(batched, whole)
+    assert max(shape[0] for shape in state.shapes) == 7
+    assert sum(shape[0] for shape in state.shapes) == 101
+
+
+@pytest.mark.parametrize(
+    "n_resamples, error, match",
+    [
+        (2.7, TypeError, "n_resamples must be an int, got 2.7"),
+        (True, TypeError, "n_resamples must be an int, got True"),
+        (0, ValueError, "n_resamples must be at least 1"),
+        (10**8, ValueError, "n_resamples must be at most 10000000"),
+    ],
+)
+def test_n_resamples_is_a_bounded_count(n_resamples, error, match):
+    y = np.arange(10) % 2
+    with pytest.raises(error, match=match):
+        bootstrap_scores(y, {"a": y}, n_resamples=n_resamples)

@@ -195,3 +195,50 @@ def test_unknown_kelm_solver():
     X1, X2, y, layers = make_planted_features(90, n_classes=3, n_features=16, n_nuisance=2)
     with pytest.raises(ValueError, match="kelm_solver must be"):
         fusion_study((X1, X2), y, (X1, X2), y, layers, kelm_solver="fast", progress=False)
+
+
+def _weighted_svm_accuracy(weight, cache):
+    """fusion_study with an SVC whose class weights scikit-learn's repr truncates."""
+    X1, X2, y, layers = make_planted_features(
+        300, n_classes=3, n_features=12, n_nuisance=2, random_state=0
+    )
+    names = np.array(["a" * 800, "b", "c" * 800])  # the weight of "a" falls in the "..."
+    y = names[y]
+    svm = SVC(kernel="linear", class_weight={names[0]: weight, names[1]: 1.0, names[2]: 1.0})
+    df = fusion_study(
+        (X1[:200], X2[:200]), y[:200], (X1[200:], X2[200:]), y[200:], layers,
+        n_components=[2], fusions={"svm": ("sum", svm)}, classes=names, progress=False,
+        cache=cache,
+    )
+    return df.query("method == 'svm' and measure == 'accuracy'")["value"].item()
+
+
+def test_cache_keys_read_the_classifier_whole_not_its_repr(tmp_path):
+    names = ["a" * 800, "b", "c" * 800]
+    one, other = (SVC(class_weight={names[0]: w, names[1]: 1, names[2]: 1}) for w in (1, 1e-4))
+    assert repr(one) == repr(other)  # the case: scikit-learn elides the differing weight
+    expected = _weighted_svm_accuracy(1e-4, None)
+    assert _weighted_svm_accuracy(1.0, None) != expected  # the weights matter
+    assert _weighted_svm_accuracy(1.0, tmp_path) != expected
+    assert _weighted_svm_accuracy(1e-4, tmp_path) == expected  # not the first one's fits
+
+
+def test_unfingerprintable_classifier_is_computed_uncached(tmp_path):
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    X1, X2, y, layers = make_planted_features(
+        300, n_classes=3, n_features=12, n_nuisance=2, random_state=0
+    )
+    local = make_pipeline(FunctionTransformer(lambda X: 2 * X), SVC(kernel="linear"))
+    args = ((X1[:200], X2[:200]), y[:200], (X1[200:], X2[200:]), y[200:], layers)
+    with pytest.warns(UserWarning, match="does not cache the fits of 'local'.*lambda"):
+        cached = fusion_study(
+            *args, n_components=[2], fusions={"local": ("sum", local)}, progress=False,
+            cache=tmp_path,
+        )
+    plain = fusion_study(
+        *args, n_components=[2], fusions={"local": ("sum", local)}, progress=False
+    )
+    pd.testing.assert_frame_equal(cached, plain)
+    assert not list(tmp_path.glob("task-*.json"))

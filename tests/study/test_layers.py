@@ -120,6 +120,70 @@ def test_bad_layers_and_pairs():
         )
 
 
+COEF = np.hstack([np.vstack([np.eye(3), -np.ones((1, 3))]), np.zeros((4, 5))])
+HOSTILE_ARGUMENTS = {
+    "one_class": ({"y_train": None}, ValueError, r"y_train holds a single class \[0\]"),
+    "directions_float": ({"n_directions": 2.7}, TypeError, "n_directions must be an int"),
+    "directions_bool": ({"n_directions": True}, TypeError, "n_directions must be an int"),
+    "directions_zero": ({"n_directions": 0}, ValueError, "n_directions must be at least 1"),
+    "pairs_string": ({"pairs": "deep"}, TypeError, "pairs must be a list of"),
+    "pairs_empty": ({"pairs": []}, ValueError, "pairs is empty"),
+    "pair_of_three": (
+        {"pairs": [("deep", "deep", "deep")]},
+        ValueError,
+        r"pairs\[0\] must be a \(layer of network 1, layer of network 2\) pair",
+    ),
+    "pair_one_name": ({"pairs": ["deep"]}, ValueError, r"pairs\[0\] must be a"),
+    "pair_numbers": ({"pairs": [(0, 1)]}, ValueError, r"pairs\[0\] must be a .* got \(0, 1\)"),
+    "pair_twice": (
+        {"pairs": [("deep", "deep"), ("deep", "deep")]},
+        ValueError,
+        r"lists \('deep', 'deep'\) twice",
+    ),
+    "method": ({"methods": ["cca_best"]}, ValueError, r"Unknown method\(s\) \['cca_best'\]"),
+    "class_layer_other_classes": (
+        {"class_layer": (COEF[:3], np.zeros(3))},
+        ValueError,
+        "class_layer has 3 rows .* but y_train has 4 classes",
+    ),
+    "class_layer_nan_intercept": (
+        {"class_layer": (COEF, np.array([0.0, np.nan, 0.0, 0.0]))},
+        ValueError,
+        r"class_layer intercept holds NaN or infinite values \(rows \[1\]\)",
+    ),
+    "class_layer_intercept_length": (
+        {"class_layer": (COEF, np.zeros(3))},
+        ValueError,
+        r"class_layer intercept must have shape \(4,\)",
+    ),
+    "class_layer_coef_only": ({"class_layer": COEF}, TypeError, "class_layer must be a pair"),
+    "class_layer_width": (
+        {"class_layer": (np.zeros((4, 3)), np.zeros(4))},
+        ValueError,
+        "the last pair must be network 1's penultimate",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_ARGUMENTS))
+def test_arguments_are_checked_before_any_layer_is_measured(case, monkeypatch):
+    import sklearn_ccafusion.study._layers as layers_module
+
+    changes, error, match = HOSTILE_ARGUMENTS[case]
+    layers, y = _planted(1)
+    args = {"y_train": y[:N_TRAIN], "y_validation": y[N_TRAIN:], "progress": False}
+    args.update(changes)
+    if args["y_train"] is None:
+        args["y_train"] = np.zeros(N_TRAIN, dtype=int)
+
+    def measured(*_args, **_kwargs):
+        raise AssertionError("a layer was measured before the arguments were checked")
+
+    monkeypatch.setattr(layers_module, "_map_rows", measured)
+    with pytest.raises(error, match=match):
+        layer_study(layers, layers, **args)
+
+
 def test_loader_streams_the_same_maps():
     torch = pytest.importorskip("torch")
     from torch import nn

@@ -39,3 +39,10 @@ def test_save_arrays_writes_an_npz(tmp_path):
     path = save_arrays(tmp_path / "a.npz", x=np.arange(3))
     with np.load(path) as stored:
         assert stored["x"].tolist() == [0, 1, 2]
+
+
+def test_a_folder_in_place_of_the_file_is_named(tmp_path):
+    (tmp_path / "a.npz").mkdir()
+    with pytest.raises(ValueError, match=r"a\.npz is a folder, not a file"):
+        write_text(tmp_path / "a.npz", "x")
+    assert [p.name for p in tmp_path.iterdir()] == ["a.npz"]

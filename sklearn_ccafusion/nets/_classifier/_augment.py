@@ -42,6 +42,20 @@ class FlipCrop:
     def __repr__(self) -> str:
         return f"FlipCrop(padding={self.padding}, flip={self.flip})"
 
+    def get_params(self, deep: bool = True) -> dict[str, object]:
+        """The parameters, as scikit-learn estimators give them (cache keys read them).
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Unused: the parameters hold no estimator.
+
+        Returns
+        -------
+        params : dict
+        """
+        return {"padding": self.padding, "flip": self.flip}
+
     def __call__(self, x: Tensor) -> Tensor:
         if x.ndim != 4:
             raise ValueError(f"FlipCrop expects (n, C, H, W) batches, got shape {tuple(x.shape)}.")

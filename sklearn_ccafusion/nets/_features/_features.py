@@ -228,12 +228,16 @@ class NetFeatures(TransformerMixin, _BaseComposition):
         params = net.get_params(deep=False)
         seed = params.pop("random_state", None)
         device = params.pop("device", None)
-        key = trained_net_key(
-            (_hashable(X), _hashable(y)),
-            seed=seed,
-            recipe={"class": type(net), **params},
-            device=device,
-        )
+        try:
+            key = trained_net_key(
+                (_hashable(X), _hashable(y)),
+                seed=seed,
+                recipe={"class": type(net), **params},
+                device=device,
+            )
+        except TypeError as error:  # a parameter with no faithful fingerprint
+            warnings.warn(f"Net {name!r} is not cached: {error}", UserWarning, stacklevel=4)
+            return None
         return NetCache(self.cache_dir).path(name, key, ".pt")
 
     @staticmethod
@@ -368,8 +372,10 @@ class NetFeatures(TransformerMixin, _BaseComposition):
 
         Each net's learned state (state dicts of its module, criterion and
         optimiser, its classes, seed and history) goes to ``<name>.pt``, readable
-        with ``torch.load(weights_only=True)``; names, view sizes, inputs and each
-        net's parameters (classes and functions by name) go to
+        with ``torch.load(weights_only=True)`` (a name that is not a readable file
+        name, such as ``../x``, becomes a slug of it and a short hash, so no file
+        is written outside ``directory``); names, file names, view sizes, inputs
+        and each net's parameters (classes and functions by name) go to
         ``manifest.json``. No file holds code: :meth:`load` restores the weights
         into nets you construct.
 

@@ -18,12 +18,10 @@ __all__: list[str] = []
 def _hashable(X: Any) -> Any:
     """What of ``X`` decides a trained net, as data a fingerprint reads.
 
-    A DataFrame's column names count besides its values; a tensor is read on the CPU.
+    :func:`~sklearn_ccafusion.utils._fingerprint.fingerprint` reads arrays,
+    DataFrames (column names with their types, index, dtypes) and tensors (on any
+    device) itself; anything else it cannot hash faithfully makes the net uncached.
     """
-    if hasattr(X, "columns") and hasattr(X, "to_numpy"):
-        return [list(map(str, X.columns)), X.to_numpy()]
-    if hasattr(X, "detach") and hasattr(X, "cpu"):
-        return X.detach().cpu().numpy()
     return X
 
 

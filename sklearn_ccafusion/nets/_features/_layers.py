@@ -39,12 +39,49 @@ def _as_tensor_output(output: Any, name: str) -> torch.Tensor:
     return output
 
 
-def _pool(output: torch.Tensor, pooling: str) -> torch.Tensor:
+def _check_samples_first(output: torch.Tensor, module: torch.nn.Module, name: str, n: int):
+    """Raise unless the first axis of a layer's output holds the batch's ``n`` samples.
+
+    A layer that reduces over the batch (a mean over samples) or a sequence-first
+    layer (``torch.nn.LSTM`` and the other recurrent and attention layers, unless
+    ``batch_first=True``) has rows that are not the inputs' samples.
+    """
+    shape = tuple(output.shape)
+    sequence_first = getattr(module, "batch_first", None) is False and output.ndim >= 3
+    if not sequence_first and output.ndim >= 1 and shape[0] == n:
+        return
+    said = f"Layer {name!r} ({type(module).__name__}) returned a tensor of shape {shape} for a "
+    said += f"batch of {n} sample(s): its first axis is not the samples."
+    if sequence_first and shape[0] == n:
+        said = (
+            f"Layer {name!r} ({type(module).__name__}) is sequence-first (batch_first=False) "
+            f"but received the batch's {n} samples on its first axis, its sequence axis: it "
+            "runs over the samples as if they were time steps."
+        )
+    if sequence_first or (output.ndim >= 2 and shape[1] == n):
+        raise ValueError(
+            f"{said} Its output is sequence-first, (sequence, samples, features), as "
+            "torch.nn.LSTM, GRU, RNN, MultiheadAttention and the Transformer layers give "
+            "unless built with batch_first=True: build the layer with batch_first=True (and "
+            "feed it (samples, sequence, features)), or choose a module whose output has the "
+            "samples first (e.g. a small module returning output.transpose(0, 1) or the last "
+            "step, output[-1])."
+        )
+    raise ValueError(
+        f"{said} A layer that reduces over the batch (a mean over samples) or reshapes it "
+        "has no features per sample; choose a layer whose output has the samples first, or "
+        "wrap the computation in a module that returns (samples, ...)."
+    )
+
+
+def _pool(output: torch.Tensor, pooling: str, module: torch.nn.Module | None = None):
     """``(n, d)`` features of a layer's output ``(n, channels, *spatial)``, as a copy.
 
     The copy is taken inside the hook: a later in-place operation of the same
     forward pass (``ReLU(inplace=True)``, a residual ``out += identity``) changes
     the output tensor itself, and a view of it (``reshape``, ``[:, None]``) with it.
+    A batch-first sequence layer's output ``(n, sequence, features)`` is averaged
+    over the sequence (``"avg"``), its features being on the last axis.
     """
     output = output.detach()
     if output.ndim == 1:
@@ -52,6 +89,8 @@ def _pool(output: torch.Tensor, pooling: str) -> torch.Tensor:
     if output.ndim == 2:
         return output.clone()
     if pooling == "avg":
+        if getattr(module, "batch_first", None) is True and output.ndim == 3:
+            return output.float().mean(dim=1)  # (n, sequence, features): over the steps
         return output.float().mean(dim=tuple(range(2, output.ndim)))  # a new tensor
     return output.reshape(output.shape[0], -1).clone()
 
@@ -65,9 +104,17 @@ class LayerFeatures(TransformerMixin, BaseEstimator):
     ``(n, channels, *spatial)``) is global-average-pooled over the spatial axes
     (``pooling="avg"``, one feature per channel) or flattened
     (``pooling="flatten"``, ``channels * prod(spatial)`` features, in
-    ``reshape`` order). The output is ``np.hstack`` of the layers' features, in
-    the order of ``layers``, so CCA between two layers is
+    ``reshape`` order). A batch-first sequence layer (one built with
+    ``batch_first=True``: ``torch.nn.LSTM``, ``GRU``, ``RNN``, the Transformer
+    layers) gives ``(n, sequence, features)``: ``"avg"`` averages it over the
+    sequence, one feature per hidden unit. The output is ``np.hstack`` of the
+    layers' features, in the order of ``layers``, so CCA between two layers is
     ``CCAProjector(view_sizes=...)`` on two of its views.
+
+    Every output's first axis must be the batch's samples, on every batch:
+    a layer that reduces over the batch, or a sequence-first layer
+    (``batch_first=False``, torch's default, whose output is
+    ``(sequence, n, features)``), is refused with the fix.
 
     Parameters
     ----------
@@ -116,6 +163,10 @@ class LayerFeatures(TransformerMixin, BaseEstimator):
     runs one sample to learn each layer's width. With
     ``set_output(transform="pandas")`` the columns are ``<layer>__f<i>``,
     which the multi-view estimators read as views when ``view_sizes=None``.
+
+    ``fit`` and ``transform`` raise a ``ValueError`` naming the layer, the
+    shape it returned and the batch's size when a layer's output does not
+    have the samples on its first axis.
 
     Examples
     --------
@@ -223,9 +274,13 @@ class LayerFeatures(TransformerMixin, BaseEstimator):
         submodules = dict(module.named_modules())
         captured: dict[str, torch.Tensor] = {}
 
+        n_batch = [0]
+
         def recorder(name):
-            def hook(_module, _inputs, output):
-                captured[name] = _pool(_as_tensor_output(output, name), self.pooling)
+            def hook(hooked, _inputs, output):
+                output = _as_tensor_output(output, name)
+                _check_samples_first(output, hooked, name, n_batch[0])
+                captured[name] = _pool(output, self.pooling, hooked)
 
             return hook
 
@@ -239,6 +294,7 @@ class LayerFeatures(TransformerMixin, BaseEstimator):
                 size = self._batch_size(net, len(X))
                 for start in range(0, len(X), size):
                     batch = X[start : start + size]
+                    n_batch[0] = len(batch)
                     captured.clear()
                     x = net._prepare_input(batch) if net is not None else batch.to(device)
                     module(x)
@@ -263,7 +319,7 @@ class LayerFeatures(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like or tensor of shape (n_samples, ...)
-            Inputs of the module (only the first sample is run).
+            Inputs of the module (only the first two samples are run).
         y : None
             Ignored.
 
@@ -273,7 +329,7 @@ class LayerFeatures(TransformerMixin, BaseEstimator):
         """
         module, device, net = self._resolve_module()
         layers = self._check_layers(module)
-        blocks = self._run(X[:1], module, device, net, layers)
+        blocks = self._run(X[:2], module, device, net, layers)
         self.module_, self.device_, self._net_ = module, device, net
         self.layers_ = layers
         self.view_sizes_ = tuple(int(block.shape[1]) for block in blocks)

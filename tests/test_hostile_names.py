@@ -1,0 +1,415 @@
+"""Hostile names and files: nothing leaves the output folder, every problem is named.
+
+Names found in data (a sensor's, a network's) become file names; a user's ``.npz``
+may hold members that are not arrays, forged headers, constant sensors; a cache or
+a settings file may be damaged. Every case expects the right result or a
+``ValueError``, ``TypeError`` or ``FileNotFoundError`` whose message names the
+problem; after each one, no file exists outside the folder meant for it, and no
+case may run longer than a few seconds.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import warnings
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from numpy.lib import format as npy_format
+
+from sklearn_ccafusion.cli import main
+from sklearn_ccafusion.nets import MLPNet, NetFeatures, SensorNetClassifier
+from sklearn_ccafusion.runs import StudyData, load_study_file, study_from_file
+from sklearn_ccafusion.runs import _npz_file as npz_file
+from sklearn_ccafusion.runs._networks import network_factory, train_networks
+from sklearn_ccafusion.utils._net_cache import write_check
+
+NAMED_ERRORS = (ValueError, TypeError, FileNotFoundError)
+CASE_SECONDS = 60
+
+
+@pytest.fixture(autouse=True)
+def _no_hang():
+    """Fail a case that runs past ``CASE_SECONDS`` instead of waiting for it."""
+    if not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def stop(signum, frame):
+        raise TimeoutError(f"the case ran past {CASE_SECONDS} s")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, CASE_SECONDS)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.fixture
+def arena(tmp_path):
+    """``(root, out)``: a run's folder deep inside ``root``; after the case, every file
+    written under ``root`` must lie in ``out`` (or in ``root/given``, the case's inputs)."""
+    out = tmp_path / "deep" / "er" / "out"
+    (tmp_path / "given").mkdir()
+    yield tmp_path, out
+    strays = [
+        path
+        for path in tmp_path.rglob("*")
+        if not path.is_dir()
+        and out not in path.parents
+        and tmp_path / "given" not in path.parents
+    ]
+    assert strays == [], f"files written outside {out}: {strays}"
+
+
+def _hostile_names(root: Path) -> list[str]:
+    """Sensor and network names that would be trouble as file names."""
+    return [
+        "../../planted",
+        "../../../../planted",
+        str(root / "absolute" / "x"),  # an absolute path, inside the test's folder
+        "a/../../b",
+        "..",
+        ".",
+        "",
+        "x\\..\\..\\y",
+        "CON",
+        "nul.txt",
+        "x" * 300,
+        "é" * 120,
+        "new\nline",
+        "-rf",
+        ".hidden",
+        "trailing. ",
+        "\u202eevil",
+        "acc-0123456789",
+    ]
+
+
+HOSTILE_IDS = [f"name{i}" for i in range(18)]
+
+
+def _expect(run):
+    """The case's result, or the named error it raised (any other exception fails)."""
+    try:
+        return run()
+    except NAMED_ERRORS as error:
+        assert str(error), "an error without a message"
+        return error
+
+
+# ------------------------------------------------------------------ names as files
+
+
+def _tiny_data(sensors: list[str], n: int = 24) -> StudyData:
+    rng = np.random.default_rng(0)
+    y_train, y_validation = np.arange(n) % 2, np.arange(n // 2) % 2
+    modules = {s: (MLPNet, {"n_features": 3, "n_classes": 2, "hidden": (2,)}) for s in sensors}
+    recipe = {"max_epochs": 1, "batch_size": 16, "lr": 0.01}
+    return StudyData(
+        name="tiny",
+        inputs_train={s: rng.normal(size=(n, 3)) + y_train[:, None] for s in sensors},
+        inputs_validation={s: rng.normal(size=(n // 2, 3)) for s in sensors},
+        y_train=y_train,
+        y_validation=y_validation,
+        classes=np.arange(2),
+        metric="accuracy",
+        make_net=network_factory(modules, recipe),
+        net_settings={"module": "MLPNet", **recipe},
+    )
+
+
+@pytest.mark.parametrize("index", range(18), ids=HOSTILE_IDS)
+def test_sensor_names_as_cache_files(arena, index):
+    root, out = arena
+    name = _hostile_names(root)[index]
+    networks = train_networks(_tiny_data([name, "ok"]), 1, 0, "cpu", out / "cache", False, 1)
+    assert list(networks) == [name, "ok"] and all(len(n) == 2 for n in networks.values())
+    files = sorted(p.name for p in (out / "cache").glob("*.npz"))
+    assert len(files) == 4 and all(len(f.encode()) < 200 for f in files)
+
+
+def test_sensor_names_differing_by_case_keep_their_files_apart(arena):
+    _, out = arena
+    train_networks(_tiny_data(["Acc", "acc", "ACC"]), 1, 0, "cpu", out / "cache", False, 1)
+    assert len({p.name.casefold() for p in (out / "cache").glob("*.npz")}) == 6
+
+
+@pytest.mark.parametrize("index", range(18), ids=HOSTILE_IDS)
+def test_sensor_names_read_from_a_file(arena, index):
+    root, _ = arena
+    name = _hostile_names(root)[index]
+    rng = np.random.default_rng(0)
+    path = root / "given" / "data.npz"
+    np.savez(path, y=np.repeat(["a", "b"], 10), ok=rng.normal(size=(20, 3)),
+             **{name: rng.normal(size=(20, 3))})  # fmt: skip
+    with zipfile.ZipFile(path) as archive:
+        member = archive.namelist()[-1]
+    result = _expect(lambda: load_study_file(path))
+    if name.strip():
+        assert result.sensors == ["ok", member[: -len(".npy")]]  # the name as stored
+    else:
+        assert isinstance(result, ValueError) and "give every sensor a name" in str(result)
+
+
+@pytest.mark.parametrize(
+    "names",
+    [("../../x", "/abs/y"), ("Left", "left"), ("CON", ".."), ("", "x" * 300)],
+    ids=["traversal", "case", "reserved", "empty-long"],
+)
+def test_net_names_as_saved_files(arena, names):
+    _, out = arena
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(30, 4)).astype(np.float32), np.arange(30) % 2
+    net = SensorNetClassifier(
+        MLPNet, module__n_features=2, module__n_classes=2, module__hidden=(2,), max_epochs=1
+    )
+    nets = [(names[0], net), (names[1], net)]
+    result = _expect(
+        lambda: NetFeatures(nets, inputs={names[0]: [0, 1], names[1]: [2, 3]}).fit(X, y)
+    )
+    if isinstance(result, Exception):
+        return  # names a NetFeatures refuses (named), so nothing to save
+    result.save(out / "nets")
+    loaded = NetFeatures.load(out / "nets", nets=nets)
+    assert [n for n, _ in loaded.nets_] == list(names)
+    np.testing.assert_array_equal(loaded.transform(X), result.transform(X))
+
+
+def test_a_whole_study_keeps_every_file_in_its_folder(arena, capsys):
+    root, out = arena
+    names = ["../../planted", str(root / "absolute" / "x")]
+    rng = np.random.default_rng(0)
+    y = np.repeat(["sit", "walk"], 20)
+    path = root / "given" / "data.npz"
+    np.savez(path, y=y, **{n: rng.normal(size=(40, 3)) + (y == "sit")[:, None] for n in names})
+    args = ["--quick", "--quiet", "--pairs", "1", "--repeats", "1", "--n-jobs", "1"]
+    code = main(["study", "--data", str(path), "--out", str(out), *args, "--epochs", "1"])
+    assert code == 0, capsys.readouterr().err
+    report = (out / "report.md").read_text()
+    assert all(name in report for name in names)  # the names shown as they are
+    assert not (root / "deep" / "planted").exists() and not (root / "absolute").exists()
+
+
+# ------------------------------------------------------------------ the user's file
+
+
+def _npz(root: Path, extra=(), **arrays) -> Path:
+    path = root / "given" / "data.npz"
+    rng = np.random.default_rng(0)
+    y = np.repeat(["a", "b"], 10)
+    arrays = {"y": y, "acc": rng.normal(size=(20, 3)), "gyr": rng.normal(size=(20, 4)), **arrays}
+    np.savez(path, **arrays)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a duplicate member is a case, not a mistake
+        with zipfile.ZipFile(path, "a") as archive:
+            for member, content in extra:
+                archive.writestr(member, content)
+    return path
+
+
+def _header(shape, descr="<f8", fortran=False) -> bytes:
+    buffer = io.BytesIO()
+    npy_format.write_array_header_1_0(
+        buffer, {"descr": descr, "fortran_order": fortran, "shape": shape}
+    )
+    return buffer.getvalue()
+
+
+MEMBERS = {
+    "readme": ([("README.txt", b"my recordings")], "member 'README.txt', which is not a numpy"),
+    "macos-folder": ([("__MACOSX/._acc.npy", b"\0\5\26\7")], None),
+    "macos-fork": ([("._acc.npy", b"\0\5\26\7")], None),
+    "ds-store": ([(".DS_Store", b"Bud1")], None),
+    "thumbs": ([("Thumbs.db", b"\xd0\xcf")], None),
+    "folder-entry": ([("photos/", b"")], None),
+    "picture-as-npy": ([("photo.npy", b"\x89PNG\r\n")], "member 'photo.npy', which is not"),
+    "text-in-folder": ([("notes/a.txt", b"")], "member 'notes/a.txt'"),
+    "duplicate": ([("acc.npy", _header((20, 3)) + b"\0" * 480)], "several arrays named ['acc']"),
+    "empty-member": ([("empty.npy", b"")], "member 'empty.npy', which is not"),
+}
+
+
+@pytest.mark.parametrize("case", MEMBERS, ids=list(MEMBERS))
+def test_members_that_are_not_arrays(arena, case):
+    root, _ = arena
+    extra, match = MEMBERS[case]
+    result = _expect(lambda: load_study_file(_npz(root, extra)))
+    if match is None:
+        assert result.sensors == ["acc", "gyr"]
+    else:
+        assert isinstance(result, ValueError) and match in str(result), result
+
+
+HEADERS = {
+    "447-gib": (_header((60, 10**9)) + b"\0" * 64, "declares shape (60, 1000000000) of float64"),
+    "negative": (_header((-5, 3)), "header of the array 'bad' is damaged"),
+    "short-data": (_header((20, 3)) + b"\0" * 100, "the file holds 100 bytes for it"),
+    "object": (_header((20,), "|O"), "object array 'bad'"),
+    "garbage-descr": (
+        b"\x93NUMPY\x01\x00\x16\x00{'descr': 'zz9'}    \n",
+        "header of the array 'bad' is damaged",
+    ),
+    "not-a-dict": (b"\x93NUMPY\x01\x00\x0c\x00[1, 2, 3]  \n", "header of the array 'bad' is"),
+    "version-9": (b"\x93NUMPY\x09\x00" + b"\0" * 20, "header of the array 'bad' is damaged"),
+}
+
+
+@pytest.mark.parametrize("case", HEADERS, ids=list(HEADERS))
+def test_forged_headers_are_named_before_anything_is_read(arena, case):
+    root, _ = arena
+    content, match = HEADERS[case]
+    result = _expect(lambda: load_study_file(_npz(root, [("bad.npy", content)])))
+    assert isinstance(result, ValueError) and match in str(result), result
+
+
+def test_arrays_beyond_the_memory_are_named(arena, monkeypatch):
+    root, _ = arena
+    monkeypatch.setattr(npz_file, "available_memory", lambda: 1000)
+    with pytest.raises(ValueError, match=r"more than the 1000 bytes of memory available"):
+        load_study_file(_npz(root))
+
+
+ARRAYS = {
+    "fortran": (np.asfortranarray(np.random.default_rng(1).normal(size=(20, 3))), None),
+    "big-endian": (np.random.default_rng(1).normal(size=(20, 3)).astype(">f8"), None),
+    "float16": (np.random.default_rng(1).normal(size=(20, 3)).astype(np.float16), None),
+    "complex": (np.ones((20, 3), complex), "is of type complex128, not numbers"),
+    "datetime": (np.ones((20, 3), "datetime64[s]"), "not numbers"),
+    "structured": (np.zeros((20, 2), [("a", "f8")]), "not numbers"),
+    "no-features": (np.zeros((20, 0)), "no values per sample"),
+    "no-time": (np.zeros((20, 3, 0)), "no values per sample"),
+    "beyond-float32": (np.full((20, 3), 1e300) * np.arange(1, 4), "beyond float32's range"),
+}
+
+
+@pytest.mark.parametrize("case", ARRAYS, ids=list(ARRAYS))
+def test_sensor_arrays_of_odd_types(arena, case):
+    root, _ = arena
+    array, match = ARRAYS[case]
+    result = _expect(lambda: load_study_file(_npz(root, extra=(), odd=array)))
+    if match is None:
+        assert result.sensors[-1] == "odd" and result.inputs_train["odd"].dtype == np.float32
+    else:
+        assert isinstance(result, ValueError) and match in str(result), result
+        assert "'odd'" in str(result)
+
+
+CONSTANT = {
+    "zeros": (np.zeros((20, 3)), None),
+    "windows": (np.full((20, 2, 8), 3.0, np.float32), None),
+    "images": (np.ones((20, 1, 4, 4)), None),
+    "booleans": (np.ones((20, 3), bool), None),
+    "training-side-only": (np.arange(60.0).reshape(20, 3), "split"),
+    "one-feature-of-several": (np.c_[np.zeros(20), np.arange(20.0) % 3], "varies"),
+}
+
+
+@pytest.mark.parametrize("case", CONSTANT, ids=list(CONSTANT))
+def test_constant_sensors_are_named_at_load(arena, case):
+    root, _ = arena
+    array, how = CONSTANT[case]
+    extra = {"odd": array}
+    if how == "split":  # the even rows train: constant there, varying on the other side
+        extra["split"] = np.where(np.arange(20) % 2 == 0, "train", "validation")
+        extra["odd"] = np.where((np.arange(20) % 2 == 0)[:, None], 1.0, array)
+    result = _expect(lambda: load_study_file(_npz(root, **extra)))
+    if how == "varies":
+        assert result.sensors[-1] == "odd"
+    else:
+        assert isinstance(result, ValueError), result
+        assert "Sensor 'odd' has the same values in every training sample" in str(result)
+
+
+# ------------------------------------------------------------------ damaged caches
+
+
+@pytest.fixture(scope="module")
+def trained_cache(tmp_path_factory):
+    """A cache of the tiny study's four networks, to damage a copy of."""
+    folder = tmp_path_factory.mktemp("cache")
+    train_networks(_tiny_data(["a", "b"]), 1, 0, "cpu", folder, False, 1)
+    return folder
+
+
+def _rewrite(path: Path, change) -> None:
+    with np.load(path) as stored:
+        arrays = {name: stored[name] for name in stored.files}
+    change(arrays)
+    with open(path, "wb") as handle:
+        np.savez(handle, **arrays)
+    write_check(path)  # whole as written: only its content is wrong
+
+
+DAMAGE = {
+    "truncated": lambda p: p.write_bytes(p.read_bytes()[:80]),
+    "garbage": lambda p: p.write_bytes(b"not a zip at all"),
+    "empty": lambda p: p.write_bytes(b""),
+    "fewer-samples": lambda p: _rewrite(p, lambda a: a.update(train=a["train"][:-1])),
+    "other-classes": lambda p: _rewrite(
+        p, lambda a: a.update(coef=np.tile(a["coef"], (2, 1)), intercept=np.tile(a["intercept"], 2))
+    ),
+    "other-widths": lambda p: _rewrite(p, lambda a: a.update(coef=a["coef"][:, :1])),
+    "nan": lambda p: _rewrite(p, lambda a: a["train"].__setitem__((0, 0), np.nan)),
+    "strings": lambda p: _rewrite(p, lambda a: a.update(coef=np.full(a["coef"].shape, "x"))),
+    "objects": lambda p: _rewrite(p, lambda a: a.update(coef=np.array([{}], dtype=object))),
+    "missing-array": lambda p: _rewrite(p, lambda a: a.pop("intercept")),
+    "folder": lambda p: (p.unlink(), p.mkdir()),
+}
+
+
+@pytest.mark.parametrize("case", DAMAGE, ids=list(DAMAGE))
+def test_damaged_network_caches_are_named(arena, trained_cache, case):
+    _, out = arena
+    cache = out / "cache"
+    cache.mkdir(parents=True)
+    for path in trained_cache.iterdir():
+        (cache / path.name).write_bytes(path.read_bytes())
+    damaged = sorted(cache.glob("a-0-*.npz"))[0]
+    DAMAGE[case](damaged)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = _expect(
+            lambda: train_networks(_tiny_data(["a", "b"]), 1, 0, "cpu", cache, False, 1)
+        )
+    if isinstance(result, Exception):
+        assert damaged.name in str(result), result  # the cache file, not the study's inputs
+        return
+    messages = [str(w.message) for w in caught if damaged.name in str(w.message)]
+    assert messages and "trained again" in messages[0]
+    assert all(np.isfinite(n.train).all() for nets in result.values() for n in nets)
+
+
+@pytest.mark.parametrize(
+    "content", [b'{"data": "x', b"", b"[]", b"\xff\xfe", b"null"], ids=str
+)
+def test_a_damaged_settings_file_is_named(arena, content):
+    root, out = arena
+    out.mkdir(parents=True)
+    (out / "settings.json").write_bytes(content)
+    with pytest.raises(ValueError, match=r"settings\.json is damaged"):
+        study_from_file(_npz(root), out=out, quick=True, max_epochs=1, progress=False)
+    assert sorted(p.name for p in out.iterdir()) == ["settings.json"]
+
+
+def test_a_manifest_that_points_outside_is_refused(arena):
+    root, out = arena
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(30, 2)).astype(np.float32), np.arange(30) % 2
+    net = SensorNetClassifier(
+        MLPNet, module__n_features=2, module__n_classes=2, module__hidden=(2,), max_epochs=1
+    )
+    NetFeatures([("a", net)]).fit(X, y).save(out / "nets")
+    manifest = json.loads((out / "nets" / "manifest.json").read_text())
+    for file_name in ("../../../given/x.pt", os.sep + "x.pt", "", 3):
+        manifest["files"] = {"a": file_name}
+        (out / "nets" / "manifest.json").write_text(json.dumps(manifest))
+        result = _expect(lambda: NetFeatures.load(out / "nets", nets=[("a", net)]))
+        assert isinstance(result, ValueError), result
