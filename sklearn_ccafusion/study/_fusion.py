@@ -31,7 +31,13 @@ from sklearn_ccafusion.cca._cca import CCAProjector
 from sklearn_ccafusion.cca._cca_whitening import SPURIOUS_MESSAGE
 from sklearn_ccafusion.cca._whitening import PCAWhitener
 from sklearn_ccafusion.fusion import CCASumFusion, KernelELMClassifier
-from sklearn_ccafusion.study._cache import TaskCache, as_cache, fingerprint, load_or_compute
+from sklearn_ccafusion.study._cache import (
+    TaskCache,
+    as_cache,
+    fingerprint,
+    load_or_compute,
+    shared_key,
+)
 from sklearn_ccafusion.study._metrics import check_metric, score
 from sklearn_ccafusion.utils._validation import check_labels_in_classes
 
@@ -149,12 +155,8 @@ def _task_keys(tasks: list[tuple], cache: TaskCache | None, inputs: tuple) -> li
     parameters, a frozen fitted model) is not cached, with a warning saying why.
     """
     keys: list[str | None] = [None] * len(tasks)
-    if cache is None:
-        return keys
-    try:
-        data_key = fingerprint(*inputs)
-    except TypeError as error:
-        warnings.warn(f"fusion_study caches no fit: {error}", UserWarning, stacklevel=3)
+    data_key = shared_key(cache, "fusion_study", *inputs)
+    if data_key is None:
         return keys
     refused = set()
     for position, (method, fusion, clf, n) in enumerate(tasks):
