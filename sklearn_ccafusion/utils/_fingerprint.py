@@ -148,6 +148,8 @@ class _Encoder:
             self.pandas(value)
         elif module == "torch" and hasattr(value, "detach"):
             self.tensor(value)
+        elif module == "torch" and type(value).__name__ in ("dtype", "device"):
+            self.text(b"o", f"{type(value).__name__}:{value}")
         elif isinstance(value, type):
             self.text(b"C", _qualified_name(value))
         elif hasattr(value, "get_params"):
@@ -207,10 +209,11 @@ class _Encoder:
         if value.format in _SPARSE_ARRAYS and value.ndim == 2:
             for name in _SPARSE_ARRAYS[value.format]:
                 self.encode(np.asarray(getattr(value, name)))
-        else:  # lil, dok: their entries in (row, column) order
+        else:  # lil, dok, 1-d or n-d arrays: their entries in index order
             coo = value.tocoo()
-            order = np.lexsort((coo.col, coo.row))
-            for part in (coo.row, coo.col, coo.data):
+            coords = tuple(getattr(coo, "coords", None) or (coo.row, coo.col))
+            order = np.lexsort(coords[::-1]) if coords else np.zeros(0, np.intp)
+            for part in (*coords, coo.data):
                 self.encode(np.asarray(part)[order])
 
     def pandas(self, value: Any) -> None:
@@ -386,7 +389,8 @@ def fingerprint(*values: Any) -> str:
       arrays (``data``, ``indices``, ``indptr``, ...): one matrix stored two ways
       (unsorted indices, explicit zeros) may get two keys, never the other way round.
     - pandas ``Series``, ``DataFrame`` and ``Index``: index, columns, names, dtypes
-      (categories included) and values; torch tensors: dtype, shape and bits.
+      (categories included) and values; torch tensors: dtype, shape and bits;
+      torch dtypes and devices.
     - ``list``, ``tuple`` (apart), ``set``/``frozenset`` (order ignored), mappings
       (their items, order ignored; keys with their types: ``{1: 2}`` is not
       ``{"1": 2}``).
