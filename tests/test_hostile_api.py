@@ -26,6 +26,8 @@ from sklearn_ccafusion.similarity import PairMoments, permutation_test, svcca
 from sklearn_ccafusion.study import (
     NetworkFeatures,
     bootstrap_scores,
+    cross_sensor_study,
+    headline_predictions,
     layer_study,
     subspace_study,
 )
@@ -333,6 +335,24 @@ COUNTS = {
     "dimensions_zero": (lambda: _subspace([2, 0]), (ValueError, r"dimensions\[1\] must be at")),
     "dimensions_scalar": (lambda: _subspace(3), (TypeError, "dimensions must be a list of ints")),
     "dimensions_string": (lambda: _subspace("3"), (TypeError, "dimensions must be a list")),
+    "headline_components_float": (
+        lambda: headline_predictions(_network(1), _network(2), _Y[:N_TRAIN], n_components=2.7),
+        (TypeError, "n_components must be an int, got 2.7"),
+    ),
+    "cross_sensor_pairs_float": (
+        lambda: cross_sensor_study(
+            {"a": [_network(1), _network(2)]}, _Y[:N_TRAIN], _YV, n_pairs=0.5, progress=False
+        ),
+        (TypeError, "n_pairs must be an int, got 0.5"),
+    ),
+    "layer_batch_size_bool": (
+        lambda: LayerFeatures(MLPNet(4, 3), "classifier", batch_size=True).fit(TABLE),
+        (TypeError, "batch_size must be an int, got True"),
+    ),
+    "joint_group_size_bool": (
+        lambda: fit_jointly([_net()], TABLE, _YT, max_group_size=True),
+        (ValueError, "max_group_size must be a positive int"),
+    ),
     "dimensions_numpy": (
         lambda: _subspace(np.array([1, 3])),
         lambda table: table["n"].tolist() == [1, 3],

@@ -469,6 +469,8 @@ def cross_sensor_study(
     counts = {name: len(nets) for name, nets in sensors.items()}
     if n_pairs is None:
         n_pairs = min(counts.values()) // 2
+    else:
+        n_pairs = check_count(n_pairs, "n_pairs", minimum=0)  # 0: named below
     if n_pairs < 1 or any(c < 2 * n_pairs for c in counts.values()):
         raise ValueError(
             f"Each sensor needs 2 * n_pairs networks, at least 2 (n_pairs={n_pairs}: the "

@@ -301,7 +301,9 @@ def fit_jointly(
     else:
         inputs = [X] * len(nets)
     if max_group_size is not None and (
-        not isinstance(max_group_size, (int, np.integer)) or max_group_size < 1
+        isinstance(max_group_size, bool)
+        or not isinstance(max_group_size, (int, np.integer))
+        or max_group_size < 1
     ):
         raise ValueError(f"max_group_size must be a positive int or None, got {max_group_size!r}.")
     if vectorize not in (True, False, "auto"):
