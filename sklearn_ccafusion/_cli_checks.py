@@ -156,6 +156,7 @@ _RUN_FLAGS = {
     "overwrite=True": "--overwrite",
     "out folder": "--out folder",
     "n_jobs": "--n-jobs",
+    "fusion_kernel": "--fusion-kernel",
 }
 _REPRODUCE_FLAGS = {**_RUN_FLAGS, "data_dir": "--data-dir", "dataset": "--dataset"}
 _STUDY_FLAGS = {

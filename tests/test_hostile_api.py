@@ -412,6 +412,10 @@ NETWORKS = {
         lambda: _net(device="auto").fit(TABLE, _YT),
         lambda net: net.predict(TABLE).shape == (10,),
     ),
+    "fit_jointly_device": (
+        lambda: fit_jointly([_net(device="cuda"), _net(device="cuda")], TABLE, _YT),
+        (ValueError, NO_CUDA),
+    ),
     "layer_features_device": (
         lambda: LayerFeatures(MLPNet(4, 3), "classifier", device="cuda").fit(TABLE),
         (ValueError, NO_CUDA),
