@@ -228,6 +228,10 @@ LAYER_STUDY = {
         {"class_layer": (COEF[:, :3], np.zeros(3))},
         (ValueError, "reads 3 features but the last layer 'b' has 4"),
     ),
+    "class_layer_without_bias": (
+        {"class_layer": (COEF, None), "n_directions": 2, "methods": []},
+        lambda result: (result.alignment["source"] == "network").sum() == 2,
+    ),
     "valid_class_layer": (
         {"class_layer": (COEF, np.zeros(3)), "n_directions": 2, "methods": ["cca_highest"]},
         lambda result: set(result.alignment["source"]) == {"probe", "network"},
