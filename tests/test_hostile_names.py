@@ -312,7 +312,7 @@ def test_damaged_or_unusual_archives(arena, case):
 HEADERS = {
     "447-gib": (_header((60, 10**9)) + b"\0" * 64, "declares shape (60, 1000000000) of float64"),
     "negative": (_header((-5, 3)), "header of the array 'bad' is damaged"),
-    "short-data": (_header((20, 3)) + b"\0" * 100, "the file holds 100 bytes for it"),
+    "short-data": (_header((20, 3)) + b"\0" * 100, "the file holds 100 B for it"),
     "object": (_header((20,), "|O"), "object array 'bad'"),
     "garbage-descr": (
         b"\x93NUMPY\x01\x00\x16\x00{'descr': 'zz9'}    \n",
@@ -333,8 +333,8 @@ def test_forged_headers_are_named_before_anything_is_read(arena, case):
 
 def test_arrays_beyond_the_memory_are_named(arena, monkeypatch):
     root, _ = arena
-    monkeypatch.setattr(npz_file, "available_memory", lambda: 1000)
-    with pytest.raises(ValueError, match=r"more than the 1000 bytes of memory available"):
+    monkeypatch.setattr(npz_file, "available_memory", lambda: 999)
+    with pytest.raises(ValueError, match=r"more than the 999 B of memory available"):
         load_study_file(_npz(root))
 
 
