@@ -648,7 +648,7 @@ def _tables(report: str) -> list[list[str]]:
     return tables
 
 
-def test_a_report_on_hostile_names_shows_them_as_text(arena):
+def test_a_report_on_hostile_names_shows_them_as_text(arena, capsys):
     import re
 
     import pandas as pd
@@ -679,6 +679,8 @@ def test_a_report_on_hostile_names_shows_them_as_text(arena):
     )
     command = ["study", "--features", str(path), "--out", str(out), "--quick", "--quiet"]
     assert main([*command, "--repeats", "1", "--n-jobs", "1"]) == 0
+    printed = capsys.readouterr().out  # the verdicts, one line each
+    assert "(line\\nbreak)" in printed and "\nbreak" not in printed
     report = (out / "report.md").read_text()
     for table in _tables(report):  # every row of a table has its header's cells
         widths = {len(re.split(_UNESCAPED_PIPE, row)) for row in table}

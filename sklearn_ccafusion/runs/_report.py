@@ -23,7 +23,7 @@ from sklearn_ccafusion.runs._claims import chance_levels
 from sklearn_ccafusion.runs._results import Reproduction
 from sklearn_ccafusion.runs._training import training_lines
 from sklearn_ccafusion.study import summarize_study
-from sklearn_ccafusion.utils._display_names import markdown_prose, markdown_text
+from sklearn_ccafusion.utils._display_names import markdown_prose, markdown_text, visible_text
 from sklearn_ccafusion.utils._file_names import file_in, joined_file_names
 
 __all__ = ["key_numbers", "report_file_names", "verdict_lines", "write_report"]
@@ -472,6 +472,6 @@ def verdict_lines(reproduction: Reproduction) -> list[str]:
         return ["No claim could be judged."]
     summary = claims[claims["pair"].astype(str) == "all"]
     return [
-        f"{row.verdict:<12} {row.claim} ({row.sensor}): {row.reason}"
+        visible_text(f"{row.verdict:<12} {row.claim} ({row.sensor}): {row.reason}")
         for row in summary.itertuples(index=False)
     ]

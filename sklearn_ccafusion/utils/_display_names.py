@@ -15,6 +15,8 @@ such a name into text that shows the name and does nothing else:
   caveat): the same for line breaks and the other invisible characters, and for
   ``<``, ``>`` and ``&`` (no HTML) and ``![`` (no image fetched), leaving the
   sentence's own punctuation as it is;
+- :func:`visible_text`, for a line printed on a terminal: invisible characters
+  (an escape sequence's ``ESC`` among them) as visible escapes;
 - :func:`figure_text`, for a figure's title or label: ``$`` escaped (no math),
   invisible characters as escapes, long names shortened with ``...``.
 
@@ -26,7 +28,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["figure_text", "markdown_prose", "markdown_text"]
+__all__ = ["figure_text", "markdown_prose", "markdown_text", "visible_text"]
 
 _NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 # markdown's punctuation (CommonMark's backslash escapes), except the intraword "_"
@@ -40,8 +42,27 @@ def _is_invisible(character: str) -> bool:
     return unicodedata.category(character) in ("Cc", "Cf", "Zl", "Zp")
 
 
-def _visible(text: str) -> str:
-    """``text`` with every invisible character written as its escape."""
+def visible_text(text: object) -> str:
+    """``text`` with every invisible character written as its escape (for a terminal too).
+
+    Parameters
+    ----------
+    text : object
+        Its ``str`` is used.
+
+    Returns
+    -------
+    text : str
+        Line breaks, control characters (a terminal's escape sequences among them)
+        and format characters (bidirectional overrides) written as ``\\n``,
+        ``\\x1b``, ``\\u202e``.
+
+    Examples
+    --------
+    >>> print(visible_text("line\\nbreak \\x1b[2J"))
+    line\\nbreak \\x1b[2J
+    """
+    text = str(text)
     out = []
     for character in text:
         if character in _NAMED_ESCAPES:
@@ -76,7 +97,7 @@ def markdown_text(value: object) -> str:
     'acc_x'
     """
     text = str(value)
-    return _visible(_MARKDOWN.sub(lambda match: "\\" + match.group(0), text))
+    return visible_text(_MARKDOWN.sub(lambda match: "\\" + match.group(0), text))
 
 
 def markdown_prose(text: object) -> str:
@@ -98,7 +119,7 @@ def markdown_prose(text: object) -> str:
     >>> print(markdown_prose("sensor <script> has\\nno variance [0.1, 0.2]"))
     sensor \\<script\\> has\\nno variance [0.1, 0.2]
     """
-    return _visible(_HTML.sub(lambda match: "\\" + match.group(0), str(text)))
+    return visible_text(_HTML.sub(lambda match: "\\" + match.group(0), str(text)))
 
 
 def figure_text(value: object, max_length: int = _FIGURE_LENGTH) -> str:
@@ -120,7 +141,7 @@ def figure_text(value: object, max_length: int = _FIGURE_LENGTH) -> str:
     >>> print(figure_text("$\\\\foo$"), figure_text("line\\nbreak"), len(figure_text("x" * 300)))
     \\$\\foo\\$ line\\nbreak 60
     """
-    text = _visible(str(value))
+    text = visible_text(str(value))
     if len(text) > max_length:
         text = text[: max_length - 3] + "..."
     return text.replace("$", r"\$")
