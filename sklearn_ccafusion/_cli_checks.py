@@ -79,9 +79,10 @@ def _path(text: str) -> str:
 def _n_jobs(text: str) -> int:
     """argparse type: a number of workers, ``-1`` all cores, ``-2`` all but one.
 
-    0 is named by the command's checks (:func:`_check_resources`). A negative count that leaves no core of this machine (``-99``) and a positive
-    one past 1024 workers are refused: joblib would run one worker or start processes
-    until memory runs out.
+    0 is named by the command's checks (:func:`_check_resources`). A negative count
+    that leaves no core of this machine (``-99``) and a positive one past 1024
+    workers are refused: joblib would run one worker, or start processes until
+    memory runs out.
     """
     value = int(text)
     cores = os.cpu_count() or 1
@@ -197,6 +198,7 @@ _RUN_FLAGS = {
     "overwrite=True": "--overwrite",
     "out folder": "--out folder",
     "n_jobs": "--n-jobs",
+    "fusion_kernel": "--fusion-kernel",
 }
 _REPRODUCE_FLAGS = {**_RUN_FLAGS, "data_dir": "--data-dir", "dataset": "--dataset"}
 _STUDY_FLAGS = {

@@ -80,6 +80,14 @@ def _add_run_arguments(parser: argparse.ArgumentParser, what: str) -> None:
         action="store_true",
         help="replace a run of other settings in --out: its outputs and cache (other files stay)",
     )
+    parser.add_argument(
+        "--fusion-kernel",
+        choices=["auto", "exact", "nystroem"],
+        default="auto",
+        help="solver of the fusion study's kernel ELM: exact (an n_train x n_train kernel "
+        "per fit and worker), nystroem (1000 landmarks, linear in the samples), or auto "
+        "(default: exact up to 10000 training samples)",
+    )
 
 
 def build_parser(

@@ -7,6 +7,7 @@ holds no science of its own.
 from __future__ import annotations
 
 import argparse
+import logging
 import shlex
 import sys
 import time
@@ -73,7 +74,23 @@ def _summary(run, total: float, caveats=None) -> None:
     print("files: " + ", ".join(files))
 
 
+class _PrintHandler(logging.Handler):
+    """Prints each logged message on the current standard output (the run's estimate)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        print(record.getMessage(), file=sys.stdout, flush=True)
+
+
+def _print_estimates() -> None:
+    """Print what the runs log (their estimate before any work) on standard output."""
+    logger = logging.getLogger("sklearn_ccafusion.runs")
+    if not any(isinstance(handler, _PrintHandler) for handler in logger.handlers):
+        logger.addHandler(_PrintHandler(logging.INFO))
+        logger.setLevel(logging.INFO)
+
+
 def _run_options(args: argparse.Namespace) -> dict:
+    _print_estimates()
     return {
         "out": Path(args.out),
         "device": args.device,
@@ -85,6 +102,7 @@ def _run_options(args: argparse.Namespace) -> dict:
         "progress": _progress(args),
         "overwrite": args.overwrite,
         "reg": args.reg,
+        "fusion_kernel": args.fusion_kernel,
     }
 
 

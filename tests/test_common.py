@@ -62,6 +62,7 @@ EXTRA_INSTANCES: dict[str, list[dict]] = {
     "ClassLayerClassifier": [{"class_weight": "balanced"}],
     "LogitAverageFusion": [{"combine": "proba"}],
     "CCASumFusion": [{"fusion": "concat"}],
+    "KernelELMClassifier": [{"solver": "nystroem", "n_components": 20, "random_state": 0}],
 }
 
 

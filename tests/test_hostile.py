@@ -410,6 +410,10 @@ PERMUTATION = {
     "two_samples": ({"X": np.hstack([A, B])[:2]}, "at least 3 samples"),
     "nan": ({"X": np.hstack([PAIRS["nan"][0], B])}, "contains NaN"),
     "sparse": ({"X": sp.csr_matrix(np.hstack([A, B]))}, "array-like"),
+    "n_permutations_huge": ({"n_permutations": 10**9}, "above the cap of 1,000,000"),
+    "n_permutations_float": ({"n_permutations": 2.7}, "'n_permutations' parameter"),
+    "n_permutations_bool": ({"n_permutations": True}, "n_permutations must be an int"),
+    "n_components_bool": ({"n_components": True}, "n_components must be an int"),
 }
 
 
@@ -447,6 +451,10 @@ LAYER_PARAMS = {
     ),
     "intercept_length": ({"intercept": np.zeros(2)}, "intercept has 2 entries"),
     "coef_nan": ({"coef": np.full((3, 5), np.nan)}, "must be finite"),
+    "intercept_nan": (
+        {"intercept": np.array([0.0, np.nan, 0.0])},
+        r"intercept must be finite: .* classes \[1\]",
+    ),
     "coef_1d": ({"coef": np.ones(5)}, "coef must be 2-D"),
     "coef_width": ({"coef": W[:, :4]}, "reads 4 features but X has 5"),
     "negative_decay": ({"weight_decay": -1.0}, "'weight_decay' parameter"),

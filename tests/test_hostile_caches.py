@@ -105,6 +105,8 @@ MUST_DIFFER = {
     "random states": (np.random.RandomState(0), np.random.RandomState(1)),
     "arguments split": (("ab",), ("a", "b")),
     "surrogates": ("\ud800", "\ufffd"),
+    "huge ints": (10**5000, 10**5000 + 1),
+    "int signs": (-1, 255),
 }
 
 MUST_AGREE = {
@@ -165,6 +167,7 @@ REFUSED = {
     "timestamp": lambda: pd.Timestamp("2021-01-01"),
     "sparse tensor": lambda: torch.zeros(2, 2).to_sparse(),
     "int subclass": lambda: type("Int", (int,), {})(3),
+    "too deep": lambda: _deep(100_000),
 }
 
 
@@ -320,7 +323,7 @@ ROUND_TRIPS = {
     "int keys": [{1: 2, 2: "b"}],
     "tuple keys": [{(1, "a"): (2.5, None)}],
     "special floats": [{"a": float("inf"), "b": -float("inf"), "c": -0.0, "d": 5e-324}],
-    "big ints": [{"v": -(2**200)}],
+    "big ints": [{"v": -(2**200), "w": 10**5000, "x": 10**18 - 1}],
     "numpy scalars": [{"v": np.float16(0.1), "w": np.uint8(255), "x": np.bool_(True)}],
     "arrays": [{"v": np.arange(6, dtype=">i4").reshape(3, 2), "w": np.zeros((0, 3))}],
     "strings": [{"v": "\x00\ud800é", "w": np.array(["a", "bc"], dtype="S2")}],
@@ -343,6 +346,8 @@ def test_rows_round_trip_with_their_types(tmp_path, rows):
             if isinstance(value, np.ndarray):
                 assert got[name].dtype == value.dtype
                 np.testing.assert_array_equal(got[name], value)
+            elif type(value) is int:
+                assert got[name] == value
             else:
                 assert repr(got[name]) == repr(value)
 

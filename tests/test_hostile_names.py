@@ -14,6 +14,7 @@ import io
 import json
 import os
 import signal
+import struct
 import warnings
 import zipfile
 from pathlib import Path
@@ -152,8 +153,11 @@ def test_sensor_names_read_from_a_file(arena, index):
              **{name: rng.normal(size=(20, 3))})  # fmt: skip
     with zipfile.ZipFile(path) as archive:
         member = archive.namelist()[-1]
-    data = load_study_file(path)
-    assert data.sensors == ["ok", member[: -len(".npy")]]  # the name as stored, unchanged
+    result = _expect(lambda: load_study_file(path))
+    if name.strip():
+        assert result.sensors == ["ok", member[: -len(".npy")]]  # the name as stored
+    else:
+        assert isinstance(result, ValueError) and "give every sensor a name" in str(result)
 
 
 @pytest.mark.parametrize(
@@ -243,6 +247,66 @@ def test_members_that_are_not_arrays(arena, case):
         assert result.sensors == ["acc", "gyr"]
     else:
         assert isinstance(result, ValueError) and match in str(result), result
+
+
+def _patched(path: Path, signature: bytes, offset: int, value: int) -> None:
+    """Set a 16-bit field of every zip record starting with ``signature``."""
+    content = bytearray(path.read_bytes())
+    start = content.find(signature)
+    while start >= 0:
+        content[start + offset : start + offset + 2] = struct.pack("<H", value)
+        start = content.find(signature, start + 4)
+    path.write_bytes(bytes(content))
+
+
+def _encrypted(path: Path) -> None:
+    _patched(path, b"PK\x03\x04", 6, 1)  # local headers' flags: encrypted
+    _patched(path, b"PK\x01\x02", 8, 1)  # central directory's
+
+
+def _unknown_compression(path: Path) -> None:
+    _patched(path, b"PK\x03\x04", 8, 99)
+    _patched(path, b"PK\x01\x02", 10, 99)
+
+
+def _flipped(path: Path) -> None:
+    content = bytearray(path.read_bytes())
+    content[len(content) // 3] ^= 0xFF  # inside an array's data: its CRC no longer matches
+    path.write_bytes(bytes(content))
+
+
+def _bzip2(path: Path) -> None:
+    arrays = {"y": np.repeat(["a", "b"], 10), "acc": np.random.default_rng(0).normal(size=(20, 3))}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_BZIP2) as archive:
+        for name, array in arrays.items():
+            buffer = io.BytesIO()
+            np.save(buffer, array)
+            archive.writestr(f"{name}.npy", buffer.getvalue())
+
+
+ARCHIVES = {
+    "encrypted": (_encrypted, "is encrypted"),
+    "unknown-compression": (_unknown_compression, "compression method is not supported"),
+    "bad-crc": (_flipped, "is not a readable .npz file"),
+    "cut": (lambda p: p.write_bytes(p.read_bytes()[:-30]), "is not an .npz file"),
+    "empty": (lambda p: p.write_bytes(b""), "is not an .npz file"),
+    "bzip2": (_bzip2, None),
+    "compressed": (lambda p: np.savez_compressed(p, y=np.arange(20) % 2, acc=np.eye(20)), None),
+}
+
+
+@pytest.mark.parametrize("case", ARCHIVES, ids=list(ARCHIVES))
+def test_damaged_or_unusual_archives(arena, case):
+    root, _ = arena
+    damage, match = ARCHIVES[case]
+    path = _npz(root)
+    damage(path)
+    result = _expect(lambda: load_study_file(path))
+    if match is None:
+        assert result.sensors == ["acc"]
+    else:
+        assert isinstance(result, ValueError) and match in str(result), result
+        assert str(path) in str(result)
 
 
 HEADERS = {

@@ -110,20 +110,22 @@ def _cover(counts: NDArray, taken: NDArray, target: NDArray, totals: NDArray, rn
     a class may stay without one when no such group is left.
     """
     current = counts[taken].sum(axis=0)
-    for k in rng.permutation(counts.shape[1]):
-        if current[k] > 0:
+    missing = np.flatnonzero(current == 0)
+    if not len(missing):  # the usual case: the seed's split is the greedy pass's
+        return
+    for k in rng.permutation(missing):
+        if current[k] > 0:  # covered by a group taken for another class
             continue
-        proposals = current + counts
-        allowed = (
-            ~taken & (counts[:, k] > 0) & ~np.any((proposals >= totals) & (counts > 0), axis=1)
-        )
-        candidates = np.flatnonzero(allowed)
-        if not len(candidates):
+        holders = np.flatnonzero(~taken & (counts[:, k] > 0))
+        proposals = current + counts[holders]
+        allowed = ~np.any((proposals >= totals) & (counts[holders] > 0), axis=1)
+        if not allowed.any():
             continue
-        costs = np.abs(proposals[candidates] - target).sum(axis=1)
-        g = candidates[np.argmin(costs)]
+        costs = np.abs(proposals[allowed] - target).sum(axis=1)
+        best = np.flatnonzero(allowed)[np.argmin(costs)]
+        g = holders[best]
         taken[g] = True
-        current = proposals[g]
+        current = proposals[best]
 
 
 def _split_groups(

@@ -5,8 +5,10 @@ regression without bias on the class-indicator targets ``T``, with ridge ``alpha
 then the argmax over classes. :class:`KernelELMClassifier` computes exactly that, with
 scikit-learn's kernels (:func:`sklearn.metrics.pairwise.pairwise_kernels`) and a Cholesky solve.
 
-Its cost is the ``n x n`` kernel: O(n^2) memory and O(n^3) time. :func:`make_nystroem_kelm` is
-the large-sample path: the same model on a Nystroem approximation of the kernel, linear in n.
+Its cost is the ``n x n`` kernel: O(n^2) memory and O(n^3) time. ``solver="nystroem"`` is the
+large-sample path: the same model on a Nystroem approximation of the kernel, linear in n
+(``solver="auto"`` takes it above 10,000 training samples);
+:func:`make_nystroem_kelm` builds the same approximation as a scikit-learn pipeline.
 
 Reference: G.-B. Huang, H. Zhou, X. Ding, R. Zhang, "Extreme learning machine for regression
 and multiclass classification", IEEE Trans. SMC-B 42(2), 2012.
@@ -30,7 +32,33 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-__all__ = ["KernelELMClassifier", "make_nystroem_kelm"]
+from sklearn_ccafusion.fusion._kelm_nystroem import landmark_indices, nystroem_solve
+from sklearn_ccafusion.utils._memory import MemoryBudgetError, available_memory, format_bytes
+
+__all__ = ["EXACT_MAX_SAMPLES", "KernelELMClassifier", "exact_kernel_bytes", "make_nystroem_kelm"]
+
+#: ``solver="auto"`` solves exactly up to this many training samples (a 10,000 x 10,000
+#: float64 kernel is 0.8 GB and its Cholesky factorisation takes seconds), with the
+#: Nystroem approximation above.
+EXACT_MAX_SAMPLES = 10_000
+
+
+def exact_kernel_bytes(n_samples: int) -> int:
+    """Bytes the exact kernel ELM allocates to fit ``n_samples``: one float64 kernel matrix."""
+    return 8 * int(n_samples) ** 2
+
+
+def _check_exact_fits(n_samples: int, copies: int = 1) -> None:
+    """Refuse, before allocating it, an exact kernel larger than the available memory."""
+    needed = copies * exact_kernel_bytes(n_samples)
+    available = available_memory()
+    if available is not None and needed > available:
+        raise MemoryBudgetError(
+            f"The exact kernel ELM of {n_samples} samples needs a {n_samples} x {n_samples} "
+            f"kernel matrix of {format_bytes(needed)}, more than the {format_bytes(available)} "
+            'of memory available; use solver="nystroem" (or "auto"), whose memory is linear '
+            "in the samples."
+        )
 
 
 def _indicator_targets(y_encoded: NDArray, n_classes: int) -> NDArray:
@@ -87,16 +115,38 @@ class KernelELMClassifier(ClassifierMixin, BaseEstimator):
         Independent term of the ``poly`` and ``sigmoid`` kernels.
     kernel_params : dict or None, default=None
         Extra keyword arguments of a callable kernel.
+    solver : {"exact", "nystroem", "auto"}, default="exact"
+        ``"exact"``: the ``n x n`` kernel and its Cholesky factorisation, O(n^2) memory and
+        O(n^3) time (refused with a :class:`~sklearn_ccafusion.utils.MemoryBudgetError`
+        before any allocation when the kernel would not fit in the available memory).
+        ``"nystroem"``: the kernel ELM of the rank-``n_components`` Nystroem approximation
+        of the kernel (landmarks drawn from the training samples), O(n m^2) time and
+        O(m^2) memory beyond the data for ``m = n_components``; with ``n_components >=
+        n_samples`` it equals the exact solution. ``"auto"``: exact up to 10,000 training
+        samples, Nystroem above.
+    n_components : int, default=1000
+        Number ``m`` of landmark samples of the Nystroem solver (all the samples when
+        there are fewer); ignored by the exact solver.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the landmarks' draw (Nystroem solver only): a fixed value gives the same
+        landmarks, hence the same model, on every fit of the same data.
 
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
         Class labels.
+    solver_ : {"exact", "nystroem"}
+        The solver used (``"auto"`` resolved).
     dual_coef_ : ndarray of shape (n_samples_fit, n_classes) or (n_samples_fit, 1)
-        ``(I / C + K)^{-1} T``: one column per class, or one column of the +-1 coded
-        problem for two classes.
+        Coefficients of the kernel against ``X_fit_``: ``(I / C + K)^{-1} T`` for the
+        exact solver, one column per class, or one column of the +-1 coded problem for
+        two classes; the Nystroem solver's equivalent against the landmarks.
     X_fit_ : {ndarray, sparse matrix} of shape (n_samples_fit, n_features)
-        Training samples (the kernel matrix itself for ``kernel="precomputed"``).
+        The samples the kernel is evaluated against at prediction: the training samples
+        (exact) or the landmarks (Nystroem); the kernel matrix itself for
+        ``kernel="precomputed"`` and the exact solver.
+    landmark_indices_ : ndarray of shape (n_landmarks,) or None
+        Rows of the training samples used as landmarks (Nystroem solver), else ``None``.
     n_features_in_ : int
         Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -109,12 +159,17 @@ class KernelELMClassifier(ClassifierMixin, BaseEstimator):
 
     Notes
     -----
-    Fitting costs O(n^2) memory (the kernel matrix, overwritten by its Cholesky factor) and
-    O(n^3) time: 1.35 GB of float64 at n = 13,000 (``benchmarks/bench_fusion.py`` times it
-    against n). Beyond a few thousand samples, use
-    :func:`make_nystroem_kelm`, i.e.
-    ``make_pipeline(Nystroem(n_components=m), RidgeClassifier(alpha=1 / C,
-    fit_intercept=False))``: the kernel ELM of the rank-``m`` kernel approximation, O(n m^2).
+    The exact solver costs O(n^2) memory (the kernel matrix, overwritten by its Cholesky
+    factor) and O(n^3) time: 1.35 GB of float64 at n = 13,000, 20 GB at n = 50,000
+    (``benchmarks/bench_fusion_scale.py`` measures both solvers against n). The Nystroem
+    solver draws ``m = n_components`` landmarks ``L`` among the training samples, maps
+    every sample to ``phi(x) = k(x, L) K_LL^{-1/2}`` (directions of ``K_LL`` with a zero
+    eigenvalue dropped) and solves the kernel ELM of the approximated kernel ``phi(x)^T
+    phi(x')`` in ``m`` dimensions, accumulating ``Phi^T Phi`` over blocks of rows: the
+    kernel against the landmarks is all it ever computes. Its predictions need the
+    kernel against the ``m`` landmarks only. :func:`make_nystroem_kelm` is the same model
+    as a scikit-learn pipeline (``Nystroem`` then ``RidgeClassifier``), which holds the
+    ``n x m`` feature matrix at once.
 
     There is no ``predict_proba``: the kernel ELM outputs are regression scores, not
     probabilities. For two classes, ``decision_function`` is 1-D (positive means
@@ -150,6 +205,9 @@ class KernelELMClassifier(ClassifierMixin, BaseEstimator):
         "degree": [Interval(Real, 0, None, closed="left")],
         "coef0": [Interval(Real, None, None, closed="neither")],
         "kernel_params": [dict, None],
+        "solver": [StrOptions({"exact", "nystroem", "auto"})],
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
     }
 
     def __init__(
@@ -161,6 +219,9 @@ class KernelELMClassifier(ClassifierMixin, BaseEstimator):
         degree: float = 3,
         coef0: float = 1,
         kernel_params: dict | None = None,
+        solver: str = "exact",
+        n_components: int = 1000,
+        random_state: int | np.random.RandomState | None = None,
     ) -> None:
         self.C = C
         self.kernel = kernel
@@ -168,6 +229,14 @@ class KernelELMClassifier(ClassifierMixin, BaseEstimator):
         self.degree = degree
         self.coef0 = coef0
         self.kernel_params = kernel_params
+        self.solver = solver
+        self.n_components = n_components
+        self.random_state = random_state
+
+    def _resolved_solver(self, n_samples: int) -> str:
+        if self.solver != "auto":
+            return self.solver
+        return "exact" if n_samples <= EXACT_MAX_SAMPLES else "nystroem"
 
     def _get_kernel(self, X: NDArray, Y: NDArray | None = None) -> NDArray:
         if callable(self.kernel):
@@ -181,7 +250,7 @@ class KernelELMClassifier(ClassifierMixin, BaseEstimator):
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X: ArrayLike, y: ArrayLike) -> KernelELMClassifier:
-        """Fit the kernel ELM: solve ``(I / C + K) A = T``.
+        """Fit the kernel ELM: solve ``(I / C + K) A = T`` (exactly, or on the Nystroem kernel).
 
         Parameters
         ----------
@@ -207,6 +276,11 @@ class KernelELMClassifier(ClassifierMixin, BaseEstimator):
                 f"({self.classes_[0]!r})."
             )
         T = _indicator_targets(y_encoded, len(self.classes_))
+        self.solver_ = self._resolved_solver(X.shape[0])
+        if self.solver_ == "nystroem":
+            return self._fit_nystroem(X, T)
+        self.landmark_indices_ = None
+        _check_exact_fits(X.shape[0], copies=2 if self.kernel == "precomputed" else 1)
         K = self._get_kernel(X)
         if self.kernel == "precomputed":
             K = K.copy()  # never overwrite the user's matrix
@@ -223,6 +297,32 @@ class KernelELMClassifier(ClassifierMixin, BaseEstimator):
             K.flat[:: K.shape[0] + 1] += 1.0 / self.C
             self.dual_coef_ = linalg.lstsq(K, T)[0]
         self.X_fit_ = X
+        return self
+
+    def _fit_nystroem(self, X, T: NDArray) -> KernelELMClassifier:
+        """Fit the kernel ELM of the Nystroem approximation on ``n_components`` landmarks."""
+        if self.kernel == "precomputed" and X.shape[0] != X.shape[1]:
+            raise ValueError(
+                f"kernel='precomputed' needs a square training kernel, got shape {X.shape}."
+            )
+        indices = landmark_indices(X.shape[0], self.n_components, self.random_state)
+        try:
+            if self.kernel == "precomputed":
+                self.dual_coef_ = nystroem_solve(
+                    None, X, None, T, 1.0 / self.C, landmark_columns=indices
+                )
+                self.X_fit_ = None
+            else:
+                landmarks = X[indices]
+                self.dual_coef_ = nystroem_solve(self._get_kernel, X, landmarks, T, 1.0 / self.C)
+                self.X_fit_ = landmarks
+        except (np.linalg.LinAlgError, linalg.LinAlgError):
+            raise ValueError(
+                "The Nystroem kernel ELM's normal equations are not positive definite "
+                "(an indefinite kernel?); use solver=\"exact\", which falls back to least "
+                "squares, or a positive definite kernel."
+            ) from None
+        self.landmark_indices_ = indices
         return self
 
     def decision_function(self, X: ArrayLike) -> NDArray:
@@ -244,7 +344,12 @@ class KernelELMClassifier(ClassifierMixin, BaseEstimator):
         X = validate_data(
             self, X, accept_sparse=("csr", "csc"), dtype=[np.float64, np.float32], reset=False
         )
-        K = X if self.kernel == "precomputed" else self._get_kernel(X, self.X_fit_)
+        if self.kernel != "precomputed":
+            K = self._get_kernel(X, self.X_fit_)
+        elif self.landmark_indices_ is not None:
+            K = X[:, self.landmark_indices_]
+        else:
+            K = X
         scores = np.asarray(K @ self.dual_coef_, dtype=np.float64)
         return scores.ravel() if scores.shape[1] == 1 else scores
 

@@ -18,6 +18,7 @@ from sklearn_ccafusion.runs._paper import DATASETS, PAPER_NUMBERS, DataOptions
 from sklearn_ccafusion.runs._pipeline import reproduce, run_study
 from sklearn_ccafusion.runs._report import key_numbers
 from sklearn_ccafusion.runs._results import Reproduction
+from sklearn_ccafusion.runs._scale import RunEstimate, estimate_run
 from sklearn_ccafusion.runs._study_file import study_from_features, study_from_file
 from sklearn_ccafusion.runs._user_data import load_study_file
 
@@ -26,7 +27,9 @@ __all__ = [
     "PAPER_NUMBERS",
     "DataOptions",
     "Reproduction",
+    "RunEstimate",
     "StudyData",
+    "estimate_run",
     "gallery_run",
     "key_numbers",
     "load_features_file",

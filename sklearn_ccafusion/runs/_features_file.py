@@ -6,7 +6,8 @@ and per network its penultimate features and its last linear layer. It is an
 ``.npz`` file (``numpy.savez``) read without pickle (loading it runs no code):
 
 - ``y_train`` ``(n_train,)`` and ``y_validation`` ``(n_validation,)``: labels,
-  numbers or fixed-width strings;
+  whole numbers, fixed-width strings or bytes, booleans, dates or durations (put
+  in one form as :class:`~sklearn_ccafusion.runs.StudyData` describes);
 - ``classes`` ``(n_classes,)``, optional: the label of each row of the layers
   (default: the sorted labels found in ``y_train`` and ``y_validation``);
 - per network ``k`` of sensor ``s``: ``s.k.train`` ``(n_train, width)``,

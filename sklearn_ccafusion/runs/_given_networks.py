@@ -12,12 +12,14 @@ data set's inputs of their sensor.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from sklearn_ccafusion.runs._data import StudyData
 from sklearn_ccafusion.study import NetworkFeatures
+from sklearn_ccafusion.utils._labels import as_class_labels
 
 __all__ = ["given_networks"]
 
@@ -42,6 +44,14 @@ def _features(net: Any, data: StudyData, sensor: str, k: int) -> NetworkFeatures
         f"networks[{sensor!r}][{k}] is a {type(net).__name__}; give NetworkFeatures, a "
         "trained torch.nn.Module or a fitted SensorNetClassifier."
     )
+
+
+def _as_labels(classes: Any) -> Any:
+    """A layer's labels in the form of the data set's, or as given when they cannot be."""
+    try:
+        return as_class_labels(np.asarray(classes), name="classes")
+    except (TypeError, ValueError):  # not labels at all: the comparison names them
+        return np.asarray(classes)
 
 
 def given_networks(
@@ -97,11 +107,17 @@ def given_networks(
                     f"{len(data.y_validation)}."
                 )
             if net.n_classes != data.n_classes or not np.array_equal(
-                np.asarray(net.classes), data.classes
+                _as_labels(net.classes), data.classes
             ):
                 raise ValueError(
                     f"{where}'s layer has classes {np.asarray(net.classes).tolist()[:20]}, "
                     f"but the data set's are {data.classes.tolist()[:20]}."
                 )
-        features[sensor] = nets
+        # the layers' labels in the data set's form (b"walk" is "walk"), as every stage sees them
+        features[sensor] = [
+            net
+            if np.asarray(net.classes).dtype == data.classes.dtype
+            else replace(net, classes=data.classes)
+            for net in nets
+        ]
     return features, pairs

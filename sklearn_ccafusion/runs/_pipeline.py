@@ -41,6 +41,7 @@ from sklearn_ccafusion.runs._run_folder import (
     refuse_other_settings,
     run_fingerprint,
 )
+from sklearn_ccafusion.runs._scale import plan_scale, worker_failures_named
 from sklearn_ccafusion.runs._seeds import stream_seed
 from sklearn_ccafusion.runs._training import training_settings
 from sklearn_ccafusion.study import (
@@ -129,6 +130,7 @@ def run_study(
     reg: float = 0.0,
     settings: dict[str, Any] | None = None,
     networks: Mapping[str, Sequence[Any]] | None = None,
+    fusion_kernel: str = "auto",
 ) -> Reproduction:
     """Run every stage of the study on one data set and write the outputs.
 
@@ -180,6 +182,14 @@ def run_study(
         ``torch.nn.Module`` (:meth:`~sklearn_ccafusion.study.NetworkFeatures.from_module`)
         or a fitted :class:`~sklearn_ccafusion.nets.SensorNetClassifier`, the last
         two run on the sensor's inputs. ``pairs=None`` then means all of them.
+    fusion_kernel : {"auto", "exact", "nystroem"}, default="auto"
+        Solver of the fusion study's kernel ELM: ``"exact"`` holds an
+        ``n_train x n_train`` kernel per fit and worker (O(n_train^3) time),
+        ``"nystroem"`` approximates it with 1,000 landmarks (linear in n_train),
+        ``"auto"`` is exact up to 10,000 training samples. Before any work, the run
+        estimates its peak memory (logged by the logger ``sklearn_ccafusion.runs``,
+        see :func:`~sklearn_ccafusion.runs.estimate_run`) and raises
+        :class:`~sklearn_ccafusion.utils.MemoryBudgetError` when it cannot fit.
 
     Returns
     -------
@@ -216,6 +226,10 @@ def run_study(
         raise ValueError(f"pairs must be at least 1, got {pairs}.")
     if repeats < 1:
         raise ValueError(f"repeats must be at least 1, got {repeats}.")
+    solver, fusion_note, estimate = plan_scale(
+        data, pairs=pairs, n_jobs=n_jobs, fusion_kernel=fusion_kernel, networks=networks
+    )
+    notes += (fusion_note,)
     out = Path(out)
     settings = {
         "dataset": data.name,
@@ -226,12 +240,15 @@ def run_study(
         "seed": seed,
         "quick": quick,
         "reg": reg,
+        "fusion_kernel": fusion_kernel,
+        "fusion_solver": solver,
         "version": __version__,
     }
     folder = RunFolder(out, run_fingerprint(settings, data, networks))
     with (
         workers_end_with_parent(),
         discarded_unless_used(out, kept=frozenset({"settings.json", RECORD})),
+        worker_failures_named(estimate),
     ):
         folder.start(settings, overwrite=overwrite)
         cache = TaskCache(out / "cache" / "tasks")
@@ -297,7 +314,9 @@ def run_study(
             timings["cross-sensor study"] = time.perf_counter() - start
 
         start = time.perf_counter()
-        fusion = _fusion(data, networks, pairs, cache, progress, n_jobs=n_jobs, reg=reg)
+        fusion = _fusion(
+            data, networks, pairs, cache, progress, n_jobs=n_jobs, reg=reg, kelm_solver=solver
+        )
         write_csv(folder.output("fusion.csv"), fusion)
         timings["fusion study"] = time.perf_counter() - start
 
@@ -357,6 +376,7 @@ def reproduce(
     progress: bool = True,
     overwrite: bool = False,
     reg: float = 0.0,
+    fusion_kernel: str = "auto",
 ) -> Reproduction:
     """Reproduce the paper's experiments on one of its data sets and write the outputs.
 
@@ -392,6 +412,8 @@ def reproduce(
         Replace a run with other settings in ``out`` (:func:`run_study`).
     reg : float in [0, 1], default=0.0
         Shrinkage of the CCA covariances (:func:`run_study`).
+    fusion_kernel : {"auto", "exact", "nystroem"}, default="auto"
+        Solver of the fusion study's kernel ELM (:func:`run_study`).
 
     Returns
     -------
@@ -418,6 +440,7 @@ def reproduce(
         "seed": seed,
         "quick": quick,
         "reg": reg,
+        "fusion_kernel": fusion_kernel,
         "version": __version__,
     }
     if not overwrite and other_settings(Path(out), known, every=False):
@@ -437,6 +460,7 @@ def reproduce(
         progress=progress,
         overwrite=overwrite,
         reg=reg,
+        fusion_kernel=fusion_kernel,
         settings={
             "data_dir": None if data_dir is None else str(data_dir),
             "validation": validation,

@@ -188,41 +188,42 @@ class RunFolder:
         out = self.out
         previous = _read_record(out)
         earlier = previous is None and (out / "settings.json").is_file()
+        if previous is not None:
+            self._refuse_live(previous)
         changed = other_settings(out, settings)
         if changed and not overwrite:
             refuse_other_settings(out)
-        if previous is not None:
-            self._refuse_live(previous)
-        if previous is not None and previous.get("fingerprint") == self.fingerprint:
-            if previous.get("state") != "complete":
-                _LOGGER.warning(
-                    "%s holds an incomplete run of the same inputs and settings (started %s, "
-                    "process %s): resuming it; its finished work is reused.",
-                    out,
-                    previous.get("started", "at an unknown time"),
-                    previous.get("pid", "unknown"),
-                )
-            outputs = _own_names(previous.get("outputs"))
-            self._record = self._new_record(outputs)
-            self._write()
-        else:
-            stale: list[str] = []
-            if previous is not None:
-                stale = _own_names(previous.get("outputs")) + _own_names(previous.get("stale"))
-            elif earlier:
-                stale = _earlier_outputs(out)
-            stale = [name for name in dict.fromkeys(stale) if (out / name).is_file()]
-            drop_cache = overwrite and (changed or previous is not None or earlier)
-            if stale or drop_cache:
-                self._say_removed(previous, stale, drop_cache, changed)
-            self._record = self._new_record([], stale=stale)
-            out.mkdir(parents=True, exist_ok=True)
-            self._write()  # the folder is marked incomplete before anything is removed
-            for name in stale:
-                (out / name).unlink(missing_ok=True)
-            if drop_cache:
-                shutil.rmtree(out / "cache", ignore_errors=True)
-            del self._record["stale"]
+        same = previous is not None and previous.get("fingerprint") == self.fingerprint
+        kept = _own_names(previous.get("outputs")) if same else []
+        stale: list[str] = []
+        if previous is not None:  # "stale": what a run killed while removing them left
+            stale = _own_names(previous.get("stale"))
+            stale += [] if same else _own_names(previous.get("outputs"))
+        elif earlier:
+            stale = _earlier_outputs(out)
+        stale = [
+            name for name in dict.fromkeys(stale) if name not in kept and (out / name).is_file()
+        ]
+        drop_cache = overwrite and not same and (changed or previous is not None or earlier)
+        if same and previous.get("state") != "complete":
+            _LOGGER.warning(
+                "%s holds an incomplete run of the same inputs and settings (started %s, "
+                "process %s): resuming it; its finished work is reused.",
+                out,
+                previous.get("started", "at an unknown time"),
+                previous.get("pid", "unknown"),
+            )
+        elif not same and (stale or drop_cache):
+            self._say_removed(previous, stale, drop_cache, changed)
+        self._record = self._new_record(kept, stale=stale)
+        out.mkdir(parents=True, exist_ok=True)
+        self._write()  # the folder is marked incomplete before anything is removed
+        for name in stale:
+            (out / name).unlink(missing_ok=True)
+        if drop_cache:
+            shutil.rmtree(out / "cache", ignore_errors=True)
+        del self._record["stale"]
+        self._write()
         self.output("settings.json")
         write_text(out / "settings.json", json.dumps(settings, indent=2, default=str))
 

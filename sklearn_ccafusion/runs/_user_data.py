@@ -148,6 +148,11 @@ def _check_sensors(
     if not sensors:
         raise ValueError(f"{path} holds no sensor array besides {sorted(arrays)}.")
     for name, array in sensors.items():
+        if not name.strip():
+            raise ValueError(
+                f"{path} holds a sensor array named {name!r}: give every sensor a name "
+                "(the report, the tables and the figures show it)."
+            )
         if array.ndim not in (2, 3, 4):
             raise ValueError(
                 f"Sensor {name!r} has shape {array.shape}: a sensor array is (n, features), "
@@ -212,7 +217,8 @@ def _split(
     )
     share = is_val.mean()
     if abs(share - validation_fraction) > 0.05:
-        how += f", {share:.0%} given: every class keeps a sample on each side"
+        why = "whole groups, " if "groups" in arrays else ""
+        how += f", {share:.0%} given: {why}every class keeps a sample on each side"
     return is_val, how + ")"
 
 

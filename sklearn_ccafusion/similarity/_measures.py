@@ -122,6 +122,8 @@ def linear_cka(features_1: ArrayLike, features_2: ArrayLike, debiased: bool = Fa
 
 def mean_of_first(rho: NDArray, n_components: int | None, keep: float | int | None) -> float:
     """SVCCA's mean of the first ``n_components`` correlations, refusing more than exist."""
+    if isinstance(n_components, (bool, np.bool_)):
+        raise TypeError(f"n_components must be an int or None, got {n_components!r}.")
     if n_components is not None and n_components > rho.size:
         raise ValueError(
             f"svcca: n_components={n_components} is more than the {rho.size} canonical pairs "
@@ -177,6 +179,8 @@ def svcca(
         When ``n_components`` exceeds the number of canonical pairs (the
         smaller number of directions the two views keep); the message states
         that number.
+    TypeError
+        When ``n_components`` is a bool.
 
     Examples
     --------

@@ -51,7 +51,7 @@ from sklearn_ccafusion.similarity._pair_state import (
     _state_like,
     _to_numpy,
 )
-from sklearn_ccafusion.utils._validation import check_min_samples
+from sklearn_ccafusion.utils._validation import check_count, check_min_samples
 
 __all__ = ["PairMoments"]
 class PairMoments:
@@ -252,16 +252,14 @@ class PairMoments:
 
         Raises
         ------
+        TypeError
+            When ``n_components`` is not an int.
         ValueError
-            When ``n_components`` is not a positive int or exceeds the number of
-            canonical pairs.
+            When ``n_components`` is below 1 or exceeds the number of canonical
+            pairs.
         """
-        if n_components is not None and (
-            isinstance(n_components, bool)
-            or not isinstance(n_components, (int, np.integer))
-            or n_components < 1
-        ):
-            raise ValueError(f"n_components must be an int >= 1 or None, got {n_components!r}.")
+        if n_components is not None:
+            n_components = check_count(n_components, "n_components")
         rho = self._projector(PCAWhitener(keep), "svcca").canonical_correlations_
         return mean_of_first(rho, n_components, keep)
 

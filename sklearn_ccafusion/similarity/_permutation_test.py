@@ -139,7 +139,7 @@ def permutation_test(
     Raises
     ------
     TypeError
-        When ``n_permutations`` is a bool.
+        When ``n_permutations`` or ``n_components`` is a bool.
     ValueError
         When ``n_permutations`` is above 1,000,000, or
         ``n_components`` above the number of canonical pairs.
@@ -168,8 +168,9 @@ def permutation_test(
     >>> bool(result["p_value"].iloc[1] > 0.05)
     True
     """
-    if isinstance(n_permutations, (bool, np.bool_)):
-        raise TypeError(f"n_permutations must be an int, got {n_permutations!r}.")
+    for name, count in (("n_permutations", n_permutations), ("n_components", n_components)):
+        if isinstance(count, (bool, np.bool_)):
+            raise TypeError(f"{name} must be an int, got {count!r}.")
     if n_permutations > _MAX_PERMUTATIONS:
         raise ValueError(
             f"n_permutations={n_permutations} is above the cap of {_MAX_PERMUTATIONS:,} "

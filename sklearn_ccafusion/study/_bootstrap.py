@@ -117,7 +117,7 @@ def headline_predictions(
     """
     y_train = column_or_1d(y_train)
     check_heads(heads)
-    n = network.n_classes if n_components is None else int(n_components)
+    n = network.n_classes if n_components is None else check_count(n_components, "n_components")
     head_params = dict(head_params or {})
     predictions: dict[str, NDArray] = {}
     stacked = np.hstack([network.train, partner.train])

@@ -26,7 +26,7 @@ from sklearn_ccafusion.utils._code_identity import code_identity
 from sklearn_ccafusion.utils._files import atomic_write
 from sklearn_ccafusion.utils._fingerprint import fingerprint
 
-__all__ = ["TaskCache", "fingerprint", "load_or_compute", "network_key"]
+__all__ = ["TaskCache", "fingerprint", "load_or_compute", "network_key", "shared_key"]
 
 _FORMAT = 2
 
@@ -46,6 +46,34 @@ def network_key(network: Any) -> str:
     return fingerprint(
         network.train, network.validation, network.coef, network.intercept, network.classes
     )
+
+
+def shared_key(cache: TaskCache | None, caller: str, *values: Any) -> str | None:
+    """The fingerprint of what a study's tasks share, or None when they are not cached.
+
+    Parameters
+    ----------
+    cache : TaskCache or None
+        The study's cache; ``None`` gives ``None`` (nothing is cached).
+    caller : str
+        The study's name, for the warning.
+    *values : object
+        The inputs and settings every task depends on.
+
+    Returns
+    -------
+    key : str or None
+        ``None`` also when a value cannot be fingerprinted faithfully (a lambda
+        among an estimator's parameters): then a warning says why, and the study
+        computes every task without caching it.
+    """
+    if cache is None:
+        return None
+    try:
+        return fingerprint(caller, *values)
+    except TypeError as error:
+        warnings.warn(f"{caller} caches no task: {error}", UserWarning, stacklevel=3)
+        return None
 
 
 def _checksum(key: str, code: str, rows_text: str) -> str:

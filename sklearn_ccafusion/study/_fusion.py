@@ -31,7 +31,13 @@ from sklearn_ccafusion.cca._cca import CCAProjector
 from sklearn_ccafusion.cca._cca_whitening import SPURIOUS_MESSAGE
 from sklearn_ccafusion.cca._whitening import PCAWhitener
 from sklearn_ccafusion.fusion import CCASumFusion, KernelELMClassifier
-from sklearn_ccafusion.study._cache import TaskCache, as_cache, fingerprint, load_or_compute
+from sklearn_ccafusion.study._cache import (
+    TaskCache,
+    as_cache,
+    fingerprint,
+    load_or_compute,
+    shared_key,
+)
 from sklearn_ccafusion.study._metrics import check_metric, score
 from sklearn_ccafusion.utils._validation import check_labels_in_classes
 
@@ -41,11 +47,19 @@ __all__ = ["fusion_study"]
 _COLUMNS = ["method", "n_components", "measure", "component", "value"]
 
 
-def _default_fusions() -> dict[str, tuple[str, object]]:
-    """The CCA fusions of the papers: sum + SVM (Ahmad), sum + KELM (Imran), concat + SVM."""
+def _default_fusions(kelm_solver: str = "auto") -> dict[str, tuple[str, object]]:
+    """The CCA fusions of the papers: sum + SVM (Ahmad), sum + KELM (Imran), concat + SVM.
+
+    The kernel ELM solves with ``kelm_solver``; its Nystroem landmarks are drawn with
+    a fixed seed (0), so a study gives the same numbers on every run.
+    """
+    if kelm_solver not in ("auto", "exact", "nystroem"):
+        raise ValueError(
+            f"kelm_solver must be 'auto', 'exact' or 'nystroem', got {kelm_solver!r}."
+        )
     return {
         "cca_sum_svm": ("sum", SVC(kernel="linear")),
-        "cca_sum_kelm": ("sum", KernelELMClassifier()),
+        "cca_sum_kelm": ("sum", KernelELMClassifier(solver=kelm_solver, random_state=0)),
         "cca_concat_svm": ("concat", SVC(kernel="linear")),
     }
 
@@ -149,12 +163,8 @@ def _task_keys(tasks: list[tuple], cache: TaskCache | None, inputs: tuple) -> li
     parameters, a frozen fitted model) is not cached, with a warning saying why.
     """
     keys: list[str | None] = [None] * len(tasks)
-    if cache is None:
-        return keys
-    try:
-        data_key = fingerprint(*inputs)
-    except TypeError as error:
-        warnings.warn(f"fusion_study caches no fit: {error}", UserWarning, stacklevel=3)
+    data_key = shared_key(cache, "fusion_study", *inputs)
+    if data_key is None:
         return keys
     refused = set()
     for position, (method, fusion, clf, n) in enumerate(tasks):
@@ -243,6 +253,7 @@ def fusion_study(
     cache: TaskCache | str | None = None,
     independent: tuple[Sequence[ArrayLike], Sequence[tuple[ArrayLike, ArrayLike]]]
     | None = None,
+    kelm_solver: str = "auto",
 ) -> pd.DataFrame:
     """Compare CCA-sum fusion with logit averaging on two networks' features.
 
@@ -275,10 +286,9 @@ def fusion_study(
     fusions : dict or None, default=None
         CCA fusions to run, ``{name: (fusion, classifier)}`` with ``fusion`` in
         ``{"sum", "concat"}``. ``None``: ``cca_sum_svm`` (``"sum"``,
-        ``SVC(kernel="linear")``), ``cca_sum_kelm`` (``"sum"``, ``KernelELMClassifier()``)
-        and ``cca_concat_svm`` (``"concat"``, ``SVC(kernel="linear")``). The kernel ELM
-        costs O(n_train^3) per fit (``benchmarks/bench_fusion.py`` times it); pass
-        :func:`~sklearn_ccafusion.fusion.make_nystroem_kelm` for large ``n_train``.
+        ``SVC(kernel="linear")``), ``cca_sum_kelm`` (``"sum"``,
+        ``KernelELMClassifier(solver=kelm_solver, random_state=0)``) and
+        ``cca_concat_svm`` (``"concat"``, ``SVC(kernel="linear")``).
     whitener : PCAWhitener or None, default=None
         Whitener of the CCA, as :class:`~sklearn_ccafusion.CCAProjector`'s (``None``:
         ``PCAWhitener(0.9999)``, at most ``n_train // 4`` directions per view when ``reg``
@@ -298,6 +308,15 @@ def fusion_study(
         Where each finished (fusion, ``n_components``) fit stores its validation
         predictions; fits found there are not redone (see
         :func:`~sklearn_ccafusion.study.subspace_study`).
+    independent : pair of (features_val, layers), or None, default=None
+        Validation features and layers of two other networks of the same views: their
+        logit average is the ``independent_logit_average`` yardstick.
+    kelm_solver : {"auto", "exact", "nystroem"}, default="auto"
+        Solver of the default fusions' kernel ELM
+        (:class:`~sklearn_ccafusion.KernelELMClassifier`'s ``solver``): ``"exact"``
+        costs an ``n_train x n_train`` kernel matrix and O(n_train^3) time per fit,
+        ``"nystroem"`` 1,000 landmarks and O(n_train) time and memory, ``"auto"`` the
+        exact solver up to 10,000 training samples. Ignored when ``fusions`` is given.
 
     Returns
     -------
@@ -344,7 +363,7 @@ def fusion_study(
         )
     for name, labels in (("y_train", y_train), ("y_val", y_val)):
         check_labels_in_classes(labels, classes, y_name=name, layer="each layer")
-    fusions = _default_fusions() if fusions is None else dict(fusions)
+    fusions = _default_fusions(kelm_solver) if fusions is None else dict(fusions)
     rows: list[dict] = []
 
     # the networks' own layers: each view alone, logit and probability averages

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TypeVar
 
+from sklearn_ccafusion.utils._validation import check_count
+
 __all__ = ["network_pairs"]
 
 T = TypeVar("T")
@@ -46,8 +48,7 @@ def network_pairs(
     [('a0', 'b1')]
     """
     partners = networks if partners is None else partners
-    if n_pairs < 1:
-        raise ValueError(f"n_pairs must be at least 1, got {n_pairs}.")
+    n_pairs = check_count(n_pairs, "n_pairs")
     if len(networks) < n_pairs or len(partners) < 2 * n_pairs:
         raise ValueError(
             f"{n_pairs} pairs need {n_pairs} networks and {2 * n_pairs} partners (network i "

@@ -30,6 +30,7 @@ from sklearn_ccafusion.study._cache import (
     fingerprint,
     load_or_compute,
     network_key,
+    shared_key,
 )
 from sklearn_ccafusion.study._checks import check_cca_ranks, check_network_labels
 from sklearn_ccafusion.study._features import NetworkFeatures
@@ -354,34 +355,16 @@ def subspace_study(
     ]
     cache = as_cache(cache)
     keys = [None] * len(tasks)
-    if cache is not None:
-        try:
-            common = fingerprint(
-                y_train,
-                y_validation,
-                {
-                    "heads": list(heads),
-                    "metric": metric,
-                    "head_params": dict(head_params or {}),
-                    "whitener": whitener,
-                    "reg": reg,
-                },
-            )
-        except TypeError as error:
-            warnings.warn(f"subspace_study caches no task: {error}", UserWarning, stacklevel=2)
-            cache = None
-    if cache is not None:
+    settings = {"heads": list(heads), "metric": metric, "whitener": whitener, "reg": reg}
+    common = shared_key(
+        cache, "subspace_study", y_train, y_validation, settings, dict(head_params or {})
+    )
+    if common is not None:
         net_keys = {id(n): network_key(n) for n in [*networks, *partners]}
         keys = [
             fingerprint(
-                {
-                    "task": "subspace",
-                    "pair": index,
-                    "method": method,
-                    "repeat": repeat,
-                    "seed": seed,
-                    "dimensions": task_dimensions[index],
-                },
+                {"task": "subspace", "pair": index, "method": method, "repeat": repeat},
+                {"seed": seed, "dimensions": task_dimensions[index]},
                 net_keys[id(networks[index])],
                 net_keys[id(partners[index])],
                 common,
@@ -490,7 +473,8 @@ def cross_sensor_study(
     counts = {name: len(nets) for name, nets in sensors.items()}
     if n_pairs is None:
         n_pairs = min(counts.values()) // 2
-    n_pairs = check_count(n_pairs, "n_pairs", minimum=0)
+    else:
+        n_pairs = check_count(n_pairs, "n_pairs", minimum=0)  # 0: named below
     if n_pairs < 1 or any(c < 2 * n_pairs for c in counts.values()):
         raise ValueError(
             f"Each sensor needs 2 * n_pairs networks, at least 2 (n_pairs={n_pairs}: the "

@@ -3,8 +3,9 @@
 JSON alone turns tuples into lists and integer keys into strings, and has no
 arrays; a resumed study would then build other tables than an uninterrupted one.
 Here Python's ``None``, ``bool``, ``int``, ``float`` and ``str`` are written as
-themselves (Python writes floats so that they read back to the same bits), and
-every other value as a list whose first item names its type: ``["tuple", [...]]``,
+themselves (Python writes floats so that they read back to the same bits; NaN,
+infinities and integers beyond 18 digits are tagged), and every other value as
+a list whose first item names its type: ``["tuple", [...]]``,
 ``["list", [...]]``, ``["dict", [[key, value], ...]]`` (keys keep their types),
 ``["complex", re, im]``, ``["bytes", base64]``, ``["scalar", dtype, base64]`` for
 NumPy scalars and ``["array", dtype, shape, base64]`` for NumPy arrays of
@@ -44,8 +45,10 @@ def _bytes_text(data: bytes) -> str:
 
 def _encode(value: Any) -> Any:
     kind = type(value)
-    if value is None or kind in (bool, int, str):
+    if value is None or kind in (bool, str):
         return value
+    if kind is int:  # beyond 18 digits, as hexadecimal text: exact, and any size
+        return value if abs(value) < 10**18 else ["int", hex(value)]
     if kind is float:
         return value if math.isfinite(value) else ["float", repr(value)]
     if isinstance(value, np.generic):
@@ -146,6 +149,12 @@ def _decode(data: Any) -> Any:
     if tag == "dict":
         _check(len(parts) == 1 and type(parts[0]) is list, tag)
         return _dict(parts[0])
+    if tag == "int":
+        _check(len(parts) == 1 and isinstance(parts[0], str) and len(parts[0]) < 10**6, tag)
+        try:
+            return int(parts[0], 16)
+        except ValueError:
+            raise ValueError("malformed row data (int).") from None
     if tag == "float":
         _check(len(parts) == 1 and parts[0] in ("nan", "inf", "-inf"), tag)
         return float(parts[0])

@@ -1,10 +1,14 @@
 """Utilities for developers and users of the package."""
 
-__all__ = ["all_estimators", "public_modules"]
+__all__ = ["MemoryBudgetError", "all_estimators", "public_modules"]
 
 
 def __getattr__(name: str):
     """Import :mod:`~sklearn_ccafusion.utils.discovery` (and scikit-learn) on first use."""
+    if name == "MemoryBudgetError":
+        from sklearn_ccafusion.utils._memory import MemoryBudgetError
+
+        return MemoryBudgetError
     if name in __all__:
         from sklearn_ccafusion.utils import discovery
 

@@ -126,8 +126,8 @@ class _Encoder:
             self.raw(b"e")
             self.encode(type(value))
             self.text(b"s", value.name)
-        elif type(value) is int:
-            self.text(b"i", str(value))
+        elif type(value) is int:  # two's complement, any size
+            self.raw(b"i", value.to_bytes(value.bit_length() // 8 + 1, "little", signed=True))
         elif type(value) is float:
             self.raw(b"f", struct.pack("<d", value))
         elif type(value) is complex:
@@ -394,7 +394,7 @@ def fingerprint(*values: Any) -> str:
     TypeError
         Naming the type, for a value that cannot be hashed faithfully: an object
         without ``get_params`` and of no type above, a lambda, a closure, a masked
-        array, a container that contains itself.
+        array, a container that contains itself or is nested too deeply.
 
     Examples
     --------
@@ -409,6 +409,11 @@ def fingerprint(*values: Any) -> str:
     """
     encoder = _Encoder(hashlib.blake2b(digest_size=16))
     encoder.count(b"*", len(values))
-    for value in values:
-        encoder.encode(value)
+    try:
+        for value in values:
+            encoder.encode(value)
+    except RecursionError:
+        raise TypeError(
+            "fingerprint cannot hash a value nested this deeply faithfully; flatten it."
+        ) from None
     return encoder.digest.hexdigest()

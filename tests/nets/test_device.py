@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from sklearn_ccafusion.nets import LayerFeatures, MLPNet
+from sklearn_ccafusion.nets import LayerFeatures, MLPNet, fit_jointly
 from sklearn_ccafusion.nets._classifier._device import available_devices, check_device
 from sklearn_ccafusion.nets._head import fit_linear_layer_adam
 from tests.nets._helpers import make_mlp
@@ -75,3 +75,7 @@ def test_other_entry_points_check_the_device(no_gpu, device, match):
         LayerFeatures(MLPNet(64, 10), ["classifier"], device=device).fit(X)
     with pytest.raises(ValueError, match=match):
         fit_linear_layer_adam(X, Y, np.zeros((10, 64)), np.zeros(10), device=device)
+    nets = [make_mlp(device=device, max_epochs=1, random_state=seed) for seed in (0, 1)]
+    with pytest.raises(ValueError, match=match):
+        fit_jointly(nets, X, Y)
+    assert not any(net.initialized_ for net in nets)

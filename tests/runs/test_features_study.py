@@ -272,3 +272,32 @@ def test_fitted_sensor_nets_are_read_on_their_sensor(tmp_path):
     expected = nets["table"][0].transform(data.inputs_validation["table"])
     np.testing.assert_array_equal(features["table"][0].validation, expected)
     assert features["other"][1].classes.tolist() == data.classes.tolist()
+
+
+def test_given_networks_with_bytes_labels_take_the_data_sets_names():
+    from sklearn_ccafusion.runs import StudyData
+    from sklearn_ccafusion.runs._given_networks import given_networks
+    from sklearn_ccafusion.study import NetworkFeatures
+
+    rng = np.random.default_rng(0)
+    layer = {"coef": rng.normal(size=(2, 3)), "intercept": np.zeros(2)}
+    net = NetworkFeatures(
+        rng.normal(size=(6, 3)), rng.normal(size=(4, 3)), **layer, classes=np.array([b"a", b"b"])
+    )
+    data = StudyData(
+        name="x",
+        inputs_train={"s": np.zeros((6, 0))},
+        inputs_validation={"s": np.zeros((4, 0))},
+        y_train=np.array([b"a", b"b"] * 3),
+        y_validation=np.array([b"a", b"b"] * 2),
+        classes=np.array([b"a", b"b"]),
+        metric="accuracy",
+        make_net=None,
+        net_settings={},
+    )
+    networks, pairs = given_networks(data, {"s": [net, net]}, None)
+    assert pairs == 1
+    assert [n.classes.tolist() for n in networks["s"]] == [["a", "b"], ["a", "b"]]
+    with pytest.raises(ValueError, match=r"layer has classes \[b'a', b'c'\]"):
+        other = NetworkFeatures(net.train, net.validation, **layer, classes=np.array([b"a", b"c"]))
+        given_networks(data, {"s": [other, other]}, None)

@@ -272,3 +272,13 @@ def test_a_damaged_settings_file_is_named(tmp_path, monkeypatch, capsys, content
     assert "settings.json is damaged" in capsys.readouterr().err
     with pytest.raises(AssertionError, match="loaded"):  # replaced on request
         _pipeline.reproduce("digits", out=tmp_path, quick=True, pairs=1, repeats=1, overwrite=True)
+
+
+def test_fusion_solver_recorded_and_reported(run_dir):
+    import json
+
+    settings = json.loads((run_dir / "settings.json").read_text())
+    assert settings["fusion_kernel"] == "auto" and settings["fusion_solver"] == "exact"
+    report = (run_dir / "report.md").read_text()
+    assert "CCA-sum + kernel ELM solved exactly" in report
+    assert "fusion_kernel='auto' with" in report and "(exact up to 10000)" in report

@@ -109,6 +109,8 @@ def _error(tmp_path, capsys, **arrays):
         (lambda a: a["table"].__setitem__((3, 2), np.nan), "NaN or infinite"),
         (lambda a: a["table"].__setitem__((3, 2), np.inf), "NaN or infinite"),
         (lambda a: a.update(table=a["table"][:, :0]), "shape (240, 0): no values per sample"),
+        (lambda a: a.update({"": a.pop("table")}), "sensor array named '': give every sensor"),
+        (lambda a: a.update({"  ": a.pop("table")}), "sensor array named '  '"),
         (lambda a: a.update(watch=a["watch"][:, :, :0]), "'watch' has shape (240, 3, 0)"),
         (lambda a: a["table"].__setitem__((3, 2), 1e300), "1e+300, beyond float32's range"),
         (lambda a: a.update(y=np.where(np.arange(240) == 0, "rare", a["y"])), "single sample"),

@@ -148,17 +148,18 @@ def test_clear_errors():
 
 
 @pytest.mark.parametrize(
-    "n_components, match",
+    "n_components, error, match",
     [
-        (50, "n_components=50 is more than the 5 canonical pairs"),
-        (2.5, "int >= 1"),
-        (0, "int >= 1"),
+        (50, ValueError, "n_components=50 is more than the 5 canonical pairs"),
+        (2.5, TypeError, "n_components must be an int, got 2.5"),
+        (True, TypeError, "n_components must be an int, got True"),
+        (0, ValueError, "n_components must be at least 1"),
     ],
 )
-def test_svcca_components_are_checked_as_in_memory(n_components, match):
+def test_svcca_components_are_checked_as_in_memory(n_components, error, match):
     X, Y = _pair(n=60)
     moments = PairMoments().update(X, Y)
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(error, match=match):
         moments.svcca(keep=5, n_components=n_components)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sklearn_ccafusion.study import NetworkFeatures, TaskCache
+from sklearn_ccafusion.study import NetworkFeatures, TaskCache, fingerprint
 from sklearn_ccafusion.study._cache import load_or_compute, network_key
 
 
@@ -150,3 +150,13 @@ def test_files_of_other_code_are_recomputed_quietly(tmp_path, monkeypatch):
         assert cache.load("k") is None
         cache.save("k", [{"v": 2}])
         assert cache.load("k") == [{"v": 2}]
+
+
+def test_shared_key_warns_and_gives_none_for_what_it_cannot_hash(tmp_path):
+    from sklearn_ccafusion.study._cache import shared_key
+
+    cache = TaskCache(tmp_path)
+    assert shared_key(None, "a study", 1) is None
+    assert shared_key(cache, "a study", {"reg": 0.5}) == fingerprint("a study", {"reg": 0.5})
+    with pytest.warns(UserWarning, match="a study caches no task: .*lambda"):
+        assert shared_key(cache, "a study", {"f": lambda x: x}) is None

@@ -167,6 +167,36 @@ def test_plot_fusion(planted_study):
         plot_fusion(df.drop(columns="component"))
 
 
+@pytest.mark.parametrize("solver", ["exact", "nystroem", "auto"])
+def test_kelm_solver_reaches_the_kernel_elm(solver, monkeypatch):
+    from sklearn_ccafusion.fusion import KernelELMClassifier
+
+    fitted = []
+    fit = KernelELMClassifier.fit
+
+    def spy(self, X, y):
+        fit(self, X, y)
+        fitted.append((self.solver, self.solver_, self.random_state))
+        return self
+
+    monkeypatch.setattr(KernelELMClassifier, "fit", spy)
+    X1, X2, y, layers = make_planted_features(
+        600, n_classes=3, n_features=16, n_nuisance=2, random_state=1
+    )
+    fusion_study(
+        (X1[:400], X2[:400]), y[:400], (X1[400:], X2[400:]), y[400:], layers,
+        n_components=[1, 2], kelm_solver=solver, progress=False,
+    )
+    used = "exact" if solver == "auto" else solver  # 400 training rows: auto is exact
+    assert fitted == [(solver, used, 0)] * 2
+
+
+def test_unknown_kelm_solver():
+    X1, X2, y, layers = make_planted_features(90, n_classes=3, n_features=16, n_nuisance=2)
+    with pytest.raises(ValueError, match="kelm_solver must be"):
+        fusion_study((X1, X2), y, (X1, X2), y, layers, kelm_solver="fast", progress=False)
+
+
 def _weighted_svm_accuracy(weight, cache):
     """fusion_study with an SVC whose class weights scikit-learn's repr truncates."""
     X1, X2, y, layers = make_planted_features(

@@ -25,3 +25,6 @@ def test_too_few_networks_are_named():
         network_pairs(["a0", "a1", "a2"], n_pairs=2)
     with pytest.raises(ValueError, match="at least 1"):
         network_pairs(["a0", "a1"], n_pairs=0)
+    for count in (True, 1.5):
+        with pytest.raises(TypeError, match=f"n_pairs must be an int, got {count}"):
+            network_pairs(["a0", "a1"], n_pairs=count)

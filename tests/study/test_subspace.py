@@ -196,3 +196,23 @@ class TestBadInput:
         )
         plain = subspace_study(net, partner, y_train, y_val, dimensions=[2, 5], **study)
         pd.testing.assert_frame_equal(numpy_ints, plain)
+
+
+def test_cached_study_equals_uncached_and_keys_read_the_whitener(nets, tmp_path):
+    from sklearn_ccafusion import PCAWhitener
+    from sklearn_ccafusion.study import TaskCache
+
+    (net, partner), y_train, y_val = nets
+    kwargs = {"methods": ["cca_highest"], "dimensions": [2, 5], "random_state": 0}
+    kwargs["progress"] = False
+    cache = TaskCache(tmp_path)
+    plain = subspace_study(net, partner, y_train, y_val, **kwargs)
+    cached = subspace_study(net, partner, y_train, y_val, cache=cache, **kwargs)
+    again = subspace_study(net, partner, y_train, y_val, cache=cache, **kwargs)
+    pd.testing.assert_frame_equal(cached, plain)
+    pd.testing.assert_frame_equal(again, plain)  # read back: the same table, the same types
+    n_files = len(cache)
+    other = PCAWhitener(0.5)
+    subspace_study(net, partner, y_train, y_val, cache=cache, whitener=other, **kwargs)
+    assert len(cache) == 2 * n_files  # another whitener: other keys
+

@@ -21,6 +21,7 @@ from skorch import NeuralNet
 
 from sklearn_ccafusion.nets._classifier._data import as_float_tensor
 from sklearn_ccafusion.nets._classifier._device import autocast, check_device, unwrap_module
+from sklearn_ccafusion.utils._validation import check_count
 
 __all__ = ["LayerFeatures", "layer_activations"]
 
@@ -58,7 +59,7 @@ def _check_samples_first(output: torch.Tensor, module: torch.nn.Module, name: st
             f"but received the batch's {n} samples on its first axis, its sequence axis: it "
             "runs over the samples as if they were time steps."
         )
-    if sequence_first or (output.ndim >= 2 and shape[1] == n):
+    if sequence_first or (output.ndim >= 3 and shape[1] == n):
         raise ValueError(
             f"{said} Its output is sequence-first, (sequence, samples, features), as "
             "torch.nn.LSTM, GRU, RNN, MultiheadAttention and the Transformer layers give "
@@ -264,10 +265,8 @@ class LayerFeatures(TransformerMixin, BaseEstimator):
         """Each layer's features on all of ``X``, batched, in eval mode."""
         if self.pooling not in _POOLINGS:
             raise ValueError(f"pooling must be one of {_POOLINGS}, got {self.pooling!r}.")
-        if self.batch_size is not None and (
-            not isinstance(self.batch_size, int) or self.batch_size < 1
-        ):
-            raise ValueError(f"batch_size must be a positive int or None, got {self.batch_size!r}.")
+        if self.batch_size is not None:
+            check_count(self.batch_size, "batch_size")
         X = X if torch.is_tensor(X) else as_float_tensor(X)
         if len(X) == 0:
             raise ValueError("Found an input with 0 samples; at least 1 is required.")

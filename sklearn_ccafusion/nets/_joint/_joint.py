@@ -23,7 +23,12 @@ from skorch.utils import is_dataset
 from torch.utils.data import DataLoader
 
 from sklearn_ccafusion.nets._classifier._classifier import SensorNetClassifier
-from sklearn_ccafusion.nets._classifier._device import device_type, has_conv, unwrap_module
+from sklearn_ccafusion.nets._classifier._device import (
+    check_device,
+    device_type,
+    has_conv,
+    unwrap_module,
+)
 from sklearn_ccafusion.nets._joint._stacked import (
     ELEMENTWISE_OPTIMIZERS,
     StackedTrainingError,
@@ -151,6 +156,8 @@ def _check_nets(nets: Any) -> list:
             "nets must hold estimators with a fit method (SensorNetClassifier instances): "
             f"{'; '.join(bad[:5])}."
         )
+    for net in nets:  # before any training, as each net's own fit does
+        check_device(getattr(net, "device", None))
     return nets
 
 
@@ -241,6 +248,9 @@ def fit_jointly(
         When ``nets`` is not a list of estimators with a ``fit`` method (a
         single net must be wrapped in a list).
     ValueError
+        When a net's ``device`` is not available here (named with the ones
+        that are), before any net trains.
+    ValueError
         When ``nets`` lists one net twice, or ``X`` is a list of another length.
 
     Notes
@@ -301,7 +311,9 @@ def fit_jointly(
     else:
         inputs = [X] * len(nets)
     if max_group_size is not None and (
-        not isinstance(max_group_size, (int, np.integer)) or max_group_size < 1
+        isinstance(max_group_size, bool)
+        or not isinstance(max_group_size, (int, np.integer))
+        or max_group_size < 1
     ):
         raise ValueError(f"max_group_size must be a positive int or None, got {max_group_size!r}.")
     if vectorize not in (True, False, "auto"):
