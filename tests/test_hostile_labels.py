@@ -260,6 +260,7 @@ def test_bad_groups_are_named(tmp_path, capsys, no_training, groups, match):
 def test_two_groups_of_any_type_split_whole(tmp_path, no_training, groups):
     data = load_study_file(_file(tmp_path, CODES, groups=groups))
     assert len(data.y_validation) == N // 2  # one whole group: the only possible split
+    assert "(20% asked for validation, 50% given: whole groups, every class" in data.notes[0]
     assert set(data.y_validation.tolist()) == set(data.y_train.tolist()) == {0, 1, 2}
 
 

@@ -217,7 +217,8 @@ def _split(
     )
     share = is_val.mean()
     if abs(share - validation_fraction) > 0.05:
-        how += f", {share:.0%} given: every class keeps a sample on each side"
+        why = "whole groups, " if "groups" in arrays else ""
+        how += f", {share:.0%} given: {why}every class keeps a sample on each side"
     return is_val, how + ")"
 
 

@@ -181,3 +181,22 @@ def test_options_of_training_are_refused_with_features(tmp_path, capsys):
     assert "--epochs: not an option of study --features" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main([*args, "--data", str(tmp_path / "f.npz")])  # one source, not both
+
+
+def test_labels_of_any_type_are_written_with_their_names(tmp_path):
+    rng = np.random.default_rng(0)
+    days = np.array(["2021-03-01", "2021-03-02"], dtype="datetime64[D]")
+    nets = [
+        NetworkFeatures(
+            rng.normal(size=(6, 3)), rng.normal(size=(4, 3)), rng.normal(size=(2, 3)), np.zeros(2)
+        )
+        for _ in range(2)
+    ]
+    path = write_features_file(
+        tmp_path / "f.npz", {"acc": nets}, days[[0, 1] * 3], days[[0, 1] * 2], classes=days
+    )
+    contents = read_features_file(path)
+    assert contents["classes"].tolist() == ["2021-03-01", "2021-03-02"]
+    assert contents["y_validation"].tolist() == ["2021-03-01", "2021-03-02"] * 2
+    with pytest.raises(ValueError, match="y_train has missing labels"):
+        write_features_file(tmp_path / "g.npz", {"acc": nets}, [0.0, np.nan] * 3, [0, 1] * 2)
