@@ -167,7 +167,8 @@ def run_study(
     overwrite : bool, default=False
         Replace a run with other settings in ``out``: every output it wrote and
         its ``cache`` folder are removed (other files in ``out`` are kept).
-        Without it such a folder is refused.
+        Without it such a folder is refused; the outputs of a run of other
+        inputs are always replaced, and this removes its cache too.
     reg : float in [0, 1], default=0.0
         Shrinkage of each view's covariance in every CCA of the studies (see
         :class:`~sklearn_ccafusion.CCAProjector`); a small value (0.1) keeps the

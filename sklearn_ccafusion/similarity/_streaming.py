@@ -86,18 +86,15 @@ class _Recorder:
         self.n_batch = 0  # samples of the batch being run
 
     def __enter__(self) -> _Recorder:
-        from sklearn_ccafusion.nets._features._layers import (
-            _as_tensor_output,
-            _check_samples_first,
-            _pool,
-        )
+        from sklearn_ccafusion.nets._features._layers import _as_tensor_output, _pool
+        from sklearn_ccafusion.utils._layer_outputs import check_samples_first
 
         submodules = dict(self.module.named_modules())
 
         def recorder(name):
             def hook(hooked, _inputs, output):
                 output = _as_tensor_output(output, name)
-                _check_samples_first(output, hooked, name, self.n_batch)
+                check_samples_first(output, hooked, name, self.n_batch)
                 self.captured[name] = _pool(output, self.pooling, hooked)
 
             return hook

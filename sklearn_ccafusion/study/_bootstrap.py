@@ -285,12 +285,13 @@ def _resample(
         if reference is not None and name != reference
     }
     starts = range(0, n_resamples, batch)
-    bar = tqdm(starts, desc="bootstrap", unit="batch", disable=not progress or len(starts) < 2)
-    for start in bar:
-        stop = min(start + batch, n_resamples)
-        rows_of = rng.randint(0, n, size=(stop - start, n))
-        for name, p in predicted.items():
-            samples[name, metric][start:stop] = _resampled_scores(y_true, p, rows_of, metric)
-            if name in same:
-                samples[name, "agreement"][start:stop] = same[name][rows_of].mean(axis=1)
+    shown = progress and len(starts) > 1
+    with tqdm(starts, desc="bootstrap", unit="batch", disable=not shown) as bar:
+        for start in bar:
+            stop = min(start + batch, n_resamples)
+            rows_of = rng.randint(0, n, size=(stop - start, n))
+            for name, p in predicted.items():
+                samples[name, metric][start:stop] = _resampled_scores(y_true, p, rows_of, metric)
+                if name in same:
+                    samples[name, "agreement"][start:stop] = same[name][rows_of].mean(axis=1)
     return samples
