@@ -432,3 +432,44 @@ def test_features_file_valid_head_is_read(tmp_path):
 
     path = _features_file(tmp_path / "features.npz", **{"head.weight_decay": np.array(0.5)})
     assert read_features_file(path)["head_params"] == {"weight_decay": 0.5}
+
+
+# ---- saving figures -----------------------------------------------------------------------
+
+
+def _figure():
+    from matplotlib.figure import Figure
+
+    figure = Figure()
+    figure.subplots().plot([1, 2], [0.5, 0.9])
+    return figure
+
+
+@pytest.mark.parametrize(
+    "name, error, match",
+    [
+        (".", ValueError, "is a folder"),
+        ("x.pdf", ValueError, "asks for PDF"),
+        ("f/x.png", ValueError, "is a file, not a folder"),
+        ("", ValueError, "empty string"),
+        (3, TypeError, "path must be a file name"),
+    ],
+    ids=["folder", "pdf", "under_a_file", "empty", "int"],
+)
+def test_save_figure_refuses_paths_it_would_misuse(tmp_path, name, error, match):
+    from sklearn_ccafusion.plotting import save_figure
+
+    (tmp_path / "f").write_text("a file")
+    os.chdir(tmp_path)
+    with pytest.raises(error, match=match):
+        save_figure(_figure(), tmp_path / name if isinstance(name, str) and name else name)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f"]
+    assert not tmp_path.with_suffix(".png").exists()  # never beside the folder
+
+
+def test_save_figure_keeps_a_dotted_name_whole(tmp_path):
+    from sklearn_ccafusion.plotting import save_figure
+
+    path = save_figure(_figure(), tmp_path / "curve.v2", data=pd.DataFrame({"n": [1, 2]}))
+    assert path.name == "curve.v2.png"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["curve.v2.csv", "curve.v2.png"]
