@@ -1,0 +1,261 @@
+"""Hostile options of the command line and of the study functions: a named error, at once.
+
+Each case gives a value a person could type or pass by mistake (an empty folder
+name, a count no run would finish, a worker count no machine has, a parameter of
+the wrong type) and expects a ``ValueError`` or ``TypeError`` naming the option or
+parameter, raised before any work: no network is trained, no file is written
+outside the test's folder, no other exception escapes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sklearn_ccafusion import cli
+from sklearn_ccafusion.runs import load_study_file, reproduce, run_study
+from sklearn_ccafusion.study import (
+    NetworkFeatures,
+    cross_sensor_study,
+    default_dimensions,
+    make_planted_features,
+    subspace_study,
+    summarize_study,
+)
+
+_RNG = np.random.default_rng(0)
+_Y = np.arange(30) % 3
+GOOD = {"y": _Y, "a": _RNG.normal(size=(30, 4)), "b": _RNG.normal(size=(30, 3))}
+_HUGE = "99999999999999999999"
+_CORES = os.cpu_count() or 1
+
+# ---- the command line ---------------------------------------------------------------------
+
+CLI_PARSE = {
+    "n_jobs_beyond_the_cores": (["--n-jobs", str(-_CORES - 1)], "--n-jobs.*this machine has"),
+    "n_jobs_huge": (["--n-jobs", _HUGE], "--n-jobs.*at most 1024"),
+    "n_jobs_text": (["--n-jobs", "two"], "--n-jobs"),
+    "epochs_huge": (["--epochs", _HUGE], "--epochs.*at most"),
+    "pairs_huge": (["--pairs", "99999999999"], "--pairs.*at most"),
+    "repeats_huge": (["--repeats", _HUGE], "--repeats.*at most"),
+    "out_empty": (["--out", ""], "--out.*empty"),
+    "out_blank": (["--out", "  "], "--out.*empty"),
+    "data_empty": (["--data", ""], "--data.*empty"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CLI_PARSE))
+def test_study_options_refused_by_the_parser(tmp_path, capsys, case):
+    arguments, match = CLI_PARSE[case]
+    np.savez(tmp_path / "d.npz", **GOOD)
+    base = ["study", "--quiet", "--data", str(tmp_path / "d.npz"), "--out", str(tmp_path / "o")]
+    with pytest.raises(SystemExit) as exit_:
+        cli.main([*base, *arguments])  # the last --data / --out given wins in argparse
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and re.search(match, err), err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.npz"]  # nothing written
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["layers", "--permutations", _HUGE],
+        ["reproduce", "--n-jobs", _HUGE],
+        ["reproduce", "--data-dir", ""],
+        ["make-data", "shl", "--out", ""],
+        ["make-data", "shl", "--n-jobs", _HUGE],
+        ["study", "--features", ""],
+        ["cca", "--n-components", _HUGE],
+    ],
+    ids=lambda c: "-".join(c[:2]),
+)
+def test_other_commands_refuse_absurd_values(tmp_path, capsys, command):
+    os.chdir(tmp_path)  # a run that went ahead would write here
+    with pytest.raises(SystemExit) as exit_:
+        cli.main([*command, "--quiet"] if command[0] != "cca" else command)
+    assert exit_.value.code == 2
+    assert "Traceback" not in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+# ---- run_study and reproduce from Python --------------------------------------------------
+
+RUN_PARAMETERS = {
+    "pairs_float": ({"pairs": 1.5}, TypeError, "pairs must be an int"),
+    "pairs_text": ({"pairs": "1"}, TypeError, "pairs must be an int"),
+    "pairs_bool": ({"pairs": True}, TypeError, "pairs must be an int"),
+    "pairs_beyond_the_seeds": ({"pairs": 10**6}, ValueError, "pairs must be at most 5000"),
+    "repeats_float": ({"repeats": 2.5}, TypeError, "repeats must be an int"),
+    "repeats_zero": ({"repeats": 0}, ValueError, "repeats must be at least 1"),
+    "seed_negative": ({"seed": -1}, ValueError, "seed must be at least 0"),
+    "seed_float": ({"seed": 1.5}, TypeError, "seed must be an int"),
+    "seed_text": ({"seed": "0"}, TypeError, "seed must be an int"),
+    "reg_high": ({"reg": 2.0}, ValueError, r"reg must be in \[0, 1\]"),
+    "reg_nan": ({"reg": float("nan")}, ValueError, r"reg must be in \[0, 1\]"),
+    "reg_text": ({"reg": "0.1"}, TypeError, "reg must be a number"),
+    "n_jobs_zero": ({"n_jobs": 0}, ValueError, "n_jobs must be a positive"),
+    "n_jobs_float": ({"n_jobs": 1.5}, TypeError, "n_jobs must be an int"),
+    "n_jobs_text": ({"n_jobs": "2"}, TypeError, "n_jobs must be an int"),
+    "device_unknown": ({"device": "tpu"}, ValueError, "tpu"),
+    "device_int": ({"device": 3}, TypeError, "device must be a string"),
+    "out_int": ({"out": 3}, TypeError, "out must be a folder name"),
+    "out_none": ({"out": None}, TypeError, "out must be a folder name"),
+    "out_empty": ({"out": ""}, ValueError, "out must name a folder"),
+    "quick_text": ({"quick": "no"}, TypeError, "quick must be True or False"),
+    "overwrite_text": ({"overwrite": "yes"}, TypeError, "overwrite must be True or False"),
+}
+REPRODUCE_ONLY = {
+    "dataset_int": ({"dataset": 3}, TypeError, "dataset must be one of"),
+    "dataset_unknown": ({"dataset": "mnist"}, ValueError, "Unknown dataset 'mnist'"),
+    "data_dir_int": ({"data_dir": 3}, TypeError, "data_dir must be a folder name"),
+    "validation_zero": ({"validation": 0}, ValueError, "validation must be at least 1"),
+    "validation_one": ({"validation": 1.0}, ValueError, "strictly between 0 and 1"),
+    "validation_nan": ({"validation": float("nan")}, ValueError, "strictly between 0 and 1"),
+    "validation_text": ({"validation": "0.2"}, TypeError, "validation must be a number"),
+    "validation_bool": ({"validation": True}, TypeError, "validation must be a number"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(RUN_PARAMETERS | REPRODUCE_ONLY))
+def test_reproduce_parameters(tmp_path, case):
+    changes, error, match = (RUN_PARAMETERS | REPRODUCE_ONLY)[case]
+    params = {"out": tmp_path / "o", "quick": True, "progress": False, "n_jobs": 1} | changes
+    with pytest.raises(error, match=match):
+        reproduce(**params)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.fixture(scope="module")
+def study_data(tmp_path_factory):
+    path = tmp_path_factory.mktemp("data") / "d.npz"
+    np.savez(path, **GOOD)
+    return load_study_file(path, max_epochs=1)
+
+
+@pytest.mark.parametrize("case", sorted(RUN_PARAMETERS))
+def test_run_study_parameters(tmp_path, study_data, case):
+    changes, error, match = RUN_PARAMETERS[case]
+    params = {"out": tmp_path / "o", "quick": True, "progress": False, "n_jobs": 1} | changes
+    with pytest.raises(error, match=match):
+        run_study(study_data, **params)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("data", [None, {"y": [0, 1]}, "d.npz"], ids=["none", "dict", "path"])
+def test_run_study_needs_study_data(tmp_path, data):
+    with pytest.raises(TypeError, match="data must be a StudyData"):
+        run_study(data, out=tmp_path / "o", progress=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+# ---- the study functions ------------------------------------------------------------------
+
+X1, X2, Y, ((W1, B1), (W2, B2)) = make_planted_features(
+    90, n_classes=3, n_features=10, n_nuisance=1, random_state=0
+)
+NET = NetworkFeatures(X1[:60], X1[60:], W1, B1)
+PARTNER = NetworkFeatures(X2[:60], X2[60:], W2, B2)
+STUDY = {
+    "dimensions": [2],
+    "repeats": 1,
+    "progress": False,
+    "random_state": 0,
+    "methods": ("cca_highest",),
+    "heads": ("original",),
+}
+
+SUBSPACE = {
+    "dimension_twice": ({"dimensions": [2, 2]}, ValueError, "dimensions holds 2 more than once"),
+    "method_twice": ({"methods": ["pca", "pca"]}, ValueError, "methods holds 'pca' more than"),
+    "methods_string": ({"methods": "cca_highest"}, TypeError, "methods must be a list"),
+    "heads_string": ({"heads": "original"}, TypeError, "heads must be a list"),
+    "n_jobs_float": ({"n_jobs": 1.5}, TypeError, "n_jobs must be an int"),
+    "n_jobs_text": ({"n_jobs": "2"}, TypeError, "n_jobs must be an int"),
+    "n_jobs_zero": ({"n_jobs": 0}, ValueError, "n_jobs must be a positive"),
+    "seed_negative": ({"random_state": -1}, ValueError, "random_state must be at least 0"),
+    "seed_float": ({"random_state": 1.5}, TypeError, "random_state must be an int"),
+    "seed_text": ({"random_state": "x"}, TypeError, "random_state must be an int"),
+    "labels_not_mappings": ({"labels": [1]}, TypeError, r"labels\[0\] must be a mapping"),
+    "labels_a_study_column": ({"labels": [{"pair": 3}]}, ValueError, r"labels\[0\] names"),
+    "labels_method": ({"labels": [{"method": "x"}]}, ValueError, r"labels\[0\] names"),
+    "labels_count": ({"labels": [{"a": 1}, {"a": 2}]}, ValueError, "one mapping per pair"),
+    "head_unknown": ({"head_params": {"zz": 1}}, ValueError, r"head_params has \['zz'\]"),
+    "head_value": ({"head_params": {"weight_decay": -1}}, ValueError, "weight_decay"),
+    "head_not_mapping": ({"head_params": 3}, TypeError, "head_params must be a mapping"),
+    "head_given_layer": ({"head_params": {"coef": 1}}, ValueError, r"head_params has \['coef'\]"),
+    "cache_int": ({"cache": 3}, TypeError, "cache must be a TaskCache"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SUBSPACE))
+def test_subspace_study_options(case):
+    changes, error, match = SUBSPACE[case]
+    with pytest.raises(error, match=match):
+        subspace_study(NET, PARTNER, Y[:60], Y[60:], **(STUDY | changes))
+
+
+def test_subspace_study_cache_under_a_file(tmp_path):
+    (tmp_path / "file").write_text("x")
+    for cache in (tmp_path / "file", tmp_path / "file" / "tasks"):
+        with pytest.raises(ValueError, match="is a file"):
+            subspace_study(NET, PARTNER, Y[:60], Y[60:], cache=cache, **STUDY)
+    assert [p.name for p in tmp_path.iterdir()] == ["file"]
+
+
+def test_subspace_study_accepts_numpy_counts():
+    table = subspace_study(
+        NET, PARTNER, Y[:60], Y[60:], **(STUDY | {"dimensions": np.array([1, 2])})
+    )
+    assert table["n"].tolist() == [1, 2]
+    assert all(type(n) is int for n in table["n"].tolist())
+
+
+@pytest.mark.parametrize(
+    "n_pairs, error",
+    [(2.5, TypeError), ("1", TypeError), (True, TypeError), (0, ValueError)],
+    ids=["float", "text", "bool", "zero"],
+)
+def test_cross_sensor_study_n_pairs(n_pairs, error):
+    params = {k: v for k, v in STUDY.items() if k != "heads"}
+    with pytest.raises(error, match="n_pairs"):
+        cross_sensor_study({"a": [NET, PARTNER]}, Y[:60], Y[60:], n_pairs=n_pairs, **params)
+
+
+@pytest.mark.parametrize(
+    "n_classes, n_features, match",
+    [
+        (2.5, 10, "n_classes must be an int"),
+        ("3", 10, "n_classes must be an int"),
+        (3, True, "n_features must be an int"),
+        (3, 4.0, "n_features must be an int"),
+    ],
+)
+def test_default_dimensions_types(n_classes, n_features, match):
+    with pytest.raises(TypeError, match=match):
+        default_dimensions(n_classes, n_features)
+
+
+def test_default_dimensions_numpy_ints_give_python_ints():
+    dims = default_dimensions(np.int64(3), np.int64(10))
+    assert dims == [1, 2, 3, 4, 5, 6, 8, 10] and all(type(d) is int for d in dims)
+
+
+@pytest.mark.parametrize(
+    "params", [{"n_samples": 10**12}, {"n_samples": 50, "n_features": (20, 10**10)}]
+)
+def test_make_planted_features_beyond_memory(params):
+    with pytest.raises(ValueError, match="GiB, more than this machine's"):
+        make_planted_features(**params, n_classes=3, n_nuisance=1)
+
+
+def test_summarize_study_refuses_missing_scores():
+    table = pd.DataFrame(
+        {"method": ["pca", "pca"], "n": [1, 1], "head": ["original"] * 2, "score": [0.5, np.nan]}
+    )
+    with pytest.raises(ValueError, match="score.*NaN"):
+        summarize_study(table)
