@@ -259,3 +259,107 @@ def test_summarize_study_refuses_missing_scores():
     )
     with pytest.raises(ValueError, match="score.*NaN"):
         summarize_study(table)
+
+
+# ---- streamed similarity ------------------------------------------------------------------
+
+_XA, _XB = _RNG.normal(size=(40, 4)), _RNG.normal(size=(40, 3))
+
+
+def _moments(*batches):
+    from sklearn_ccafusion.similarity import PairMoments
+
+    moments = PairMoments()
+    for first, second in batches:
+        moments.update(first, second)
+    return moments
+
+
+PAIR_MOMENTS = {
+    "text": (lambda: _moments((_XA.astype(str), _XB)), TypeError, "features_1 must hold real"),
+    "complex": (lambda: _moments((_XA + 1j, _XB)), TypeError, "features_1 must hold real"),
+    "none": (lambda: _moments((_XA, None)), TypeError, "features_2 must be an array"),
+    "3d": (lambda: _moments((_XA[:, :, None], _XB)), ValueError, "features_1 must be 2-D"),
+    "no_width": (lambda: _moments((_XA[:, :0], _XB)), ValueError, "at least 1 feature"),
+    "keep_zero": (lambda: _moments((_XA, _XB)).svcca(keep=0), ValueError, "keep as a number"),
+    "keep_nan": (lambda: _moments((_XA, _XB)).svcca(keep=float("nan")), ValueError, "keep as a"),
+    "keep_text": (lambda: _moments((_XA, _XB)).pwcca(keep="0.9"), TypeError, "keep must be"),
+    "keep_fraction": (lambda: _moments((_XA, _XB)).svcca(keep=2.5), ValueError, "keep as a"),
+    "keep_negative": (
+        lambda: _moments((_XA, _XB)).canonical_correlations(keep=-1),
+        ValueError,
+        "keep as a number",
+    ),
+    "debiased_text": (
+        lambda: _moments((_XA, _XB)).linear_cka(debiased="yes"),
+        TypeError,
+        "debiased must be True or False",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(PAIR_MOMENTS))
+def test_pair_moments_arguments(case):
+    call, error, match = PAIR_MOMENTS[case]
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_pair_moments_numbers_of_any_real_dtype_are_the_float64_ones():
+    from sklearn_ccafusion.similarity import linear_cka
+
+    ints = (_XA * 10).astype(np.int32), (_XB * 10).astype(np.int16)
+    value = _moments(ints).linear_cka()
+    assert value == pytest.approx(linear_cka(*(a.astype(float) for a in ints)), abs=1e-10)
+
+
+torch = pytest.importorskip("torch")
+_MODEL_1 = torch.nn.Sequential(torch.nn.Linear(4, 5), torch.nn.ReLU(), torch.nn.Linear(5, 3))
+_MODEL_2 = torch.nn.Sequential(torch.nn.Linear(4, 6), torch.nn.ReLU(), torch.nn.Linear(6, 3))
+_BATCHES = [torch.as_tensor(_XA[i : i + 10], dtype=torch.float32) for i in range(0, 40, 10)]
+STREAM = {
+    "layers_int": ({"layers_1": 0}, TypeError, "layers_1 must be a layer name"),
+    "layers_empty": ({"layers_1": []}, ValueError, "layers_1 is empty"),
+    "layers_twice": ({"layers_1": ["0", "0"]}, ValueError, "more than once"),
+    "loader_none": ({"loader": None}, TypeError, "loader must be an iterable"),
+    "loader_text": ({"loader": "batches"}, TypeError, "loader must be an iterable"),
+    "loader_of_text": ({"loader": [np.array([["a"] * 4] * 3)]}, TypeError, "dtype <U1"),
+    "measures_string": ({"measures": "svcca"}, TypeError, "measures must be a list"),
+    "measures_empty": ({"measures": []}, ValueError, "measures is empty"),
+    "measures_twice": ({"measures": ["cka", "cka"]}, ValueError, "more than once"),
+    "pairs_malformed": ({"pairs": [("0",)]}, ValueError, "pairs must hold"),
+    "pairs_number": ({"pairs": 3}, TypeError, "pairs must be"),
+    "pooling": ({"pooling": "max"}, ValueError, "pooling must be one of"),
+    "n_top_zero": ({"n_top": 0}, ValueError, "n_top must be at least 1"),
+    "n_top_float": ({"n_top": 2.5}, TypeError, "n_top must be an int"),
+    "svcca_keep": ({"svcca_keep": 0}, ValueError, "svcca_keep as a number"),
+    "inputs_text": ({"inputs": "x"}, ValueError, "inputs must be two positions"),
+    "inputs_three": ({"inputs": (0, 0, 0)}, ValueError, "inputs must be two positions"),
+    "whitener": ({"whitener": 3}, TypeError, "whitener must be a PCAWhitener"),
+    "wrong_width": (
+        {"loader": [torch.zeros(10, 7)]},
+        ValueError,
+        r"Sequential cannot run on a batch of shape \(10, 7\)",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(STREAM))
+def test_stream_layer_similarity_arguments(case):
+    from sklearn_ccafusion.similarity import stream_layer_similarity
+
+    changes, error, match = STREAM[case]
+    params = {"loader": _BATCHES, "layers_1": ["0", "2"], "progress": False} | changes
+    with pytest.raises(error, match=match):
+        stream_layer_similarity(_MODEL_1, _MODEL_2, **params)
+
+
+def test_stream_layer_similarity_numpy_batches_equal_tensor_batches():
+    from sklearn_ccafusion.similarity import stream_layer_similarity
+
+    arrays = [b.numpy() for b in _BATCHES]
+    tables = [
+        stream_layer_similarity(_MODEL_1, _MODEL_2, loader, ["0"], progress=False)
+        for loader in (_BATCHES, arrays)
+    ]
+    np.testing.assert_allclose(tables[0]["value"], tables[1]["value"], atol=1e-12)
