@@ -117,11 +117,17 @@ def _count(text: str) -> int:
     return int(value)
 
 
+#: The largest seed every generator the commands use takes (numpy's legacy RandomState).
+_MAX_SEED = 2**32 - 1
+
+
 def _seed(text: str) -> int:
-    """argparse type: a seed, an int of at least 0 (numpy's generators refuse negatives)."""
+    """argparse type: a seed, an int in [0, 2^32 - 1] (numpy's generators refuse others)."""
     value = int(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be at least 0, got {text}")
+    if value > _MAX_SEED:
+        raise argparse.ArgumentTypeError(f"must be at most 2^32 - 1 = {_MAX_SEED}, got {text}")
     return value
 
 

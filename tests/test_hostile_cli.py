@@ -45,6 +45,7 @@ CLI_PARSE = {
     "out_empty": (["--out", ""], "--out.*empty"),
     "out_blank": (["--out", "  "], "--out.*empty"),
     "data_empty": (["--data", ""], "--data.*empty"),
+    "seed_beyond_numpy": (["--seed", str(2**32)], "--seed.*at most"),
 }
 
 
@@ -118,6 +119,8 @@ REPRODUCE_ONLY = {
     "validation_nan": ({"validation": float("nan")}, ValueError, "strictly between 0 and 1"),
     "validation_text": ({"validation": "0.2"}, TypeError, "validation must be a number"),
     "validation_bool": ({"validation": True}, TypeError, "validation must be a number"),
+    "data_dir_unused": ({"data_dir": "."}, ValueError, "'digits' reads no files"),
+    "cuda_index": ({"device": "cuda:7"}, ValueError, "cuda:7"),
 }
 
 
@@ -143,6 +146,22 @@ def test_run_study_parameters(tmp_path, study_data, case):
     params = {"out": tmp_path / "o", "quick": True, "progress": False, "n_jobs": 1} | changes
     with pytest.raises(error, match=match):
         run_study(study_data, **params)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "settings, error",
+    [
+        (3, TypeError),
+        ({1: "a"}, TypeError),
+        ({"x": object()}, TypeError),
+        ({"x": np.nan}, TypeError),
+    ],
+    ids=["int", "int_name", "object", "nan"],
+)
+def test_run_study_settings_must_be_json(tmp_path, study_data, settings, error):
+    with pytest.raises(error, match="settings"):
+        run_study(study_data, out=tmp_path / "o", progress=False, settings=settings)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -363,3 +382,11 @@ def test_stream_layer_similarity_numpy_batches_equal_tensor_batches():
         for loader in (_BATCHES, arrays)
     ]
     np.testing.assert_allclose(tables[0]["value"], tables[1]["value"], atol=1e-12)
+
+
+@pytest.mark.parametrize("confidence", ["0.9", None, True], ids=["text", "none", "bool"])
+def test_bootstrap_scores_confidence_type(confidence):
+    from sklearn_ccafusion.study import bootstrap_scores
+
+    with pytest.raises(TypeError, match="confidence must be a number"):
+        bootstrap_scores(Y[60:], {"a": Y[60:]}, confidence=confidence, progress=False)

@@ -625,3 +625,74 @@ def test_a_run_writes_features_that_rerun_with_the_exact_names(arena):
     path = write_features_file(out / "features.npz", networks, y, [0, 1] * 3, name="x")
     data, read = load_features_file(path)
     assert data.sensors == names and list(read) == names
+
+
+# ================================================================== names in the report
+# Names holding markdown, HTML, line breaks or matplotlib's math: report.md keeps one
+# cell per name and shows it as text, the CSV files keep the exact names, the figures
+# are drawn.
+
+REPORT_SENSORS = ["a|b", "line\nbreak", "<script>$\\foo$</script>", "$\\foo$ `x` ![i](http://x)"]
+REPORT_CLASSES = np.array(["c|d", "new\nline", "<b>bold</b>"])
+_UNESCAPED_PIPE = r"(?<!\\)\|"
+
+
+def _tables(report: str) -> list[list[str]]:
+    tables, current = [], []
+    for line in [*report.split("\n"), ""]:
+        if line.startswith("|"):
+            current.append(line)
+        elif current:
+            tables.append(current)
+            current = []
+    return tables
+
+
+def test_a_report_on_hostile_names_shows_them_as_text(arena, capsys):
+    import re
+
+    import pandas as pd
+
+    root, out = arena
+    rng = np.random.default_rng(0)
+    y_train, y_validation = REPORT_CLASSES[np.arange(60) % 3], REPORT_CLASSES[np.arange(30) % 3]
+    codes = np.arange(60) % 3
+    networks = {
+        name: [
+            NetworkFeatures(
+                rng.normal(size=(60, 4)) + np.eye(3, 4)[codes] * 2,
+                rng.normal(size=(30, 4)) + np.eye(3, 4)[np.arange(30) % 3] * 2,
+                np.eye(3, 4),
+                np.zeros(3),
+            )
+            for _ in range(2)
+        ]
+        for name in REPORT_SENSORS[:3]
+    }
+    path = write_features_file(
+        root / "given" / "features.npz",
+        networks,
+        y_train,
+        y_validation,
+        REPORT_CLASSES,
+        name=REPORT_SENSORS[3],
+    )
+    command = ["study", "--features", str(path), "--out", str(out), "--quick", "--quiet"]
+    assert main([*command, "--repeats", "1", "--n-jobs", "1"]) == 0
+    printed = capsys.readouterr().out  # the verdicts, one line each
+    assert "(line\\nbreak)" in printed and "\nbreak" not in printed
+    report = (out / "report.md").read_text()
+    for table in _tables(report):  # every row of a table has its header's cells
+        widths = {len(re.split(_UNESCAPED_PIPE, row)) for row in table}
+        assert len(widths) == 1, table
+    assert "<script>" not in report and "<b>" not in report
+    images = [line for line in report.split("\n") if re.search(r"(?<!\\)!\[", line)]
+    assert all(line.startswith(("![figure", "![fusion of")) for line in images), images
+    assert "\\![i](http://x)" in report  # shown, not fetched
+    assert "c\\|d: 10" in report and "new\\nline: 10" in report  # the class counts
+    assert "\\<script\\>" in report and "line\\nbreak" in report and "a\\|b" in report
+    assert not any(line.startswith(("break", "line</")) for line in report.split("\n"))
+    results = pd.read_csv(out / "results.csv", keep_default_na=False)
+    assert set(results["sensor"]) == set(REPORT_SENSORS[:3])  # the exact names, quoted
+    assert (out / "figure4_subspace.png").stat().st_size > 0
+    assert (out / "figure5_cross_sensor.png").stat().st_size > 0

@@ -9,8 +9,10 @@ read or written.
 
 from __future__ import annotations
 
+import json
 import math
 import os
+from collections.abc import Mapping
 from numbers import Integral, Real
 from pathlib import Path
 from typing import Any
@@ -96,6 +98,26 @@ def check_device(device: Any) -> None:
     check_torch_device(device)
 
 
+def check_settings(settings: Any) -> None:
+    """Extra settings of a run: a mapping of str to values ``settings.json`` can hold."""
+    if settings is None:
+        return
+    if not isinstance(settings, Mapping):
+        raise TypeError(
+            f"settings must be a mapping of name to value or None, got {type(settings).__name__}."
+        )
+    for name, value in settings.items():
+        if not isinstance(name, str):
+            raise TypeError(f"settings' names must be strings, got {name!r}.")
+        try:
+            json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"settings[{name!r}] = {value!r} cannot be written to settings.json; give "
+                "numbers, strings, booleans, None, or lists and mappings of them."
+            ) from None
+
+
 def check_run_parameters(
     *,
     data: Any = ...,
@@ -109,6 +131,7 @@ def check_run_parameters(
     progress: Any,
     overwrite: Any,
     reg: Any,
+    settings: Any = None,
 ) -> Path:
     """Check :func:`~sklearn_ccafusion.runs.run_study`'s own parameters; return ``out``.
 
@@ -118,6 +141,9 @@ def check_run_parameters(
         :func:`~sklearn_ccafusion.runs.run_study`'s data (not checked when not given).
     out, device, pairs, repeats, n_jobs, seed, quick, progress, overwrite, reg
         As :func:`~sklearn_ccafusion.runs.run_study` takes them.
+    settings : mapping or None, default=None
+        Extra settings to log: a mapping of names (str) to values that JSON writes
+        (numbers, strings, booleans, None, lists and mappings of them).
 
     Returns
     -------
@@ -161,6 +187,7 @@ def check_run_parameters(
     for value, name in ((quick, "quick"), (progress, "progress"), (overwrite, "overwrite")):
         _check_flag(value, name)
     check_device(device)
+    check_settings(settings)
     return path
 
 
@@ -182,6 +209,7 @@ def check_reproduce_parameters(dataset: Any, data_dir: Any, validation: Any) -> 
     TypeError, ValueError
         Naming the parameter.
     """
+    from sklearn_ccafusion.runs._paper import _NEEDS_DATA as NEEDS_DATA
     from sklearn_ccafusion.runs._paper import DATASETS
 
     if not isinstance(dataset, str):
@@ -198,6 +226,11 @@ def check_reproduce_parameters(dataset: Any, data_dir: Any, validation: Any) -> 
         )
     if data_dir is not None and not str(data_dir).strip():
         raise ValueError("data_dir must name a folder, got an empty string.")
+    if data_dir is not None and dataset not in NEEDS_DATA:
+        raise ValueError(
+            f"dataset {dataset!r} reads no files, so data_dir={str(data_dir)!r} would be "
+            f"ignored; data_dir is for {sorted(NEEDS_DATA)}."
+        )
     if validation is None:
         return
     if isinstance(validation, bool) or not isinstance(validation, Real):
