@@ -41,6 +41,8 @@ CLI_PARSE = {
     "n_jobs_text": (["--n-jobs", "two"], "--n-jobs"),
     "epochs_huge": (["--epochs", _HUGE], "--epochs.*at most"),
     "pairs_huge": (["--pairs", "99999999999"], "--pairs.*at most"),
+    "pairs_beyond_the_seeds": (["--pairs", "5001"], "--pairs.*at most 5,000"),
+    "repeats_beyond": (["--repeats", "10001"], "--repeats.*at most 10,000"),
     "repeats_huge": (["--repeats", _HUGE], "--repeats.*at most"),
     "out_empty": (["--out", ""], "--out.*empty"),
     "out_blank": (["--out", "  "], "--out.*empty"),
@@ -473,3 +475,13 @@ def test_save_figure_keeps_a_dotted_name_whole(tmp_path):
     path = save_figure(_figure(), tmp_path / "curve.v2", data=pd.DataFrame({"n": [1, 2]}))
     assert path.name == "curve.v2.png"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["curve.v2.csv", "curve.v2.png"]
+
+
+def test_parser_limits_are_the_runs_limits():
+    from sklearn_ccafusion import _cli_checks
+    from sklearn_ccafusion.runs import _run_checks
+
+    assert (_cli_checks._MAX_PAIRS, _cli_checks._MAX_REPEATS) == (
+        _run_checks.MAX_PAIRS,
+        _run_checks.MAX_REPEATS,
+    )
