@@ -23,6 +23,8 @@ __all__ = [
     "_count",
     "_discard_unused_out",
     "_fraction",
+    "_n_jobs",
+    "_path",
     "_positive",
     "_run_out",
     "_seed",
@@ -46,11 +48,51 @@ def _unit(text: str) -> float:
     return value
 
 
+#: The most of any count an option takes (epochs, pairs, repeats, permutations, ...):
+#: beyond it a run would last for years rather than fail, so it is refused at once.
+_MAX_COUNT = 1_000_000
+#: The most workers ``--n-jobs`` may ask for: more processes than this are never useful.
+_MAX_WORKERS = 1024
+
+
 def _positive(text: str) -> int:
-    """argparse type: an int of at least 1."""
+    """argparse type: an int of at least 1 and at most a million."""
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
+    if value > _MAX_COUNT:
+        raise argparse.ArgumentTypeError(
+            f"must be at most {_MAX_COUNT:,} (the run would not end), got {text}"
+        )
+    return value
+
+
+def _path(text: str) -> str:
+    """argparse type: a file or folder name, never empty (``""`` would mean the current folder)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must name a file or folder, got an empty string")
+    if "\0" in text:
+        raise argparse.ArgumentTypeError(f"must name a file or folder, got {text!r} (a NUL byte)")
+    return text
+
+
+def _n_jobs(text: str) -> int:
+    """argparse type: a number of workers, ``-1`` all cores, ``-2`` all but one.
+
+    0 is named by the command's checks (:func:`_check_resources`). A negative count
+    that leaves no core of this machine (``-99``) and a positive one past 1024
+    workers are refused: joblib would run one worker, or start processes until
+    memory runs out.
+    """
+    value = int(text)
+    cores = os.cpu_count() or 1
+    if value < -cores:
+        raise argparse.ArgumentTypeError(
+            f"{text} asks for all cores but {-value - 1}, and this machine has {cores}; "
+            f"give -1 to -{cores}, or a positive number of workers"
+        )
+    if value > _MAX_WORKERS:
+        raise argparse.ArgumentTypeError(f"must be at most {_MAX_WORKERS} workers, got {text}")
     return value
 
 
@@ -75,11 +117,17 @@ def _count(text: str) -> int:
     return int(value)
 
 
+#: The largest seed every generator the commands use takes (numpy's legacy RandomState).
+_MAX_SEED = 2**32 - 1
+
+
 def _seed(text: str) -> int:
-    """argparse type: a seed, an int of at least 0 (numpy's generators refuse negatives)."""
+    """argparse type: a seed, an int in [0, 2^32 - 1] (numpy's generators refuse others)."""
     value = int(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be at least 0, got {text}")
+    if value > _MAX_SEED:
+        raise argparse.ArgumentTypeError(f"must be at most 2^32 - 1 = {_MAX_SEED}, got {text}")
     return value
 
 

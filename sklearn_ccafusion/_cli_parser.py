@@ -16,6 +16,8 @@ from sklearn_ccafusion._cli_checks import (
     _STUDY_FLAGS,
     _count,
     _fraction,
+    _n_jobs,
+    _path,
     _positive,
     _seed,
     _unit,
@@ -42,7 +44,7 @@ def _add_run_arguments(parser: argparse.ArgumentParser, what: str) -> None:
     parser.add_argument(
         "--device", choices=["cpu", "cuda", "auto"], default="cpu", help=_DEVICE_HELP
     )
-    parser.add_argument("--out", default=None, help=_OUT_HELP.format(what=what))
+    parser.add_argument("--out", type=_path, default=None, help=_OUT_HELP.format(what=what))
     parser.add_argument(
         "--pairs", type=_positive, default=None, help="network pairs per sensor (3; 1 with --quick)"
     )
@@ -53,7 +55,7 @@ def _add_run_arguments(parser: argparse.ArgumentParser, what: str) -> None:
         help="seeds of random methods (5; 2 with --quick)",
     )
     parser.add_argument(
-        "--n-jobs", type=int, default=-1, help="joblib workers of the studies (-1: all cores)"
+        "--n-jobs", type=_n_jobs, default=-1, help="joblib workers of the studies (-1: all cores)"
     )
     parser.add_argument("--seed", type=_seed, default=0, help="seed of every random choice (0)")
     parser.add_argument(
@@ -132,7 +134,9 @@ def build_parser(
         help="digits (embedded, default) and synthetic-shl run anywhere; shl and cifar10 "
         "read the real files from --data-dir",
     )
-    rep.add_argument("--data-dir", default=None, help="folder of the real data (shl, cifar10)")
+    rep.add_argument(
+        "--data-dir", type=_path, default=None, help="folder of the real data (shl, cifar10)"
+    )
     split = rep.add_mutually_exclusive_group()
     split.add_argument(
         "--validation-size",
@@ -156,9 +160,10 @@ def build_parser(
         description=handlers["study"].__doc__,
     )
     source = study.add_mutually_exclusive_group(required=True)
-    source.add_argument("--data", help="the .npz file of labels and sensor arrays")
+    source.add_argument("--data", type=_path, help="the .npz file of labels and sensor arrays")
     source.add_argument(
         "--features",
+        type=_path,
         help="an .npz file of trained networks' features and last layers (y_train, "
         "y_validation, <sensor>.<k>.train/.validation/.coef/.intercept): no training",
     )
@@ -205,7 +210,9 @@ def build_parser(
         help="data set of the two networks (digits)",
     )
     lay.add_argument("--device", choices=["cpu", "cuda", "auto"], default="cpu", help=_DEVICE_HELP)
-    lay.add_argument("--out", default=None, help=_OUT_HELP.format(what="layers-DATASET"))
+    lay.add_argument(
+        "--out", type=_path, default=None, help=_OUT_HELP.format(what="layers-DATASET")
+    )
     lay.add_argument("--seed", type=_seed, default=0, help="seed of every random choice (0)")
     lay.add_argument(
         "--permutations", type=_positive, default=199, help="permutations of the test (199)"
@@ -232,6 +239,7 @@ def build_parser(
     make.add_argument("dataset", choices=["shl", "cifar10"], help="layout to write: shl or cifar10")
     make.add_argument(
         "--out",
+        type=_path,
         required=True,
         help="folder to write into: new, empty, or written by make-data before (only files "
         "its manifest records, unchanged, are replaced)",
@@ -245,10 +253,8 @@ def build_parser(
         default=None,
         help="shl: samples per segment (6000 = 60 s at 100 Hz; the spectrograms need 500)",
     )
-    make.add_argument("--n-jobs", type=int, default=None, help="shl: writing threads (1)")
-    make.add_argument(
-        "--train", type=_count, default=None, help="cifar10: training images (50000)"
-    )
+    make.add_argument("--n-jobs", type=_n_jobs, default=None, help="shl: writing threads (1)")
+    make.add_argument("--train", type=_count, default=None, help="cifar10: training images (50000)")
     make.add_argument("--test", type=_count, default=None, help="cifar10: test images (10000)")
     make.add_argument(
         "--archive",

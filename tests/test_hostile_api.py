@@ -228,6 +228,10 @@ LAYER_STUDY = {
         {"class_layer": (COEF[:, :3], np.zeros(3))},
         (ValueError, "reads 3 features but the last layer 'b' has 4"),
     ),
+    "class_layer_without_bias": (
+        {"class_layer": (COEF, None), "n_directions": 2, "methods": []},
+        lambda result: (result.alignment["source"] == "network").sum() == 2,
+    ),
     "valid_class_layer": (
         {"class_layer": (COEF, np.zeros(3)), "n_directions": 2, "methods": ["cca_highest"]},
         lambda result: set(result.alignment["source"]) == {"probe", "network"},
@@ -431,6 +435,25 @@ NETWORKS = {
     "class_layer_nan_intercept_retrained": (
         lambda: ClassLayerClassifier(COEF, [0.0, 0.0, np.nan], retrain=True).fit(TABLE, _YT),
         (ValueError, r"intercept must be finite: .* classes \[2\]"),
+    ),
+    "from_module_sequence_first": (
+        lambda: NetworkFeatures.from_module(
+            nn.Sequential(_Net(nn.LSTM(4, 5), lambda out: out[0][-1], transpose=True),
+                          nn.Linear(5, 3)),
+            SEQUENCES[:6],
+            SEQUENCES[6:],
+            layer="0.inner",
+        ),
+        (ValueError, r"\(LSTM\) returned .*\(7, 6, 5\).*batch_first=True"),
+    ),
+    "from_module_batch_mean": (
+        lambda: NetworkFeatures.from_module(
+            nn.Sequential(_Net(nn.Linear(4, 5), lambda h: h.mean(0, keepdim=True)),
+                          nn.Linear(5, 3)),
+            TABLE[:6],
+            TABLE[6:],
+        ),
+        (ValueError, r"'1' \(Linear\) returned .*\(1, 5\) for a batch of 6"),
     ),
     "network_features_nan_intercept": (
         lambda: NetworkFeatures(TABLE, TABLE, COEF, [np.nan, 0.0, 0.0]),

@@ -34,6 +34,13 @@ CHANGED.data[3] += 1.0
 GRID = np.arange(12.0).reshape(3, 4)
 
 
+def _dok(entries):
+    matrix = sp.dok_matrix((3, 3))
+    for i, j in entries:
+        matrix[i, j] = float(i + j)
+    return matrix
+
+
 def _top_level(x):
     return x
 
@@ -106,6 +113,8 @@ MUST_DIFFER = {
     "arguments split": (("ab",), ("a", "b")),
     "surrogates": ("\ud800", "\ufffd"),
     "huge ints": (10**5000, 10**5000 + 1),
+    "sparse 1-d": (sp.coo_array(np.array([0.0, 1.0])), sp.coo_array(np.array([1.0, 0.0]))),
+    "torch dtypes": (torch.float32, torch.float64),
     "int signs": (-1, 255),
 }
 
@@ -125,6 +134,7 @@ MUST_AGREE = {
     "frames": (pd.DataFrame({"a": [1, 2]}), pd.DataFrame({"a": [1, 2]})),
     "tensors": (torch.arange(3), torch.arange(3)),
     "lil entries": (MATRIX.tolil(), MATRIX.tolil().copy()),
+    "dok insertion order": (_dok([(0, 1), (2, 0)]), _dok([(2, 0), (0, 1)])),
 }
 
 

@@ -25,9 +25,17 @@ from numpy.lib import format as npy_format
 
 from sklearn_ccafusion.cli import main
 from sklearn_ccafusion.nets import MLPNet, NetFeatures, SensorNetClassifier
-from sklearn_ccafusion.runs import StudyData, load_study_file, study_from_file
+from sklearn_ccafusion.runs import (
+    StudyData,
+    load_features_file,
+    load_study_file,
+    read_features_file,
+    study_from_file,
+    write_features_file,
+)
 from sklearn_ccafusion.runs import _npz_file as npz_file
 from sklearn_ccafusion.runs._networks import network_factory, train_networks
+from sklearn_ccafusion.study import NetworkFeatures
 from sklearn_ccafusion.utils._net_cache import write_check
 
 NAMED_ERRORS = (ValueError, TypeError, FileNotFoundError)
@@ -312,7 +320,7 @@ def test_damaged_or_unusual_archives(arena, case):
 HEADERS = {
     "447-gib": (_header((60, 10**9)) + b"\0" * 64, "declares shape (60, 1000000000) of float64"),
     "negative": (_header((-5, 3)), "header of the array 'bad' is damaged"),
-    "short-data": (_header((20, 3)) + b"\0" * 100, "the file holds 100 bytes for it"),
+    "short-data": (_header((20, 3)) + b"\0" * 100, "the file holds 100 B for it"),
     "object": (_header((20,), "|O"), "object array 'bad'"),
     "garbage-descr": (
         b"\x93NUMPY\x01\x00\x16\x00{'descr': 'zz9'}    \n",
@@ -333,8 +341,8 @@ def test_forged_headers_are_named_before_anything_is_read(arena, case):
 
 def test_arrays_beyond_the_memory_are_named(arena, monkeypatch):
     root, _ = arena
-    monkeypatch.setattr(npz_file, "available_memory", lambda: 1000)
-    with pytest.raises(ValueError, match=r"more than the 1000 bytes of memory available"):
+    monkeypatch.setattr(npz_file, "available_memory", lambda: 999)
+    with pytest.raises(ValueError, match=r"more than the 999 B of memory available"):
         load_study_file(_npz(root))
 
 
@@ -474,3 +482,217 @@ def test_a_manifest_that_points_outside_is_refused(arena):
         (out / "nets" / "manifest.json").write_text(json.dumps(manifest))
         result = _expect(lambda: NetFeatures.load(out / "nets", nets=[("a", net)]))
         assert isinstance(result, ValueError), result
+
+
+# ================================================================== features files
+# The features file every run writes (features.npz) names its members after the
+# sensors' safe file names and holds the exact names as data; a hostile file's
+# members that are paths, or names that decode to one sensor twice, are named.
+
+
+def _network_arrays(n_train=12, n_validation=6, width=3, seed=0):
+    rng = np.random.default_rng(seed)
+    return [
+        NetworkFeatures(
+            rng.normal(size=(n_train, width)),
+            rng.normal(size=(n_validation, width)),
+            rng.normal(size=(2, width)),
+            rng.normal(size=2),
+        )
+        for _ in range(2)
+    ]
+
+
+def _is_safe_member(member: str) -> bool:
+    parts = member.replace("\\", "/").split("/")
+    return len(parts) == 1 and member not in (".", "..") and "\0" not in member
+
+
+FEATURE_NAMES_IDS = [*HOSTILE_IDS, "dotted-k", "dotted-part", "pipe", "script"]
+
+
+@pytest.mark.parametrize("index", range(22), ids=FEATURE_NAMES_IDS)
+def test_features_file_members_are_safe_and_names_exact(arena, index):
+    root, out = arena
+    name = [*_hostile_names(root), "acc.1", "acc.0.train", "a|b", "<script>"][index]
+    networks = {name: _network_arrays(), "acc": _network_arrays(seed=1)}
+    path = write_features_file(out / "features.npz", networks, [0, 1] * 6, [0, 1] * 3)
+    with zipfile.ZipFile(path) as archive:
+        members = archive.namelist()
+        assert all(_is_safe_member(m) for m in members), members
+        archive.extractall(out / "unzipped")  # the arena finds any file written outside
+    contents = read_features_file(path)
+    assert list(contents["networks"]) == [name, "acc"]  # exactly, in order
+    for sensor, nets in networks.items():
+        for net, read in zip(nets, contents["networks"][sensor]):
+            np.testing.assert_array_equal(read.train, net.train)
+            np.testing.assert_array_equal(read.coef, net.coef)
+
+
+def test_features_file_of_the_earlier_layout_still_reads(arena):
+    root, _ = arena
+    nets = _network_arrays()
+    arrays = {"y_train": np.arange(12) % 2, "y_validation": np.arange(6) % 2}
+    for sensor in ("left.wrist", "acc"):  # no 'sensors' array: names are the prefixes
+        for k, net in enumerate(nets):
+            for part in ("train", "validation", "coef", "intercept"):
+                arrays[f"{sensor}.{k}.{part}"] = getattr(net, part)
+    np.savez(root / "given" / "old.npz", **arrays)
+    contents = read_features_file(root / "given" / "old.npz")
+    assert list(contents["networks"]) == ["left.wrist", "acc"]
+    np.testing.assert_array_equal(contents["networks"]["acc"][1].validation, nets[1].validation)
+
+
+def _npy(array) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, np.asarray(array))
+    return buffer.getvalue()
+
+
+def _features_zip(path: Path, sensors=None, prefixes=("acc",)) -> Path:
+    """A features file written member by member: any member name, any ``sensors``."""
+    nets = _network_arrays()
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("y_train.npy", _npy(np.arange(12) % 2))
+        archive.writestr("y_validation.npy", _npy(np.arange(6) % 2))
+        if sensors is not None:
+            archive.writestr("sensors.npy", _npy(sensors))
+        for prefix in prefixes:
+            for k, net in enumerate(nets):
+                for part in ("train", "validation", "coef", "intercept"):
+                    archive.writestr(f"{prefix}.{k}.{part}.npy", _npy(getattr(net, part)))
+    return path
+
+
+HOSTILE_FEATURES = {
+    "parent": ({"prefixes": ("acc", "../../x")}, "members '../../x.0.train', '../../x.0.v"),
+    "absolute": ({"prefixes": ("acc", "/tmp/x")}, "members '/tmp/x.0.train', "),
+    "backslash": ({"prefixes": ("acc", "..\\x")}, "are paths, not an array's name"),
+    "dot-slash-twin": ({"prefixes": ("acc", "./acc")}, "members './acc.0.train', "),
+    "unicode-twins": (
+        {"prefixes": ("caf\u00e9", "cafe\u0301")},
+        "are one name written two ways",
+    ),
+    "sensors-twice": (
+        {"sensors": ["acc", "acc"], "prefixes": ("acc",)},
+        "'sensors' names a sensor twice: ['acc']",
+    ),
+    "sensors-numbers": ({"sensors": [1, 2]}, "'sensors' must hold the sensors' names"),
+    "sensors-2d": ({"sensors": [["acc"]]}, "'sensors' must hold the sensors' names"),
+    "sensors-empty": ({"sensors": np.zeros(0, "U1")}, "'sensors' must hold the sensors' names"),
+    "sensor-without-arrays": (
+        {"sensors": ["acc", "gyr"], "prefixes": ("acc",)},
+        "sensor 'gyr' of 'sensors' has no network arrays",
+    ),
+    "arrays-of-no-sensor": (
+        {"sensors": ["acc"], "prefixes": ("acc", "gyr")},
+        "unknown array 'gyr.0.train'",
+    ),
+    "raw-name-beside-sensors": (
+        {"sensors": ["a b"], "prefixes": ("a b",)},
+        "unknown array 'a b.0.train'",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", HOSTILE_FEATURES, ids=list(HOSTILE_FEATURES))
+def test_hostile_features_files_are_named(arena, case, capsys):
+    root, out = arena
+    settings, match = HOSTILE_FEATURES[case]
+    path = _features_zip(root / "given" / "features.npz", **settings)
+    result = _expect(lambda: read_features_file(path))
+    assert isinstance(result, ValueError) and match in str(result), result
+    command = ["study", "--features", str(path), "--out", str(out), "--quick", "--quiet"]
+    assert main(command) == 2 and match in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_a_run_writes_features_that_rerun_with_the_exact_names(arena):
+    root, out = arena
+    names = ["../../planted", "a|b", "line\nbreak", "<script>"]
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1], 10)
+    networks = {
+        name: [
+            NetworkFeatures(
+                rng.normal(size=(20, 3)) + y[:, None], rng.normal(size=(6, 3)), np.eye(2, 3),
+                np.zeros(2),
+            )
+            for _ in range(2)
+        ]
+        for name in names
+    }
+    path = write_features_file(out / "features.npz", networks, y, [0, 1] * 3, name="x")
+    data, read = load_features_file(path)
+    assert data.sensors == names and list(read) == names
+
+
+# ================================================================== names in the report
+# Names holding markdown, HTML, line breaks or matplotlib's math: report.md keeps one
+# cell per name and shows it as text, the CSV files keep the exact names, the figures
+# are drawn.
+
+REPORT_SENSORS = ["a|b", "line\nbreak", "<script>$\\foo$</script>", "$\\foo$ `x` ![i](http://x)"]
+REPORT_CLASSES = np.array(["c|d", "new\nline", "<b>bold</b>"])
+_UNESCAPED_PIPE = r"(?<!\\)\|"
+
+
+def _tables(report: str) -> list[list[str]]:
+    tables, current = [], []
+    for line in [*report.split("\n"), ""]:
+        if line.startswith("|"):
+            current.append(line)
+        elif current:
+            tables.append(current)
+            current = []
+    return tables
+
+
+def test_a_report_on_hostile_names_shows_them_as_text(arena, capsys):
+    import re
+
+    import pandas as pd
+
+    root, out = arena
+    rng = np.random.default_rng(0)
+    y_train, y_validation = REPORT_CLASSES[np.arange(60) % 3], REPORT_CLASSES[np.arange(30) % 3]
+    codes = np.arange(60) % 3
+    networks = {
+        name: [
+            NetworkFeatures(
+                rng.normal(size=(60, 4)) + np.eye(3, 4)[codes] * 2,
+                rng.normal(size=(30, 4)) + np.eye(3, 4)[np.arange(30) % 3] * 2,
+                np.eye(3, 4),
+                np.zeros(3),
+            )
+            for _ in range(2)
+        ]
+        for name in REPORT_SENSORS[:3]
+    }
+    path = write_features_file(
+        root / "given" / "features.npz",
+        networks,
+        y_train,
+        y_validation,
+        REPORT_CLASSES,
+        name=REPORT_SENSORS[3],
+    )
+    command = ["study", "--features", str(path), "--out", str(out), "--quick", "--quiet"]
+    assert main([*command, "--repeats", "1", "--n-jobs", "1"]) == 0
+    printed = capsys.readouterr().out  # the verdicts, one line each
+    assert "(line\\nbreak)" in printed and "\nbreak" not in printed
+    report = (out / "report.md").read_text()
+    for table in _tables(report):  # every row of a table has its header's cells
+        widths = {len(re.split(_UNESCAPED_PIPE, row)) for row in table}
+        assert len(widths) == 1, table
+    assert "<script>" not in report and "<b>" not in report
+    images = [line for line in report.split("\n") if re.search(r"(?<!\\)!\[", line)]
+    assert all(line.startswith(("![figure", "![fusion of")) for line in images), images
+    assert "\\![i](http://x)" in report  # shown, not fetched
+    assert "c\\|d: 10" in report and "new\\nline: 10" in report  # the class counts
+    assert "\\<script\\>" in report and "line\\nbreak" in report and "a\\|b" in report
+    assert not any(line.startswith(("break", "line</")) for line in report.split("\n"))
+    results = pd.read_csv(out / "results.csv", keep_default_na=False)
+    assert set(results["sensor"]) == set(REPORT_SENSORS[:3])  # the exact names, quoted
+    assert (out / "figure4_subspace.png").stat().st_size > 0
+    assert (out / "figure5_cross_sensor.png").stat().st_size > 0

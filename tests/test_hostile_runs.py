@@ -327,6 +327,9 @@ def test_no_process_outlives_a_killed_run(finished, tmp_path, front, moment):
         started = _tagged(tag)
         assert reached and process.poll() is None, "the run ended before the moment"
         assert workers(), f"no worker process was started: {started}"
+        # the resource trackers have no watch of their own: they end once the run and
+        # its workers have closed their pipes, which the check below shows
+        assert any("resource_tracker" in command for _, command in started), started
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
         ended = _wait_for(lambda: not _tagged(tag), 30, step=0.2)

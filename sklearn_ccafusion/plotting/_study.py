@@ -12,6 +12,7 @@ from matplotlib.ticker import FuncFormatter
 
 from sklearn_ccafusion.plotting._axes import panel_axes
 from sklearn_ccafusion.study import summarize_study
+from sklearn_ccafusion.utils._display_names import figure_text
 from sklearn_ccafusion.utils._validation import check_results_table
 
 __all__ = ["METHOD_COLORS", "plot_cross_sensor", "plot_subspace_study"]
@@ -223,7 +224,7 @@ def plot_subspace_study(
         columns=(column, panels),
         methods=methods,
         n_classes=n_classes,
-        title=str,
+        title=figure_text,
         ylabel=lambda head: f"{metric}\n({head} layer)",
         panel_size=(3.4, 2.8),
         margin=0.9,
@@ -286,8 +287,8 @@ def plot_cross_sensor(
         columns=("sensor", sensors),
         methods=methods,
         n_classes=n_classes,
-        title=lambda sensor: f"data: {sensor}",
-        ylabel=lambda partner: f"partner: {partner}\n{metric}",
+        title=lambda sensor: f"data: {figure_text(sensor)}",
+        ylabel=lambda partner: f"partner: {figure_text(partner)}\n{metric}",
         panel_size=(3.2, 2.6),
         margin=0.6,
         sharey=True,

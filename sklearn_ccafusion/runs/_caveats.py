@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import shutil
 import tempfile
 import warnings
@@ -34,6 +33,8 @@ from pathlib import Path
 
 from joblib import parallel_config
 from joblib.parallel import get_active_backend
+
+from sklearn_ccafusion.utils._worker_warnings import record_in_worker as _record_in_worker
 
 __all__ = ["Caveats", "collect_caveats", "current_caveats", "format_caveats", "records_caveats"]
 
@@ -89,24 +90,6 @@ class Caveats:
         live = [_Caveat(w.category.__name__, _clean(w.message)) for w in self._live]
         self._records += [*live, *self._from_workers()]
         self._live = []
-
-
-def _record_in_worker(folder: str, previous, previous_args) -> None:
-    """Initializer of a joblib worker: its warnings go to ``folder``, not to stderr."""
-    if previous is not None:
-        previous(*previous_args)
-    path = Path(folder) / f"{os.getpid()}.jsonl"
-    shown = warnings.showwarning
-
-    def showwarning(message, category, filename, lineno, file=None, line=None):
-        try:
-            with open(path, "a", encoding="utf-8") as stream:
-                item = {"category": category.__name__, "message": str(message)}
-                stream.write(json.dumps(item) + "\n")
-        except OSError:  # the run is over and its folder gone: say it the usual way
-            shown(message, category, filename, lineno, file, line)
-
-    warnings.showwarning = showwarning
 
 
 @contextmanager

@@ -141,6 +141,11 @@ class StudyData:
         )
         if len(np.unique(self.classes)) != len(self.classes):
             raise ValueError(f"classes must be distinct labels, got {self.classes.tolist()[:20]}.")
+        for name in ("net_settings", "head_params"):  # both are part of the cache keys
+            try:
+                fingerprint(getattr(self, name))
+            except TypeError as error:
+                raise TypeError(f"{name} cannot key the run's caches: {error}") from None
         if isinstance(self.notes, str):
             raise TypeError("notes must be a sequence of sentences, not one string.")
         object.__setattr__(self, "notes", tuple(self.notes))

@@ -16,6 +16,11 @@ and per network its penultimate features and its last linear layer. It is an
   1``: network ``k`` is projected, network ``k + pairs`` is its CCA partner, as
   in ``ccafusion reproduce``. Any number of sensors; widths may differ between
   sensors and networks.
+- optional: ``sensors`` ``(n_sensors,)``, the sensors' names as data; with it,
+  sensor ``s``'s arrays are named after its safe file name (``s`` itself when it
+  is a plain file name), so that no member is a path, and the names read back
+  exactly; without it, the
+  sensors are the arrays' prefixes, as files of the earlier layout name them;
 - optional: ``name`` (the study's title), ``metric`` (``"accuracy"`` or
   ``"f1_macro"``) and ``head.<parameter>`` (a parameter of the retrained
   :class:`~sklearn_ccafusion.ClassLayerClassifier`, e.g. ``head.weight_decay``),
@@ -34,6 +39,14 @@ from numpy.typing import NDArray
 
 from sklearn_ccafusion.runs._cache import read_npz
 from sklearn_ccafusion.runs._data import StudyData
+from sklearn_ccafusion.runs._features_names import (
+    SENSORS,
+    is_path_member,
+    member_prefixes,
+    path_members,
+    sensor_names,
+    twin_names,
+)
 from sklearn_ccafusion.runs._features_writer import PARTS as _PARTS
 from sklearn_ccafusion.runs._features_writer import write_features_file
 from sklearn_ccafusion.study import NetworkFeatures
@@ -124,10 +137,15 @@ def _labels(arrays: dict[str, NDArray], problems: list[str]) -> tuple[NDArray, .
 
 
 def _check_network(
-    arrays: dict[str, NDArray], prefix: str, n_train: int, n_validation: int, n_classes: int
+    arrays: dict[str, NDArray],
+    keys: dict[str, str],
+    n_train: int,
+    n_validation: int,
+    n_classes: int,
 ) -> list[str]:
-    """Problems of one network's four arrays."""
-    train, validation, coef, intercept = (arrays[f"{prefix}.{part}"] for part in _PARTS)
+    """Problems of one network's four arrays (``keys``: each part's array name)."""
+    prefix = keys["train"][: -len(".train")]
+    train, validation, coef, intercept = (arrays[keys[part]] for part in _PARTS)
     problems = []
     for part, array in zip(_PARTS, (train, validation, coef, intercept)):
         if array.dtype.kind not in "biuf":
@@ -200,6 +218,39 @@ def _text(arrays: dict[str, NDArray], key: str, problems: list[str]) -> str | No
     return str(value.item())
 
 
+def _networks_found(arrays: dict[str, NDArray], problems: list[str]) -> dict[str, dict]:
+    """Each sensor's networks, by exact name: ``{sensor: {k: {part: key}}}``.
+
+    With a ``sensors`` array, a sensor's arrays are named after its safe file
+    name; without one (the earlier layout), the sensors are the names' prefixes.
+    """
+    problems += path_members(arrays)
+    names = sensor_names(arrays[SENSORS], problems) if SENSORS in arrays else None
+    by_prefix = None if names is None else {p: n for n, p in member_prefixes(names).items()}
+    found: dict[str, dict[int, dict[str, str]]] = {n: {} for n in names or ()}
+    for key in arrays:
+        if key in _LABELS or key in _OPTIONAL or key.startswith("head.") or key == SENSORS:
+            continue
+        if is_path_member(key):  # named above
+            continue
+        parsed = _parse_array_name(key)
+        if parsed is None or (by_prefix is not None and parsed[0] not in by_prefix):
+            problems.append(
+                f"unknown array {key!r} (a network's arrays are '<sensor>.<k>.train', "
+                "'.validation', '.coef' and '.intercept', k = 0, 1, ..."
+                + (", <sensor> the safe file name of a name in 'sensors')" if names else ")")
+            )
+            continue
+        prefix, k, part = parsed
+        sensor = prefix if by_prefix is None else by_prefix[prefix]
+        found.setdefault(sensor, {}).setdefault(k, {})[part] = key
+    problems += twin_names(found)
+    for sensor in [s for s, nets in found.items() if not nets]:
+        problems.append(f"sensor {sensor!r} of 'sensors' has no network arrays")
+        del found[sensor]
+    return found
+
+
 def read_features_file(path: str | Path) -> dict[str, Any]:
     """Read and check a features file; every problem is named before anything else runs.
 
@@ -249,19 +300,7 @@ def read_features_file(path: str | Path) -> dict[str, Any]:
     if metric is not None and metric not in _METRICS:
         problems.append(f"metric must be one of {_METRICS}, got {metric!r}")
     head_params = _head(arrays, problems)
-    found: dict[str, dict[int, set[str]]] = {}
-    for key in arrays:
-        if key in _LABELS or key in _OPTIONAL or key.startswith("head."):
-            continue
-        parsed = _parse_array_name(key)
-        if parsed is None:
-            problems.append(
-                f"unknown array {key!r} (a network's arrays are '<sensor>.<k>.train', "
-                "'.validation', '.coef' and '.intercept', k = 0, 1, ...)"
-            )
-            continue
-        sensor, k, part = parsed
-        found.setdefault(sensor, {}).setdefault(k, set()).add(part)
+    found = _networks_found(arrays, problems)
     if not found:
         problems.append(
             "it holds no network (arrays named '<sensor>.<k>.train', '.validation', '.coef' "
@@ -279,7 +318,8 @@ def read_features_file(path: str | Path) -> dict[str, Any]:
         for k in sorted(nets):
             missing = [part for part in _PARTS if part not in nets[k]]
             if missing:
-                problems.append(f"no array {', '.join(f'{sensor}.{k}.{p}' for p in missing)}")
+                base = next(iter(nets[k].values())).rsplit(".", 1)[0]
+                problems.append(f"no array {', '.join(f'{base}.{p}' for p in missing)}")
         if len(nets) % 2:
             problems.append(
                 f"sensor {sensor!r} has {len(nets)} networks, an odd number: the study pairs "
@@ -292,7 +332,7 @@ def read_features_file(path: str | Path) -> dict[str, Any]:
         for sensor, nets in found.items():
             for k in sorted(nets):
                 problems += _check_network(
-                    arrays, f"{sensor}.{k}", len(y_train), len(y_validation), len(classes)
+                    arrays, nets[k], len(y_train), len(y_validation), len(classes)
                 )
     if problems:
         shown = problems[:_MAX_PROBLEMS]
@@ -306,7 +346,7 @@ def read_features_file(path: str | Path) -> dict[str, Any]:
     networks = {
         sensor: [
             NetworkFeatures(
-                *(_float(arrays[f"{sensor}.{k}.{part}"]) for part in _PARTS), classes=classes
+                *(_float(arrays[nets[k][part]]) for part in _PARTS), classes=classes
             )
             for k in range(len(nets))
         ]

@@ -15,12 +15,13 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from sklearn_ccafusion.runs._cache import save_arrays
+from sklearn_ccafusion.runs._features_names import SENSORS, member_prefixes, names_array
 from sklearn_ccafusion.study import NetworkFeatures
 from sklearn_ccafusion.utils._labels import as_class_labels
 
 __all__ = ["PARTS", "write_features_file"]
 
-#: the arrays of one network in the layout, ``{sensor}.{k}.{part}``
+#: the arrays of one network in the layout, ``{prefix}.{k}.{part}`` (the sensor's safe name)
 PARTS = ("train", "validation", "coef", "intercept")
 
 
@@ -60,7 +61,10 @@ def write_features_file(
             The ``.npz`` file to write (atomically: a crash leaves no partial file).
         networks : mapping of str to sequence of NetworkFeatures
             ``2 * pairs`` networks per sensor; network ``k`` is projected with
-            network ``k + pairs`` as its CCA partner.
+            network ``k + pairs`` as its CCA partner. The sensors' names are
+            written as data (the ``sensors`` array), and each sensor's arrays are
+            named after its safe file name (the name itself when it is a plain file
+            name): no member is a path, whatever the names.
         y_train, y_validation : array-like of shape (n_train,) and (n_validation,)
             Labels, of any type a class can be (stored as integers, booleans or
             strings: bytes decoded, dates in ISO form).
@@ -88,6 +92,8 @@ def write_features_file(
         >>> path = write_features_file(path, {"acc": nets}, [0, 1] * 3, [0, 1] * 2)
         >>> sorted(np.load(path).files)[:4]
         ['acc.0.coef', 'acc.0.intercept', 'acc.0.train', 'acc.0.validation']
+        >>> np.load(path)["sensors"].tolist()
+        ['acc']
     """
     arrays: dict[str, NDArray] = {
         "y_train": _label_array(y_train, "y_train"),
@@ -102,9 +108,12 @@ def write_features_file(
     for key, value in (head_params or {}).items():
         if value is not None:
             arrays[f"head.{key}"] = _head_array(key, value, arrays["classes"])
-    for sensor, nets in networks.items():
+    names = [str(sensor) for sensor in networks]
+    arrays[SENSORS] = names_array(names)
+    prefixes = member_prefixes(names)
+    for name, nets in zip(names, networks.values()):
         for k, net in enumerate(nets):
             for part in PARTS:
-                arrays[f"{sensor}.{k}.{part}"] = np.asarray(getattr(net, part))
+                arrays[f"{prefixes[name]}.{k}.{part}"] = np.asarray(getattr(net, part))
 
     return save_arrays(path, **arrays)

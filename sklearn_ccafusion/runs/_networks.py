@@ -180,10 +180,18 @@ def _finite_features(net, data: StudyData, sensor: str, index: int) -> NetworkFe
                 f"values; {advice}"
             )
     try:
-        return NetworkFeatures.from_net(
+        features = NetworkFeatures.from_net(
             net, data.inputs_train[sensor], data.inputs_validation[sensor], classes=data.classes
         )
     except ValueError as error:
         finite = "NaN" not in str(error) and "infinity" not in str(error)
         state = "" if finite else " diverged: its features hold NaN or infinite values"
         raise ValueError(f"{name}{state} ({error}); {advice}") from error
+    if np.array_equal(features.train.min(axis=0), features.train.max(axis=0)):
+        raise ValueError(
+            f"{name} gives the same features for every training sample (all its "
+            f"{features.n_features} penultimate features are constant: a dead layer), so they "
+            "correlate with nothing; nothing was cached for it. Train longer, with another "
+            "seed or learning rate."
+        )
+    return features

@@ -16,7 +16,6 @@ array is read, each member's header (shape and type) is read alone, so that:
 
 from __future__ import annotations
 
-import os
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -25,40 +24,11 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 from numpy.lib import format as npy_format
 
-__all__ = ["available_memory", "read_npz", "readable_size"]
+from sklearn_ccafusion.utils._memory import available_memory, format_bytes
+
+__all__ = ["read_npz"]
 
 _SYSTEM_FILES = frozenset({".ds_store", "thumbs.db", "desktop.ini"})
-
-
-def readable_size(n_bytes: float) -> str:
-    """A size in bytes for people: ``"447 GiB"``, ``"12 KiB"``.
-
-    Examples
-    --------
-    >>> readable_size(480_000_000_000), readable_size(100)
-    ('447 GiB', '100 bytes')
-    """
-    if n_bytes < 1024:
-        return f"{int(n_bytes)} bytes"
-    for unit in ("KiB", "MiB", "GiB", "TiB", "PiB"):
-        n_bytes /= 1024
-        if n_bytes < 1024 or unit == "PiB":
-            return f"{n_bytes:.3g} {unit}"
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-def available_memory() -> int | None:
-    """Bytes of memory available to a new allocation, or ``None`` where it is not known."""
-    try:
-        import psutil
-
-        return int(psutil.virtual_memory().available)
-    except ImportError:
-        pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (AttributeError, ValueError, OSError):
-        return None
 
 
 def _is_system_file(member: str) -> bool:
@@ -120,7 +90,7 @@ def _header(
     if n_bytes > held:
         raise ValueError(
             f"{path}: the array {name!r} declares shape {tuple(shape)} of {dtype} "
-            f"({readable_size(n_bytes)}), but the file holds {readable_size(max(held, 0))} "
+            f"({format_bytes(n_bytes)}), but the file holds {format_bytes(max(held, 0))} "
             "for it: the file is damaged or truncated. Write it again."
         )
     return _Member(name, info, n_bytes)
@@ -141,9 +111,9 @@ def _members(archive: zipfile.ZipFile, path: Path, how_to_save: str) -> list[_Me
     if available is not None and total > available:
         largest = max(members, key=lambda member: member.n_bytes)
         raise ValueError(
-            f"{path} holds arrays of {readable_size(total)} in all (the largest, "
-            f"{largest.name!r}, {readable_size(largest.n_bytes)}), more than the "
-            f"{readable_size(available)} of memory available: use a machine with more "
+            f"{path} holds arrays of {format_bytes(total)} in all (the largest, "
+            f"{largest.name!r}, {format_bytes(largest.n_bytes)}), more than the "
+            f"{format_bytes(available)} of memory available: use a machine with more "
             "memory, or fewer samples (or smaller windows) per array."
         )
     return members

@@ -29,6 +29,11 @@ from sklearn_ccafusion.runs._networks import train_networks
 from sklearn_ccafusion.runs._paper import DataOptions, prepare
 from sklearn_ccafusion.runs._report import report_file_names, write_report
 from sklearn_ccafusion.runs._results import Reproduction
+from sklearn_ccafusion.runs._run_checks import (
+    check_reproduce_parameters,
+    check_run_parameters,
+)
+from sklearn_ccafusion.runs._run_checks import run_parameters as _run_parameters
 from sklearn_ccafusion.runs._run_folder import (
     RECORD,
     RunFolder,
@@ -162,7 +167,8 @@ def run_study(
     overwrite : bool, default=False
         Replace a run with other settings in ``out``: every output it wrote and
         its ``cache`` folder are removed (other files in ``out`` are kept).
-        Without it such a folder is refused.
+        Without it such a folder is refused; the outputs of a run of other
+        inputs are always replaced, and this removes its cache too.
     reg : float in [0, 1], default=0.0
         Shrinkage of each view's covariance in every CCA of the studies (see
         :class:`~sklearn_ccafusion.CCAProjector`); a small value (0.1) keeps the
@@ -205,6 +211,7 @@ def run_study(
     >>> sorted(run.results["method"].unique())[:2]  # doctest: +SKIP
     ['cca_highest', 'cca_lowest']
     """
+    check_run_parameters(data=data, settings=settings, **_run_parameters(locals()))
     notes = data.notes
     if networks is not None:
         networks, pairs = given_networks(data, networks, pairs)
@@ -423,6 +430,8 @@ def reproduce(
     >>> sorted(run.results["method"].unique())[:2]  # doctest: +SKIP
     ['cca_highest', 'cca_lowest']
     """
+    check_reproduce_parameters(dataset, data_dir, validation)
+    check_run_parameters(**_run_parameters(locals()))
     known = {  # the settings known before loading the data: a conflict is refused at once
         "data_dir": None if data_dir is None else str(data_dir),
         "validation": validation,

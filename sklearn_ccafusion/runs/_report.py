@@ -23,6 +23,7 @@ from sklearn_ccafusion.runs._claims import chance_levels
 from sklearn_ccafusion.runs._results import Reproduction
 from sklearn_ccafusion.runs._training import training_lines
 from sklearn_ccafusion.study import summarize_study
+from sklearn_ccafusion.utils._display_names import markdown_prose, markdown_text, visible_text
 from sklearn_ccafusion.utils._file_names import file_in, joined_file_names
 
 __all__ = ["key_numbers", "report_file_names", "verdict_lines", "write_report"]
@@ -175,7 +176,12 @@ def _fusion_lines(
     lines = []
     names = _fusion_figures_names(fusion)
     for figure, (a, b, part) in zip(names, _fusion_groups(fusion)):
-        first, second = (a, b) if a != b else (f"{a} (first network)", f"{a} (second network)")
+        a_text, b_text = markdown_text(a), markdown_text(b)
+        first, second = (
+            (a_text, b_text)
+            if a != b
+            else (f"{a_text} (first network)", f"{a_text} (second network)")
+        )
         n_pairs = part["pair"].nunique() if "pair" in part.columns else 1
         if "pair" not in part.columns:
             part = part.assign(pair=0)
@@ -183,9 +189,9 @@ def _fusion_lines(
         largest = swept.groupby("pair")["n_components"].transform("max")
         at_all = swept[swept["n_components"] == largest]
         lines += [
-            f"### {a} + {b}",
+            f"### {a_text} + {b_text}",
             "",
-            f"![fusion of {a} and {b}]({figure})",
+            f"![fusion of {a_text} and {b_text}]({figure})",
             "",
             f"Each cell: the mean over {n_pairs} network pair(s), with the range over the "
             "pairs (smallest-largest) in parentheses; agreement: the share of the validation "
@@ -236,18 +242,20 @@ def _fusion_lines(
 def _alignment_lines(alignment: pd.DataFrame) -> list[str]:
     lines = []
     for (sensor, partner), group in alignment.groupby(["sensor", "partner"], sort=False):
-        with_whom = "a second network of the same sensor" if sensor == partner else partner
+        with_whom = (
+            "a second network of the same sensor" if sensor == partner else markdown_text(partner)
+        )
         per_pair = group.groupby("pair")["cosine"]
         lines.append(
-            f"- {sensor}, CCA with {with_whom}: mean cosine {_spread(per_pair.mean())}, "
-            f"smallest {group['cosine'].min():.3f}"
+            f"- {markdown_text(sensor)}, CCA with {with_whom}: mean cosine "
+            f"{_spread(per_pair.mean())}, smallest {group['cosine'].min():.3f}"
         )
     return lines
 
 
 def _chance_lines(data, metric: str) -> list[str]:
     levels = chance_levels(data.y_validation, data.classes, metric)
-    counts = ", ".join(f"{c}: {n}" for c, n in levels["counts"].items())
+    counts = ", ".join(f"{markdown_text(c)}: {n}" for c, n in levels["counts"].items())
     return [
         f"Chance on the {len(data.y_validation)} validation samples: 1/K = "
         f"{levels['uniform']:.3f}, majority share {levels['majority']:.3f}; the best {metric} "
@@ -266,7 +274,10 @@ def _verdict_lines(claims: pd.DataFrame | None, quick: bool) -> list[str]:
         ]
     summary = claims[claims["pair"].astype(str) == "all"]
     for row in summary.itertuples(index=False):
-        lines.append(f"- {row.verdict} ({row.sensor}) {row.claim}: {row.reason}")
+        lines.append(
+            f"- {markdown_text(row.verdict)} ({markdown_text(row.sensor)}) "
+            f"{markdown_text(row.claim)}: {markdown_prose(row.reason)}"
+        )
     lines += [
         "",
         "### Per network pair",
@@ -276,9 +287,10 @@ def _verdict_lines(claims: pd.DataFrame | None, quick: bool) -> list[str]:
     ]
     for row in claims.itertuples(index=False):
         lines.append(
-            f"| {row.claim} | {row.sensor} | {row.pair} | {_fmt(row.value)} | "
+            f"| {markdown_text(row.claim)} | {markdown_text(row.sensor)} | "
+            f"{markdown_text(row.pair)} | {_fmt(row.value)} | "
             f"[{_fmt(row.ci_low)}, {_fmt(row.ci_high)}] | {_fmt(row.reference)} | "
-            f"{_fmt(row.threshold)} | {row.verdict} |"
+            f"{_fmt(row.threshold)} | {markdown_text(row.verdict)} |"
         )
     return lines
 
@@ -286,7 +298,7 @@ def _verdict_lines(claims: pd.DataFrame | None, quick: bool) -> list[str]:
 def _caveat_lines(caveats: list[str]) -> list[str]:
     if not caveats:
         return ["None: no warning was raised during the run."]
-    return [f"- {message}" for message in caveats]
+    return [f"- {markdown_prose(message)}" for message in caveats]
 
 
 def _fusion_figures_names(fusion: pd.DataFrame) -> list[str]:
@@ -351,21 +363,25 @@ def write_report(reproduction: Reproduction) -> Path:
     rehearsal = [note for note in reproduction.notes if note.startswith(REHEARSAL)]
     notes = [note for note in reproduction.notes if not note.startswith(REHEARSAL)]
     lines = [
-        f"# Study: {reproduction.dataset}",
+        f"# Study: {markdown_text(reproduction.dataset)}",
         "",
         # make-data's synthetic folder: said before any number
-        *[line for note in rehearsal for line in (f"**{note}**", "")],
-        data.description,
+        *[line for note in rehearsal for line in (f"**{markdown_prose(note)}**", "")],
+        markdown_prose(data.description),
         "",
-        *[f"- {note}" for note in notes],
+        *[f"- {markdown_prose(note)}" for note in notes],
         "",
         # an option left to None follows the data set's own rule, which the notes state
         "Settings: "
-        + ", ".join(
-            f"{key}={value}" for key, value in reproduction.settings.items() if value is not None
+        + markdown_prose(
+            ", ".join(
+                f"{key}={value}"
+                for key, value in reproduction.settings.items()
+                if value is not None
+            )
         ),
         "",
-        *training_lines(reproduction.training, data.head_params),
+        *map(markdown_prose, training_lines(reproduction.training, data.head_params)),
         "",
         f"Metric: {metric}; K = {k} classes; scores are means over network pairs and repeats, "
         f"on the {len(data.y_validation)} validation samples. {READING}",
@@ -384,7 +400,7 @@ def write_report(reproduction: Reproduction) -> Path:
         ref = paper.get(row["sensor"], {}).get("cca_highest")
         ref_text = f"{ref[0]:.2f} / {ref[1]:.2f}" if ref else "n/a"
         lines.append(
-            f"| {row['sensor']} | {_fmt(row['full'])} | "
+            f"| {markdown_text(row['sensor'])} | {_fmt(row['full'])} | "
             f"{_fmt(row['cca_highest@K original'])} / {_fmt(row['cca_highest@K retrained'])} | "
             f"{ref_text} | {_fmt(row['pca@K original'])} | "
             f"{_fmt(row['random_selection@K original'])} | {_fmt(row['cca_lowest@K original'])} |"
@@ -403,10 +419,12 @@ def write_report(reproduction: Reproduction) -> Path:
         summary = summarize_study(reproduction.cross_sensor)
         table = summary[(summary["method"] == "cca_highest") & (summary["n"] == k)]
         grid = table.pivot(index="sensor", columns="partner", values="mean")
-        lines.append("| data \\ partner | " + " | ".join(map(str, grid.columns)) + " |")
+        lines.append("| data \\ partner | " + " | ".join(map(markdown_text, grid.columns)) + " |")
         lines.append("| --- " * (len(grid.columns) + 1) + "|")
         for sensor, values in grid.iterrows():
-            lines.append(f"| {sensor} | " + " | ".join(_fmt(v) for v in values) + " |")
+            lines.append(
+                f"| {markdown_text(sensor)} | " + " | ".join(_fmt(v) for v in values) + " |"
+            )
     if reproduction.fusion is not None:
         lines += ["", "## Fusion: CCA-sum against logit averaging", ""]
         lines += _fusion_lines(
@@ -454,6 +472,6 @@ def verdict_lines(reproduction: Reproduction) -> list[str]:
         return ["No claim could be judged."]
     summary = claims[claims["pair"].astype(str) == "all"]
     return [
-        f"{row.verdict:<12} {row.claim} ({row.sensor}): {row.reason}"
+        visible_text(f"{row.verdict:<12} {row.claim} ({row.sensor}): {row.reason}")
         for row in summary.itertuples(index=False)
     ]

@@ -44,8 +44,9 @@ FUSION_KERNELS = ("auto", "exact", "nystroem")
 NYSTROEM_COMPONENTS = 1000
 #: Resident memory of one Python process with numpy, scikit-learn and torch imported.
 PROCESS_BYTES = 400 * 10**6
-#: Sustained float64 multiply-adds per second of one core in a Cholesky factorisation or a
-#: matrix product (2 cores of an AMD EPYC measured about 1.5e10 each): times are estimates.
+#: Float64 multiply-adds per second of one core, for the time estimates: a one-thread
+#: Cholesky factorisation ran at about 2.5e10 per CPU second on an AMD EPYC core; the
+#: smaller figure leaves room for a shared machine. Times are orders of magnitude.
 FLOPS_PER_CORE = 1.5e10
 #: Width of the penultimate features of a network the run trains (``MLPNet``'s 128).
 _DEFAULT_WIDTH = 128

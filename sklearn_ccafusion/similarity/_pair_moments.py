@@ -30,6 +30,7 @@ maximization", JMLR 13 (the unbiased HSIC).
 
 from __future__ import annotations
 
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
@@ -54,6 +55,27 @@ from sklearn_ccafusion.similarity._pair_state import (
 from sklearn_ccafusion.utils._validation import check_count, check_min_samples
 
 __all__ = ["PairMoments"]
+
+
+def _check_keep(keep: Any) -> None:
+    """What a view's whitener keeps: a fraction in (0, 1), a count >= 1, or ``None``."""
+    if keep is None:
+        return
+    if isinstance(keep, (bool, np.bool_)) or not isinstance(keep, Real):
+        raise TypeError(
+            f"keep must be a variance fraction in (0, 1), a number of directions or None, "
+            f"got {keep!r} ({type(keep).__name__})."
+        )
+    if isinstance(keep, Integral):
+        if keep < 1:
+            raise ValueError(f"keep as a number of directions must be at least 1, got {keep}.")
+    elif not 0 < keep < 1:  # NaN fails too
+        raise ValueError(
+            f"keep as a variance fraction must be strictly between 0 and 1, got {keep}; "
+            "give an int to keep a number of directions."
+        )
+
+
 class PairMoments:
     """Exact similarity measures of two representations, accumulated batch by batch.
 
@@ -234,6 +256,7 @@ class PairMoments:
         -------
         correlations : ndarray of shape (min(k_1, k_2),)
         """
+        _check_keep(keep)
         return self._projector(PCAWhitener(keep), "canonical_correlations").canonical_correlations_
 
     def svcca(self, keep: float | int = 0.99, n_components: int | None = None) -> float:
@@ -258,6 +281,7 @@ class PairMoments:
             When ``n_components`` is below 1 or exceeds the number of canonical
             pairs.
         """
+        _check_keep(keep)
         if n_components is not None:
             n_components = check_count(n_components, "n_components")
         rho = self._projector(PCAWhitener(keep), "svcca").canonical_correlations_
@@ -282,6 +306,7 @@ class PairMoments:
         -------
         similarity : float in [0, 1]
         """
+        _check_keep(keep)
         cca = self._projector(PCAWhitener(keep), "pwcca")
         d1 = self._sizes[0]
         m2 = _to_numpy(self._state.moments.m2[:d1, :d1])
@@ -314,6 +339,8 @@ class PairMoments:
         -------
         cka : float
         """
+        if not isinstance(debiased, (bool, np.bool_)):
+            raise TypeError(f"debiased must be True or False, got {debiased!r}.")
         state = self._numpy_state(4 if debiased else 2, "linear_cka")
         n, d1 = state.moments.count, self._sizes[0]
         m2 = state.moments.m2

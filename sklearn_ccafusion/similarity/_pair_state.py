@@ -50,9 +50,31 @@ def _check_2d(shape: tuple, name: str) -> None:
         )
 
 
+def _check_numbers(features: Any, name: str) -> Any:
+    """``features`` as a tensor or a NumPy array of real numbers, or a named error.
+
+    Text (even of numbers), objects, complex values and ``None`` are refused rather
+    than parsed or cast: a representation is a matrix of real activations.
+    """
+    if _is_tensor(features):
+        if features.is_complex():
+            raise TypeError(f"{name} must hold real numbers, got a tensor of {features.dtype}.")
+        return features
+    if features is None:
+        raise TypeError(f"{name} must be an array of shape (n_samples, n_features), got None.")
+    array = np.asarray(features)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{name} must hold real numbers (bool, int or float), got dtype {array.dtype}."
+        )
+    _check_2d(array.shape, name)
+    return array
+
+
 def _as_float64(features: Any, name: str, device: Any) -> tuple[Any, float]:
     """``features`` as float64 (a tensor on ``device``, or a NumPy array), and its eps."""
     torch = _torch()
+    features = _check_numbers(features, name)
     if device is not None:
         tensor = features if _is_tensor(features) else torch.as_tensor(np.asarray(features))
         _check_2d(tuple(tensor.shape), name)
@@ -67,6 +89,7 @@ def _as_float64(features: Any, name: str, device: Any) -> tuple[Any, float]:
         dtype=[np.float64, np.float32],
         ensure_all_finite=False,
         ensure_min_samples=0,
+        ensure_min_features=0,
         input_name=name,
     )
     return array.astype(np.float64, copy=False), float(np.finfo(array.dtype).eps)

@@ -204,21 +204,21 @@ def permutation_test(
     chunk = max(1, min(n_permutations, _CHUNK_BYTES // (8 * n * B.shape[1])))
     done = 0
     n_chunks = -(-n_permutations // chunk)
-    bar = tqdm(total=n_permutations, desc="permutations", disable=not progress or n_chunks < 2)
-    while done < n_permutations:
-        size = min(chunk, n_permutations - done)
-        order = np.argsort(rng.random_sample((size, n)), axis=1)
-        cross = np.matmul(A.T[None], B[order])  # (size, k1, k2): A' P B per permutation
-        for k in range(n_tested):
-            reduced = np.linalg.svd(cross[:, k:, k:], compute_uv=False)
-            # ties within rounding count as exceedances (conservative)
-            tolerance = 1e-10 * max(1.0, abs(observed_stats[k]))
-            exceed[k] += np.count_nonzero(
-                _statistics(reduced, statistic) >= observed_stats[k] - tolerance
-            )
-        done += size
-        bar.update(size)
-    bar.close()
+    shown = progress and n_chunks > 1
+    with tqdm(total=n_permutations, desc="permutations", disable=not shown) as bar:
+        while done < n_permutations:
+            size = min(chunk, n_permutations - done)
+            order = np.argsort(rng.random_sample((size, n)), axis=1)
+            cross = np.matmul(A.T[None], B[order])  # (size, k1, k2): A' P B per permutation
+            for k in range(n_tested):
+                reduced = np.linalg.svd(cross[:, k:, k:], compute_uv=False)
+                # ties within rounding count as exceedances (conservative)
+                tolerance = 1e-10 * max(1.0, abs(observed_stats[k]))
+                exceed[k] += np.count_nonzero(
+                    _statistics(reduced, statistic) >= observed_stats[k] - tolerance
+                )
+            done += size
+            bar.update(size)
     p_values = (1.0 + exceed) / (1.0 + n_permutations)
     return pd.DataFrame(
         {

@@ -10,7 +10,7 @@ numbers per layer pair, whatever the number of samples.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -21,15 +21,18 @@ from sklearn_ccafusion.cca._cca import MomentsAccuracyWarning
 from sklearn_ccafusion.cca._whitening import PCAWhitener
 from sklearn_ccafusion.similarity._pair_moments import PairMoments
 from sklearn_ccafusion.similarity._pair_state import batch_side
+from sklearn_ccafusion.similarity._stream_checks import (
+    check_inputs,
+    check_loader,
+    check_measures,
+    check_stream_options,
+    layer_names,
+)
 
 __all__ = ["STREAMED_MEASURES", "stream_layer_moments", "stream_layer_similarity"]
 
 #: The measures of :func:`stream_layer_similarity`, by name (those of ``layer_study``).
 STREAMED_MEASURES = ("cca_top", "svcca", "pwcca", "cka", "cka_debiased")
-
-
-def _layer_names(layers: str | Sequence[str]) -> list[str]:
-    return [layers] if isinstance(layers, str) else list(layers)
 
 
 def _resolve_pairs(pairs: Any, names_1: list[str], names_2: list[str]) -> list[tuple[str, str]]:
@@ -44,8 +47,14 @@ def _resolve_pairs(pairs: Any, names_1: list[str], names_2: list[str]) -> list[t
                 )
             return list(zip(names_1, names_2))
         raise ValueError(f"pairs must be 'all', 'diagonal' or a list of pairs, got {pairs!r}.")
+    if isinstance(pairs, Mapping) or not isinstance(pairs, Iterable):
+        raise TypeError(f"pairs must be 'all', 'diagonal' or a list of pairs, got {pairs!r}.")
     resolved = []
     for pair in pairs:
+        if isinstance(pair, str) or not isinstance(pair, Sequence) or len(pair) != 2:
+            raise ValueError(
+                f"pairs must hold (layer of model 1, layer of model 2) pairs, got {pair!r}."
+            )
         first, second = pair
         if first not in names_1 or second not in names_2:
             raise ValueError(
@@ -86,18 +95,15 @@ class _Recorder:
         self.n_batch = 0  # samples of the batch being run
 
     def __enter__(self) -> _Recorder:
-        from sklearn_ccafusion.nets._features._layers import (
-            _as_tensor_output,
-            _check_samples_first,
-            _pool,
-        )
+        from sklearn_ccafusion.nets._features._layers import _as_tensor_output, _pool
+        from sklearn_ccafusion.utils._layer_outputs import check_samples_first
 
         submodules = dict(self.module.named_modules())
 
         def recorder(name):
             def hook(hooked, _inputs, output):
                 output = _as_tensor_output(output, name)
-                _check_samples_first(output, hooked, name, self.n_batch)
+                check_samples_first(output, hooked, name, self.n_batch)
                 self.captured[name] = _pool(output, self.pooling, hooked)
 
             return hook
@@ -124,14 +130,18 @@ class _Recorder:
         if self.net is not None:
             x = self.net._prepare_input(inputs)
         else:
-            x = (inputs if torch.is_tensor(inputs) else torch.as_tensor(np.asarray(inputs))).to(
-                self.device
-            )
+            x = (inputs if torch.is_tensor(inputs) else _as_input_tensor(inputs)).to(self.device)
             if x.is_floating_point() and x.dtype == torch.float64:
                 x = x.float()
         self.n_batch = len(x)
         with torch.no_grad(), autocast(amp, self.device):
-            self.module(x)
+            try:
+                self.module(x)
+            except RuntimeError as error:  # shapes or dtypes the model does not take
+                raise ValueError(
+                    f"{type(self.module).__name__} cannot run on a batch of shape "
+                    f"{tuple(x.shape)} ({x.dtype}): {error}"
+                ) from error
         missing = [name for name in self.layers if name not in self.captured]
         if missing:
             raise ValueError(
@@ -144,6 +154,19 @@ class _Recorder:
             name: value.float() if value.dtype in (torch.float16, torch.bfloat16) else value
             for name, value in self.captured.items()
         }
+
+
+def _as_input_tensor(inputs: Any) -> Any:
+    """A batch given as an array (or nested lists) of numbers, as a tensor."""
+    import torch
+
+    array = np.asarray(inputs)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(
+            f"The loader gave a batch of dtype {array.dtype}; batches must hold numbers "
+            "(tensors or arrays of inputs)."
+        )
+    return torch.as_tensor(array)
 
 
 def _inputs_of(batch: Any, position: int = 0) -> Any:
@@ -186,11 +209,13 @@ def stream_layer_moments(
         By ``(layer of model 1, layer of model 2)``, in the order of ``pairs``.
     """
     same = model_2 is None or model_2 is model_1
-    positions = (0, 0) if inputs is None else tuple(inputs)
+    check_loader(loader)
+    inputs = check_inputs(inputs)
+    positions = (0, 0) if inputs is None else inputs
     if same and positions[0] != positions[1]:
         raise ValueError("One model reads one input: inputs must name one position twice.")
-    names_1 = _layer_names(layers_1)
-    names_2 = names_1 if layers_2 is None else _layer_names(layers_2)
+    names_1 = layer_names(layers_1, "layers_1")
+    names_2 = names_1 if layers_2 is None else layer_names(layers_2, "layers_2")
     pair_list = _resolve_pairs(pairs, names_1, names_2)
     first = _Recorder(
         model_1, sorted(set(names_1) | (set(names_2) if same else set())), pooling, device
@@ -380,11 +405,12 @@ def stream_layer_similarity(
     >>> round(float(row["value"].iloc[0]), 10)
     1.0
     """
-    names_1 = _layer_names(layers_1)
-    names_2 = names_1 if layers_2 is None else _layer_names(layers_2)
-    unknown = [m for m in measures if m not in STREAMED_MEASURES]
-    if unknown:
-        raise ValueError(f"Unknown measure(s) {unknown}; choose from {list(STREAMED_MEASURES)}.")
+    names_1 = layer_names(layers_1, "layers_1")
+    names_2 = names_1 if layers_2 is None else layer_names(layers_2, "layers_2")
+    measures = check_measures(measures, STREAMED_MEASURES)
+    check_stream_options(
+        pooling=pooling, n_top=n_top, whitener=whitener, svcca_keep=svcca_keep, progress=progress
+    )
     moments = stream_layer_moments(
         model_1,
         model_2,

@@ -12,6 +12,7 @@ headline number, ``cca_highest`` at ``n = n_classes``, with both heads.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from numbers import Real
 
 import numpy as np
 import pandas as pd
@@ -34,6 +35,7 @@ __all__ = ["bootstrap_scores", "headline_predictions"]
 # own Monte Carlo error.
 _MAX_RESAMPLES = 10_000_000
 _BATCH_BYTES = 64 * 2**20  # row indices of one batch of resamples
+
 
 def _resampled_scores(y_true: NDArray, predicted: NDArray, rows_of: NDArray, metric: str):
     """The metric on each resample of rows, from per-class counts (no per-resample call).
@@ -213,6 +215,11 @@ def bootstrap_scores(
     True
     """
     check_metric(metric)
+    if isinstance(confidence, bool) or not isinstance(confidence, Real):
+        raise TypeError(
+            f"confidence must be a number in (0, 1), got {confidence!r} "
+            f"({type(confidence).__name__})."
+        )
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be in (0, 1), got {confidence}.")
     n_resamples = check_count(n_resamples, "n_resamples", maximum=_MAX_RESAMPLES)
@@ -285,12 +292,13 @@ def _resample(
         if reference is not None and name != reference
     }
     starts = range(0, n_resamples, batch)
-    bar = tqdm(starts, desc="bootstrap", unit="batch", disable=not progress or len(starts) < 2)
-    for start in bar:
-        stop = min(start + batch, n_resamples)
-        rows_of = rng.randint(0, n, size=(stop - start, n))
-        for name, p in predicted.items():
-            samples[name, metric][start:stop] = _resampled_scores(y_true, p, rows_of, metric)
-            if name in same:
-                samples[name, "agreement"][start:stop] = same[name][rows_of].mean(axis=1)
+    shown = progress and len(starts) > 1
+    with tqdm(starts, desc="bootstrap", unit="batch", disable=not shown) as bar:
+        for start in bar:
+            stop = min(start + batch, n_resamples)
+            rows_of = rng.randint(0, n, size=(stop - start, n))
+            for name, p in predicted.items():
+                samples[name, metric][start:stop] = _resampled_scores(y_true, p, rows_of, metric)
+                if name in same:
+                    samples[name, "agreement"][start:stop] = same[name][rows_of].mean(axis=1)
     return samples

@@ -177,8 +177,12 @@ class NetworkFeatures:
         layer : str or None, default=None
             Name (from ``module.named_modules()``) of the layer whose output are
             the features; an output with more than two dimensions is averaged
-            over its spatial axes. ``None``: the input of ``classifier``, so the
-            features are exactly what the final layer reads.
+            over its spatial axes (a batch-first sequence layer's over its
+            steps). Its output must have the samples on its first axis, on
+            every batch: a sequence-first layer (``batch_first=False``) or one
+            that reduces over the batch raises a ``ValueError``. ``None``: the
+            input of ``classifier``, so the features are exactly what the final
+            layer reads.
         classifier : str or None, default=None
             Name of the final ``torch.nn.Linear``. ``None``: the module's last
             ``torch.nn.Linear``, which must give the module's output.

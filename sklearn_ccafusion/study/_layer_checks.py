@@ -130,7 +130,7 @@ def check_class_layer(class_layer: Any, classes: NDArray, layer: str, width: int
             f"layer, got {type(class_layer).__name__}."
         )
     coef = check_array(class_layer[0], dtype=np.float64, input_name="class_layer coef")
-    intercept = np.asarray(class_layer[1])
+    intercept = np.zeros(coef.shape[0]) if class_layer[1] is None else np.asarray(class_layer[1])
     if intercept.dtype.kind not in "biuf":
         raise ValueError(f"class_layer intercept must hold numbers, got {intercept.dtype}.")
     intercept = intercept.astype(np.float64)

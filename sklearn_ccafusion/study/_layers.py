@@ -179,16 +179,17 @@ def layer_study(
         both networks have as many.
     class_layer : (coef, intercept) or None, default=None
         Network 1's own classification layer (``coef`` of shape
-        ``(n_classes, width)``); at the last pair, whose network-1 layer must be
-        the penultimate one, its class directions are aligned too
+        ``(n_classes, width)``, one row per class of ``y_train``; ``intercept``
+        of shape ``(n_classes,)`` or None); at the last pair, whose network-1
+        layer must be the penultimate one, its class directions are aligned too
         (``source="network"``).
     n_directions : int or None, default=None
         ``K``, the number of canonical directions probed and averaged in the
         ``cca_top`` map; ``None``: the number of classes.
     methods : sequence of str, default=("cca_highest", "cca_lowest")
         Subspaces probed at ``K`` directions (any of
-        :data:`sklearn_ccafusion.subspace.METHODS`); the whole layer is always
-        probed (``method="full"``).
+        :data:`sklearn_ccafusion.subspace.METHODS`, or none); the whole layer is
+        always probed (``method="full"``).
     metric : {"accuracy", "f1_macro"}, default="accuracy"
     whitener : PCAWhitener or None, default=None
         Whitener of the CCA (``None``: ``PCAWhitener(0.9999)``).
@@ -347,7 +348,7 @@ def layer_study(
                 "converged": full.n_iter_ < full.max_iter,
             }
         )
-        if k < width:
+        if k < width and methods:
             probe += _subspace_probe(
                 base,
                 train,

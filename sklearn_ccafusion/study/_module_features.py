@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from sklearn_ccafusion.utils._layer_outputs import check_samples_first
+
 __all__ = ["module_features"]
 
 
@@ -82,7 +84,10 @@ def module_features(
     -------
     train, validation : ndarray
         Features, float32 (float64 for a float64 module); an output with more than
-        two dimensions is averaged over its spatial axes.
+        two dimensions is averaged over its spatial axes (a batch-first sequence
+        layer's ``(n, sequence, features)`` over its steps). Every batch's output
+        must have the samples on its first axis (else a ``ValueError`` names the
+        layer and the fix).
     coef, intercept : ndarray, float64
         The final linear layer's weight and bias (zeros without a bias).
     """
@@ -108,12 +113,17 @@ def module_features(
     floating = [p.dtype for p in params if p.is_floating_point()]
     dtype = floating[0] if floating else torch.float32
     captured: dict[str, Any] = {}
+    n_batch = [0]
 
-    def keep_input(_module, inputs):
-        captured["features"] = _first_tensor(inputs, classifier).detach().clone()
+    def keep_input(hooked, inputs):
+        features = _first_tensor(inputs, classifier)
+        check_samples_first(features, hooked, classifier, n_batch[0])
+        captured["features"] = features.detach().clone()
 
-    def keep_output(_module, _inputs, output):
-        captured["features"] = _first_tensor(output, layer).detach().clone()
+    def keep_output(hooked, _inputs, output):
+        features = _first_tensor(output, layer)
+        check_samples_first(features, hooked, layer, n_batch[0])
+        captured["features"] = features.detach().clone()
 
     def keep_logits(_module, _inputs, output):
         captured["logits"] = output.detach().clone()
@@ -132,6 +142,7 @@ def module_features(
             for part, X in enumerate((X_train, X_validation)):
                 for batch in _batches(X, batch_size, device, dtype):
                     captured.clear()
+                    n_batch[0] = len(batch)
                     output = module(batch)
                     if "features" not in captured:
                         raise ValueError(
@@ -155,7 +166,9 @@ def module_features(
                             "not (samples, features): the study needs one feature vector per "
                             "sample; name a layer that gives one with layer=..."
                         )
-                    if features.ndim > 2:
+                    if features.ndim == 3 and getattr(named[layer], "batch_first", 0) is True:
+                        features = features.mean(dim=1)  # (n, sequence, features): the steps
+                    elif features.ndim > 2:
                         features = features.mean(dim=tuple(range(2, features.ndim)))
                     elif features.ndim == 1:
                         features = features[:, None]

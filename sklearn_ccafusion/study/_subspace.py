@@ -10,8 +10,9 @@ once, on precomputed training features, then evaluates every dimension from it
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from itertools import product
+from numbers import Integral
 
 import numpy as np
 import pandas as pd
@@ -36,8 +37,17 @@ from sklearn_ccafusion.study._features import NetworkFeatures
 from sklearn_ccafusion.study._heads import HEADS, check_heads, predict_heads
 from sklearn_ccafusion.study._metrics import check_metric, score
 from sklearn_ccafusion.study._pairing import network_pairs
+from sklearn_ccafusion.study._study_checks import (
+    check_cache,
+    check_dimensions,
+    check_head_params,
+    check_names,
+    check_row_labels,
+    check_seed,
+)
 from sklearn_ccafusion.utils._validation import (
     check_count,
+    check_n_jobs,
     check_nonempty_mapping,
     check_same_n_samples,
 )
@@ -76,6 +86,10 @@ def default_dimensions(n_classes: int, n_features: int) -> list[int]:
     >>> default_dimensions(8, 128)
     [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 32, 64, 128]
     """
+    for value, name in ((n_classes, "n_classes"), (n_features, "n_features")):
+        if isinstance(value, bool) or not isinstance(value, Integral):
+            raise TypeError(f"{name} must be an int, got {value!r} ({type(value).__name__}).")
+    n_classes, n_features = int(n_classes), int(n_features)
     if n_classes < 1 or n_features < 1:
         raise ValueError(
             f"default_dimensions needs n_classes >= 1 and n_features >= 1, got "
@@ -163,20 +177,6 @@ def _as_list(value, name: str) -> list[NetworkFeatures]:
     if not items:
         raise ValueError(f"{name} is empty: pass at least one NetworkFeatures.")
     return list(items)
-
-
-def _check_dimensions(dimensions) -> list[int] | None:
-    """The subspace dimensions as ints >= 1 (``None`` kept: the default ones)."""
-    if dimensions is None:
-        return None
-    if isinstance(dimensions, (str, bytes)) or not isinstance(dimensions, Iterable):
-        raise TypeError(
-            f"dimensions must be a list of ints (subspace dimensions), got {dimensions!r}."
-        )
-    dimensions = list(dimensions)
-    for i, n in enumerate(dimensions):
-        check_count(n, f"dimensions[{i}]")
-    return [int(n) for n in dimensions]
 
 
 def _seeds(random_state: int | None, n_tasks: int) -> list[int]:
@@ -309,7 +309,12 @@ def subspace_study(
     [['cca_highest', 2, 'original'], ['cca_highest', 6, 'original']]
     """
     networks, partners = _as_list(networks, "networks"), _as_list(partners, "partners")
-    dimensions = _check_dimensions(dimensions)
+    dimensions = check_dimensions(dimensions)
+    methods, heads = check_names(methods, "methods"), check_names(heads, "heads")
+    check_n_jobs(n_jobs)
+    check_seed(random_state)
+    check_cache(cache)
+    head_params = check_head_params(head_params)
     for name, chosen in (("methods", methods), ("heads", heads), ("dimensions", dimensions)):
         if chosen is not None and len(chosen) == 0:
             raise ValueError(f"{name} is empty: the study needs at least one.")
@@ -335,8 +340,7 @@ def subspace_study(
         check_same_n_samples(network.validation, y_validation, names=("validation", "y_validation"))
     check_network_labels(networks, y_train, y_validation)
     check_cca_ranks(networks, partners, methods, whitener, reg)
-    if labels is not None and len(labels) != len(networks):
-        raise ValueError(f"labels needs one mapping per pair ({len(networks)}), got {len(labels)}.")
+    labels = check_row_labels(labels, len(networks))
     tasks = [
         (index, method, repeat)
         for index, method in product(range(len(networks)), methods)

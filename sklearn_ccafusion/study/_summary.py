@@ -41,8 +41,15 @@ def summarize_study(results: pd.DataFrame) -> pd.DataFrame:
             f"results['score'] must hold numbers, the scores of subspace_study; got dtype "
             f"{results['score'].dtype}."
         )
+    missing = ~np.isfinite(results["score"].to_numpy(dtype=float))
+    if missing.any():
+        raise ValueError(
+            f"results['score'] holds NaN or infinite values in {int(missing.sum())} of "
+            f"{len(results)} rows (first at row {int(np.argmax(missing))}); the studies give a "
+            "score to every row: drop or recompute those rows before summarising."
+        )
     drop = {"pair", "repeat", "seed", "score", "n_iter", "converged", "net"}
     keys = [c for c in results.columns if c not in drop]
-    grouped = results.groupby(keys, sort=False)["score"]
+    grouped = results.groupby(keys, sort=False, dropna=False)["score"]
     summary = grouped.agg(mean="mean", std=lambda s: float(np.std(s, ddof=0)), count="count")
     return summary.reset_index()

@@ -9,6 +9,7 @@ study and the benchmarks use it where real network features are not at hand.
 
 from __future__ import annotations
 
+import os
 from numbers import Integral, Real
 
 import numpy as np
@@ -63,6 +64,21 @@ def _relu_view(
     intercept = -offset @ reader
     order = rng.permutation(n_features)
     return X[:, order], coef_t[order].T.copy(), intercept
+
+
+def _check_memory(n_samples: int, widths: tuple[int, int], n_latent: int) -> None:
+    """Refuse sizes whose arrays (float64, with their temporaries) exceed this machine's memory."""
+    needed = 8 * 3 * n_samples * (sum(widths) + 4 * n_latent) + 8 * 2 * sum(widths) * n_latent
+    try:
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, OSError, ValueError):  # no sysconf: assume a large machine
+        memory = 2**40
+    if needed > memory:
+        raise ValueError(
+            f"make_planted_features(n_samples={n_samples}, n_features={widths}) needs about "
+            f"{needed / 2**30:,.1f} GiB, more than this machine's {memory / 2**30:,.1f} GiB; "
+            "give fewer samples or narrower views."
+        )
 
 
 @validate_params(
@@ -161,6 +177,7 @@ def make_planted_features(
     widths = _pair(n_features, "n_features")
     noises = _pair(view_noise, "view_noise")
     n_classes = int(n_classes)
+    _check_memory(n_samples, widths, n_classes + n_nuisance)
     y = rng.permutation(np.arange(n_samples) % n_classes)
     class_part = class_sep * (np.eye(n_classes) - 1.0 / n_classes)[y]
 

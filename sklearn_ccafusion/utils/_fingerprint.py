@@ -7,40 +7,12 @@ change of data or parameters can never be answered by a stale file.
 Every value is written to the hash as a type tag followed by its content, with
 explicit lengths and counts, so two values give the same stream of bytes only if
 they have the same type and the same content: the encoding is injective over the
-types below, and two fingerprints agree only if the values do (up to a collision
+types it reads, and two fingerprints agree only if the values do (up to a collision
 of BLAKE2b, which nobody has ever found). A value of any other type raises a
 ``TypeError`` naming it, rather than being hashed by its ``repr`` (which
 scikit-learn truncates and many objects fill with a memory address).
 
-The types and what counts of them:
-
-- ``None``, ``bool``, ``int``, ``float``, ``complex``, ``str``, ``bytes``: their
-  value, and their type (``1``, ``1.0`` and ``True`` differ). Floats count by
-  their bits: ``0.0`` and ``-0.0`` differ, a NaN equals itself, and NaNs with
-  other payloads differ (NumPy's and Python's NaNs are the same one).
-- NumPy scalars: their dtype and bits; never equal to the Python scalar of the
-  same value (``np.float32(1)`` is not ``1.0``) nor to a 0-d array.
-- NumPy arrays (and memory maps): dtype (byte order, structured fields with names
-  and offsets), shape and content, C order whatever the memory layout; an object
-  array element by element. ``np.matrix`` is tagged apart; masked arrays and other
-  subclasses are refused.
-- SciPy sparse matrices and arrays: their format, kind, shape, dtype and stored
-  arrays (``data``, ``indices``, ``indptr``, ...): one matrix stored two ways
-  (unsorted indices, explicit zeros) may get two keys, never the other way round.
-- pandas ``Series``, ``DataFrame`` and ``Index``: index, columns, names, dtypes
-  (categories included) and values; torch tensors: dtype, shape and bits.
-- ``list``, ``tuple`` (apart), ``set``/``frozenset`` (order ignored), mappings (their
-  items, order ignored; keys with their types: ``{1: 2}`` is not ``{"1": 2}``).
-- Objects with ``get_params`` (scikit-learn estimators and the like): their class
-  and ``get_params(deep=False)``, nested estimators included; an estimator that
-  keeps fitted state through cloning (a class with its own ``__sklearn_clone__``,
-  such as ``FrozenEstimator``) is refused, its parameters do not describe it.
-- Classes, functions, ufuncs, ``functools.partial``, bound methods and other
-  callables importable by their name: their qualified name (a Python function's
-  compiled code and defaults too, not the code it calls); lambdas, closures and
-  anything defined inside a function are refused.
-- ``numpy.random.RandomState`` and ``Generator``: their state; ``np.dtype``,
-  ``slice``, ``range``, ``Ellipsis``, enum members and paths.
+What counts of each type is in :func:`fingerprint`'s notes.
 """
 
 from __future__ import annotations
@@ -176,6 +148,8 @@ class _Encoder:
             self.pandas(value)
         elif module == "torch" and hasattr(value, "detach"):
             self.tensor(value)
+        elif module == "torch" and type(value).__name__ in ("dtype", "device"):
+            self.text(b"o", f"{type(value).__name__}:{value}")
         elif isinstance(value, type):
             self.text(b"C", _qualified_name(value))
         elif hasattr(value, "get_params"):
@@ -235,10 +209,11 @@ class _Encoder:
         if value.format in _SPARSE_ARRAYS and value.ndim == 2:
             for name in _SPARSE_ARRAYS[value.format]:
                 self.encode(np.asarray(getattr(value, name)))
-        else:  # lil, dok: their entries in (row, column) order
+        else:  # lil, dok, 1-d or n-d arrays: their entries in index order
             coo = value.tocoo()
-            order = np.lexsort((coo.col, coo.row))
-            for part in (coo.row, coo.col, coo.data):
+            coords = tuple(getattr(coo, "coords", None) or (coo.row, coo.col))
+            order = np.lexsort(coords[::-1]) if coords else np.zeros(0, np.intp)
+            for part in (*coords, coo.data):
                 self.encode(np.asarray(part)[order])
 
     def pandas(self, value: Any) -> None:
@@ -377,7 +352,7 @@ def fingerprint(*values: Any) -> str:
     """An injective hash of data and parameters: arrays, estimators, containers, scalars.
 
     Two calls give the same key exactly when their values have the same types and
-    contents (the module's documentation lists the types and what counts of each).
+    contents (see the notes for the types and what counts of each).
 
     Parameters
     ----------
@@ -395,6 +370,41 @@ def fingerprint(*values: Any) -> str:
         Naming the type, for a value that cannot be hashed faithfully: an object
         without ``get_params`` and of no type above, a lambda, a closure, a masked
         array, a container that contains itself or is nested too deeply.
+
+    Notes
+    -----
+    Each value counts by its type and:
+
+    - ``None``, ``bool``, ``int``, ``float``, ``complex``, ``str``, ``bytes``: their
+      value, and their type (``1``, ``1.0`` and ``True`` differ). Floats count by
+      their bits: ``0.0`` and ``-0.0`` differ, a NaN equals itself, and NaNs with
+      other payloads differ (NumPy's and Python's NaNs are the same one).
+    - NumPy scalars: their dtype and bits; never equal to the Python scalar of the
+      same value (``np.float32(1)`` is not ``1.0``) nor to a 0-d array.
+    - NumPy arrays (and memory maps): dtype (byte order, structured fields with
+      names and offsets), shape and content, C order whatever the memory layout;
+      an object array element by element. ``np.matrix`` is tagged apart; masked
+      arrays and other subclasses are refused.
+    - SciPy sparse matrices and arrays: their format, kind, shape, dtype and stored
+      arrays (``data``, ``indices``, ``indptr``, ...): one matrix stored two ways
+      (unsorted indices, explicit zeros) may get two keys, never the other way round.
+    - pandas ``Series``, ``DataFrame`` and ``Index``: index, columns, names, dtypes
+      (categories included) and values; torch tensors: dtype, shape and bits;
+      torch dtypes and devices.
+    - ``list``, ``tuple`` (apart), ``set``/``frozenset`` (order ignored), mappings
+      (their items, order ignored; keys with their types: ``{1: 2}`` is not
+      ``{"1": 2}``).
+    - Objects with ``get_params`` (scikit-learn estimators and the like): their
+      class and ``get_params(deep=False)``, nested estimators included; an
+      estimator that keeps fitted state through cloning (a class with its own
+      ``__sklearn_clone__``, such as ``FrozenEstimator``) is refused, its
+      parameters do not describe it.
+    - Classes, functions, ufuncs, ``functools.partial``, bound methods and other
+      callables importable by their name: their qualified name (a Python function's
+      compiled code and defaults too, not the code it calls); lambdas, closures and
+      anything defined inside a function are refused.
+    - ``numpy.random.RandomState`` and ``Generator``: their state; ``np.dtype``,
+      ``slice``, ``range``, ``Ellipsis``, enum members and paths.
 
     Examples
     --------

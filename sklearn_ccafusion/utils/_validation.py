@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from numbers import Integral
 
@@ -11,8 +12,9 @@ from numpy.typing import NDArray
 __all__ = [
     "check_count",
     "check_labels_in_classes",
-    "check_nonempty_mapping",
     "check_min_samples",
+    "check_n_jobs",
+    "check_nonempty_mapping",
     "check_results_table",
     "check_same_n_samples",
 ]
@@ -187,3 +189,40 @@ def check_count(value, name: str, *, minimum: int = 1, maximum: int | None = Non
     if maximum is not None and value > maximum:
         raise ValueError(f"{name} must be at most {maximum}, got {value}.")
     return int(value)
+
+
+#: The most workers a study may ask for: more processes than this are never useful.
+MAX_WORKERS = 1024
+
+
+def check_n_jobs(n_jobs) -> None:
+    """joblib's ``n_jobs``: ``None``, or a nonzero int that leaves at least one core.
+
+    ``n_jobs=-k`` is all cores but ``k - 1``; one below ``-cpu_count`` would leave
+    none (joblib then runs one worker), one above 1024 starts processes until
+    memory runs out.
+
+    Examples
+    --------
+    >>> check_n_jobs(-1)
+    >>> check_n_jobs(1.5)
+    Traceback (most recent call last):
+    ...
+    TypeError: n_jobs must be an int or None, got 1.5 (float).
+    """
+    if n_jobs is None:
+        return
+    if isinstance(n_jobs, (bool, np.bool_)) or not isinstance(n_jobs, Integral):
+        raise TypeError(f"n_jobs must be an int or None, got {n_jobs!r} ({type(n_jobs).__name__}).")
+    cores = os.cpu_count() or 1
+    if n_jobs == 0:
+        raise ValueError(
+            "n_jobs must be a positive number of workers or negative (-1: all cores), not 0."
+        )
+    if n_jobs < -cores:
+        raise ValueError(
+            f"n_jobs={n_jobs} asks for all cores but {-n_jobs - 1}, and this machine has "
+            f"{cores}; give -1 to -{cores}, or a positive number of workers."
+        )
+    if n_jobs > MAX_WORKERS:
+        raise ValueError(f"n_jobs must be at most {MAX_WORKERS} workers, got {n_jobs}.")

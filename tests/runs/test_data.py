@@ -104,3 +104,10 @@ def test_a_data_set_that_trains_needs_every_class_on_both_sides():
         )
     # given networks (make_net=None): a class absent from the labels is allowed
     StudyData(**_fields(classes=["x", "y", "z"]))
+
+
+@pytest.mark.parametrize("name", ["net_settings", "head_params"])
+def test_settings_that_cannot_key_the_caches_are_named_at_once(name):
+    with pytest.raises(TypeError, match=rf"{name} cannot key the run's caches: .*lambda"):
+        StudyData(**_fields(**{name: {"init": lambda module: module}}))
+    assert StudyData(**_fields(**{name: {"hidden": (64, 32), "weights": {1: 2.0}}}))

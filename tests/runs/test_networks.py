@@ -155,3 +155,23 @@ def test_a_diverged_layer_is_named_and_nothing_is_cached(data, tmp_path, monkeyp
         _train(data, tmp_path)
     assert "features" not in str(error.value)
     assert not list(tmp_path.rglob("*.npz"))
+
+
+def test_a_dead_network_is_named_before_the_study_and_nothing_is_cached(
+    data, tmp_path, monkeypatch
+):
+    real_fit_group = _networks._fit_group
+
+    def dying_fit_group(nets, X, y, n_jobs=None):
+        fitted = real_fit_group(nets, X, y, n_jobs=n_jobs)
+        hidden = fitted[1].module_.hidden_layers[0]
+        with torch.no_grad():  # every unit below zero for every sample: ReLU gives zeros
+            hidden.weight.zero_()
+            hidden.bias.fill_(-1.0)
+        return fitted
+
+    monkeypatch.setattr(_networks, "_fit_group", dying_fit_group)
+    match = r"Network 1 of sensor 'a' gives the same features for every training sample"
+    with pytest.raises(ValueError, match=match):
+        _train(data, tmp_path)
+    assert not list(tmp_path.rglob("a-1-*.npz"))

@@ -141,7 +141,7 @@ def test_clear_errors():
         PairMoments().linear_cka()
     with pytest.raises(ValueError, match="at least 4 samples"):
         PairMoments().update(X[:3], Y[:3]).linear_cka(debiased=True)
-    with pytest.raises(ValueError, match="2D array"):
+    with pytest.raises(ValueError, match="features_1 must be 2-D"):
         PairMoments().update(X[:, 0], Y)
     with pytest.raises(TypeError, match="PairMoments"):
         moments.merge(X)

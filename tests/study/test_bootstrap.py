@@ -155,3 +155,16 @@ def test_n_resamples_is_a_bounded_count(n_resamples, error, match):
     y = np.arange(10) % 2
     with pytest.raises(error, match=match):
         bootstrap_scores(y, {"a": y}, n_resamples=n_resamples)
+
+
+def test_progress_over_batches_can_be_switched_off(monkeypatch, capsys):
+    y = np.arange(30) % 3
+    predictions = {"a": y, "b": np.roll(y, 1)}
+    bootstrap_scores(y, predictions, n_resamples=50, random_state=0)
+    assert "bootstrap" not in capsys.readouterr().err  # one batch: nothing to follow
+    monkeypatch.setattr(bootstrap_module, "_BATCH_BYTES", 8 * 30 * 10)
+    shown = bootstrap_scores(y, predictions, n_resamples=50, random_state=0)
+    assert "bootstrap" in capsys.readouterr().err
+    hidden = bootstrap_scores(y, predictions, n_resamples=50, random_state=0, progress=False)
+    assert capsys.readouterr().err == ""
+    pd.testing.assert_frame_equal(shown, hidden)

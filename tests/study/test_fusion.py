@@ -242,3 +242,23 @@ def test_unfingerprintable_classifier_is_computed_uncached(tmp_path):
     )
     pd.testing.assert_frame_equal(cached, plain)
     assert not list(tmp_path.glob("task-*.json"))
+
+
+def test_fits_cached_by_other_code_are_computed_again(tmp_path, monkeypatch):
+    from sklearn_ccafusion.study import _cache, _fusion
+
+    X1, X2, y, layers = make_planted_features(
+        300, n_classes=3, n_features=12, n_nuisance=2, random_state=0
+    )
+    args = ((X1[:200], X2[:200]), y[:200], (X1[200:], X2[200:]), y[200:], layers)
+    kwargs = {"n_components": [1, 2], "progress": False, "cache": tmp_path}
+    fits = []
+    real = _fusion._fit_predict
+    monkeypatch.setattr(_fusion, "_fit_predict", lambda *a: fits.append(a[1]) or real(*a))
+    first = fusion_study(*args, **kwargs)
+    assert len(fits) == 6  # 3 fusions x 2 sizes
+    pd.testing.assert_frame_equal(fusion_study(*args, **kwargs), first)
+    assert len(fits) == 6  # all read from the cache
+    monkeypatch.setattr(_cache, "code_identity", lambda: "an edited source file")
+    pd.testing.assert_frame_equal(fusion_study(*args, **kwargs), first)
+    assert len(fits) == 12  # computed again, not answered by the old code's files

@@ -142,3 +142,43 @@ def test_last_linear_with_a_softmax_after_it_can_be_named():
         probabilities = module(torch.as_tensor(X[17:], dtype=torch.float32)).numpy()
     logits = network.validation @ network.coef.T + network.intercept
     np.testing.assert_array_equal(logits.argmax(1), probabilities.argmax(1))
+
+
+class _Recurrent(nn.Module):
+    """Inputs ``(n, steps, 4)``; an LSTM (sequence-first unless ``batch_first``), then the
+    classifier on its mean over the steps."""
+
+    def __init__(self, batch_first):
+        super().__init__()
+        torch.manual_seed(0)
+        self.batch_first = batch_first
+        self.lstm = nn.LSTM(4, 5, batch_first=batch_first)
+        self.fc = nn.Linear(5, 3)
+
+    def forward(self, x):
+        out, _ = self.lstm(x if self.batch_first else x.transpose(0, 1))
+        return self.fc(out.mean(dim=1 if self.batch_first else 0))
+
+
+SEQUENCES = np.random.default_rng(0).normal(size=(12, 6, 4)).astype(np.float32)
+TABLE = np.random.default_rng(1).normal(size=(12, 4)).astype(np.float32)
+
+
+def test_a_batch_first_lstm_layer_is_averaged_over_its_steps():
+    module = _Recurrent(batch_first=True)
+    network = NetworkFeatures.from_module(module, SEQUENCES[:8], SEQUENCES[8:], layer="lstm")
+    direct = NetworkFeatures.from_module(module, SEQUENCES[:8], SEQUENCES[8:])
+    np.testing.assert_allclose(network.train, direct.train, rtol=1e-6, atol=1e-6)
+    assert network.train.shape == (8, 5)
+
+
+def test_a_layer_whose_rows_are_not_the_samples_is_named():
+    module = _Recurrent(batch_first=False)
+    with pytest.raises(ValueError, match=r"'lstm' \(LSTM\) returned .*\(6, 3, 5\).*batch_first"):
+        NetworkFeatures.from_module(module, SEQUENCES[:8], SEQUENCES[8:], layer="lstm",
+                                    batch_size=3)
+    pooled = nn.Sequential(nn.Linear(4, 5), nn.Identity(), nn.Linear(5, 3))
+    pooled[1].register_forward_hook(lambda m, i, o: o.mean(0, keepdim=True).expand(1, -1))
+    with pytest.raises(ValueError, match=r"'1' \(Identity\) returned .*\(1, 5\) for a batch of 3"):
+        NetworkFeatures.from_module(pooled, TABLE[:8], TABLE[8:], layer="1", batch_size=3)
+

@@ -17,7 +17,7 @@ from numpy.typing import ArrayLike, NDArray
 from skorch import NeuralNetClassifier
 from skorch.dataset import unpack_data
 
-from sklearn_ccafusion.nets._classifier._data import n_rows
+from sklearn_ccafusion.nets._classifier._data import check_has_rows
 from sklearn_ccafusion.nets._classifier._data_hooks import TensorDataHooks
 from sklearn_ccafusion.nets._classifier._device import (
     SEED_INIT,
@@ -406,13 +406,7 @@ class SensorNetClassifier(TensorDataHooks, NeuralNetClassifier):
         ValueError
             When ``X`` or ``y`` has no rows.
         """
-        for name, data in (("X", X), ("y", y)):
-            if n_rows(data) == 0:
-                raise ValueError(
-                    f"{type(self).__name__} got no samples: {name} has 0 rows. Training "
-                    "needs samples of at least one class; check the selection or split that "
-                    "produced the data."
-                )
+        check_has_rows(type(self).__name__, X=X, y=y)
         known = self.__dict__.get("classes_inferred_")
         super().check_data(X, y)
         if known is not None:

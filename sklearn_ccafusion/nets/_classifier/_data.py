@@ -21,6 +21,7 @@ __all__ = [
     "ArrayDataset",
     "TensorBatches",
     "as_float_tensor",
+    "check_has_rows",
     "first_sample",
     "n_rows",
     "tensors_of",
@@ -266,3 +267,21 @@ def n_rows(data: Any) -> int | None:
         return len(data)
     except TypeError:  # an iterable dataset, a 0-d array: no length to check
         return None
+
+
+def check_has_rows(estimator_name: str, **inputs: Any) -> None:
+    """Raise a ``ValueError`` naming the first input with no rows.
+
+    Examples
+    --------
+    >>> check_has_rows("net", X=np.zeros((0, 3)), y=None)
+    Traceback (most recent call last):
+    ...
+    ValueError: net got no samples: X has 0 rows. Training needs samples of at least ...
+    """
+    for name, data in inputs.items():
+        if n_rows(data) == 0:
+            raise ValueError(
+                f"{estimator_name} got no samples: {name} has 0 rows. Training needs samples "
+                "of at least one class; check the selection or split that produced the data."
+            )

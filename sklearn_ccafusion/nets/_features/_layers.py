@@ -21,6 +21,7 @@ from skorch import NeuralNet
 
 from sklearn_ccafusion.nets._classifier._data import as_float_tensor
 from sklearn_ccafusion.nets._classifier._device import autocast, check_device, unwrap_module
+from sklearn_ccafusion.utils._layer_outputs import check_samples_first
 from sklearn_ccafusion.utils._validation import check_count
 
 __all__ = ["LayerFeatures", "layer_activations"]
@@ -38,41 +39,6 @@ def _as_tensor_output(output: Any, name: str) -> torch.Tensor:
             "module whose output is a tensor."
         )
     return output
-
-
-def _check_samples_first(output: torch.Tensor, module: torch.nn.Module, name: str, n: int):
-    """Raise unless the first axis of a layer's output holds the batch's ``n`` samples.
-
-    A layer that reduces over the batch (a mean over samples) or a sequence-first
-    layer (``torch.nn.LSTM`` and the other recurrent and attention layers, unless
-    ``batch_first=True``) has rows that are not the inputs' samples.
-    """
-    shape = tuple(output.shape)
-    sequence_first = getattr(module, "batch_first", None) is False and output.ndim >= 3
-    if not sequence_first and output.ndim >= 1 and shape[0] == n:
-        return
-    said = f"Layer {name!r} ({type(module).__name__}) returned a tensor of shape {shape} for a "
-    said += f"batch of {n} sample(s): its first axis is not the samples."
-    if sequence_first and shape[0] == n:
-        said = (
-            f"Layer {name!r} ({type(module).__name__}) is sequence-first (batch_first=False) "
-            f"but received the batch's {n} samples on its first axis, its sequence axis: it "
-            "runs over the samples as if they were time steps."
-        )
-    if sequence_first or (output.ndim >= 3 and shape[1] == n):
-        raise ValueError(
-            f"{said} Its output is sequence-first, (sequence, samples, features), as "
-            "torch.nn.LSTM, GRU, RNN, MultiheadAttention and the Transformer layers give "
-            "unless built with batch_first=True: build the layer with batch_first=True (and "
-            "feed it (samples, sequence, features)), or choose a module whose output has the "
-            "samples first (e.g. a small module returning output.transpose(0, 1) or the last "
-            "step, output[-1])."
-        )
-    raise ValueError(
-        f"{said} A layer that reduces over the batch (a mean over samples) or reshapes it "
-        "has no features per sample; choose a layer whose output has the samples first, or "
-        "wrap the computation in a module that returns (samples, ...)."
-    )
 
 
 def _pool(output: torch.Tensor, pooling: str, module: torch.nn.Module | None = None):
@@ -278,7 +244,7 @@ class LayerFeatures(TransformerMixin, BaseEstimator):
         def recorder(name):
             def hook(hooked, _inputs, output):
                 output = _as_tensor_output(output, name)
-                _check_samples_first(output, hooked, name, n_batch[0])
+                check_samples_first(output, hooked, name, n_batch[0])
                 captured[name] = _pool(output, self.pooling, hooked)
 
             return hook
