@@ -390,3 +390,86 @@ def test_bootstrap_scores_confidence_type(confidence):
 
     with pytest.raises(TypeError, match="confidence must be a number"):
         bootstrap_scores(Y[60:], {"a": Y[60:]}, confidence=confidence, progress=False)
+
+
+# ---- the features file's head -------------------------------------------------------------
+
+
+def _features_file(path, **extra):
+    arrays = {"y_train": np.array([0, 1, 0, 1, 0, 1]), "y_validation": np.array([1, 0])}
+    for k in range(2):
+        rng = np.random.default_rng(k)
+        arrays |= {
+            f"acc.{k}.train": rng.normal(size=(6, 3)),
+            f"acc.{k}.validation": rng.normal(size=(2, 3)),
+            f"acc.{k}.coef": rng.normal(size=(2, 3)),
+            f"acc.{k}.intercept": np.zeros(2),
+        }
+    np.savez(path, **arrays, **extra)
+    return path
+
+
+@pytest.mark.parametrize(
+    "key, value",
+    [
+        ("head.weight_decay", np.array(-1.0)),
+        ("head.weight_decay", np.array("big")),
+        ("head.class_weight", np.array("heavy")),
+        ("head.max_iter", np.array(0)),
+    ],
+    ids=["negative", "text", "unknown_choice", "zero_iterations"],
+)
+def test_features_file_head_values_named_with_the_file(tmp_path, key, value):
+    from sklearn_ccafusion.runs import read_features_file
+
+    path = _features_file(tmp_path / "features.npz", **{key: value})
+    with pytest.raises(ValueError, match=rf"features\.npz: 1 problem: {re.escape(key)}: "):
+        read_features_file(path)
+
+
+def test_features_file_valid_head_is_read(tmp_path):
+    from sklearn_ccafusion.runs import read_features_file
+
+    path = _features_file(tmp_path / "features.npz", **{"head.weight_decay": np.array(0.5)})
+    assert read_features_file(path)["head_params"] == {"weight_decay": 0.5}
+
+
+# ---- saving figures -----------------------------------------------------------------------
+
+
+def _figure():
+    from matplotlib.figure import Figure
+
+    figure = Figure()
+    figure.subplots().plot([1, 2], [0.5, 0.9])
+    return figure
+
+
+@pytest.mark.parametrize(
+    "name, error, match",
+    [
+        (".", ValueError, "is a folder"),
+        ("x.pdf", ValueError, "asks for PDF"),
+        ("f/x.png", ValueError, "is a file, not a folder"),
+        ("", ValueError, "empty string"),
+        (3, TypeError, "path must be a file name"),
+    ],
+    ids=["folder", "pdf", "under_a_file", "empty", "int"],
+)
+def test_save_figure_refuses_paths_it_would_misuse(tmp_path, name, error, match):
+    from sklearn_ccafusion.plotting import save_figure
+
+    (tmp_path / "f").write_text("a file")
+    os.chdir(tmp_path)
+    with pytest.raises(error, match=match):
+        save_figure(_figure(), tmp_path / name if isinstance(name, str) and name else name)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f"]
+    assert not tmp_path.with_suffix(".png").exists()  # never beside the folder
+
+
+def test_save_figure_keeps_a_dotted_name_whole(tmp_path):
+    from sklearn_ccafusion.plotting import save_figure
+
+    path = save_figure(_figure(), tmp_path / "curve.v2", data=pd.DataFrame({"n": [1, 2]}))
+    assert path.name == "curve.v2.png"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["curve.v2.csv", "curve.v2.png"]
