@@ -485,3 +485,29 @@ def test_parser_limits_are_the_runs_limits():
         _run_checks.MAX_PAIRS,
         _run_checks.MAX_REPEATS,
     )
+
+
+@pytest.mark.parametrize(
+    "changes, error, match",
+    [
+        ({"out": 3}, TypeError, "out must be a folder name"),
+        ({"out": ""}, ValueError, "out must name a folder"),
+        ({"quick": "yes"}, TypeError, "quick must be True or False"),
+        ({"stream": "yes"}, TypeError, "stream must be True or False"),
+        ({"progress": "x"}, TypeError, "progress must be True or False"),
+        ({"seed": "0"}, TypeError, "seed must be an int"),
+        ({"seed": 2**40}, ValueError, "seed must be at most"),
+        ({"n_permutations": 2.5}, TypeError, "n_permutations must be an int"),
+        ({"n_permutations": 10**9}, ValueError, "n_permutations must be at most"),
+        ({"device": 3}, TypeError, "device must be a string"),
+    ],
+    ids=lambda v: "-".join(map(str, v)) if isinstance(v, dict) else None,
+)
+def test_run_layer_study_parameters_before_training(tmp_path, changes, error, match):
+    from sklearn_ccafusion.runs import run_layer_study
+
+    os.chdir(tmp_path)
+    params = {"out": tmp_path / "o", "quick": True, "progress": False} | changes
+    with pytest.raises(error, match=match):
+        run_layer_study("digits", **params)
+    assert list(tmp_path.iterdir()) == []
