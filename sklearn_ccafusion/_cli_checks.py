@@ -24,8 +24,10 @@ __all__ = [
     "_discard_unused_out",
     "_fraction",
     "_n_jobs",
+    "_pairs",
     "_path",
     "_positive",
+    "_repeats",
     "_run_out",
     "_seed",
     "_unit",
@@ -76,6 +78,30 @@ def _path(text: str) -> str:
     return text
 
 
+#: The most network pairs per sensor a run can seed, and the most repeats it takes
+#: (the run's limits, ``runs._run_checks.MAX_PAIRS`` and ``MAX_REPEATS``, stated here
+#: so that the parser imports nothing heavy).
+_MAX_PAIRS, _MAX_REPEATS = 5_000, 10_000
+
+
+def _pairs(text: str) -> int:
+    """argparse type: network pairs per sensor, 1 to 5,000."""
+    value = _positive(text)
+    if value > _MAX_PAIRS:
+        raise argparse.ArgumentTypeError(
+            f"must be at most {_MAX_PAIRS:,} (the pairs a run can seed), got {text}"
+        )
+    return value
+
+
+def _repeats(text: str) -> int:
+    """argparse type: seeds of the random methods, 1 to 10,000."""
+    value = _positive(text)
+    if value > _MAX_REPEATS:
+        raise argparse.ArgumentTypeError(f"must be at most {_MAX_REPEATS:,}, got {text}")
+    return value
+
+
 def _n_jobs(text: str) -> int:
     """argparse type: a number of workers, ``-1`` all cores, ``-2`` all but one.
 
@@ -117,11 +143,17 @@ def _count(text: str) -> int:
     return int(value)
 
 
+#: The largest seed every generator the commands use takes (numpy's legacy RandomState).
+_MAX_SEED = 2**32 - 1
+
+
 def _seed(text: str) -> int:
-    """argparse type: a seed, an int of at least 0 (numpy's generators refuse negatives)."""
+    """argparse type: a seed, an int in [0, 2^32 - 1] (numpy's generators refuse others)."""
     value = int(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be at least 0, got {text}")
+    if value > _MAX_SEED:
+        raise argparse.ArgumentTypeError(f"must be at most 2^32 - 1 = {_MAX_SEED}, got {text}")
     return value
 
 

@@ -86,7 +86,7 @@ def test_too_many_jobs_refused_naming_n_jobs(monkeypatch, tmp_path):
 
 
 def test_cli_says_which_flag_to_change(tmp_path, capsys, monkeypatch):
-    monkeypatch.setenv("CCAFUSION_MEMORY_BYTES", "1000")  # no run fits in 1 kB
+    monkeypatch.setenv("CCAFUSION_MEMORY_BYTES", "20000000")  # the file fits, no run does
     path = _features_file(tmp_path)
     status = main(["study", "--features", str(path), "--out", str(tmp_path / "o"), *FAST])
     captured = capsys.readouterr()

@@ -205,7 +205,21 @@ def _head(arrays: dict[str, NDArray], problems: list[str]) -> dict[str, Any]:
             )
         else:
             head[name] = value.item() if value.ndim == 0 else value.tolist()
+            invalid = _invalid_head_value(name, head[name])
+            if invalid:
+                problems.append(f"{key}: {invalid}")
     return head
+
+
+def _invalid_head_value(name: str, value: Any) -> str | None:
+    """Why the retrained head refuses ``value`` for its parameter ``name`` (None: it takes it)."""
+    from sklearn_ccafusion.head import ClassLayerClassifier
+
+    try:
+        ClassLayerClassifier(**{name: value})._validate_params()
+    except (TypeError, ValueError) as error:  # scikit-learn's InvalidParameterError
+        return str(error).rstrip(".")
+    return None
 
 
 def _text(arrays: dict[str, NDArray], key: str, problems: list[str]) -> str | None:

@@ -211,7 +211,7 @@ def run_study(
     >>> sorted(run.results["method"].unique())[:2]  # doctest: +SKIP
     ['cca_highest', 'cca_lowest']
     """
-    check_run_parameters(data=data, **_run_parameters(locals()))
+    check_run_parameters(data=data, settings=settings, **_run_parameters(locals()))
     notes = data.notes
     if networks is not None:
         networks, pairs = given_networks(data, networks, pairs)

@@ -9,8 +9,10 @@ read or written.
 
 from __future__ import annotations
 
+import json
 import math
 import os
+from collections.abc import Mapping
 from numbers import Integral, Real
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,7 @@ from sklearn_ccafusion.utils._validation import check_count, check_n_jobs
 __all__ = [
     "MAX_PAIRS",
     "MAX_REPEATS",
+    "check_layer_run",
     "check_reproduce_parameters",
     "check_run_parameters",
     "run_parameters",
@@ -96,6 +99,26 @@ def check_device(device: Any) -> None:
     check_torch_device(device)
 
 
+def check_settings(settings: Any) -> None:
+    """Extra settings of a run: a mapping of str to values ``settings.json`` can hold."""
+    if settings is None:
+        return
+    if not isinstance(settings, Mapping):
+        raise TypeError(
+            f"settings must be a mapping of name to value or None, got {type(settings).__name__}."
+        )
+    for name, value in settings.items():
+        if not isinstance(name, str):
+            raise TypeError(f"settings' names must be strings, got {name!r}.")
+        try:
+            json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"settings[{name!r}] = {value!r} cannot be written to settings.json; give "
+                "numbers, strings, booleans, None, or lists and mappings of them."
+            ) from None
+
+
 def check_run_parameters(
     *,
     data: Any = ...,
@@ -109,6 +132,7 @@ def check_run_parameters(
     progress: Any,
     overwrite: Any,
     reg: Any,
+    settings: Any = None,
 ) -> Path:
     """Check :func:`~sklearn_ccafusion.runs.run_study`'s own parameters; return ``out``.
 
@@ -118,6 +142,9 @@ def check_run_parameters(
         :func:`~sklearn_ccafusion.runs.run_study`'s data (not checked when not given).
     out, device, pairs, repeats, n_jobs, seed, quick, progress, overwrite, reg
         As :func:`~sklearn_ccafusion.runs.run_study` takes them.
+    settings : mapping or None, default=None
+        Extra settings to log: a mapping of names (str) to values that JSON writes
+        (numbers, strings, booleans, None, lists and mappings of them).
 
     Returns
     -------
@@ -161,6 +188,7 @@ def check_run_parameters(
     for value, name in ((quick, "quick"), (progress, "progress"), (overwrite, "overwrite")):
         _check_flag(value, name)
     check_device(device)
+    check_settings(settings)
     return path
 
 
@@ -182,6 +210,7 @@ def check_reproduce_parameters(dataset: Any, data_dir: Any, validation: Any) -> 
     TypeError, ValueError
         Naming the parameter.
     """
+    from sklearn_ccafusion.runs._paper import _NEEDS_DATA as NEEDS_DATA
     from sklearn_ccafusion.runs._paper import DATASETS
 
     if not isinstance(dataset, str):
@@ -198,6 +227,11 @@ def check_reproduce_parameters(dataset: Any, data_dir: Any, validation: Any) -> 
         )
     if data_dir is not None and not str(data_dir).strip():
         raise ValueError("data_dir must name a folder, got an empty string.")
+    if data_dir is not None and dataset not in NEEDS_DATA:
+        raise ValueError(
+            f"dataset {dataset!r} reads no files, so data_dir={str(data_dir)!r} would be "
+            f"ignored; data_dir is for {sorted(NEEDS_DATA)}."
+        )
     if validation is None:
         return
     if isinstance(validation, bool) or not isinstance(validation, Real):
@@ -212,3 +246,38 @@ def check_reproduce_parameters(dataset: Any, data_dir: Any, validation: Any) -> 
         raise ValueError(
             f"validation as a fraction must be strictly between 0 and 1, got {validation}."
         )
+
+
+#: The most permutations the layer run's test takes (those of ``permutation_test``).
+MAX_PERMUTATIONS = 1_000_000
+
+
+def check_layer_run(
+    out: Any,
+    quick: Any,
+    seed: Any,
+    device: Any,
+    n_permutations: Any,
+    progress: Any,
+    stream: Any,
+) -> Path:
+    """Check :func:`~sklearn_ccafusion.runs.run_layer_study`'s parameters; return ``out``.
+
+    Made before the two networks are trained, so that a wrong value costs nothing.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Naming the parameter.
+    """
+    path = check_out(out)
+    for value, name in ((quick, "quick"), (progress, "progress")):
+        _check_flag(value, name)
+    if stream is not None:
+        _check_flag(stream, "stream")
+    check_seed(seed)
+    if seed > 2**32 - 1:  # the data split's generator (numpy's RandomState) takes no more
+        raise ValueError(f"seed must be at most 2^32 - 1, got {seed}.")
+    check_count(n_permutations, "n_permutations", maximum=MAX_PERMUTATIONS)
+    check_device(device)
+    return path

@@ -12,6 +12,7 @@ headline number, ``cca_highest`` at ``n = n_classes``, with both heads.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from numbers import Real
 
 import numpy as np
 import pandas as pd
@@ -34,6 +35,7 @@ __all__ = ["bootstrap_scores", "headline_predictions"]
 # own Monte Carlo error.
 _MAX_RESAMPLES = 10_000_000
 _BATCH_BYTES = 64 * 2**20  # row indices of one batch of resamples
+
 
 def _resampled_scores(y_true: NDArray, predicted: NDArray, rows_of: NDArray, metric: str):
     """The metric on each resample of rows, from per-class counts (no per-resample call).
@@ -213,6 +215,11 @@ def bootstrap_scores(
     True
     """
     check_metric(metric)
+    if isinstance(confidence, bool) or not isinstance(confidence, Real):
+        raise TypeError(
+            f"confidence must be a number in (0, 1), got {confidence!r} "
+            f"({type(confidence).__name__})."
+        )
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be in (0, 1), got {confidence}.")
     n_resamples = check_count(n_resamples, "n_resamples", maximum=_MAX_RESAMPLES)
