@@ -747,3 +747,19 @@ def test_a_varying_sensor_gets_the_same_inputs_at_any_scale(arena, scale):
         np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
     per_channel = scaled.inputs_train["odd"].transpose(1, 0, 2).reshape(2, -1)
     np.testing.assert_allclose(per_channel.std(axis=1), 1.0, rtol=1e-4)
+
+
+def test_features_constant_to_their_precision_are_named_at_any_scale(arena):
+    root, _ = arena
+    nets = _network_arrays()
+    tiny = [
+        NetworkFeatures(1e-30 * n.train, 1e-30 * n.validation, n.coef, n.intercept) for n in nets
+    ]
+    path = write_features_file(root / "given" / "tiny.npz", {"acc": tiny}, [0, 1] * 6, [0, 1] * 3)
+    assert read_features_file(path)["networks"]["acc"][0].train.max() < 1e-29  # varies: kept
+    jitter = np.full((12, 3), 1e-30)
+    jitter[::2] = np.nextafter(jitter[::2], 1.0)  # the last bit only
+    nets[0] = NetworkFeatures(jitter, nets[0].validation, nets[0].coef, nets[0].intercept)
+    path = write_features_file(root / "given" / "flat.npz", {"acc": nets}, [0, 1] * 6, [0, 1] * 3)
+    with pytest.raises(ValueError, match=r"acc\.0\.train is the same for every training sample"):
+        read_features_file(path)

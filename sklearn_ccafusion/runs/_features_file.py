@@ -51,6 +51,7 @@ from sklearn_ccafusion.runs._features_writer import PARTS as _PARTS
 from sklearn_ccafusion.runs._features_writer import write_features_file
 from sklearn_ccafusion.study import NetworkFeatures
 from sklearn_ccafusion.utils._labels import as_class_labels
+from sklearn_ccafusion.utils._validation import constant_columns
 
 __all__ = ["load_features_file", "read_features_file", "write_features_file"]
 
@@ -185,10 +186,11 @@ def _check_network(
         )
     if not problems and train.shape[1] == 0:
         problems.append(f"{prefix} has features of width 0")
-    elif not problems and np.array_equal(train.min(axis=0), train.max(axis=0)):
+    elif not problems and constant_columns(train).all():
         problems.append(
             f"{prefix}.train is the same for every training sample (all its "
-            f"{train.shape[1]} features are constant): it correlates with nothing"
+            f"{train.shape[1]} features are constant, to within their float precision): it "
+            "correlates with nothing"
         )
     return problems
 

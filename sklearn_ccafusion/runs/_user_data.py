@@ -23,6 +23,7 @@ from sklearn_ccafusion.runs._cache import read_npz
 from sklearn_ccafusion.runs._data import StudyData
 from sklearn_ccafusion.runs._networks import network_factory
 from sklearn_ccafusion.utils._labels import as_class_labels
+from sklearn_ccafusion.utils._validation import constant_columns
 
 __all__ = ["NETS", "load_study_file", "resolved_epochs"]
 
@@ -256,21 +257,6 @@ def _check_float32_range(name: str, array: NDArray) -> None:
             )
 
 
-def _constant_features(flat: NDArray) -> NDArray:
-    """Which columns hold one value in every row, to within the values' float precision.
-
-    A float column is constant when its spread (largest minus smallest) is at most
-    the type's machine epsilon times its largest magnitude: a difference in the
-    last bit only, at any scale. Whole numbers and booleans: when all are equal.
-    """
-    low, high = flat.min(axis=0), flat.max(axis=0)
-    if flat.dtype.kind != "f":
-        return low == high
-    eps = float(np.finfo(flat.dtype).eps)
-    low, high = low.astype(np.float64), high.astype(np.float64)
-    return (high - low) <= eps * np.maximum(np.abs(low), np.abs(high))
-
-
 def _check_not_constant(name: str, train: NDArray, names: list[str]) -> None:
     """Refuse a sensor whose training samples are all the same: nothing to learn or correlate.
 
@@ -278,7 +264,7 @@ def _check_not_constant(name: str, train: NDArray, names: list[str]) -> None:
     like one around 1), one whose values differ only in their last bit is refused.
     """
     flat = train.reshape(len(train), -1)
-    if flat.size and _constant_features(flat).all():
+    if flat.size and constant_columns(flat).all():
         others = [other for other in names if other != name]
         raise ValueError(
             f"Sensor {name!r} has the same values in every training sample (all its "
