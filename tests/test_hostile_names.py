@@ -198,10 +198,15 @@ def test_a_whole_study_keeps_every_file_in_its_folder(arena, capsys):
     rng = np.random.default_rng(0)
     y = np.repeat(["sit", "walk"], 20)
     path = root / "given" / "data.npz"
-    np.savez(path, y=y, **{n: rng.normal(size=(40, 3)) + (y == "sit")[:, None] for n in names})
+    scales = {names[0]: 1.0, names[1]: 1e-30}  # a sensor at 1e-30 runs end to end as well
+    np.savez(path, y=y, **{n: scales[n] * (rng.normal(size=(40, 3)) + (y == "sit")[:, None])
+                           for n in names})  # fmt: skip
     args = ["--quick", "--quiet", "--pairs", "1", "--repeats", "1", "--n-jobs", "1"]
     code = main(["study", "--data", str(path), "--out", str(out), *args, "--epochs", "1"])
     assert code == 0, capsys.readouterr().err
+    with np.load(out / "features.npz") as written:  # the tiny sensor's networks saw inputs
+        trains = [written[key] for key in written.files if key.endswith(".train")]
+        assert all(np.ptp(train, axis=0).max() > 0 for train in trains)
     report = (out / "report.md").read_text()
     assert all(name in report for name in names)  # the names shown as they are
     assert not (root / "deep" / "planted").exists() and not (root / "absolute").exists()
@@ -696,3 +701,49 @@ def test_a_report_on_hostile_names_shows_them_as_text(arena, capsys):
     assert set(results["sensor"]) == set(REPORT_SENSORS[:3])  # the exact names, quoted
     assert (out / "figure4_subspace.png").stat().st_size > 0
     assert (out / "figure5_cross_sensor.png").stat().st_size > 0
+
+
+# ================================================================== sensors at any scale
+# A sensor is constant when every feature's spread is within its float precision
+# (largest minus smallest <= eps * largest magnitude), at any scale; a sensor that
+# varies is standardised to the same inputs at 1e-30, 1 or 1e30.
+
+
+def _one_ulp(value: float, dtype=np.float64) -> np.ndarray:
+    array = np.full((20, 3), value, dtype)
+    array[::2] = np.nextafter(array[::2], dtype(np.inf))  # the last bit only
+    return array
+
+
+NEAR_CONSTANT = {
+    "one-ulp-at-1": _one_ulp(1.0),
+    "one-ulp-at-1e-30": _one_ulp(1e-30),
+    "one-ulp-at-1e30": _one_ulp(-1e30),
+    "one-ulp-float32": _one_ulp(3.0, np.float32),
+    "tiny-constant": np.full((20, 2, 4), 1e-300),
+    "subnormal-constant": np.full((20, 3), 5e-324),
+}
+
+
+@pytest.mark.parametrize("case", NEAR_CONSTANT, ids=list(NEAR_CONSTANT))
+def test_sensors_constant_to_their_precision_are_named(arena, case):
+    root, _ = arena
+    result = _expect(lambda: load_study_file(_npz(root, odd=NEAR_CONSTANT[case])))
+    assert isinstance(result, ValueError), result
+    assert "Sensor 'odd' has the same values in every training sample" in str(result)
+    assert "to within their float precision" in str(result)
+
+
+@pytest.mark.parametrize("scale", [1e-30, 1e-170, 1e30], ids=["1e-30", "1e-170", "1e30"])
+def test_a_varying_sensor_gets_the_same_inputs_at_any_scale(arena, scale):
+    root, _ = arena
+    rng = np.random.default_rng(3)
+    signal = rng.normal(size=(20, 2, 6))
+    at_one = load_study_file(_npz(root, odd=signal))
+    scaled = load_study_file(_npz(root, odd=scale * signal))
+    for side in ("inputs_train", "inputs_validation"):
+        expected, got = getattr(at_one, side)["odd"], getattr(scaled, side)["odd"]
+        assert got.dtype == np.float32
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
+    per_channel = scaled.inputs_train["odd"].transpose(1, 0, 2).reshape(2, -1)
+    np.testing.assert_allclose(per_channel.std(axis=1), 1.0, rtol=1e-4)
