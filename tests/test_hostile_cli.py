@@ -98,6 +98,7 @@ RUN_PARAMETERS = {
     "seed_negative": ({"seed": -1}, ValueError, "seed must be at least 0"),
     "seed_float": ({"seed": 1.5}, TypeError, "seed must be an int"),
     "seed_text": ({"seed": "0"}, TypeError, "seed must be an int"),
+    "seed_beyond_numpy": ({"seed": 2**70}, ValueError, "seed must be at most"),
     "reg_high": ({"reg": 2.0}, ValueError, r"reg must be in \[0, 1\]"),
     "reg_nan": ({"reg": float("nan")}, ValueError, r"reg must be in \[0, 1\]"),
     "reg_text": ({"reg": "0.1"}, TypeError, "reg must be a number"),

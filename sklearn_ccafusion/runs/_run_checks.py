@@ -79,12 +79,18 @@ def check_reg(reg: Any) -> None:
         raise ValueError(f"reg must be in [0, 1], got {reg}.")
 
 
+#: The largest seed: the data sets' splits draw with numpy's RandomState, which takes no more.
+MAX_SEED = 2**32 - 1
+
+
 def check_seed(seed: Any) -> None:
-    """A run's seed: an int of at least 0 (numpy's seed sequences refuse negatives)."""
+    """A run's seed: an int in [0, 2^32 - 1] (numpy's generators refuse others)."""
     if isinstance(seed, bool) or not isinstance(seed, Integral):
         raise TypeError(f"seed must be an int, got {seed!r} ({type(seed).__name__}).")
     if seed < 0:
         raise ValueError(f"seed must be at least 0, got {seed}.")
+    if seed > MAX_SEED:
+        raise ValueError(f"seed must be at most 2^32 - 1 = {MAX_SEED}, got {seed}.")
 
 
 def check_device(device: Any) -> None:
@@ -276,8 +282,6 @@ def check_layer_run(
     if stream is not None:
         _check_flag(stream, "stream")
     check_seed(seed)
-    if seed > 2**32 - 1:  # the data split's generator (numpy's RandomState) takes no more
-        raise ValueError(f"seed must be at most 2^32 - 1, got {seed}.")
     check_count(n_permutations, "n_permutations", maximum=MAX_PERMUTATIONS)
     check_device(device)
     return path
