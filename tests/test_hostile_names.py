@@ -15,6 +15,7 @@ import json
 import os
 import signal
 import struct
+import unicodedata
 import warnings
 import zipfile
 from pathlib import Path
@@ -513,21 +514,24 @@ def _is_safe_member(member: str) -> bool:
     return len(parts) == 1 and member not in (".", "..") and "\0" not in member
 
 
-FEATURE_NAMES_IDS = [*HOSTILE_IDS, "dotted-k", "dotted-part", "pipe", "script"]
+FEATURE_NAMES_IDS = [*HOSTILE_IDS, "dotted-k", "dotted-part", "pipe", "script", "head", "nfd"]
 
 
-@pytest.mark.parametrize("index", range(22), ids=FEATURE_NAMES_IDS)
+@pytest.mark.parametrize("index", range(24), ids=FEATURE_NAMES_IDS)
 def test_features_file_members_are_safe_and_names_exact(arena, index):
     root, out = arena
-    name = [*_hostile_names(root), "acc.1", "acc.0.train", "a|b", "<script>"][index]
-    networks = {name: _network_arrays(), "acc": _network_arrays(seed=1)}
+    extra = ["acc.1", "acc.0.train", "a|b", "<script>", "head", "acc\u00e9"]
+    name = [*_hostile_names(root), *extra][index]
+    # beside it "acc", or for "accé" its decomposed twin: two names, kept apart as data
+    other = unicodedata.normalize("NFD", name) if name == "acc\u00e9" else "acc"
+    networks = {name: _network_arrays(), other: _network_arrays(seed=1)}
     path = write_features_file(out / "features.npz", networks, [0, 1] * 6, [0, 1] * 3)
     with zipfile.ZipFile(path) as archive:
         members = archive.namelist()
         assert all(_is_safe_member(m) for m in members), members
         archive.extractall(out / "unzipped")  # the arena finds any file written outside
     contents = read_features_file(path)
-    assert list(contents["networks"]) == [name, "acc"]  # exactly, in order
+    assert list(contents["networks"]) == [name, other]  # exactly, in order
     for sensor, nets in networks.items():
         for net, read in zip(nets, contents["networks"][sensor]):
             np.testing.assert_array_equal(read.train, net.train)

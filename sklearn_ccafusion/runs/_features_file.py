@@ -195,10 +195,15 @@ def _check_network(
     return problems
 
 
+def _is_head_key(key: str) -> bool:
+    """``head.<parameter>``; a network of a sensor named ``head`` is ``head.<k>.<part>``."""
+    return key.startswith("head.") and key[len("head.") :].isidentifier()
+
+
 def _head(arrays: dict[str, NDArray], problems: list[str]) -> dict[str, Any]:
     head, known = {}, _head_parameters()
     for key in arrays:
-        if not key.startswith("head."):
+        if not _is_head_key(key):
             continue
         name, value = key[len("head.") :], arrays[key]
         if name not in known:
@@ -245,7 +250,7 @@ def _networks_found(arrays: dict[str, NDArray], problems: list[str]) -> dict[str
     by_prefix = None if names is None else {p: n for n, p in member_prefixes(names).items()}
     found: dict[str, dict[int, dict[str, str]]] = {n: {} for n in names or ()}
     for key in arrays:
-        if key in _LABELS or key in _OPTIONAL or key.startswith("head.") or key == SENSORS:
+        if key in _LABELS or key in _OPTIONAL or _is_head_key(key) or key == SENSORS:
             continue
         if is_path_member(key):  # named above
             continue
@@ -260,7 +265,8 @@ def _networks_found(arrays: dict[str, NDArray], problems: list[str]) -> dict[str
         prefix, k, part = parsed
         sensor = prefix if by_prefix is None else by_prefix[prefix]
         found.setdefault(sensor, {}).setdefault(k, {})[part] = key
-    problems += twin_names(found)
+    if by_prefix is None:  # names decoded from members (zip tools may recompose them)
+        problems += twin_names(found)
     for sensor in [s for s, nets in found.items() if not nets]:
         problems.append(f"sensor {sensor!r} of 'sensors' has no network arrays")
         del found[sensor]
