@@ -388,6 +388,7 @@ _YT = np.arange(10) % 3
 NO_CUDA = "CUDA is not available here.*available here are \\['cpu'\\]"
 NETWORKS = {
     "fit_jointly_object": (lambda: fit_jointly([object()], TABLE, _YT), (TypeError, "nets\\[0\\]")),
+    "fit_jointly_empty": (lambda: fit_jointly([], TABLE, _YT), (ValueError, "nets is empty")),
     "fit_jointly_one_net": (lambda: fit_jointly(_net(), TABLE, _YT), (TypeError, "wrap a single")),
     "fit_jointly_none": (lambda: fit_jointly(None, TABLE, _YT), (TypeError, "list of networks")),
     "fit_jointly_nones": (lambda: fit_jointly([None], TABLE, _YT), (TypeError, "NoneType")),

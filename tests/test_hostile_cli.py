@@ -86,6 +86,16 @@ def test_other_commands_refuse_absurd_values(tmp_path, capsys, command):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("flag", ["--data", "--features"])
+def test_a_folder_given_as_the_file_is_named_a_folder(tmp_path, capsys, flag):
+    (tmp_path / "x.npz").mkdir()
+    arguments = ["study", "--quiet", flag, str(tmp_path / "x.npz"), "--out", str(tmp_path / "o")]
+    assert cli.main(arguments) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and re.search(rf"{flag} .*x\.npz is a folder, not a file", err)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.npz"]
+
+
 # ---- run_study and reproduce from Python --------------------------------------------------
 
 RUN_PARAMETERS = {

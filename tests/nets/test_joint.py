@@ -279,6 +279,15 @@ def test_nets_that_are_not_estimators_are_named(small_digits, nets, match):
         fit_on_workers(nets, X, y)
 
 
+def test_no_nets_is_refused(small_digits):
+    X, y = small_digits
+    for fit in (fit_jointly, fit_on_workers):
+        with pytest.raises(ValueError, match="nets is empty"):
+            fit(iter(()), X, y)
+        with pytest.raises(ValueError, match="nets is empty"):
+            fit([], X, y)
+
+
 def test_a_single_net_must_be_wrapped_in_a_list(small_digits):
     X, y = small_digits
     with pytest.raises(TypeError, match="got one SensorNetClassifier; wrap a single net"):
