@@ -163,6 +163,20 @@ LAYERS = {
         TABLE,
         (TypeError, "returned NoneType, not a tensor"),
     ),
+
+
+    "layers_int": (
+        lambda: nn.Sequential(nn.Linear(4, 3)),
+        0,
+        TABLE,
+        (TypeError, r"layers must be a layer name or a list of names \(str\), got 0 \(int\)"),
+    ),
+    "input_the_model_cannot_take": (
+        lambda: nn.Sequential(nn.Linear(7, 3)),
+        ["0"],
+        TABLE,
+        (ValueError, r"Sequential cannot run on a batch of shape \(2, 4\).*mat1 and mat2"),
+    ),
 }
 
 
@@ -172,7 +186,8 @@ def test_layer_features(case):
     torch.manual_seed(0)
 
     def run():
-        return LayerFeatures(make(), [layer], batch_size=4).fit(X).transform(X)
+        layers = layer if not isinstance(layer, str) else [layer]
+        return LayerFeatures(make(), layers, batch_size=4).fit(X).transform(X)
 
     if isinstance(expected, tuple):
         _check(run, expected)
