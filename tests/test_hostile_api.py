@@ -319,7 +319,20 @@ COUNTS = {
     ),
     "resamples_1e8": (
         lambda: bootstrap_scores(_YV, _PRED, n_resamples=10**8),
-        (ValueError, "n_resamples must be at most 10000000"),
+        (ValueError, "n_resamples must be at most 1000000"),
+    ),
+    "resamples_1e7": (
+        lambda: bootstrap_scores(_YV, {"a": _YV}, n_resamples=10**7),
+        (ValueError, "n_resamples must be at most 1000000"),
+    ),
+    "resamples_beyond_the_work_budget": (
+        lambda: bootstrap_scores(np.arange(5000) % 3, {"a": np.arange(5000) % 3},
+                                 n_resamples=10**6, progress=False),
+        (ValueError, r"5,000,000,000 rows \(about 75 s .*at most 200,000"),
+    ),
+    "resamples_f1_beyond_the_work_budget": (
+        lambda: bootstrap_scores(_YV, _PRED, metric="f1_macro", n_resamples=10**6),
+        (ValueError, r"n_resamples=1,000,000 on 30 validation rows .*at most 248,138"),
     ),
     "resamples_float": (
         lambda: bootstrap_scores(_YV, _PRED, n_resamples=2.7),
