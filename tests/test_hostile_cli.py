@@ -146,6 +146,25 @@ def test_reproduce_parameters(tmp_path, case):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("validation", [10**9, 400, 0.9999], ids=["huge", "all", "fraction"])
+def test_reproduce_validation_beyond_the_data_set(tmp_path, validation):
+    with pytest.raises(ValueError, match=rf"^validation={validation!r} asks for .* of the 400 "):
+        reproduce("synthetic-shl", validation=validation, out=tmp_path / "o", quick=True,
+                  progress=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("flag, value", [("--validation-size", "100000"),
+                                         ("--validation-fraction", "0.9999")])
+def test_reproduce_validation_beyond_the_data_set_names_the_flag(tmp_path, capsys, flag, value):
+    command = ["reproduce", "--dataset", "synthetic-shl", "--quick", "--quiet", flag, value]
+    assert cli.main([*command, "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert f"error: {flag} {value} asks for" in err and "of the 400 of synthetic-shl" in err
+    assert "Traceback" not in err and "validation=" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.fixture(scope="module")
 def study_data(tmp_path_factory):
     path = tmp_path_factory.mktemp("data") / "d.npz"
