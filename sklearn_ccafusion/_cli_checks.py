@@ -24,8 +24,10 @@ __all__ = [
     "_discard_unused_out",
     "_fraction",
     "_n_jobs",
+    "_pairs",
     "_path",
     "_positive",
+    "_repeats",
     "_run_out",
     "_seed",
     "_unit",
@@ -74,6 +76,30 @@ def _path(text: str) -> str:
     if "\0" in text:
         raise argparse.ArgumentTypeError(f"must name a file or folder, got {text!r} (a NUL byte)")
     return text
+
+
+#: The most network pairs per sensor a run can seed, and the most repeats it takes
+#: (the run's limits, ``runs._run_checks.MAX_PAIRS`` and ``MAX_REPEATS``, stated here
+#: so that the parser imports nothing heavy).
+_MAX_PAIRS, _MAX_REPEATS = 5_000, 10_000
+
+
+def _pairs(text: str) -> int:
+    """argparse type: network pairs per sensor, 1 to 5,000."""
+    value = _positive(text)
+    if value > _MAX_PAIRS:
+        raise argparse.ArgumentTypeError(
+            f"must be at most {_MAX_PAIRS:,} (the pairs a run can seed), got {text}"
+        )
+    return value
+
+
+def _repeats(text: str) -> int:
+    """argparse type: seeds of the random methods, 1 to 10,000."""
+    value = _positive(text)
+    if value > _MAX_REPEATS:
+        raise argparse.ArgumentTypeError(f"must be at most {_MAX_REPEATS:,}, got {text}")
+    return value
 
 
 def _n_jobs(text: str) -> int:

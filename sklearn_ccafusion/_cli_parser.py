@@ -17,8 +17,10 @@ from sklearn_ccafusion._cli_checks import (
     _count,
     _fraction,
     _n_jobs,
+    _pairs,
     _path,
     _positive,
+    _repeats,
     _seed,
     _unit,
 )
@@ -46,11 +48,11 @@ def _add_run_arguments(parser: argparse.ArgumentParser, what: str) -> None:
     )
     parser.add_argument("--out", type=_path, default=None, help=_OUT_HELP.format(what=what))
     parser.add_argument(
-        "--pairs", type=_positive, default=None, help="network pairs per sensor (3; 1 with --quick)"
+        "--pairs", type=_pairs, default=None, help="network pairs per sensor (3; 1 with --quick)"
     )
     parser.add_argument(
         "--repeats",
-        type=_positive,
+        type=_repeats,
         default=None,
         help="seeds of random methods (5; 2 with --quick)",
     )

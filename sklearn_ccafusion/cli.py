@@ -372,6 +372,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         flags = dict(getattr(args, "flags", {}))
         if getattr(args, "features", None) is not None:
             flags["path"] = "--features"
+        for option in ("validation_size", "validation_fraction"):  # the flag that was given
+            if getattr(args, option, None) is not None:
+                flag = "--" + option.replace("_", "-") + " "
+                flags |= {"validation=": flag, "validation_size=": flag}
         message = _as_flags(str(error), flags)
         print(f"ccafusion: error: {message}", file=sys.stderr)
         return 2

@@ -163,6 +163,20 @@ LAYERS = {
         TABLE,
         (TypeError, "returned NoneType, not a tensor"),
     ),
+
+
+    "layers_int": (
+        lambda: nn.Sequential(nn.Linear(4, 3)),
+        0,
+        TABLE,
+        (TypeError, r"layers must be a layer name or a list of names \(str\), got 0 \(int\)"),
+    ),
+    "input_the_model_cannot_take": (
+        lambda: nn.Sequential(nn.Linear(7, 3)),
+        ["0"],
+        TABLE,
+        (ValueError, r"Sequential cannot run on a batch of shape \(2, 4\).*mat1 and mat2"),
+    ),
 }
 
 
@@ -172,7 +186,8 @@ def test_layer_features(case):
     torch.manual_seed(0)
 
     def run():
-        return LayerFeatures(make(), [layer], batch_size=4).fit(X).transform(X)
+        layers = layer if not isinstance(layer, str) else [layer]
+        return LayerFeatures(make(), layers, batch_size=4).fit(X).transform(X)
 
     if isinstance(expected, tuple):
         _check(run, expected)
@@ -304,7 +319,20 @@ COUNTS = {
     ),
     "resamples_1e8": (
         lambda: bootstrap_scores(_YV, _PRED, n_resamples=10**8),
-        (ValueError, "n_resamples must be at most 10000000"),
+        (ValueError, "n_resamples must be at most 1000000"),
+    ),
+    "resamples_1e7": (
+        lambda: bootstrap_scores(_YV, {"a": _YV}, n_resamples=10**7),
+        (ValueError, "n_resamples must be at most 1000000"),
+    ),
+    "resamples_beyond_the_work_budget": (
+        lambda: bootstrap_scores(np.arange(5000) % 3, {"a": np.arange(5000) % 3},
+                                 n_resamples=10**6, progress=False),
+        (ValueError, r"5,000,000,000 rows \(about 75 s .*at most 200,000"),
+    ),
+    "resamples_f1_beyond_the_work_budget": (
+        lambda: bootstrap_scores(_YV, _PRED, metric="f1_macro", n_resamples=10**6),
+        (ValueError, r"n_resamples=1,000,000 on 30 validation rows .*at most 248,138"),
     ),
     "resamples_float": (
         lambda: bootstrap_scores(_YV, _PRED, n_resamples=2.7),
@@ -388,6 +416,7 @@ _YT = np.arange(10) % 3
 NO_CUDA = "CUDA is not available here.*available here are \\['cpu'\\]"
 NETWORKS = {
     "fit_jointly_object": (lambda: fit_jointly([object()], TABLE, _YT), (TypeError, "nets\\[0\\]")),
+    "fit_jointly_empty": (lambda: fit_jointly([], TABLE, _YT), (ValueError, "nets is empty")),
     "fit_jointly_one_net": (lambda: fit_jointly(_net(), TABLE, _YT), (TypeError, "wrap a single")),
     "fit_jointly_none": (lambda: fit_jointly(None, TABLE, _YT), (TypeError, "list of networks")),
     "fit_jointly_nones": (lambda: fit_jointly([None], TABLE, _YT), (TypeError, "NoneType")),

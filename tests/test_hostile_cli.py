@@ -41,6 +41,8 @@ CLI_PARSE = {
     "n_jobs_text": (["--n-jobs", "two"], "--n-jobs"),
     "epochs_huge": (["--epochs", _HUGE], "--epochs.*at most"),
     "pairs_huge": (["--pairs", "99999999999"], "--pairs.*at most"),
+    "pairs_beyond_the_seeds": (["--pairs", "5001"], "--pairs.*at most 5,000"),
+    "repeats_beyond": (["--repeats", "10001"], "--repeats.*at most 10,000"),
     "repeats_huge": (["--repeats", _HUGE], "--repeats.*at most"),
     "out_empty": (["--out", ""], "--out.*empty"),
     "out_blank": (["--out", "  "], "--out.*empty"),
@@ -84,6 +86,16 @@ def test_other_commands_refuse_absurd_values(tmp_path, capsys, command):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("flag", ["--data", "--features"])
+def test_a_folder_given_as_the_file_is_named_a_folder(tmp_path, capsys, flag):
+    (tmp_path / "x.npz").mkdir()
+    arguments = ["study", "--quiet", flag, str(tmp_path / "x.npz"), "--out", str(tmp_path / "o")]
+    assert cli.main(arguments) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and re.search(rf"{flag} .*x\.npz is a folder, not a file", err)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.npz"]
+
+
 # ---- run_study and reproduce from Python --------------------------------------------------
 
 RUN_PARAMETERS = {
@@ -96,6 +108,7 @@ RUN_PARAMETERS = {
     "seed_negative": ({"seed": -1}, ValueError, "seed must be at least 0"),
     "seed_float": ({"seed": 1.5}, TypeError, "seed must be an int"),
     "seed_text": ({"seed": "0"}, TypeError, "seed must be an int"),
+    "seed_beyond_numpy": ({"seed": 2**70}, ValueError, "seed must be at most"),
     "reg_high": ({"reg": 2.0}, ValueError, r"reg must be in \[0, 1\]"),
     "reg_nan": ({"reg": float("nan")}, ValueError, r"reg must be in \[0, 1\]"),
     "reg_text": ({"reg": "0.1"}, TypeError, "reg must be a number"),
@@ -130,6 +143,25 @@ def test_reproduce_parameters(tmp_path, case):
     params = {"out": tmp_path / "o", "quick": True, "progress": False, "n_jobs": 1} | changes
     with pytest.raises(error, match=match):
         reproduce(**params)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("validation", [10**9, 400, 0.9999], ids=["huge", "all", "fraction"])
+def test_reproduce_validation_beyond_the_data_set(tmp_path, validation):
+    with pytest.raises(ValueError, match=rf"^validation={validation!r} asks for .* of the 400 "):
+        reproduce("synthetic-shl", validation=validation, out=tmp_path / "o", quick=True,
+                  progress=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("flag, value", [("--validation-size", "100000"),
+                                         ("--validation-fraction", "0.9999")])
+def test_reproduce_validation_beyond_the_data_set_names_the_flag(tmp_path, capsys, flag, value):
+    command = ["reproduce", "--dataset", "synthetic-shl", "--quick", "--quiet", flag, value]
+    assert cli.main([*command, "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert f"error: {flag} {value} asks for" in err and "of the 400 of synthetic-shl" in err
+    assert "Traceback" not in err and "validation=" not in err
     assert list(tmp_path.iterdir()) == []
 
 
@@ -390,3 +422,122 @@ def test_bootstrap_scores_confidence_type(confidence):
 
     with pytest.raises(TypeError, match="confidence must be a number"):
         bootstrap_scores(Y[60:], {"a": Y[60:]}, confidence=confidence, progress=False)
+
+
+# ---- the features file's head -------------------------------------------------------------
+
+
+def _features_file(path, **extra):
+    arrays = {"y_train": np.array([0, 1, 0, 1, 0, 1]), "y_validation": np.array([1, 0])}
+    for k in range(2):
+        rng = np.random.default_rng(k)
+        arrays |= {
+            f"acc.{k}.train": rng.normal(size=(6, 3)),
+            f"acc.{k}.validation": rng.normal(size=(2, 3)),
+            f"acc.{k}.coef": rng.normal(size=(2, 3)),
+            f"acc.{k}.intercept": np.zeros(2),
+        }
+    np.savez(path, **arrays, **extra)
+    return path
+
+
+@pytest.mark.parametrize(
+    "key, value",
+    [
+        ("head.weight_decay", np.array(-1.0)),
+        ("head.weight_decay", np.array("big")),
+        ("head.class_weight", np.array("heavy")),
+        ("head.max_iter", np.array(0)),
+    ],
+    ids=["negative", "text", "unknown_choice", "zero_iterations"],
+)
+def test_features_file_head_values_named_with_the_file(tmp_path, key, value):
+    from sklearn_ccafusion.runs import read_features_file
+
+    path = _features_file(tmp_path / "features.npz", **{key: value})
+    with pytest.raises(ValueError, match=rf"features\.npz: 1 problem: {re.escape(key)}: "):
+        read_features_file(path)
+
+
+def test_features_file_valid_head_is_read(tmp_path):
+    from sklearn_ccafusion.runs import read_features_file
+
+    path = _features_file(tmp_path / "features.npz", **{"head.weight_decay": np.array(0.5)})
+    assert read_features_file(path)["head_params"] == {"weight_decay": 0.5}
+
+
+# ---- saving figures -----------------------------------------------------------------------
+
+
+def _figure():
+    from matplotlib.figure import Figure
+
+    figure = Figure()
+    figure.subplots().plot([1, 2], [0.5, 0.9])
+    return figure
+
+
+@pytest.mark.parametrize(
+    "name, error, match",
+    [
+        (".", ValueError, "is a folder"),
+        ("x.pdf", ValueError, "asks for PDF"),
+        ("f/x.png", ValueError, "is a file, not a folder"),
+        ("", ValueError, "empty string"),
+        (3, TypeError, "path must be a file name"),
+    ],
+    ids=["folder", "pdf", "under_a_file", "empty", "int"],
+)
+def test_save_figure_refuses_paths_it_would_misuse(tmp_path, name, error, match):
+    from sklearn_ccafusion.plotting import save_figure
+
+    (tmp_path / "f").write_text("a file")
+    os.chdir(tmp_path)
+    with pytest.raises(error, match=match):
+        save_figure(_figure(), tmp_path / name if isinstance(name, str) and name else name)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f"]
+    assert not tmp_path.with_suffix(".png").exists()  # never beside the folder
+
+
+def test_save_figure_keeps_a_dotted_name_whole(tmp_path):
+    from sklearn_ccafusion.plotting import save_figure
+
+    path = save_figure(_figure(), tmp_path / "curve.v2", data=pd.DataFrame({"n": [1, 2]}))
+    assert path.name == "curve.v2.png"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["curve.v2.csv", "curve.v2.png"]
+
+
+def test_parser_limits_are_the_runs_limits():
+    from sklearn_ccafusion import _cli_checks
+    from sklearn_ccafusion.runs import _run_checks
+
+    assert (_cli_checks._MAX_PAIRS, _cli_checks._MAX_REPEATS) == (
+        _run_checks.MAX_PAIRS,
+        _run_checks.MAX_REPEATS,
+    )
+
+
+@pytest.mark.parametrize(
+    "changes, error, match",
+    [
+        ({"out": 3}, TypeError, "out must be a folder name"),
+        ({"out": ""}, ValueError, "out must name a folder"),
+        ({"quick": "yes"}, TypeError, "quick must be True or False"),
+        ({"stream": "yes"}, TypeError, "stream must be True or False"),
+        ({"progress": "x"}, TypeError, "progress must be True or False"),
+        ({"seed": "0"}, TypeError, "seed must be an int"),
+        ({"seed": 2**40}, ValueError, "seed must be at most"),
+        ({"n_permutations": 2.5}, TypeError, "n_permutations must be an int"),
+        ({"n_permutations": 10**9}, ValueError, "n_permutations must be at most"),
+        ({"device": 3}, TypeError, "device must be a string"),
+    ],
+    ids=lambda v: "-".join(map(str, v)) if isinstance(v, dict) else None,
+)
+def test_run_layer_study_parameters_before_training(tmp_path, changes, error, match):
+    from sklearn_ccafusion.runs import run_layer_study
+
+    os.chdir(tmp_path)
+    params = {"out": tmp_path / "o", "quick": True, "progress": False} | changes
+    with pytest.raises(error, match=match):
+        run_layer_study("digits", **params)
+    assert list(tmp_path.iterdir()) == []

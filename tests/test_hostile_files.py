@@ -504,7 +504,7 @@ NOT_NPZ = {
     "text": (lambda p: p.write_text("hello"), "not an .npz file"),
     "npy": (_npy, "not an .npz file"),
     "missing": (lambda p: None, "no such file"),
-    "folder": (lambda p: p.mkdir(), "no such file"),
+    "folder": (lambda p: p.mkdir(), "data.npz is a folder, not a file"),
 }
 
 

@@ -15,6 +15,7 @@ import json
 import os
 import signal
 import struct
+import unicodedata
 import warnings
 import zipfile
 from pathlib import Path
@@ -198,10 +199,15 @@ def test_a_whole_study_keeps_every_file_in_its_folder(arena, capsys):
     rng = np.random.default_rng(0)
     y = np.repeat(["sit", "walk"], 20)
     path = root / "given" / "data.npz"
-    np.savez(path, y=y, **{n: rng.normal(size=(40, 3)) + (y == "sit")[:, None] for n in names})
+    scales = {names[0]: 1.0, names[1]: 1e-30}  # a sensor at 1e-30 runs end to end as well
+    np.savez(path, y=y, **{n: scales[n] * (rng.normal(size=(40, 3)) + (y == "sit")[:, None])
+                           for n in names})  # fmt: skip
     args = ["--quick", "--quiet", "--pairs", "1", "--repeats", "1", "--n-jobs", "1"]
     code = main(["study", "--data", str(path), "--out", str(out), *args, "--epochs", "1"])
     assert code == 0, capsys.readouterr().err
+    with np.load(out / "features.npz") as written:  # the tiny sensor's networks saw inputs
+        trains = [written[key] for key in written.files if key.endswith(".train")]
+        assert all(np.ptp(train, axis=0).max() > 0 for train in trains)
     report = (out / "report.md").read_text()
     assert all(name in report for name in names)  # the names shown as they are
     assert not (root / "deep" / "planted").exists() and not (root / "absolute").exists()
@@ -508,21 +514,24 @@ def _is_safe_member(member: str) -> bool:
     return len(parts) == 1 and member not in (".", "..") and "\0" not in member
 
 
-FEATURE_NAMES_IDS = [*HOSTILE_IDS, "dotted-k", "dotted-part", "pipe", "script"]
+FEATURE_NAMES_IDS = [*HOSTILE_IDS, "dotted-k", "dotted-part", "pipe", "script", "head", "nfd"]
 
 
-@pytest.mark.parametrize("index", range(22), ids=FEATURE_NAMES_IDS)
+@pytest.mark.parametrize("index", range(24), ids=FEATURE_NAMES_IDS)
 def test_features_file_members_are_safe_and_names_exact(arena, index):
     root, out = arena
-    name = [*_hostile_names(root), "acc.1", "acc.0.train", "a|b", "<script>"][index]
-    networks = {name: _network_arrays(), "acc": _network_arrays(seed=1)}
+    extra = ["acc.1", "acc.0.train", "a|b", "<script>", "head", "acc\u00e9"]
+    name = [*_hostile_names(root), *extra][index]
+    # beside it "acc", or for "accé" its decomposed twin: two names, kept apart as data
+    other = unicodedata.normalize("NFD", name) if name == "acc\u00e9" else "acc"
+    networks = {name: _network_arrays(), other: _network_arrays(seed=1)}
     path = write_features_file(out / "features.npz", networks, [0, 1] * 6, [0, 1] * 3)
     with zipfile.ZipFile(path) as archive:
         members = archive.namelist()
         assert all(_is_safe_member(m) for m in members), members
         archive.extractall(out / "unzipped")  # the arena finds any file written outside
     contents = read_features_file(path)
-    assert list(contents["networks"]) == [name, "acc"]  # exactly, in order
+    assert list(contents["networks"]) == [name, other]  # exactly, in order
     for sensor, nets in networks.items():
         for net, read in zip(nets, contents["networks"][sensor]):
             np.testing.assert_array_equal(read.train, net.train)
@@ -696,3 +705,65 @@ def test_a_report_on_hostile_names_shows_them_as_text(arena, capsys):
     assert set(results["sensor"]) == set(REPORT_SENSORS[:3])  # the exact names, quoted
     assert (out / "figure4_subspace.png").stat().st_size > 0
     assert (out / "figure5_cross_sensor.png").stat().st_size > 0
+
+
+# ================================================================== sensors at any scale
+# A sensor is constant when every feature's spread is within its float precision
+# (largest minus smallest <= eps * largest magnitude), at any scale; a sensor that
+# varies is standardised to the same inputs at 1e-30, 1 or 1e30.
+
+
+def _one_ulp(value: float, dtype=np.float64) -> np.ndarray:
+    array = np.full((20, 3), value, dtype)
+    array[::2] = np.nextafter(array[::2], dtype(np.inf))  # the last bit only
+    return array
+
+
+NEAR_CONSTANT = {
+    "one-ulp-at-1": _one_ulp(1.0),
+    "one-ulp-at-1e-30": _one_ulp(1e-30),
+    "one-ulp-at-1e30": _one_ulp(-1e30),
+    "one-ulp-float32": _one_ulp(3.0, np.float32),
+    "tiny-constant": np.full((20, 2, 4), 1e-300),
+    "subnormal-constant": np.full((20, 3), 5e-324),
+}
+
+
+@pytest.mark.parametrize("case", NEAR_CONSTANT, ids=list(NEAR_CONSTANT))
+def test_sensors_constant_to_their_precision_are_named(arena, case):
+    root, _ = arena
+    result = _expect(lambda: load_study_file(_npz(root, odd=NEAR_CONSTANT[case])))
+    assert isinstance(result, ValueError), result
+    assert "Sensor 'odd' has the same values in every training sample" in str(result)
+    assert "to within their float precision" in str(result)
+
+
+@pytest.mark.parametrize("scale", [1e-30, 1e-170, 1e30], ids=["1e-30", "1e-170", "1e30"])
+def test_a_varying_sensor_gets_the_same_inputs_at_any_scale(arena, scale):
+    root, _ = arena
+    rng = np.random.default_rng(3)
+    signal = rng.normal(size=(20, 2, 6))
+    at_one = load_study_file(_npz(root, odd=signal))
+    scaled = load_study_file(_npz(root, odd=scale * signal))
+    for side in ("inputs_train", "inputs_validation"):
+        expected, got = getattr(at_one, side)["odd"], getattr(scaled, side)["odd"]
+        assert got.dtype == np.float32
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
+    per_channel = scaled.inputs_train["odd"].transpose(1, 0, 2).reshape(2, -1)
+    np.testing.assert_allclose(per_channel.std(axis=1), 1.0, rtol=1e-4)
+
+
+def test_features_constant_to_their_precision_are_named_at_any_scale(arena):
+    root, _ = arena
+    nets = _network_arrays()
+    tiny = [
+        NetworkFeatures(1e-30 * n.train, 1e-30 * n.validation, n.coef, n.intercept) for n in nets
+    ]
+    path = write_features_file(root / "given" / "tiny.npz", {"acc": tiny}, [0, 1] * 6, [0, 1] * 3)
+    assert read_features_file(path)["networks"]["acc"][0].train.max() < 1e-29  # varies: kept
+    jitter = np.full((12, 3), 1e-30)
+    jitter[::2] = np.nextafter(jitter[::2], 1.0)  # the last bit only
+    nets[0] = NetworkFeatures(jitter, nets[0].validation, nets[0].coef, nets[0].intercept)
+    path = write_features_file(root / "given" / "flat.npz", {"acc": nets}, [0, 1] * 6, [0, 1] * 3)
+    with pytest.raises(ValueError, match=r"acc\.0\.train is the same for every training sample"):
+        read_features_file(path)

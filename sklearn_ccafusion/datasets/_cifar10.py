@@ -154,9 +154,7 @@ def _check_same_data(folder: Path, archive: Path, members: dict[str, bytes]) -> 
         else:
             detail = f"{name} differs ({len(content)} bytes in the folder, {len(members[name])} "
             detail += "in the archive)"
-        folder_time = max(
-            (p.stat().st_mtime for p in folder.iterdir() if p.is_file()), default=0.0
-        )
+        folder_time = max((p.stat().st_mtime for p in folder.iterdir() if p.is_file()), default=0.0)
         newer = "archive" if archive.stat().st_mtime > folder_time else "folder"
         raise ConflictingCopiesError(
             f"{archive.parent} holds both {_ARCHIVE} and the extracted folder {folder}, and "
@@ -210,7 +208,11 @@ def _read_batch(read, name: str) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(f"{path} is not a CIFAR-10 python batch: it lacks 'data' or 'labels'.")
     data = np.asarray(data)
     try:  # never truncated: 3.7 is not a class index
-        labels = as_class_labels(labels, name=f"{path}: 'labels'")
+        labels = (
+            as_class_labels(labels, name=f"{path}: 'labels'")
+            if np.size(labels)
+            else np.zeros(0, np.int64)  # a batch of no image (a small rehearsal's)
+        )
     except (TypeError, ValueError) as error:
         raise ValueError(f"{error} CIFAR-10 labels are class indices in 0..9.") from error
     if data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != 3 * 32 * 32:

@@ -47,6 +47,21 @@ def _view_columns(split: str) -> tuple[tuple[str, str], list[np.ndarray], list[t
     return names, columns, shapes
 
 
+def _check_stratified_share(validation_size: float | int, target: np.ndarray) -> None:
+    """Refuse a validation share that cannot hold every class on both sides."""
+    n_samples, n_classes = target.shape[0], np.unique(target).size
+    if isinstance(validation_size, Integral):
+        count = int(validation_size)
+    else:
+        count = int(np.ceil(validation_size * n_samples))
+    if not n_classes <= count <= n_samples - n_classes:
+        raise ValueError(
+            f"validation_size={validation_size!r} gives {count} validation images of "
+            f"{n_samples}; a stratified split of the {n_classes} digit classes needs between "
+            f"{n_classes} and {n_samples - n_classes}, so that every class is on both sides."
+        )
+
+
 @validate_params(
     {
         "setup": [StrOptions({"same_sensor", "two_sensor"})],
@@ -131,6 +146,7 @@ def load_digits_views(
     target = digits.target.astype(np.int64)
     if return_X_y:
         return data, target
+    _check_stratified_share(validation_size, target)
     rng = check_random_state(random_state)
     indices = np.arange(target.shape[0])
     train_idx, val_idx = train_test_split(

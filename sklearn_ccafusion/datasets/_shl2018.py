@@ -27,7 +27,7 @@ from sklearn.utils._param_validation import Interval, StrOptions, validate_param
 from sklearn_ccafusion.datasets._npy_cache import load_cached_npy, save_cached_npy
 from sklearn_ccafusion.datasets._textio import read_text_matrix
 
-__all__ = ["SHL2018_CLASSES", "load_shl2018"]
+__all__ = ["SHL2018_CLASSES", "count_segments", "load_shl2018"]
 
 #: The eight SHL 2018 modes; file label ``i + 1`` (target ``i``) is ``SHL2018_CLASSES[i]``.
 SHL2018_CLASSES = ("Still", "Walk", "Run", "Bike", "Car", "Bus", "Train", "Subway")
@@ -130,6 +130,34 @@ def _read_labels(path: Path, n_jobs: int | None) -> NDArray:
             "not a label (an integer, 1..8)."
         )
     return matrix.astype(np.uint8)
+
+
+def count_segments(data_dir: str | os.PathLike, n_jobs: int | None = None) -> int:
+    """Segments of the SHL 2018 train set in ``data_dir``: the lines of its order file.
+
+    Reads only ``train_order.txt`` (checked as :func:`load_shl2018` checks it),
+    so that a split can be checked before the signals are read.
+
+    Parameters
+    ----------
+    data_dir : str or path-like
+        As :func:`load_shl2018`'s.
+    n_jobs : int or None, default=None
+        Workers of the text reader.
+
+    Returns
+    -------
+    n_segments : int
+
+    Raises
+    ------
+    FileNotFoundError
+        When the folder or its order file is missing.
+    ValueError
+        When ``data_dir`` is a file or the order file is malformed.
+    """
+    directory = _resolve_train_dir(data_dir)
+    return int(_read_order(directory / _ORDER_FILE, n_jobs).shape[0])
 
 
 def _validation_count(validation_size: int | float, n: int) -> int:

@@ -15,6 +15,34 @@ __all__ = ["save_figure"]
 DPI = 120
 
 
+def _png_path(figure: Figure, path: str | Path) -> Path:
+    """``path`` as the PNG to write: ``.png`` added unless given, other formats refused."""
+    import os
+
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(
+            f"path must be a file name (str or Path), got {path!r} ({type(path).__name__})."
+        )
+    if not str(path).strip():
+        raise ValueError("path must name a .png file, got an empty string.")
+    path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"path {path} is a folder; give a file name in it, e.g. {path / 'x.png'}.")
+    suffix = path.suffix.lower()
+    formats = figure.canvas.get_supported_filetypes() if hasattr(figure, "canvas") else {}
+    if suffix != ".png" and suffix[1:] in formats:
+        raise ValueError(
+            f"path {path} asks for {suffix[1:].upper()}, but figures are saved as PNG (with "
+            "their numbers as CSV beside them); give a name ending in .png."
+        )
+    if suffix != ".png":  # no suffix, or a dot in the name ("curve.v2"): kept whole
+        path = path.with_name(path.name + ".png")
+    blocking = next((p for p in path.parents if p.exists()), None)
+    if blocking is not None and not blocking.is_dir():
+        raise ValueError(f"path {path} cannot be written: {blocking} is a file, not a folder.")
+    return path
+
+
 def save_figure(figure: Figure, path: str | Path, data: pd.DataFrame | None = None) -> Path:
     """Save a figure as PNG, and the numbers it shows as CSV beside it.
 
@@ -25,7 +53,9 @@ def save_figure(figure: Figure, path: str | Path, data: pd.DataFrame | None = No
     ----------
     figure : matplotlib.figure.Figure
     path : str or Path
-        Target ``.png`` file; the CSV gets the same name with ``.csv``.
+        Target ``.png`` file (``.png`` is added to a name without it; another
+        image format, such as ``.pdf``, is refused); the CSV gets the same name
+        with ``.csv``.
     data : pandas.DataFrame or None
         The numbers to save next to the figure.
 
@@ -57,7 +87,7 @@ def save_figure(figure: Figure, path: str | Path, data: pd.DataFrame | None = No
             f"data must be a pandas DataFrame of the numbers the figure shows, or None; got "
             f"{type(data).__name__}."
         )
-    path = Path(path).with_suffix(".png")
+    path = _png_path(figure, path)
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path, lambda tmp: figure.savefig(tmp, format="png", dpi=DPI))
     if data is not None:

@@ -18,6 +18,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import ArrayLike, NDArray
 from sklearn.utils import Bunch
 
+from sklearn_ccafusion.utils._labels import as_class_labels
+
 __all__ = ["LABEL_RULES", "sliding_windows"]
 
 
@@ -253,7 +255,8 @@ def sliding_windows(
     dtype = dtype if np.issubdtype(dtype, np.floating) else np.float64
     codes_all, names = None, None
     if per_label is not None:
-        names, codes_all = np.unique(np.concatenate(per_label), return_inverse=True)
+        every = as_class_labels(np.concatenate(per_label), name="labels")
+        names, codes_all = np.unique(every, return_inverse=True)
         bounds = np.cumsum([0, *lengths])
     data, target, rec_out, start_out = [], [], [], []
     for i, rec in enumerate(recordings):

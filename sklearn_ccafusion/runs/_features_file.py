@@ -51,6 +51,7 @@ from sklearn_ccafusion.runs._features_writer import PARTS as _PARTS
 from sklearn_ccafusion.runs._features_writer import write_features_file
 from sklearn_ccafusion.study import NetworkFeatures
 from sklearn_ccafusion.utils._labels import as_class_labels
+from sklearn_ccafusion.utils._validation import constant_columns
 
 __all__ = ["load_features_file", "read_features_file", "write_features_file"]
 
@@ -185,18 +186,24 @@ def _check_network(
         )
     if not problems and train.shape[1] == 0:
         problems.append(f"{prefix} has features of width 0")
-    elif not problems and np.array_equal(train.min(axis=0), train.max(axis=0)):
+    elif not problems and constant_columns(train).all():
         problems.append(
             f"{prefix}.train is the same for every training sample (all its "
-            f"{train.shape[1]} features are constant): it correlates with nothing"
+            f"{train.shape[1]} features are constant, to within their float precision): it "
+            "correlates with nothing"
         )
     return problems
+
+
+def _is_head_key(key: str) -> bool:
+    """``head.<parameter>``; a network of a sensor named ``head`` is ``head.<k>.<part>``."""
+    return key.startswith("head.") and key[len("head.") :].isidentifier()
 
 
 def _head(arrays: dict[str, NDArray], problems: list[str]) -> dict[str, Any]:
     head, known = {}, _head_parameters()
     for key in arrays:
-        if not key.startswith("head."):
+        if not _is_head_key(key):
             continue
         name, value = key[len("head.") :], arrays[key]
         if name not in known:
@@ -205,7 +212,21 @@ def _head(arrays: dict[str, NDArray], problems: list[str]) -> dict[str, Any]:
             )
         else:
             head[name] = value.item() if value.ndim == 0 else value.tolist()
+            invalid = _invalid_head_value(name, head[name])
+            if invalid:
+                problems.append(f"{key}: {invalid}")
     return head
+
+
+def _invalid_head_value(name: str, value: Any) -> str | None:
+    """Why the retrained head refuses ``value`` for its parameter ``name`` (None: it takes it)."""
+    from sklearn_ccafusion.head import ClassLayerClassifier
+
+    try:
+        ClassLayerClassifier(**{name: value})._validate_params()
+    except (TypeError, ValueError) as error:  # scikit-learn's InvalidParameterError
+        return str(error).rstrip(".")
+    return None
 
 
 def _text(arrays: dict[str, NDArray], key: str, problems: list[str]) -> str | None:
@@ -229,7 +250,7 @@ def _networks_found(arrays: dict[str, NDArray], problems: list[str]) -> dict[str
     by_prefix = None if names is None else {p: n for n, p in member_prefixes(names).items()}
     found: dict[str, dict[int, dict[str, str]]] = {n: {} for n in names or ()}
     for key in arrays:
-        if key in _LABELS or key in _OPTIONAL or key.startswith("head.") or key == SENSORS:
+        if key in _LABELS or key in _OPTIONAL or _is_head_key(key) or key == SENSORS:
             continue
         if is_path_member(key):  # named above
             continue
@@ -244,7 +265,8 @@ def _networks_found(arrays: dict[str, NDArray], problems: list[str]) -> dict[str
         prefix, k, part = parsed
         sensor = prefix if by_prefix is None else by_prefix[prefix]
         found.setdefault(sensor, {}).setdefault(k, {})[part] = key
-    problems += twin_names(found)
+    if by_prefix is None:  # names decoded from members (zip tools may recompose them)
+        problems += twin_names(found)
     for sensor in [s for s, nets in found.items() if not nets]:
         problems.append(f"sensor {sensor!r} of 'sensors' has no network arrays")
         del found[sensor]

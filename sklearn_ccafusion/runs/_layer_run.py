@@ -14,6 +14,7 @@ import pandas as pd
 
 from sklearn_ccafusion.runs._cache import write_csv
 from sklearn_ccafusion.runs._networks import network_factory
+from sklearn_ccafusion.runs._run_checks import check_layer_run
 from sklearn_ccafusion.runs._seeds import stream_seed
 
 __all__ = ["LAYER_DATASETS", "run_layer_study"]
@@ -181,6 +182,7 @@ def run_layer_study(
 
     if dataset not in LAYER_DATASETS:
         raise ValueError(f"Unknown dataset {dataset!r}; choose one of {list(LAYER_DATASETS)}.")
+    out = check_layer_run(out, quick, seed, device, n_permutations, progress, stream)
     build = _digits_networks if dataset == "digits" else _shl_networks
     nets, inputs, (y_train, y_val), layers, head_params, metric = build(
         quick, seed, device, progress

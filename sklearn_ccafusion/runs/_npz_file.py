@@ -139,11 +139,13 @@ def read_npz(path: Path, *, how_to_save: str) -> dict[str, np.ndarray]:
     Raises
     ------
     ValueError
-        If the file is missing, not an ``.npz`` archive, damaged, holds a member
+        If the file is missing, a folder, not an ``.npz`` archive, damaged, holds a member
         that is not an array, an object array (read only through pickle, which
         could run code), an array larger than the file holds for it, or arrays
         larger than the memory available.
     """
+    if path.is_dir():
+        raise ValueError(f"path {path} is a folder, not a file: give the .npz file in it.")
     if not path.is_file():
         raise ValueError(f"path {path}: no such file.")
     if not zipfile.is_zipfile(path):

@@ -167,14 +167,20 @@ def _spectrogram_data(
 SHL_VALIDATION_FRACTION = 3310 / 16310
 
 
-def _validation_count(validation, n_samples: int) -> int:
+def _validation_count(validation, n_samples: int, dataset: str) -> int:
+    """Validation samples of ``validation`` (a count or a fraction) among ``n_samples``.
+
+    Raises a ``ValueError`` in the words of :func:`reproduce`'s ``validation``
+    unless the validation part holds at least one sample and leaves one to train on.
+    """
     if validation is None:
         validation = SHL_VALIDATION_FRACTION
     count = int(np.ceil(validation * n_samples)) if isinstance(validation, float) else validation
     if not 1 <= count < n_samples:
         raise ValueError(
-            f"The validation part must hold between 1 and {n_samples - 1} of the {n_samples} "
-            f"samples, got {validation}."
+            f"validation={validation!r} asks for {count:,} validation samples of the "
+            f"{n_samples:,} of {dataset}; the validation part must hold between 1 and "
+            f"{n_samples - 1:,} of them: give a smaller count, or a fraction in (0, 1)."
         )
     return count
 
@@ -183,7 +189,9 @@ def _synthetic_shl(options: DataOptions) -> StudyData:
     from sklearn_ccafusion.datasets import make_multisensor_classification
 
     n_samples, length = (400, 1500) if options.quick else (16_310, 6000)
-    n_val = _validation_count(options.validation, n_samples)
+    n_val = _validation_count(
+        options.validation, n_samples, "synthetic-shl" + (" (quick)" if options.quick else "")
+    )
     bunch = make_multisensor_classification(
         n_samples, segment_length=length, random_state=options.seed, n_jobs=options.n_jobs
     )
@@ -204,9 +212,12 @@ def _synthetic_shl(options: DataOptions) -> StudyData:
 
 def _shl(options: DataOptions) -> StudyData:
     from sklearn_ccafusion.datasets import load_shl2018
+    from sklearn_ccafusion.datasets._shl2018 import count_segments
 
     signals = ("Acc_norm", "Gyr_y", "Mag_norm")
     validation = SHL_VALIDATION_FRACTION if options.validation is None else options.validation
+    # the split is checked on the segment count before any signal is read
+    _validation_count(validation, count_segments(options.data_dir, options.n_jobs), "shl")
     load = {"validation_size": validation, "n_jobs": options.n_jobs}
     train = load_shl2018(options.data_dir, "train", signals, **load)
     val = load_shl2018(options.data_dir, "validation", signals, **load)
@@ -264,7 +275,7 @@ def _cifar10(options: DataOptions) -> StudyData:
     depth = 56
     if options.validation is not None:
         # validation carved from the training images (the last ones), test set unused
-        n_val = _validation_count(options.validation, len(y_train))
+        n_val = _validation_count(options.validation, len(y_train), "the CIFAR-10 training set")
         x_train, x_test = x_train[:-n_val], x_train[-n_val:]
         y_train, y_test = y_train[:-n_val], y_train[-n_val:]
         notes = [f"validation: the last {n_val} training images; the test set is unused."]

@@ -23,6 +23,7 @@ from sklearn_ccafusion.utils._validation import check_count, check_n_jobs
 __all__ = [
     "MAX_PAIRS",
     "MAX_REPEATS",
+    "check_layer_run",
     "check_reproduce_parameters",
     "check_run_parameters",
     "run_parameters",
@@ -78,12 +79,18 @@ def check_reg(reg: Any) -> None:
         raise ValueError(f"reg must be in [0, 1], got {reg}.")
 
 
+#: The largest seed: the data sets' splits draw with numpy's RandomState, which takes no more.
+MAX_SEED = 2**32 - 1
+
+
 def check_seed(seed: Any) -> None:
-    """A run's seed: an int of at least 0 (numpy's seed sequences refuse negatives)."""
+    """A run's seed: an int in [0, 2^32 - 1] (numpy's generators refuse others)."""
     if isinstance(seed, bool) or not isinstance(seed, Integral):
         raise TypeError(f"seed must be an int, got {seed!r} ({type(seed).__name__}).")
     if seed < 0:
         raise ValueError(f"seed must be at least 0, got {seed}.")
+    if seed > MAX_SEED:
+        raise ValueError(f"seed must be at most 2^32 - 1 = {MAX_SEED}, got {seed}.")
 
 
 def check_device(device: Any) -> None:
@@ -245,3 +252,36 @@ def check_reproduce_parameters(dataset: Any, data_dir: Any, validation: Any) -> 
         raise ValueError(
             f"validation as a fraction must be strictly between 0 and 1, got {validation}."
         )
+
+
+#: The most permutations the layer run's test takes (those of ``permutation_test``).
+MAX_PERMUTATIONS = 1_000_000
+
+
+def check_layer_run(
+    out: Any,
+    quick: Any,
+    seed: Any,
+    device: Any,
+    n_permutations: Any,
+    progress: Any,
+    stream: Any,
+) -> Path:
+    """Check :func:`~sklearn_ccafusion.runs.run_layer_study`'s parameters; return ``out``.
+
+    Made before the two networks are trained, so that a wrong value costs nothing.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Naming the parameter.
+    """
+    path = check_out(out)
+    for value, name in ((quick, "quick"), (progress, "progress")):
+        _check_flag(value, name)
+    if stream is not None:
+        _check_flag(stream, "stream")
+    check_seed(seed)
+    check_count(n_permutations, "n_permutations", maximum=MAX_PERMUTATIONS)
+    check_device(device)
+    return path

@@ -23,6 +23,7 @@ from sklearn_ccafusion.runs._cache import read_npz
 from sklearn_ccafusion.runs._data import StudyData
 from sklearn_ccafusion.runs._networks import network_factory
 from sklearn_ccafusion.utils._labels import as_class_labels
+from sklearn_ccafusion.utils._validation import constant_columns
 
 __all__ = ["NETS", "load_study_file", "resolved_epochs"]
 
@@ -73,13 +74,35 @@ def _read(path: Path) -> dict[str, NDArray]:
 
 
 def _standardise(train: NDArray, validation: NDArray) -> tuple[NDArray, NDArray]:
-    """Per channel (axis 1) on the training side; each feature of a 2-D sensor likewise."""
-    from sklearn_ccafusion.preprocessing import ChannelStandardizer
+    """Per channel (axis 1) on the training side, whatever the sensor's scale; float32 out.
 
-    scaler = ChannelStandardizer().fit(train.astype(np.float32))
-    return scaler.transform(train.astype(np.float32)), scaler.transform(
-        validation.astype(np.float32)
-    )
+    Each channel's mean and standard deviation over the training samples and every
+    trailing axis (as :class:`~sklearn_ccafusion.preprocessing.ChannelStandardizer`
+    computes them), in float64 and after dividing the channel by its largest absolute
+    training value: a sensor recorded around 1e-30 (or 1e30) gets the same inputs as
+    the same sensor around 1, instead of statistics that underflow. A channel that
+    is constant on the training side becomes zeros. One channel at a time, so the
+    float64 copy is one channel's.
+    """
+    train_out = np.empty(train.shape, np.float32)
+    validation_out = np.empty(validation.shape, np.float32)
+    for channel in range(train.shape[1]):
+        values = train[:, channel].astype(np.float64)
+        other = validation[:, channel].astype(np.float64)
+        magnitude = float(np.max(np.abs(values))) if values.size else 0.0
+        if magnitude > 0:
+            values /= magnitude
+            other /= magnitude
+        mean = values.mean()
+        std = float(np.sqrt(np.mean(np.square(values - mean))))
+        values -= mean
+        other -= mean
+        if std > 0:
+            values /= std
+            other /= std
+        train_out[:, channel] = values
+        validation_out[:, channel] = other
+    return train_out, validation_out
 
 
 def _metadata_like(name: str, array: NDArray) -> str | None:
@@ -235,14 +258,19 @@ def _check_float32_range(name: str, array: NDArray) -> None:
 
 
 def _check_not_constant(name: str, train: NDArray, names: list[str]) -> None:
-    """Refuse a sensor whose training samples are all the same: nothing to learn or correlate."""
+    """Refuse a sensor whose training samples are all the same: nothing to learn or correlate.
+
+    The same at any scale: a sensor around 1e-30 that varies is kept (and standardised
+    like one around 1), one whose values differ only in their last bit is refused.
+    """
     flat = train.reshape(len(train), -1)
-    if flat.size and np.array_equal(flat.min(axis=0), flat.max(axis=0)):
+    if flat.size and constant_columns(flat).all():
         others = [other for other in names if other != name]
         raise ValueError(
             f"Sensor {name!r} has the same values in every training sample (all its "
-            f"{flat.shape[1]} features are constant): a network learns nothing from it and "
-            "its features correlate with nothing. Record it again, or leave it out"
+            f"{flat.shape[1]} features are constant, to within their float precision): a "
+            "network learns nothing from it and its features correlate with nothing. Record "
+            "it again, or leave it out"
             + (f" (sensors={','.join(others)})." if others else ".")
         )
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from sklearn_ccafusion.cca._whitening import PCAWhitener
 from sklearn_ccafusion.similarity._pair_moments import _check_keep
+from sklearn_ccafusion.utils._layer_outputs import layer_names
 from sklearn_ccafusion.utils._validation import check_count
 
 __all__ = [
@@ -27,36 +28,6 @@ __all__ = [
 
 #: Reductions of a layer's output with more than two axes.
 POOLINGS = ("avg", "flatten")
-
-
-def layer_names(layers: Any, name: str) -> list[str]:
-    """One layer name or a non-empty sequence of distinct names, as a list.
-
-    Examples
-    --------
-    >>> layer_names("0", "layers_1"), layer_names(("0", "2"), "layers_1")
-    (['0'], ['0', '2'])
-    >>> layer_names(0, "layers_1")
-    Traceback (most recent call last):
-    ...
-    TypeError: layers_1 must be a layer name or a list of names (str), got 0 (int).
-    """
-    if isinstance(layers, str):
-        return [layers]
-    if isinstance(layers, Mapping) or not isinstance(layers, Iterable):
-        raise TypeError(
-            f"{name} must be a layer name or a list of names (str), got {layers!r} "
-            f"({type(layers).__name__})."
-        )
-    names = list(layers)
-    if not names:
-        raise ValueError(f"{name} is empty: name at least one layer.")
-    wrong = [n for n in names if not isinstance(n, str)]
-    if wrong:
-        raise TypeError(f"{name} must hold layer names (str), got {wrong[0]!r}.")
-    if len(set(names)) != len(names):
-        raise ValueError(f"{name} names a layer more than once: {names}.")
-    return names
 
 
 def check_measures(measures: Any, known: tuple[str, ...]) -> list[str]:

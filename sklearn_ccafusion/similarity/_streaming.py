@@ -124,6 +124,7 @@ class _Recorder:
         import torch
 
         from sklearn_ccafusion.nets._classifier._device import autocast
+        from sklearn_ccafusion.nets._classifier._inputs import forward_errors
 
         self.captured.clear()
         amp = self.net._amp()[1] if self.net is not None else False
@@ -135,13 +136,8 @@ class _Recorder:
                 x = x.float()
         self.n_batch = len(x)
         with torch.no_grad(), autocast(amp, self.device):
-            try:
+            with forward_errors(self.module, x):  # shapes or dtypes the model does not take
                 self.module(x)
-            except RuntimeError as error:  # shapes or dtypes the model does not take
-                raise ValueError(
-                    f"{type(self.module).__name__} cannot run on a batch of shape "
-                    f"{tuple(x.shape)} ({x.dtype}): {error}"
-                ) from error
         missing = [name for name in self.layers if name not in self.captured]
         if missing:
             raise ValueError(

@@ -31,10 +31,44 @@ from sklearn_ccafusion.utils._validation import check_count, check_nonempty_mapp
 __all__ = ["bootstrap_scores", "headline_predictions"]
 
 # Most resamples bootstrap_scores draws: one float64 score per resample and classifier
-# is kept (80 MB each at the cap); bands from more resamples change by less than their
-# own Monte Carlo error.
-_MAX_RESAMPLES = 10_000_000
+# is kept (8 MB each at the cap); bands from more resamples change by less than their
+# own Monte Carlo error (10,000 already put a 95 % percentile within about 0.002 of
+# its limit, for bands of width 0.1).
+_MAX_RESAMPLES = 1_000_000
 _BATCH_BYTES = 64 * 2**20  # row indices of one batch of resamples
+# The work of one call, in resampled rows: each draws and scores n_resamples x
+# n_rows rows (about 10-20 ns each on one core), and a macro F1 also counts the
+# classes of every resample and classifier, as costly as about _F1_ROWS rows.
+# Work beyond _MAX_ROWS (about 15-30 s) is refused before any draw.
+_MAX_ROWS = 1_000_000_000
+_F1_ROWS = 2_000
+_NS_PER_ROW = 15
+
+
+def _check_work(n_resamples: int, n_rows: int, n_classifiers: int, metric: str) -> None:
+    """Refuse, before any draw, a bootstrap whose work exceeds ``_MAX_ROWS`` rows.
+
+    Examples
+    --------
+    >>> _check_work(1000, 10_000, 2, "accuracy")
+    >>> _check_work(1_000_000, 10_000, 2, "accuracy")
+    Traceback (most recent call last):
+    ...
+    ValueError: n_resamples=1,000,000 on 10,000 validation rows resamples ...
+    """
+    per_resample = n_rows + (_F1_ROWS * n_classifiers if metric == "f1_macro" else 0)
+    work = n_resamples * per_resample
+    if work <= _MAX_ROWS:
+        return
+    seconds = work * _NS_PER_ROW / 1e9
+    most = max(1, _MAX_ROWS // per_resample)
+    raise ValueError(
+        f"n_resamples={n_resamples:,} on {n_rows:,} validation rows resamples {work:,} rows "
+        f"(about {seconds:,.0f} s at {_NS_PER_ROW} ns a row), more than the "
+        f"{_MAX_ROWS:,} that bootstrap_scores allows; set n_resamples to at most {most:,} "
+        "(1,000 to 10,000 resamples give percentile bands whose own Monte Carlo error is "
+        "far below the validation set's sampling error)."
+    )
 
 
 def _resampled_scores(y_true: NDArray, predicted: NDArray, rows_of: NDArray, metric: str):
@@ -169,10 +203,14 @@ def bootstrap_scores(
         (``"logit_average"`` for the fusion study's equivalence claim).
     metric : {"accuracy", "f1_macro"}, default="accuracy"
     n_resamples : int, default=1000
-        Bootstrap resamples, at most 10,000,000. They are drawn and
-        scored in batches of at most 64 MiB of row indices, so memory does not
-        grow with ``n_resamples`` beyond one score per resample (the bands equal
-        those of all resamples drawn at once, for the same ``random_state``).
+        Bootstrap resamples, at most 1,000,000, and at most 10**9 resampled
+        rows in all (``n_resamples * n_validation``; a macro F1 counts 2,000
+        more rows per resample and classifier), which take about 15-30 s on one
+        core: more is refused before any draw, with an estimate of the time. They
+        are drawn and scored in batches of at most 64 MiB of row indices, so
+        memory does not grow with ``n_resamples`` beyond one score per resample
+        (the bands equal those of all resamples drawn at once, for the same
+        ``random_state``).
     confidence : float in (0, 1), default=0.95
         Coverage of the band (percentiles ``(1 - confidence) / 2`` and
         ``(1 + confidence) / 2``).
@@ -194,9 +232,10 @@ def bootstrap_scores(
     TypeError
         When ``n_resamples`` is not an int (``2.7``, ``True``).
     ValueError
-        When ``n_resamples`` is below 1 or above 10,000,000,
-        ``confidence`` is outside (0, 1), or the predictions do not match the
-        labels.
+        When ``n_resamples`` is below 1 or above 1,000,000, the resamples
+        would draw more than 10**9 rows in all (the message estimates the time
+        and gives the largest ``n_resamples`` allowed), ``confidence`` is
+        outside (0, 1), or the predictions do not match the labels.
 
     References
     ----------
@@ -237,6 +276,7 @@ def bootstrap_scores(
         )
     if y_true.size == 0:
         raise ValueError("y_true is empty: the bands need at least one validation row.")
+    _check_work(n_resamples, y_true.size, len(predicted), metric)
     values = {}  # on all rows, first: a bad label is named before any resampling
     for name, p in predicted.items():
         values[name, metric] = score(metric, y_true, p)

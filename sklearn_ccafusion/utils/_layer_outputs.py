@@ -1,14 +1,15 @@
-"""The check that a hooked layer's output holds one row per sample of the batch.
+"""Checks of the layers whose outputs are read: their names, and one row per sample.
 
-It reads only the output's shape and the layer's ``batch_first`` attribute, so it
-imports nothing of torch.
+They read only names, the output's shape and the layer's ``batch_first``
+attribute, so they import nothing of torch.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-__all__ = ["check_samples_first"]
+__all__ = ["check_samples_first", "layer_names"]
 
 
 def check_samples_first(output: Any, module: Any, name: str, n: int) -> None:
@@ -62,3 +63,52 @@ def check_samples_first(output: Any, module: Any, name: str, n: int) -> None:
         "has no features per sample; choose a layer whose output has the samples first, or "
         "wrap the computation in a module that returns (samples, ...)."
     )
+
+
+def layer_names(layers: Any, name: str) -> list[str]:
+    """One layer name or a non-empty sequence of distinct names, as a list.
+
+    Parameters
+    ----------
+    layers : str or iterable of str
+        The names given.
+    name : str
+        The parameter that gave them, for the messages.
+
+    Returns
+    -------
+    names : list of str
+
+    Raises
+    ------
+    TypeError
+        When ``layers`` is neither a name nor an iterable of names (an int, a
+        mapping), or holds something other than a string.
+    ValueError
+        When it is empty or names a layer twice.
+
+    Examples
+    --------
+    >>> layer_names("0", "layers_1"), layer_names(("0", "2"), "layers_1")
+    (['0'], ['0', '2'])
+    >>> layer_names(0, "layers_1")
+    Traceback (most recent call last):
+    ...
+    TypeError: layers_1 must be a layer name or a list of names (str), got 0 (int).
+    """
+    if isinstance(layers, str):
+        return [layers]
+    if isinstance(layers, Mapping) or not isinstance(layers, Iterable):
+        raise TypeError(
+            f"{name} must be a layer name or a list of names (str), got {layers!r} "
+            f"({type(layers).__name__})."
+        )
+    names = list(layers)
+    if not names:
+        raise ValueError(f"{name} is empty: name at least one layer.")
+    wrong = [n for n in names if not isinstance(n, str)]
+    if wrong:
+        raise TypeError(f"{name} must hold layer names (str), got {wrong[0]!r}.")
+    if len(set(names)) != len(names):
+        raise ValueError(f"{name} names a layer more than once: {names}.")
+    return names

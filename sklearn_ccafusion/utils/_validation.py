@@ -226,3 +226,32 @@ def check_n_jobs(n_jobs) -> None:
         )
     if n_jobs > MAX_WORKERS:
         raise ValueError(f"n_jobs must be at most {MAX_WORKERS} workers, got {n_jobs}.")
+
+
+def constant_columns(flat: NDArray) -> NDArray:
+    """Which columns hold one value in every row, to within the values' float precision.
+
+    Parameters
+    ----------
+    flat : ndarray of shape (n_rows, n_columns)
+        Numbers or booleans.
+
+    Returns
+    -------
+    constant : ndarray of bool, shape (n_columns,)
+        A float column is constant when its spread (largest minus smallest) is at
+        most its type's machine epsilon times its largest magnitude, a difference in
+        the last bit only, at any scale; whole numbers and booleans when all are
+        equal.
+
+    Examples
+    --------
+    >>> constant_columns(np.array([[1.0, 1e-30], [np.nextafter(1.0, 2.0), 2e-30]])).tolist()
+    [True, False]
+    """
+    low, high = flat.min(axis=0), flat.max(axis=0)
+    if flat.dtype.kind != "f":
+        return low == high
+    eps = float(np.finfo(flat.dtype).eps)
+    low, high = low.astype(np.float64), high.astype(np.float64)
+    return (high - low) <= eps * np.maximum(np.abs(low), np.abs(high))

@@ -77,3 +77,15 @@ def test_bad_parameters():
         load_digits_views("three_sensor")
     with pytest.raises(ValueError, match="split"):
         load_digits_views(split="diagonal")
+
+
+@pytest.mark.parametrize("validation_size", [5, 9, 1790, 0.001, 0.999])
+def test_a_share_that_cannot_hold_every_class_is_named(validation_size):
+    with pytest.raises(ValueError, match="every class is on both sides"):
+        load_digits_views(validation_size=validation_size)
+
+
+@pytest.mark.parametrize("validation_size", [10, 1787])
+def test_the_smallest_and_largest_shares_hold_every_class(validation_size):
+    views = load_digits_views(validation_size=validation_size)
+    assert set(views.target_train) == set(views.target_validation) == set(range(10))

@@ -259,7 +259,6 @@ def test_bad_arguments(small_digits):
     net = _mlp(0)
     with pytest.raises(ValueError, match="same net object twice"):
         fit_jointly([net, net], X, y)
-    assert fit_jointly([], X, y) == []
 
 
 @pytest.mark.parametrize(
@@ -277,6 +276,15 @@ def test_nets_that_are_not_estimators_are_named(small_digits, nets, match):
         fit_jointly(nets, X, y)
     with pytest.raises(TypeError, match=match):
         fit_on_workers(nets, X, y)
+
+
+def test_no_nets_is_refused(small_digits):
+    X, y = small_digits
+    for fit in (fit_jointly, fit_on_workers):
+        with pytest.raises(ValueError, match="nets is empty"):
+            fit(iter(()), X, y)
+        with pytest.raises(ValueError, match="nets is empty"):
+            fit([], X, y)
 
 
 def test_a_single_net_must_be_wrapped_in_a_list(small_digits):

@@ -322,3 +322,21 @@ def test_a_batch_first_lstm_is_pooled_over_its_steps():
     np.testing.assert_allclose(avg, outputs.mean(dim=1).numpy(), rtol=1e-6, atol=1e-7)
     flat = LayerFeatures(module, ["lstm"], pooling="flatten").fit_transform(SEQUENCES)
     np.testing.assert_allclose(flat, outputs.reshape(10, 35).numpy(), rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize(
+    "layers", [0, None, {"0": 1}, ["0", 1]], ids=["int", "none", "map", "mixed"]
+)
+def test_layers_that_are_not_names_are_a_type_error(layers):
+    with pytest.raises(TypeError, match="layers must (be a layer name or a list|hold layer names)"):
+        LayerFeatures(nn.Sequential(nn.Linear(4, 3)), layers).fit(np.zeros((3, 4), np.float32))
+
+
+@pytest.mark.parametrize("X", [np.zeros((5, 7), np.float32), torch.zeros(5, 4, dtype=torch.long)])
+def test_an_input_the_module_cannot_take_is_named(X):
+    layers = LayerFeatures(nn.Sequential(nn.Linear(4, 3), nn.ReLU()), ["0"])
+    with pytest.raises(ValueError, match=r"Sequential cannot run on a batch of shape \(2, \d\)"):
+        layers.fit(X)
+    fitted = layers.fit(np.zeros((3, 4), np.float32))
+    with pytest.raises(ValueError, match=r"cannot run on a batch of shape \(5, 7\).*mat1"):
+        fitted.transform(np.zeros((5, 7), np.float32))

@@ -137,3 +137,28 @@ def test_bad_recordings():
         sliding_windows([], window=2)
     with pytest.raises(TypeError, match="signals must be an array or a list"):
         sliding_windows("abc", window=2)
+
+
+@pytest.mark.parametrize(
+    "labels, match",
+    [
+        (np.r_[np.zeros(50), np.full(50, np.nan)], "missing labels"),
+        (np.repeat([1.5, 2.5], 50), "not whole numbers"),
+        (np.repeat([1 + 1j, 2 + 0j], 50), "complex"),
+    ],
+    ids=["nan", "fractional", "complex"],
+)
+def test_labels_that_are_not_classes_are_named(labels, match):
+    signal = np.zeros((100, 2))
+    with pytest.raises((ValueError, TypeError), match=match):
+        sliding_windows(signal, labels, window=20, step=10)
+
+
+def test_bytes_and_whole_float_labels_give_the_same_classes_as_their_plain_form():
+    signal = np.random.default_rng(0).normal(size=(100, 2))
+    plain = sliding_windows(signal, np.repeat(["walk", "run"], 50), window=20, step=10)
+    as_bytes = sliding_windows(signal, np.repeat([b"walk", b"run"], 50), window=20, step=10)
+    assert_array_equal(as_bytes.target, plain.target)
+    whole = sliding_windows(signal, np.repeat([1.0, 2.0], 50), window=20, step=10)
+    assert_array_equal(whole.target, np.repeat([1, 2], [5, 4]))
+    assert whole.target.dtype.kind == "i"

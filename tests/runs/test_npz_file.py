@@ -103,3 +103,11 @@ def test_two_members_of_one_name_are_refused(tmp_path):
         archive.writestr("y.npy", _npy_header((1,)) + b"\0" * 8)
     with pytest.raises(ValueError, match=r"several arrays named \['y'\]"):
         read_npz(path, how_to_save=HOW)
+
+
+def test_a_folder_is_named_as_a_folder(tmp_path):
+    (tmp_path / "x.npz").mkdir()
+    with pytest.raises(ValueError, match=r"x\.npz is a folder, not a file"):
+        read_npz(tmp_path / "x.npz", how_to_save=HOW)
+    with pytest.raises(ValueError, match="no such file"):
+        read_npz(tmp_path / "y.npz", how_to_save=HOW)

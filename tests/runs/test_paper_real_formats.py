@@ -91,11 +91,29 @@ def test_shl_validation_part_follows_the_options(shl_dir, validation, n_val, rul
     np.testing.assert_array_equal(data.y_validation, everything.target[:n_val])
 
 
-def test_shl_validation_larger_than_the_data_is_refused(shl_dir, tmp_path, capsys):
+@pytest.mark.parametrize("size", ["240", "100000"])
+def test_shl_validation_larger_than_the_data_is_refused(shl_dir, tmp_path, capsys, size):
     command = ["reproduce", "--dataset", "shl", "--data-dir", str(shl_dir), *FAST]
-    assert main([*command, "--validation-size", "240", "--out", str(tmp_path)]) == 2
+    assert main([*command, "--validation-size", size, "--out", str(tmp_path)]) == 2
     error = capsys.readouterr().err
-    assert "240" in error and "Traceback" not in error
+    said = f"--validation-size {size} asks for {int(size):,} validation samples of the 240 "
+    assert said in error
+    assert "between 1 and 239" in error and "Traceback" not in error
+    assert "validation_size" not in error and "validation=" not in error
+
+
+@pytest.mark.parametrize("validation", [240, 10**9, 0.9999])
+def test_shl_validation_is_checked_in_the_options_words_before_reading(
+    shl_dir, monkeypatch, validation
+):
+    from sklearn_ccafusion import datasets
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("the signals were read")
+
+    monkeypatch.setattr(datasets, "load_shl2018", no_reading)
+    with pytest.raises(ValueError, match=rf"^validation={validation!r} asks for .* of the 240 "):
+        prepare("shl", DataOptions(shl_dir, quick=True, validation=validation))
 
 
 def test_cifar10_batches_with_a_validation_fraction(cifar_dirs, tmp_path):

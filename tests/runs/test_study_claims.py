@@ -106,5 +106,8 @@ def test_nan_labels_are_named(tmp_path):
     y = np.arange(90) % 3 * 1.0
     y[[4, 7]] = np.nan
     arrays["y"] = y
-    with pytest.raises(ValueError, match="y holds NaN labels in 2 of its 90 samples"):
+    with pytest.raises(
+        ValueError,
+        match=r"y has missing labels \(NaN, None or NaT\): 2 of its 90, at positions 4, 7",
+    ):
         load_study_file(_save(tmp_path, **arrays))

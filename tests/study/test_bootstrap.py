@@ -148,7 +148,8 @@ def test_batches_give_the_bands_of_one_draw_with_bounded_memory(monkeypatch, met
         (2.7, TypeError, "n_resamples must be an int, got 2.7"),
         (True, TypeError, "n_resamples must be an int, got True"),
         (0, ValueError, "n_resamples must be at least 1"),
-        (10**8, ValueError, "n_resamples must be at most 10000000"),
+        (10**7, ValueError, "n_resamples must be at most 1000000"),
+        (10**6 + 1, ValueError, "n_resamples must be at most 1000000"),
     ],
 )
 def test_n_resamples_is_a_bounded_count(n_resamples, error, match):
@@ -168,3 +169,29 @@ def test_progress_over_batches_can_be_switched_off(monkeypatch, capsys):
     hidden = bootstrap_scores(y, predictions, n_resamples=50, random_state=0, progress=False)
     assert capsys.readouterr().err == ""
     pd.testing.assert_frame_equal(shown, hidden)
+
+
+def test_work_beyond_the_budget_is_refused_before_any_draw(monkeypatch):
+    y = np.arange(50) % 2
+    predictions = {"a": y, "b": 1 - y}
+    drawn = []
+    real_resample = bootstrap_module._resample
+    monkeypatch.setattr(
+        bootstrap_module, "_resample", lambda *a: drawn.append(a) or real_resample(*a)
+    )
+    monkeypatch.setattr(bootstrap_module, "_MAX_ROWS", 50 * 40)
+    # at the budget: the same bands as without one
+    bands = bootstrap_scores(y, predictions, n_resamples=40, random_state=0, progress=False)
+    monkeypatch.setattr(bootstrap_module, "_MAX_ROWS", 10**9)
+    again = bootstrap_scores(y, predictions, n_resamples=40, random_state=0, progress=False)
+    pd.testing.assert_frame_equal(bands, again)
+    monkeypatch.setattr(bootstrap_module, "_MAX_ROWS", 50 * 40)
+    drawn.clear()
+    with pytest.raises(ValueError, match=r"n_resamples=41 on 50 .*2,050 rows .*at most 40 "):
+        bootstrap_scores(y, predictions, n_resamples=41, progress=False)
+    per_f1 = 50 + 2 * bootstrap_module._F1_ROWS  # two classifiers' class counts
+    monkeypatch.setattr(bootstrap_module, "_MAX_ROWS", per_f1 * 3)
+    bootstrap_scores(y, predictions, metric="f1_macro", n_resamples=3, progress=False)
+    with pytest.raises(ValueError, match="set n_resamples to at most 3 "):
+        bootstrap_scores(y, predictions, metric="f1_macro", n_resamples=4, progress=False)
+    assert len(drawn) == 1  # only the accepted f1 call drew

@@ -33,6 +33,11 @@ from sklearn_ccafusion.nets._classifier._device import (
     unwrap_module,
     use_channels_last,
 )
+from sklearn_ccafusion.nets._classifier._inputs import (
+    check_module_convention,
+    check_n_outputs,
+    forward_errors,
+)
 from sklearn_ccafusion.nets._classifier._targets import class_weight_array, default_callbacks
 from sklearn_ccafusion.nets._classifier._threads import torch_threads, training_threads
 
@@ -265,15 +270,7 @@ class SensorNetClassifier(TensorDataHooks, NeuralNetClassifier):
         self.seed_ = draw_seed(self.random_state)
         with seeded(self._seed(SEED_INIT)):
             super().initialize_module()
-        module = unwrap_module(self.module_)
-        if not callable(getattr(module, "features", None)) or not isinstance(
-            getattr(module, "classifier", None), torch.nn.Linear
-        ):
-            raise TypeError(
-                f"{type(self).__name__} needs a module with a features(x) method (the "
-                "penultimate features) and a final torch.nn.Linear named classifier; "
-                f"{type(module).__name__} lacks them (see MLPNet for the convention)."
-            )
+        check_module_convention(type(self).__name__, unwrap_module(self.module_))
         if self._use_channels_last():
             self.module_ = self.module_.to(memory_format=torch.channels_last)
         return self
@@ -413,13 +410,7 @@ class SensorNetClassifier(TensorDataHooks, NeuralNetClassifier):
             self.classes_inferred_ = known
 
     def _check_n_outputs(self) -> None:
-        n_out = unwrap_module(self.module_).classifier.out_features
-        if n_out != len(self.classes_):
-            raise ValueError(
-                f"The module has {n_out} outputs but there are {len(self.classes_)} classes "
-                f"({self.classes_!r}); set module__n_classes={len(self.classes_)} or pass "
-                "classes= with every label."
-            )
+        check_n_outputs(unwrap_module(self.module_), self.classes_)
 
     # --------------------------------------------------------------- outputs
     def _run_batches(self, X: Any, fn: Any) -> NDArray[np.float32]:
@@ -433,8 +424,9 @@ class SensorNetClassifier(TensorDataHooks, NeuralNetClassifier):
         threads = torch_threads(getattr(self, "torch_threads_", None))
         with threads, torch.no_grad(), autocast(amp_infer, self.device):
             for batch in iterator:
-                Xi, _ = unpack_data(batch)
-                outputs.append(fn(module, self._prepare_input(Xi)).float())
+                x = self._prepare_input(unpack_data(batch)[0])
+                with forward_errors(module, x):
+                    outputs.append(fn(module, x).float())
         if not outputs:
             raise ValueError("Found an input with 0 samples; at least 1 is required.")
         return torch.cat(outputs).cpu().numpy()

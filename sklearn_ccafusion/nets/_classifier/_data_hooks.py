@@ -28,6 +28,7 @@ from sklearn_ccafusion.nets._classifier._device import (
     float_dtype,
     unwrap_module,
 )
+from sklearn_ccafusion.nets._classifier._inputs import forward_errors
 from sklearn_ccafusion.nets._classifier._targets import encode_targets
 
 __all__ = ["TensorDataHooks"]
@@ -135,13 +136,20 @@ class TensorDataHooks:
         -------
         y_pred : tensor of shape (batch, n_classes)
             Logits; float32 (float64 for a float64 module) outside training.
+
+        Raises
+        ------
+        ValueError
+            When the module cannot run on the batch (a shape or dtype it was
+            not built for), with the batch's shape and torch's message.
         """
         x = self._prepare_input(x)
         training = unwrap_module(self.module_).training
         if training and self.augment is not None:
             x = self.augment(x)
         amp_train, amp_infer = self._amp()
-        with autocast(amp_train if training else amp_infer, self.device):
+        module = unwrap_module(self.module_)
+        with autocast(amp_train if training else amp_infer, self.device), forward_errors(module, x):
             if isinstance(x, dict):
                 y_pred = self.module_(**self._merge_x_and_fit_params(x, fit_params))
             else:

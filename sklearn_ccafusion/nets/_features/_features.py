@@ -264,7 +264,7 @@ class NetFeatures(TransformerMixin, _BaseComposition):
         for i, net in zip(todo, clones):
             if net.get_params(deep=False).get("progress") is True:
                 net.set_params(progress=names[i])  # the bar shows the net's name
-        if self.joint:
+        if self.joint and clones:  # none when every net was cached
             fit_jointly(clones, [inputs[i] for i in todo], y)
         else:
             clones = [net.fit(inputs[i], y) for net, i in zip(clones, todo)]

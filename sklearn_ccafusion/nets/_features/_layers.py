@@ -21,7 +21,8 @@ from skorch import NeuralNet
 
 from sklearn_ccafusion.nets._classifier._data import as_float_tensor
 from sklearn_ccafusion.nets._classifier._device import autocast, check_device, unwrap_module
-from sklearn_ccafusion.utils._layer_outputs import check_samples_first
+from sklearn_ccafusion.nets._classifier._inputs import forward_errors
+from sklearn_ccafusion.utils._layer_outputs import check_samples_first, layer_names
 from sklearn_ccafusion.utils._validation import check_count
 
 __all__ = ["LayerFeatures", "layer_activations"]
@@ -133,7 +134,10 @@ class LayerFeatures(TransformerMixin, BaseEstimator):
 
     ``fit`` and ``transform`` raise a ``ValueError`` naming the layer, the
     shape it returned and the batch's size when a layer's output does not
-    have the samples on its first axis.
+    have the samples on its first axis, and one naming the module, the
+    batch's shape and torch's message when the module cannot run on the input
+    (a width or dtype it was not built for). ``fit`` raises a ``TypeError``
+    when ``layers`` is not a name or a list of names.
 
     Examples
     --------
@@ -201,11 +205,7 @@ class LayerFeatures(TransformerMixin, BaseEstimator):
         )
 
     def _check_layers(self, module: torch.nn.Module) -> tuple[str, ...]:
-        layers = (self.layers,) if isinstance(self.layers, str) else tuple(self.layers)
-        if not layers or not all(isinstance(name, str) for name in layers):
-            raise ValueError(f"layers must be a layer name or a list of them, got {self.layers!r}.")
-        if len(set(layers)) != len(layers):
-            raise ValueError(f"layers lists a name twice: {list(layers)}.")
+        layers = tuple(layer_names(self.layers, "layers"))
         available = [name for name, _ in module.named_modules() if name]
         unknown = [name for name in layers if name not in available]
         if unknown:
@@ -262,7 +262,8 @@ class LayerFeatures(TransformerMixin, BaseEstimator):
                     n_batch[0] = len(batch)
                     captured.clear()
                     x = net._prepare_input(batch) if net is not None else batch.to(device)
-                    module(x)
+                    with forward_errors(module, x):
+                        module(x)
                     for name in layers:
                         if name not in captured:
                             raise ValueError(

@@ -146,6 +146,8 @@ def _check_nets(nets: Any) -> list:
             f"nets must be a list of networks (SensorNetClassifier instances), got "
             f"{type(nets).__name__}."
         ) from None
+    if not nets:
+        raise ValueError("nets is empty: give at least one network to train.")
     bad = [
         f"nets[{i}] is a {type(net).__name__}"
         for i, net in enumerate(nets)
@@ -251,7 +253,8 @@ def fit_jointly(
         When a net's ``device`` is not available here (named with the ones
         that are), before any net trains.
     ValueError
-        When ``nets`` lists one net twice, or ``X`` is a list of another length.
+        When ``nets`` is empty, lists one net twice, or ``X`` is a list of another
+        length.
 
     Notes
     -----
