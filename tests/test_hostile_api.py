@@ -413,10 +413,41 @@ def _net(**params):
 
 
 _YT = np.arange(10) % 3
+
+
+class _Plain(nn.Module):
+    """The package's convention (features, classifier) without any check of the input."""
+
+    def __init__(self):
+        super().__init__()
+        self.body, self.classifier = nn.Linear(4, 3), nn.Linear(3, 3)
+
+    def features(self, x):
+        return self.body(x)
+
+    def forward(self, x):
+        return self.classifier(self.body(x))
+
+
+def _plain(**params):
+    return SensorNetClassifier(_Plain, **({"max_epochs": 1, "random_state": 0} | params))
+
+
+_WIDE = np.zeros((10, 7), np.float32)
+_CANNOT_RUN = (ValueError, r"_Plain cannot run on a batch of shape \(\d+, 7\).*mat1 and mat2")
 NO_CUDA = "CUDA is not available here.*available here are \\['cpu'\\]"
 NETWORKS = {
     "fit_jointly_object": (lambda: fit_jointly([object()], TABLE, _YT), (TypeError, "nets\\[0\\]")),
     "fit_jointly_empty": (lambda: fit_jointly([], TABLE, _YT), (ValueError, "nets is empty")),
+    "fit_jointly_cannot_run": (
+        lambda: fit_jointly([_plain(random_state=s) for s in (0, 1)], _WIDE, _YT),
+        _CANNOT_RUN,
+    ),
+    "fit_cannot_run": (lambda: _plain().fit(_WIDE, _YT), _CANNOT_RUN),
+    "transform_cannot_run": (
+        lambda: _plain().fit(TABLE, _YT).transform(_WIDE),
+        _CANNOT_RUN,
+    ),
     "fit_jointly_one_net": (lambda: fit_jointly(_net(), TABLE, _YT), (TypeError, "wrap a single")),
     "fit_jointly_none": (lambda: fit_jointly(None, TABLE, _YT), (TypeError, "list of networks")),
     "fit_jointly_nones": (lambda: fit_jointly([None], TABLE, _YT), (TypeError, "NoneType")),

@@ -348,3 +348,27 @@ def test_progress_labels_change_neither_grouping_nor_numbers(small_digits, capsy
         # the same code path on the same machine: the same bits
         for name, weights in _weights(q).items():
             np.testing.assert_array_equal(_weights(s)[name], weights, err_msg=name)
+
+
+class _PlainModule(torch.nn.Module):
+    """A user's module that checks nothing of its input: torch finds a wrong width."""
+
+    def __init__(self):
+        super().__init__()
+        self.body = torch.nn.Linear(4, 3)
+        self.classifier = torch.nn.Linear(3, 2)
+
+    def features(self, x):
+        return self.body(x)
+
+    def forward(self, x):
+        return self.classifier(self.features(x))
+
+
+@pytest.mark.parametrize("vectorize", [True, False])
+def test_an_input_the_modules_cannot_take_is_named(vectorize):
+    nets = [SensorNetClassifier(_PlainModule, max_epochs=1, random_state=s) for s in range(2)]
+    with pytest.raises(ValueError, match=r"_PlainModule cannot run on a batch of shape \(6, 7\)"):
+        fit_jointly(nets, np.zeros((6, 7), np.float32), np.arange(6) % 2, vectorize=vectorize)
+    fitted = fit_jointly(nets, np.zeros((6, 4), np.float32), np.arange(6) % 2, vectorize=vectorize)
+    assert [net.predict(np.zeros((2, 4), np.float32)).shape for net in fitted] == [(2,), (2,)]

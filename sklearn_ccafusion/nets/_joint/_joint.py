@@ -255,6 +255,9 @@ def fit_jointly(
     ValueError
         When ``nets`` is empty, lists one net twice, or ``X`` is a list of another
         length.
+    ValueError
+        When a net's module cannot run on its input (a width or dtype it was not
+        built for), naming the module, the batch's shape and torch's message.
 
     Notes
     -----

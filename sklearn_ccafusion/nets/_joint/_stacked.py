@@ -390,10 +390,15 @@ def train_stacked(
                     try:
                         out = forward(params, buffers, xb, *masks)
                     except RuntimeError as error:
-                        if losses or "random" not in str(error):
+                        if losses or isinstance(error, torch.OutOfMemoryError):
                             raise
+                        # random numbers outside nn.Dropout, an operation vmap lacks, or an
+                        # input the module cannot take: each net's own fit runs it, or says
+                        # what of the input it cannot take
                         raise StackedTrainingError(
                             "the module draws random numbers outside nn.Dropout"
+                            if "random" in str(error)
+                            else f"the stacked model cannot run: {error}"
                         ) from error
                 loss = per_net_loss(out, yb)
                 loss.sum().backward()
