@@ -96,6 +96,21 @@ def test_a_folder_given_as_the_file_is_named_a_folder(tmp_path, capsys, flag):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.npz"]
 
 
+def test_study_validation_fraction_that_leaves_one_training_sample_per_class(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    y = np.arange(60) % 3
+    np.savez(tmp_path / "d.npz", y=y, a=rng.normal(size=(60, 4)), b=rng.normal(size=(60, 3)))
+    arguments = ["study", "--quiet", "--data", str(tmp_path / "d.npz"), "--out", str(tmp_path)]
+    assert cli.main([*arguments[:-1], str(tmp_path / "o"), "--validation-fraction", "0.99"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and re.search(
+        r"--validation-fraction=0\.99 leaves 3 of the 60 samples for training.*Lower "
+        r"--validation-fraction \(below 0\.925",
+        err,
+    ), err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.npz"]  # nothing trained, no --out
+
+
 # ---- run_study and reproduce from Python --------------------------------------------------
 
 RUN_PARAMETERS = {

@@ -233,6 +233,7 @@ def _split(
     )
     is_val = np.zeros(len(y), dtype=bool)
     is_val[validation_rows] = True
+    _check_training_side(y, is_val, validation_fraction, "groups" in arrays)
     how = (
         f"a seeded split of the groups ({validation_fraction:.0%} asked for validation"
         if "groups" in arrays
@@ -243,6 +244,40 @@ def _split(
         why = "whole groups, " if "groups" in arrays else ""
         how += f", {share:.0%} given: {why}every class keeps a sample on each side"
     return is_val, how + ")"
+
+
+def _check_training_side(
+    y: NDArray, is_val: NDArray, validation_fraction: float, grouped: bool
+) -> None:
+    """Refuse a fraction that leaves a class fewer than 2 training samples when it has more.
+
+    The networks learn a class from its training samples, and the CCA of their
+    training features and the retrained head are fitted on them: one sample of a
+    class teaches nothing of how it varies. A class of 2 samples can only give one
+    to each side (the split says so); a larger one left with fewer than 2 for
+    training is the fraction's doing, so it is refused before any training.
+    """
+    classes, codes, totals = np.unique(y, return_inverse=True, return_counts=True)
+    train = np.bincount(codes[~is_val], minlength=len(classes))
+    short = np.flatnonzero((train < 2) & (totals >= 3))
+    if not len(short):
+        return
+    shown = ", ".join(
+        f"class {classes[k].item()!r}: {train[k]} of {totals[k]}" for k in short[:5]
+    ) + (", ..." if len(short) > 5 else "")
+    fewest = int(totals[totals >= 3].min())
+    bound = (
+        "a share that gives more classes whole groups on the training side"
+        if grouped
+        else f"below {(fewest - 1.5) / fewest:.3g} keeps 2 of every class"
+    )
+    raise ValueError(
+        f"validation_fraction={validation_fraction} leaves {int((~is_val).sum())} of the "
+        f"{len(y)} samples for training, fewer than 2 of {len(short)} of the {len(classes)} "
+        f"classes ({shown}): a network learns nothing of a class from one sample, and the "
+        "CCA of the networks' training features and the retrained head are fitted on these "
+        f"samples. Lower validation_fraction ({bound})."
+    )
 
 
 def _check_float32_range(name: str, array: NDArray) -> None:
@@ -329,6 +364,13 @@ def load_study_file(
     Returns
     -------
     data : StudyData
+
+    Raises
+    ------
+    ValueError
+        When the file cannot be read as a study (each problem named with the
+        file), or when ``validation_fraction`` leaves a class of 3 or more
+        samples fewer than 2 on the training side (the counts are given).
 
     Examples
     --------

@@ -248,3 +248,26 @@ def test_a_constant_sensor_is_named_before_any_training(tmp_path, monkeypatch, c
         load_study_file(_save(tmp_path, **arrays))
     arrays["table"] = np.where(np.arange(240) % 7 == 0, 1.0, 0.0)[:, None] * np.ones(16)
     load_study_file(_save(tmp_path, **arrays))  # varies: a sensor like any other
+
+
+def test_a_fraction_that_leaves_a_class_one_training_sample_is_refused(tmp_path):
+    rng = np.random.default_rng(0)
+    y = np.repeat(["a", "b", "c"], 20)
+    path = _save(tmp_path, y=y, acc=rng.normal(size=(60, 4)), gyr=rng.normal(size=(60, 3)))
+    # 20 samples a class: round(0.9 x 20) = 18 to validation keeps 2, 0.925 keeps 1
+    assert len(load_study_file(path, validation_fraction=0.9).y_train) == 6
+    for fraction in (0.925, 0.99):
+        with pytest.raises(ValueError, match=(
+            rf"validation_fraction={fraction} leaves 3 of the 60 samples for training, fewer "
+            r"than 2 of 3 of the 3 classes \(class 'a': 1 of 20, .*below 0\.925 keeps 2"
+        )):
+            load_study_file(path, validation_fraction=fraction)
+    # a class of 2 samples can give only one to each side: the split's own rule
+    pairs = np.repeat(np.arange(10), 2)
+    path = _save(tmp_path, "pairs.npz", y=pairs, acc=rng.normal(size=(20, 4)))
+    assert len(load_study_file(path, validation_fraction=0.5).y_train) == 10
+    # with groups, the same guarantee
+    groups = np.tile(np.arange(20), 3)
+    path = _save(tmp_path, "groups.npz", y=y, groups=groups, acc=rng.normal(size=(60, 4)))
+    with pytest.raises(ValueError, match="fewer than 2 of .*whole groups"):
+        load_study_file(path, validation_fraction=0.99)
