@@ -96,7 +96,7 @@ def fusion_kernel_note(fusion_kernel: str, solver: str, n_train: int) -> str:
 class RunEstimate:
     """What a run will hold in memory and about how long its fusion fits take.
 
-    Attributes
+    Parameters
     ----------
     stages : list of (str, int, float or None)
         Per stage: its name, the bytes it holds at its peak (the data and the features
@@ -108,6 +108,19 @@ class RunEstimate:
         The fusion kernel ELM's solver.
     available : int or None
         Bytes of memory available when estimated (``None``: unknown).
+
+    Examples
+    --------
+    >>> from sklearn_ccafusion.runs import RunEstimate
+    >>> estimate = RunEstimate([("data and process", 10**9, None),
+    ...                         ("fusion study (kernel ELM fits)", 3 * 10**9, 60.0)],
+    ...                        workers=2, fusion_solver="exact", available=2 * 10**9)
+    >>> estimate.peak_bytes, estimate.largest_stage()
+    (3000000000, 'fusion study (kernel ELM fits)')
+    >>> estimate.check()
+    Traceback (most recent call last):
+    ...
+    sklearn_ccafusion.utils._memory.MemoryBudgetError: This run needs about 3.0 GB ...
     """
 
     stages: list[tuple[str, int, float | None]] = field(default_factory=list)
@@ -209,6 +222,17 @@ def estimate_run(
     estimate : RunEstimate
         Its ``str`` is a short table; :meth:`RunEstimate.check` refuses a run that
         cannot fit.
+
+    Examples
+    --------
+    >>> from sklearn_ccafusion.runs import DATASETS, DataOptions, estimate_run
+    >>> data = DATASETS["digits"](DataOptions(quick=True))
+    >>> estimate = estimate_run(data, pairs=1, n_jobs=2, available=None)
+    >>> estimate.workers, estimate.fusion_solver
+    (2, 'exact')
+    >>> print(estimate)  # doctest: +ELLIPSIS
+    estimate before the run (2 parallel worker(s), fusion kernel ELM: exact):
+      data and process: ...
     """
     n_train, n_val = len(data.y_train), len(data.y_validation)
     n_all = n_train + n_val

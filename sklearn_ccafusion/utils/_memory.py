@@ -18,6 +18,18 @@ class MemoryBudgetError(MemoryError, ValueError):
 
     It is a :class:`MemoryError` (what the work would have raised, later) and a
     :class:`ValueError` (a setting is to change: its message says which).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ccafusion import KernelELMClassifier
+    >>> from sklearn_ccafusion.utils import MemoryBudgetError
+    >>> X, y = np.zeros((10**6, 2)), np.arange(10**6) % 2
+    >>> try:  # a 10^6 x 10^6 kernel: 8 TB, refused before any allocation
+    ...     KernelELMClassifier().fit(X, y)
+    ... except MemoryBudgetError as error:
+    ...     print(str(error)[:60])
+    The exact kernel ELM of 1000000 samples needs a 1000000 x 10
     """
 
 
