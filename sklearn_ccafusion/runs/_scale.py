@@ -1,14 +1,15 @@
 """A run's size before it starts: the fusion kernel ELM's solver, and memory and time estimates.
 
-The fusion study's kernel ELM is the run's one super-linear stage: solved exactly, it holds
+The fusion study's exact solvers are the run's super-linear stage: the kernel ELM holds
 an ``n_train x n_train`` float64 kernel per fit and per worker and takes O(n_train^3) time
-(20 GB and hours at 50,000 samples). :func:`resolve_fusion_kernel` chooses its solver
-(``"auto"``: exact up to 10,000 training samples, the Nystroem approximation above), and
+(20 GB and hours at 50,000 samples), libsvm's linear SVM O(n_train^2) time or more.
+:func:`resolve_fusion_kernel` chooses the solvers (``"auto"``: exact up to 10,000
+training samples, the Nystroem approximation and liblinear above), and
 :func:`estimate_run` adds up, before any work, what each stage holds at once (the data,
 the networks' features, each parallel worker's largest arrays) and about how long the
-fusion fits take, so that a run that cannot fit the machine is refused with a
-:class:`~sklearn_ccafusion.utils.MemoryBudgetError` naming the option to change, instead
-of being killed hours later.
+fusion fits take (the kernel ELM's and the linear SVMs'), so that a run that cannot fit
+the machine is refused with a :class:`~sklearn_ccafusion.utils.MemoryBudgetError` naming
+the option to change, instead of being killed hours later.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from sklearn_ccafusion.fusion import _kelm
 from sklearn_ccafusion.fusion._kelm import exact_kernel_bytes
 from sklearn_ccafusion.fusion._kelm_nystroem import BLOCK_BYTES
 from sklearn_ccafusion.runs._data import StudyData
+from sklearn_ccafusion.study._fusion import _sweep
 from sklearn_ccafusion.utils._memory import MemoryBudgetError, available_memory, format_bytes
 
 __all__ = [
@@ -48,6 +50,16 @@ PROCESS_BYTES = 400 * 10**6
 #: Cholesky factorisation ran at about 2.5e10 per CPU second on an AMD EPYC core; the
 #: smaller figure leaves room for a shared machine. Times are orders of magnitude.
 FLOPS_PER_CORE = 1.5e10
+#: Seconds of one libsvm ``SVC(kernel="linear")`` fit per squared training sample: one fit
+#: on 20,000 CCA-sum features of 10 planted classes took 9.7 s with one canonical pair
+#: and 2.2 s with nine (benchmarks/bench_fusion_svm.py, one BLAS thread, 2 shared cores of
+#: an AMD EPYC, 2026-12-06), 2.4e-8 and 0.6e-8 s per n^2; a fit of 50,000 samples with one
+#: pair took 46 s (1.8e-8).
+SVC_SECONDS_PER_SAMPLE2 = 2e-8
+#: Seconds of one liblinear ``LinearSVC`` fit (the fusion study's, 10,000 passes at most)
+#: per training sample and fused feature: 0.075 s for 20,000 samples of one canonical pair,
+#: 0.6 s with nine (3.7e-6 and 3.3e-6; measured as above).
+LINEAR_SVM_SECONDS_PER_VALUE = 3.5e-6
 #: Width of the penultimate features of a network the run trains (``MLPNet``'s 128).
 _DEFAULT_WIDTH = 128
 
@@ -89,7 +101,8 @@ def fusion_kernel_note(fusion_kernel: str, solver: str, n_train: int) -> str:
         if fusion_kernel == "auto"
         else f"fusion_kernel={fusion_kernel!r}"
     )
-    return f"fusion: CCA-sum + kernel ELM solved {how}; {why}."
+    svm = "libsvm's SVC" if solver == "exact" else "liblinear's LinearSVC"
+    return f"fusion: CCA-sum + kernel ELM solved {how}, linear SVMs fitted with {svm}; {why}."
 
 
 @dataclass(frozen=True)
@@ -113,10 +126,10 @@ class RunEstimate:
     --------
     >>> from sklearn_ccafusion.runs import RunEstimate
     >>> estimate = RunEstimate([("data and process", 10**9, None),
-    ...                         ("fusion study (kernel ELM fits)", 3 * 10**9, 60.0)],
+    ...                         ("fusion study (kernel ELM and SVM fits)", 3 * 10**9, 60.0)],
     ...                        workers=2, fusion_solver="exact", available=2 * 10**9)
     >>> estimate.peak_bytes, estimate.largest_stage()
-    (3000000000, 'fusion study (kernel ELM fits)')
+    (3000000000, 'fusion study (kernel ELM and SVM fits)')
     >>> estimate.check()
     Traceback (most recent call last):
     ...
@@ -269,11 +282,24 @@ def estimate_run(
         fit_bytes = BLOCK_BYTES + 3 * m * m * 8
         fit_seconds = (n_train * m * m + n_all * m * width) / FLOPS_PER_CORE
     fusion = workers * (PROCESS_BYTES + 3 * stacked + fit_bytes)
-    seconds = groups * sweep * fit_seconds / workers
-    stages.append(("fusion study (kernel ELM fits)", base + features + fusion, seconds))
+    seconds = groups * (sweep * fit_seconds + _svm_seconds(solver, n_train, width, data)) / workers
+    stages.append(("fusion study (kernel ELM and SVM fits)", base + features + fusion, seconds))
     if available == "measure":
         available = available_memory()
     return RunEstimate(stages, workers, solver, available)
+
+
+def _svm_seconds(solver: str, n_train: int, width: int, data: StudyData) -> float:
+    """Seconds of one group's linear SVM fits (sum and concat, every ``n_components``).
+
+    libsvm's ``SVC`` with the exact kernel ELM (time quadratic in the samples), liblinear's
+    ``LinearSVC`` with the Nystroem one (linear in the samples and the fused features:
+    ``n_components`` for the sum, twice that for the concatenation).
+    """
+    sweep = _sweep(None, width, max(2, len(data.classes)))
+    if solver == "exact":
+        return 2 * len(sweep) * n_train**2 * SVC_SECONDS_PER_SAMPLE2
+    return sum(3 * n for n in sweep) * n_train * LINEAR_SVM_SECONDS_PER_VALUE
 
 
 def plan_scale(

@@ -22,7 +22,6 @@ from joblib import Parallel, delayed, effective_n_jobs
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import softmax
 from sklearn.base import clone
-from sklearn.svm import SVC
 from sklearn.utils.validation import check_array, column_or_1d
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
@@ -30,7 +29,7 @@ from tqdm.auto import tqdm
 from sklearn_ccafusion.cca._cca import CCAProjector
 from sklearn_ccafusion.cca._cca_whitening import SPURIOUS_MESSAGE
 from sklearn_ccafusion.cca._whitening import PCAWhitener
-from sklearn_ccafusion.fusion import CCASumFusion, KernelELMClassifier
+from sklearn_ccafusion.fusion import CCASumFusion
 from sklearn_ccafusion.study._cache import (
     TaskCache,
     as_cache,
@@ -38,6 +37,7 @@ from sklearn_ccafusion.study._cache import (
     load_or_compute,
     shared_key,
 )
+from sklearn_ccafusion.study._fusion_classifiers import default_fusions, uses_liblinear
 from sklearn_ccafusion.study._metrics import check_metric, score
 from sklearn_ccafusion.utils._validation import check_labels_in_classes
 
@@ -45,23 +45,6 @@ __all__ = ["fusion_study"]
 
 
 _COLUMNS = ["method", "n_components", "measure", "component", "value"]
-
-
-def _default_fusions(kelm_solver: str = "auto") -> dict[str, tuple[str, object]]:
-    """The CCA fusions of the papers: sum + SVM (Ahmad), sum + KELM (Imran), concat + SVM.
-
-    The kernel ELM solves with ``kelm_solver``; its Nystroem landmarks are drawn with
-    a fixed seed (0), so a study gives the same numbers on every run.
-    """
-    if kelm_solver not in ("auto", "exact", "nystroem"):
-        raise ValueError(
-            f"kelm_solver must be 'auto', 'exact' or 'nystroem', got {kelm_solver!r}."
-        )
-    return {
-        "cca_sum_svm": ("sum", SVC(kernel="linear")),
-        "cca_sum_kelm": ("sum", KernelELMClassifier(solver=kelm_solver, random_state=0)),
-        "cca_concat_svm": ("concat", SVC(kernel="linear")),
-    }
 
 
 def _class_centred(logits: NDArray) -> NDArray:
@@ -285,10 +268,14 @@ def fusion_study(
         Score of each method on the validation data (SHL uses ``"f1_macro"``).
     fusions : dict or None, default=None
         CCA fusions to run, ``{name: (fusion, classifier)}`` with ``fusion`` in
-        ``{"sum", "concat"}``. ``None``: ``cca_sum_svm`` (``"sum"``,
-        ``SVC(kernel="linear")``), ``cca_sum_kelm`` (``"sum"``,
+        ``{"sum", "concat"}``. ``None``: ``cca_sum_svm`` (``"sum"``, a linear SVM),
+        ``cca_sum_kelm`` (``"sum"``,
         ``KernelELMClassifier(solver=kelm_solver, random_state=0)``) and
-        ``cca_concat_svm`` (``"concat"``, ``SVC(kernel="linear")``).
+        ``cca_concat_svm`` (``"concat"``, a linear SVM). The linear SVMs follow the
+        kernel ELM's rule (``kelm_solver``): libsvm's ``SVC(kernel="linear")``, the
+        papers' classifier, when the kernel ELM is exact, liblinear's
+        ``LinearSVC(loss="hinge", C=1, max_iter=10_000, random_state=0)`` (one-vs-rest,
+        time linear in the samples) when it is not.
     whitener : PCAWhitener or None, default=None
         Whitener of the CCA, as :class:`~sklearn_ccafusion.CCAProjector`'s (``None``:
         ``PCAWhitener(0.9999)``, at most ``n_train // 4`` directions per view when ``reg``
@@ -316,7 +303,11 @@ def fusion_study(
         (:class:`~sklearn_ccafusion.KernelELMClassifier`'s ``solver``): ``"exact"``
         costs an ``n_train x n_train`` kernel matrix and O(n_train^3) time per fit,
         ``"nystroem"`` 1,000 landmarks and O(n_train) time and memory, ``"auto"`` the
-        exact solver up to 10,000 training samples. Ignored when ``fusions`` is given.
+        exact solver up to 10,000 training samples. The same rule chooses the default
+        linear SVMs' solver: ``SVC(kernel="linear")`` (libsvm, O(n_train^2) time or more)
+        with ``"exact"`` and with ``"auto"`` up to 10,000 training samples,
+        ``LinearSVC`` (liblinear, O(n_train)) with ``"nystroem"`` and with ``"auto"``
+        above. Ignored when ``fusions`` is given.
 
     Returns
     -------
@@ -351,6 +342,7 @@ def fusion_study(
     (2, True)
     """
     check_metric(metric)
+    uses_liblinear(kelm_solver, 0)  # a misspelt solver is named before any work
     train, y_train, val, y_val, layers = _check_inputs(
         features_train, y_train, features_val, y_val, layers
     )
@@ -363,7 +355,7 @@ def fusion_study(
         )
     for name, labels in (("y_train", y_train), ("y_val", y_val)):
         check_labels_in_classes(labels, classes, y_name=name, layer="each layer")
-    fusions = _default_fusions(kelm_solver) if fusions is None else dict(fusions)
+    fusions = default_fusions(kelm_solver, len(y_train)) if fusions is None else dict(fusions)
     rows: list[dict] = []
 
     # the networks' own layers: each view alone, logit and probability averages

@@ -77,3 +77,31 @@ def test_check_and_table():
         estimate.check()
     RunEstimate(estimate.stages, 2, "exact", available=100).check()
     RunEstimate(estimate.stages, 2, "exact", available=None).check()
+
+
+@pytest.mark.parametrize(
+    ("fusion_kernel", "constant"),
+    [("exact", "SVC_SECONDS_PER_SAMPLE2"), ("nystroem", "LINEAR_SVM_SECONDS_PER_VALUE")],
+)
+def test_estimate_counts_the_svm_fits(fusion_kernel, constant, monkeypatch):
+    from sklearn_ccafusion.runs import _scale
+
+    n = 30_000
+    measured = getattr(_scale, constant)
+
+    def seconds(value: float) -> float:
+        monkeypatch.setattr(_scale, constant, value)
+        estimate = estimate_run(
+            _data(n), pairs=1, n_jobs=1, fusion_kernel=fusion_kernel, available=None
+        )
+        return estimate.stages[-1][2]
+
+    added = seconds(1.0) - seconds(0.0)
+    # one group (two sensors, one pair), 128 features, 2 classes: n_components 1, 2, ..., 128
+    sweep = [1, 2, 4, 8, 16, 32, 64, 128]
+    if fusion_kernel == "exact":  # SVC: quadratic in the samples, two fits per n_components
+        expected = 2 * len(sweep) * n**2
+    else:  # LinearSVC: linear in samples x fused features (sum: n, concat: 2n)
+        expected = 3 * sum(sweep) * n
+    assert added == pytest.approx(expected)
+    assert seconds(measured) > seconds(0.0)
