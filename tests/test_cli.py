@@ -263,7 +263,7 @@ def test_make_data_refuses_absurd_sizes_in_the_flags_given(tmp_path, capsys):
     assert time.perf_counter() - start < 30  # refused, not started
     err = capsys.readouterr().err
     assert re.search(
-        r"not enough free space to write [\d.]+ TB .*--segments=1000000000000.*"
+        r"not enough free space to write [\d.]+ PB .*--segments=1000000000000.*"
         r"free there\. Lower --segments or --segment-length",
         err,
     )

@@ -405,7 +405,7 @@ SIZES = [
     ("cifar", {"n_train": -1}, "n_train"),
     ("cifar", {"n_test": 0}, "n_test"),
     ("cifar", {"n_test": False}, "n_test"),
-    ("cifar", {"n_train": 10**12}, r"3112.0 TB .*Lower n_train or n_test"),
+    ("cifar", {"n_train": 10**12}, r"3.1 PB .*Lower n_train or n_test"),
     ("cifar", {"n_test": 10**10}, r"not enough free space|of memory"),
 ]
 

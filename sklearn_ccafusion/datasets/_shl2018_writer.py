@@ -91,15 +91,16 @@ def shl2018_write_plan(
 
     Each thread draws and formats a chunk of up to 256 segments: the generator's
     intermediates (about 24 bytes per sample of a segment) and, per signal, the float32
-    samples and 16 bytes of text per number (about 16 bytes per number in all, as
-    measured with tracemalloc), for one chunk more than the threads (the one being
-    written); the labels and line order take 64 bytes per segment.
+    samples and their text (about 16 bytes per number in all, as measured with
+    tracemalloc; 32 and 20 are counted, for the allocator's and the threads' spare
+    buffers), for one chunk more than the threads (the one being written); the labels
+    and line order take 64 bytes per segment.
 
     Examples
     --------
     >>> plan = shl2018_write_plan(16310, 6000)
     >>> round(plan.disk / 1e9, 2), round(plan.memory / 1e9, 2)  # GB
-    (15.66, 0.52)
+    (15.66, 0.65)
     """
     n_segments = check_count(n_segments, "n_segments")
     segment_length = check_count(segment_length, "segment_length", 16)
@@ -113,7 +114,7 @@ def shl2018_write_plan(
     return WritePlan(
         what=f"n_segments={n_segments}, segment_length={segment_length}",
         disk=shl2018_folder_size(n_segments, segment_length, n_signals),
-        memory=(24 + 16 * n_signals) * chunk_samples * in_flight + 64 * n_segments,
+        memory=(32 + 20 * n_signals) * chunk_samples * in_flight + 64 * n_segments,
         disk_options="n_segments or segment_length",
         memory_options="segment_length or n_jobs",
     )

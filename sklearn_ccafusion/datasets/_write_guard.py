@@ -15,11 +15,12 @@ rehearsal on synthetic data from a run on real data by reading the marker
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from dataclasses import dataclass
 from numbers import Integral
 from pathlib import Path
+
+from sklearn_ccafusion.utils._memory import available_memory, format_bytes
 
 __all__ = [
     "MAKE_DATA_MARKER",
@@ -38,15 +39,6 @@ __all__ = [
 
 #: Name of the marker file the folder writers put beside the data they write.
 MAKE_DATA_MARKER = "ccafusion-make-data.json"
-
-
-def format_bytes(n: float) -> str:
-    """``1.6 GB``-style size (decimal units)."""
-    for unit in ("B", "kB", "MB", "GB", "TB"):
-        if abs(n) < 1000 or unit == "TB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1000
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def read_make_data_marker(data_dir) -> dict | None:
@@ -153,31 +145,6 @@ def free_space(path: Path) -> int:
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent
     return shutil.disk_usage(existing).free
-
-
-def available_memory() -> int | None:
-    """Bytes of memory available to a new allocation without swapping, if known.
-
-    Linux's ``MemAvailable`` (``/proc/meminfo``); elsewhere psutil's estimate when it is
-    installed, else the free physical pages; ``None`` when nothing tells.
-    """
-    try:
-        with open("/proc/meminfo") as meminfo:
-            for line in meminfo:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        import psutil
-
-        return int(psutil.virtual_memory().available)
-    except Exception:  # not installed, or no answer on this platform
-        pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (AttributeError, ValueError, OSError):
-        return None
 
 
 @dataclass(frozen=True)

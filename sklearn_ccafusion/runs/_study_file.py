@@ -126,6 +126,17 @@ def study_from_features(
     Returns
     -------
     reproduction : Reproduction
+
+    Examples
+    --------
+    A run writes its networks' features, so its study can be run again without
+    training (here on the file that ``ccafusion reproduce`` wrote):
+
+    >>> from sklearn_ccafusion.runs import study_from_features
+    >>> run = study_from_features("ccafusion-out/digits/features.npz",
+    ...                           out="digits-again", progress=False)  # doctest: +SKIP
+    >>> run.results.empty  # doctest: +SKIP
+    False
     """
     start = time.perf_counter()
     data, networks = load_features_file(path, metric=metric)

@@ -206,7 +206,7 @@ def test_absurd_size_is_refused_before_any_work(tmp_path, name, monkeypatch):
     module, function = GENERATORS[name]
     monkeypatch.setattr(module, function, _no_work)
     monkeypatch.setattr(cifar_writer, "_balanced_labels", _no_work)
-    with pytest.raises(OSError, match=r"not enough free space to write [\d.]+ TB .*Lower n_"):
+    with pytest.raises(OSError, match=r"not enough free space to write [\d.]+ PB .*Lower n_"):
         HUGE[name](tmp_path / "new")
     assert not (tmp_path / "new").exists()
 

@@ -362,7 +362,17 @@ class SensorNetClassifier(TensorDataHooks, NeuralNetClassifier):
             raise KeyboardInterrupt from None
 
     def fit_loop(self, X: Any, y: Any = None, epochs: Any = None, **fit_params: Any) -> Any:
-        """skorch's training loop; Ctrl-C is passed on (skorch would keep a half-trained net)."""
+        """skorch's training loop; Ctrl-C is passed on (skorch would keep a half-trained net).
+
+        Parameters
+        ----------
+        X, y, epochs, **fit_params
+            As skorch's :meth:`~skorch.net.NeuralNet.fit_loop`.
+
+        Returns
+        -------
+        self : SensorNetClassifier
+        """
         try:
             return super().fit_loop(X, y, epochs=epochs, **fit_params)
         except KeyboardInterrupt as interrupt:
