@@ -191,7 +191,7 @@ def check_plan(plan: WritePlan, path: Path, writer: str, freed: int = 0) -> None
     ...     check_plan(plan, Path("."), "writer")
     ... except TooLargeError as error:
     ...     print(str(error)[:62])
-    not enough free space to write 1000000.0 TB in . (writer, n=10
+    not enough free space to write 1000.0 PB in . (writer, n=10**1
     """
     free = free_space(path) + freed
     if plan.disk > free:
