@@ -29,3 +29,18 @@ def make_mlp(**params):
     }
     defaults.update(params)
     return SensorNetClassifier(**defaults)
+
+
+class PlainModule(torch.nn.Module):
+    """A user's module of the package's convention that checks nothing of its input."""
+
+    def __init__(self):
+        super().__init__()
+        self.body = torch.nn.Linear(4, 3)
+        self.classifier = torch.nn.Linear(3, 2)
+
+    def features(self, x):
+        return self.body(x)
+
+    def forward(self, x):
+        return self.classifier(self.features(x))

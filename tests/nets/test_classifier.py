@@ -22,7 +22,7 @@ from torch.utils.data import DataLoader
 
 from sklearn_ccafusion.nets import SensorNetClassifier, SHLConvNet, training_recipe
 from sklearn_ccafusion.nets._classifier._data import TensorBatches
-from tests.nets._helpers import make_mlp, requires_cuda
+from tests.nets._helpers import PlainModule, make_mlp, requires_cuda
 
 
 def _manual_features(net, X):
@@ -380,25 +380,10 @@ def test_no_samples_is_named_not_blamed_on_the_classes(rows):
         assert "n_classes" not in str(error.value)
 
 
-class _PlainModule(torch.nn.Module):
-    """A user's module of the package's convention that checks nothing of its input."""
-
-    def __init__(self):
-        super().__init__()
-        self.body = torch.nn.Linear(4, 3)
-        self.classifier = torch.nn.Linear(3, 2)
-
-    def features(self, x):
-        return self.body(x)
-
-    def forward(self, x):
-        return self.classifier(self.features(x))
-
-
 def test_an_input_the_module_cannot_take_is_named_with_its_shape():
-    net = SensorNetClassifier(_PlainModule, max_epochs=1, random_state=0)
+    net = SensorNetClassifier(PlainModule, max_epochs=1, random_state=0)
     wide, y = np.zeros((6, 7), np.float32), np.arange(6) % 2
-    with pytest.raises(ValueError, match=r"_PlainModule cannot run on a batch of shape \(6, 7\)"):
+    with pytest.raises(ValueError, match=r"PlainModule cannot run on a batch of shape \(6, 7\)"):
         net.fit(wide, y)
     net.fit(np.zeros((6, 4), np.float32), y)
     for method in ("transform", "predict", "predict_proba", "decision_function"):

@@ -26,7 +26,7 @@ from sklearn_ccafusion.nets import (
     joint_training_obstacle,
 )
 from sklearn_ccafusion.nets._joint._joint import fit_on_workers
-from tests.nets._helpers import make_mlp, requires_cuda
+from tests.nets._helpers import PlainModule, make_mlp, requires_cuda
 
 ATOL = 1e-10  # float64: reassociation only
 
@@ -350,25 +350,10 @@ def test_progress_labels_change_neither_grouping_nor_numbers(small_digits, capsy
             np.testing.assert_array_equal(_weights(s)[name], weights, err_msg=name)
 
 
-class _PlainModule(torch.nn.Module):
-    """A user's module that checks nothing of its input: torch finds a wrong width."""
-
-    def __init__(self):
-        super().__init__()
-        self.body = torch.nn.Linear(4, 3)
-        self.classifier = torch.nn.Linear(3, 2)
-
-    def features(self, x):
-        return self.body(x)
-
-    def forward(self, x):
-        return self.classifier(self.features(x))
-
-
 @pytest.mark.parametrize("vectorize", [True, False])
 def test_an_input_the_modules_cannot_take_is_named(vectorize):
-    nets = [SensorNetClassifier(_PlainModule, max_epochs=1, random_state=s) for s in range(2)]
-    with pytest.raises(ValueError, match=r"_PlainModule cannot run on a batch of shape \(6, 7\)"):
+    nets = [SensorNetClassifier(PlainModule, max_epochs=1, random_state=s) for s in range(2)]
+    with pytest.raises(ValueError, match=r"PlainModule cannot run on a batch of shape \(6, 7\)"):
         fit_jointly(nets, np.zeros((6, 7), np.float32), np.arange(6) % 2, vectorize=vectorize)
     fitted = fit_jointly(nets, np.zeros((6, 4), np.float32), np.arange(6) % 2, vectorize=vectorize)
     assert [net.predict(np.zeros((2, 4), np.float32)).shape for net in fitted] == [(2,), (2,)]
