@@ -28,6 +28,12 @@ from sklearn_ccafusion.utils._memory import available_memory, format_bytes
 
 __all__ = ["read_npz"]
 
+#: The compressions the standard library's zipfile reads (numpy.savez stores, savez_compressed
+#: deflates); any other method is named before its member is opened.
+_COMPRESSIONS = frozenset(
+    {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
+)
+
 _SYSTEM_FILES = frozenset({".ds_store", "thumbs.db", "desktop.ini"})
 
 
@@ -60,6 +66,11 @@ def _header(
     if not member.endswith(".npy"):
         raise ValueError(not_an_array)
     name = member[: -len(".npy")]
+    if info.compress_type not in _COMPRESSIONS:
+        raise ValueError(
+            f"{path} is not a readable .npz file: the compression method is not supported "
+            f"({member!r} uses method {info.compress_type}); {how_to_save}"
+        )
     with archive.open(info) as handle:
         try:
             version = npy_format.read_magic(handle)
@@ -165,7 +176,5 @@ def read_npz(path: Path, *, how_to_save: str) -> dict[str, np.ndarray]:
                             f"{path}: the array {member.name!r} cannot be read ({error})."
                         ) from None
     except (OSError, EOFError, RuntimeError, zlib.error, zipfile.BadZipFile) as error:
-        raise ValueError(f"{path} is not a readable .npz file: {error}") from None
-    except NotImplementedError as error:  # a compression numpy.savez never uses
         raise ValueError(f"{path} is not a readable .npz file: {error}") from None
     return arrays
