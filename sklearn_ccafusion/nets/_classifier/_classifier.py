@@ -17,7 +17,6 @@ from numpy.typing import ArrayLike, NDArray
 from skorch import NeuralNetClassifier
 from skorch.dataset import unpack_data
 
-from sklearn_ccafusion.nets._classifier._data import check_has_rows
 from sklearn_ccafusion.nets._classifier._data_hooks import TensorDataHooks
 from sklearn_ccafusion.nets._classifier._device import (
     SEED_INIT,
@@ -35,17 +34,16 @@ from sklearn_ccafusion.nets._classifier._device import (
 )
 from sklearn_ccafusion.nets._classifier._inputs import (
     check_module_convention,
-    check_n_outputs,
     forward_errors,
+)
+from sklearn_ccafusion.nets._classifier._interrupt import (
+    interrupt_after_skorch,
+    interrupt_past_skorch,
 )
 from sklearn_ccafusion.nets._classifier._targets import class_weight_array, default_callbacks
 from sklearn_ccafusion.nets._classifier._threads import torch_threads, training_threads
 
 __all__ = ["SensorNetClassifier"]
-
-
-class _TrainingInterrupted(BaseException):
-    """Ctrl-C inside skorch's loop, carried past skorch's ``except KeyboardInterrupt``."""
 
 
 class SensorNetClassifier(TensorDataHooks, NeuralNetClassifier):
@@ -353,13 +351,10 @@ class SensorNetClassifier(TensorDataHooks, NeuralNetClassifier):
         self.torch_threads_ = training_threads(
             self.torch_threads, self.device, unwrap_module(self.module_), X, self.batch_size
         )
-        n_done = len(self.history)
-        seed = self._seed(SEED_TRAIN, n_done)
-        try:
-            with torch_threads(self.torch_threads_), seeded(seed, self.device):
-                return super().partial_fit(X, y, classes=classes, **fit_params)
-        except _TrainingInterrupted:
-            raise KeyboardInterrupt from None
+        seed = self._seed(SEED_TRAIN, len(self.history))
+        threads = torch_threads(self.torch_threads_)
+        with interrupt_after_skorch(), threads, seeded(seed, self.device):
+            return super().partial_fit(X, y, classes=classes, **fit_params)
 
     def fit_loop(self, X: Any, y: Any = None, epochs: Any = None, **fit_params: Any) -> Any:
         """skorch's training loop; Ctrl-C is passed on (skorch would keep a half-trained net).
@@ -373,10 +368,8 @@ class SensorNetClassifier(TensorDataHooks, NeuralNetClassifier):
         -------
         self : SensorNetClassifier
         """
-        try:
+        with interrupt_past_skorch():
             return super().fit_loop(X, y, epochs=epochs, **fit_params)
-        except KeyboardInterrupt as interrupt:
-            raise _TrainingInterrupted from interrupt
 
     def forward_iter(self, X: Any, training: bool = False, device: str = "cpu") -> Any:
         """skorch's batched forward pass, on the thread count of the last ``fit``.
@@ -397,30 +390,6 @@ class SensorNetClassifier(TensorDataHooks, NeuralNetClassifier):
         """
         with torch_threads(getattr(self, "torch_threads_", None)):
             yield from super().forward_iter(X, training=training, device=device)
-
-    def check_data(self, X: Any, y: Any = None) -> None:
-        """skorch's check; the classes of the first ``fit`` are kept by ``partial_fit``.
-
-        Parameters
-        ----------
-        X : array-like, tensor or Dataset of shape (n_samples, ...)
-            Inputs of the module.
-        y : array-like of shape (n_samples,) or None, default=None
-            Labels.
-
-        Raises
-        ------
-        ValueError
-            When ``X`` or ``y`` has no rows.
-        """
-        check_has_rows(type(self).__name__, X=X, y=y)
-        known = self.__dict__.get("classes_inferred_")
-        super().check_data(X, y)
-        if known is not None:
-            self.classes_inferred_ = known
-
-    def _check_n_outputs(self) -> None:
-        check_n_outputs(unwrap_module(self.module_), self.classes_)
 
     # --------------------------------------------------------------- outputs
     def _run_batches(self, X: Any, fn: Any) -> NDArray[np.float32]:

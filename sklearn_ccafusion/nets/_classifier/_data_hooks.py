@@ -20,6 +20,7 @@ from sklearn_ccafusion.nets._classifier._data import (
     ArrayDataset,
     TensorBatches,
     as_float_tensor,
+    check_has_rows,
     tensors_of,
 )
 from sklearn_ccafusion.nets._classifier._device import (
@@ -28,20 +29,48 @@ from sklearn_ccafusion.nets._classifier._device import (
     float_dtype,
     unwrap_module,
 )
-from sklearn_ccafusion.nets._classifier._inputs import forward_errors
+from sklearn_ccafusion.nets._classifier._inputs import (
+    check_n_outputs,
+    forward_errors,
+)
 from sklearn_ccafusion.nets._classifier._targets import encode_targets
 
 __all__ = ["TensorDataHooks"]
 
 
 class TensorDataHooks:
-    """The data hooks of ``SensorNetClassifier``: get_dataset, get_iterator, infer, get_loss.
+    """The data hooks of ``SensorNetClassifier``: check_data, get_dataset, ..., get_loss.
+
+    ``check_data``, ``get_dataset``, ``get_iterator``, ``infer`` and ``get_loss``.
 
     A mixin before :class:`skorch.NeuralNetClassifier`: it reads the net's parameters
     (``device``, ``data_on_device``, ``dataset``, ``iterator_*``, ``batch_size``,
-    ``augment``) and its helpers ``_seed``, ``_amp``, ``_use_channels_last`` and
-    ``_check_n_outputs``.
+    ``augment``) and its helpers ``_seed``, ``_amp`` and ``_use_channels_last``.
     """
+
+    def check_data(self, X: Any, y: Any = None) -> None:
+        """skorch's check; the classes of the first ``fit`` are kept by ``partial_fit``.
+
+        Parameters
+        ----------
+        X : array-like, tensor or Dataset of shape (n_samples, ...)
+            Inputs of the module.
+        y : array-like of shape (n_samples,) or None, default=None
+            Labels.
+
+        Raises
+        ------
+        ValueError
+            When ``X`` or ``y`` has no rows.
+        """
+        check_has_rows(type(self).__name__, X=X, y=y)
+        known = self.__dict__.get("classes_inferred_")
+        super().check_data(X, y)
+        if known is not None:
+            self.classes_inferred_ = known
+
+    def _check_n_outputs(self) -> None:
+        check_n_outputs(unwrap_module(self.module_), self.classes_)
 
     def _data_device(self) -> str | torch.device | None:
         return self.device if self.data_on_device else None
