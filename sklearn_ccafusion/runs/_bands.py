@@ -21,7 +21,6 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 from scipy import linalg
-from scipy.special import softmax
 
 from sklearn_ccafusion import __version__
 from sklearn_ccafusion.cca._cca import CCAProjector
@@ -38,6 +37,7 @@ from sklearn_ccafusion.study import (
     headline_predictions,
 )
 from sklearn_ccafusion.study._cache import network_key
+from sklearn_ccafusion.study._fusion import network_predictions
 from sklearn_ccafusion.study._pairing import network_pairs
 
 __all__ = ["bootstrap_bands", "claim_evidence", "fusion_groups"]
@@ -180,14 +180,7 @@ def _subspace_pair(data: StudyData, net, partner, reg, seed) -> dict:
 def _fusion_pair(data: StudyData, first, second, independent, reg) -> dict:
     classes = data.classes
     logits = [f.validation @ f.coef.T + f.intercept for f in (first, second)]
-    predictions = {
-        "view_1": classes[np.argmax(logits[0], axis=1)],
-        "view_2": classes[np.argmax(logits[1], axis=1)],
-        "logit_average": classes[np.argmax(logits[0] + logits[1], axis=1)],
-        "proba_average": classes[
-            np.argmax(softmax(logits[0], axis=1) + softmax(logits[1], axis=1), axis=1)
-        ],
-    }
+    predictions = network_predictions(logits, classes)
     if independent is not None:
         other = sum(f.validation @ f.coef.T + f.intercept for f in independent)
         predictions["independent_logit_average"] = classes[np.argmax(other, axis=1)]

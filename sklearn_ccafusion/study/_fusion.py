@@ -121,6 +121,19 @@ def _independent_average(independent, val, layers, classes) -> NDArray:
     return classes[np.argmax(logits, axis=1)]
 
 
+def network_predictions(logits: Sequence[NDArray], classes: NDArray) -> dict[str, NDArray]:
+    """The two networks' own predictions: each alone, the logit and the probability average."""
+    first, second = logits
+    return {
+        "view_1": classes[np.argmax(first, axis=1)],
+        "view_2": classes[np.argmax(second, axis=1)],
+        "logit_average": classes[np.argmax(first + second, axis=1)],
+        "proba_average": classes[
+            np.argmax(softmax(first, axis=1) + softmax(second, axis=1), axis=1)
+        ],
+    }
+
+
 def _sweep(n_components, n_max: int, n_classes: int) -> list[int]:
     """Resolve the requested ``n_components`` into sorted counts in ``[1, n_max]``."""
     if n_components is None:
@@ -360,14 +373,7 @@ def fusion_study(
 
     # the networks' own layers: each view alone, logit and probability averages
     logits = [X @ coef.T + intercept for X, (coef, intercept) in zip(val, layers)]
-    predictions = {
-        "view_1": classes[np.argmax(logits[0], axis=1)],
-        "view_2": classes[np.argmax(logits[1], axis=1)],
-        "logit_average": classes[np.argmax(logits[0] + logits[1], axis=1)],
-        "proba_average": classes[
-            np.argmax(softmax(logits[0], axis=1) + softmax(logits[1], axis=1), axis=1)
-        ],
-    }
+    predictions = network_predictions(logits, classes)
     reference = predictions["logit_average"]
     if independent is not None:
         predictions["independent_logit_average"] = _independent_average(
