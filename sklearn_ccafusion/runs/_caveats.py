@@ -31,10 +31,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
-from joblib import parallel_config
-from joblib.parallel import get_active_backend
-
 from sklearn_ccafusion.utils._worker_warnings import record_in_worker as _record_in_worker
+from sklearn_ccafusion.utils._workers import chained_loky_initializer
 
 __all__ = ["Caveats", "collect_caveats", "current_caveats", "format_caveats", "records_caveats"]
 
@@ -95,22 +93,7 @@ class Caveats:
 @contextmanager
 def _workers_record(folder: Path) -> Iterator[None]:
     """Start joblib's loky workers with :func:`_record_in_worker` (after any initializer)."""
-    backend, _ = get_active_backend()
-    if type(backend).__name__ != "LokyBackend":
-        yield
-        return
-    kwargs = dict(getattr(backend, "backend_kwargs", {}) or {})
-    if kwargs.get("initializer") is _record_in_worker:  # already recording
-        yield
-        return
-    previous = kwargs.pop("initializer", None)
-    previous_args = tuple(kwargs.pop("initargs", ()))
-    with parallel_config(
-        backend="loky",
-        initializer=_record_in_worker,
-        initargs=(str(folder), previous, previous_args),
-        **kwargs,
-    ):
+    with chained_loky_initializer(_record_in_worker, str(folder)):
         yield
 
 

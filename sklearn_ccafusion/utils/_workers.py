@@ -84,27 +84,51 @@ def workers_end_with_parent() -> Iterator[None]:
     ...     Parallel(n_jobs=1)(delayed(abs)(-1) for _ in range(2))
     [1, 1]
     """
+    with chained_loky_initializer(exit_with_parent, os.getpid()):
+        yield
+
+
+@contextmanager
+def chained_loky_initializer(initializer: Callable[..., Any], *args: Any) -> Iterator[None]:
+    """Start joblib's loky workers with ``initializer(*args, previous, previous_args)``.
+
+    ``initializer`` must run ``previous(*previous_args)``, the initializer configured
+    before (``None`` when there was none), so that both run. Another backend
+    (threads, dask, ray) is left as it is, and so is a configuration whose chain of
+    initializers already holds ``initializer``.
+
+    Parameters
+    ----------
+    initializer : callable
+        Run in each worker as it starts.
+    *args
+        Its first arguments.
+
+    Yields
+    ------
+    None
+    """
     backend, _ = get_active_backend()
     kwargs = dict(getattr(backend, "backend_kwargs", {}) or {})
-    if type(backend).__name__ != "LokyBackend" or _watching(kwargs):
+    if type(backend).__name__ != "LokyBackend" or _in_chain(kwargs, initializer):
         yield
         return
     previous = kwargs.pop("initializer", None)
     previous_args = tuple(kwargs.pop("initargs", ()))
     with parallel_config(
         backend="loky",
-        initializer=exit_with_parent,
-        initargs=(os.getpid(), previous, previous_args),
+        initializer=initializer,
+        initargs=(*args, previous, previous_args),
         **kwargs,
     ):
         yield
 
 
-def _watching(kwargs: dict) -> bool:
-    """Whether the active loky configuration already starts its workers watching."""
+def _in_chain(kwargs: dict, wanted: Callable[..., Any]) -> bool:
+    """Whether the active loky configuration's initializers already include ``wanted``."""
     initializer, initargs = kwargs.get("initializer"), tuple(kwargs.get("initargs", ()))
     while initializer is not None:
-        if initializer is exit_with_parent:
+        if initializer is wanted:
             return True
         # an initializer that chains another one passes (..., previous, previous_args)
         if len(initargs) < 2 or not callable(initargs[-2]):
